@@ -1,0 +1,2 @@
+export { OrderBook } from './order-book.js';
+export type * from './types.js';

@@ -1,0 +1,487 @@
+import { BookSide } from './book-side.js';
+import { BookOrder, type PriceLevel } from './price-level.js';
+import { StopQueue } from './stop-queue.js';
+import type {
+  BookConfig,
+  BookSnapshot,
+  CancelReason,
+  Command,
+  CommandResult,
+  Depth,
+  EngineEvent,
+  ModifyCommand,
+  NewOrderCommand,
+  OrderState,
+  RejectReason,
+} from './types.js';
+
+const NO_PRICE = 0;
+
+/**
+ * A central limit order book for one instrument: price-time priority, stops, self-trade prevention.
+ * See docs/engine.md for the rules. Single-threaded by design: the OMS feeds it one command at a time.
+ */
+export class OrderBook {
+  private readonly bids = new BookSide(true);
+  private readonly asks = new BookSide(false);
+  private readonly buyStops = new StopQueue(true);
+  private readonly sellStops = new StopQueue(false);
+  private readonly orders = new Map<number, BookOrder>();
+  private events: EngineEvent[] = [];
+  private lastSeq = 0;
+  private market: number | null = null;
+
+  constructor(readonly config: BookConfig) {
+    if (!isPositiveInt(config.tickSize) || !isPositiveInt(config.lotSize)) {
+      throw new Error('tickSize and lotSize must be positive integers');
+    }
+  }
+
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  get marketPrice(): number | null {
+    return this.market;
+  }
+
+  /** Live orders: resting and waiting stops. */
+  get size(): number {
+    return this.orders.size;
+  }
+
+  execute(cmd: Command): CommandResult {
+    const events: EngineEvent[] = [];
+    this.events = events;
+    let rejected: RejectReason | null;
+    switch (cmd.type) {
+      case 'NEW':
+        rejected = this.place(cmd);
+        break;
+      case 'CANCEL':
+        rejected = this.cancel(cmd.id);
+        break;
+      case 'MODIFY':
+        rejected = this.modify(cmd);
+        break;
+      case 'REFERENCE_PRICE':
+        rejected = this.setReferencePrice(cmd.price);
+        break;
+      case 'EXPIRE_DAY':
+        this.expireDay();
+        rejected = null;
+        break;
+      default:
+        throw new Error(`unknown command ${(cmd as { type: string }).type}`);
+    }
+    if (rejected !== null) {
+      const id = cmd.type === 'NEW' || cmd.type === 'CANCEL' || cmd.type === 'MODIFY' ? cmd.id : 0;
+      events.push({ type: 'REJECTED', seq: ++this.lastSeq, orderId: id, reason: rejected });
+      return { code: 'REJECTED', events };
+    }
+    return { code: 'OK', events };
+  }
+
+  bestBid(): number | null {
+    return this.bids.best()?.price ?? null;
+  }
+
+  bestAsk(): number | null {
+    return this.asks.best()?.price ?? null;
+  }
+
+  depth(n: number): Depth {
+    return { bids: this.bids.depth(n), asks: this.asks.depth(n) };
+  }
+
+  getOrder(id: number): OrderState | undefined {
+    const o = this.orders.get(id);
+    return o && toState(o);
+  }
+
+  snapshot(): BookSnapshot {
+    const orders: OrderState[] = [];
+    const collect = (level: PriceLevel): boolean => {
+      for (let o = level.head; o; o = o.next) orders.push(toState(o));
+      return true;
+    };
+    this.bids.forEachBestFirst(collect);
+    this.asks.forEachBestFirst(collect);
+    for (const o of this.buyStops.inTriggerOrder()) orders.push(toState(o));
+    for (const o of this.sellStops.inTriggerOrder()) orders.push(toState(o));
+    return { config: { ...this.config }, seq: this.lastSeq, marketPrice: this.market, orders };
+  }
+
+  static restore(snapshot: BookSnapshot): OrderBook {
+    const book = new OrderBook(snapshot.config);
+    book.lastSeq = snapshot.seq;
+    book.market = snapshot.marketPrice;
+    // Appending in priority order rebuilds every level's FIFO exactly.
+    const byPriority = [...snapshot.orders].sort((a, b) => a.priority - b.priority);
+    for (const s of byPriority) {
+      const o = new BookOrder(
+        s.id, s.owner, s.side, s.orderType, s.tif, s.quantity, s.price ?? NO_PRICE, s.stopPrice ?? NO_PRICE,
+      );
+      o.filled = s.filled;
+      o.priority = s.priority;
+      o.waiting = s.waiting;
+      if (book.orders.has(o.id)) throw new Error(`snapshot holds order ${o.id} twice`);
+      book.orders.set(o.id, o);
+      if (o.waiting) book.stopsOf(o.side).insert(o);
+      else book.sideOf(o.side).getOrCreate(o.price).append(o);
+    }
+    book.validateInternalState();
+    return book;
+  }
+
+  /** Throws if a structural invariant is broken; cheap enough for tests, not for the hot path. */
+  validateInternalState(): void {
+    let counted = 0;
+    const check = (side: BookSide, isBid: boolean): void => {
+      let prevPrice: number | null = null;
+      side.forEachBestFirst((level) => {
+        if (level.empty) fail(`empty level ${level.price} kept`);
+        if (prevPrice !== null && (isBid ? level.price >= prevPrice : level.price <= prevPrice)) {
+          fail(`levels out of order at ${level.price}`);
+        }
+        prevPrice = level.price;
+        let qty = 0;
+        let n = 0;
+        let prevPriority = -Infinity;
+        for (let o = level.head; o; o = o.next) {
+          if (o.level !== level || o.price !== level.price) fail(`order ${o.id} in the wrong level`);
+          if (o.open <= 0) fail(`order ${o.id} rests with nothing open`);
+          if (o.priority <= prevPriority) fail(`FIFO broken at order ${o.id}`);
+          if (this.orders.get(o.id) !== o) fail(`order ${o.id} missing from the index`);
+          prevPriority = o.priority;
+          qty += o.open;
+          n++;
+        }
+        if (qty !== level.quantity || n !== level.count) fail(`level ${level.price} totals drifted`);
+        counted += n;
+        return true;
+      });
+    };
+    check(this.bids, true);
+    check(this.asks, false);
+    counted += this.buyStops.length + this.sellStops.length;
+    if (counted !== this.orders.size) fail('order index and book disagree');
+    const bid = this.bestBid();
+    const ask = this.bestAsk();
+    if (bid !== null && ask !== null && bid >= ask) fail(`book crossed at rest: ${bid} >= ${ask}`);
+  }
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  private place(cmd: NewOrderCommand): RejectReason | null {
+    const reason = this.validateNew(cmd);
+    if (reason !== null) return reason;
+    const t = cmd.orderType;
+    // Fields the order type does not use are dropped, so they can never leak into a later modify.
+    const order = new BookOrder(
+      cmd.id, cmd.owner, cmd.side, t, cmd.tif, cmd.quantity,
+      t === 'LIMIT' || t === 'STOP_LIMIT' ? cmd.price! : NO_PRICE,
+      t === 'STOP' || t === 'STOP_LIMIT' ? cmd.stopPrice! : NO_PRICE,
+    );
+    const seq = this.emitAccepted(order.id);
+    if (order.waiting) {
+      order.priority = seq;
+      this.orders.set(order.id, order);
+      this.stopsOf(order.side).insert(order);
+      this.runTriggers();
+      return null;
+    }
+    this.match(order);
+    if (this.buyStops.length + this.sellStops.length > 0) this.runTriggers();
+    return null;
+  }
+
+  private cancel(id: number): RejectReason | null {
+    const order = this.orders.get(id);
+    if (order === undefined) return 'UNKNOWN_ORDER';
+    this.unlink(order);
+    this.emitCanceled(order, 'USER');
+    return null;
+  }
+
+  private modify(cmd: ModifyCommand): RejectReason | null {
+    const order = this.orders.get(cmd.id);
+    if (order === undefined) return 'UNKNOWN_ORDER';
+    const { quantity, price, stopPrice } = cmd;
+    if (quantity === undefined && price === undefined && stopPrice === undefined) return 'INVALID_MODIFY';
+    if (quantity !== undefined) {
+      const r = this.validateQuantity(quantity);
+      if (r !== null) return r;
+      if (quantity <= order.filled) return 'INVALID_MODIFY';
+    }
+    if (price !== undefined) {
+      if (order.isMarket) return 'INVALID_MODIFY';
+      const r = this.validatePrice(price, 'INVALID_PRICE');
+      if (r !== null) return r;
+    }
+    if (stopPrice !== undefined) {
+      if (!order.waiting) return 'INVALID_MODIFY';
+      const r = this.validatePrice(stopPrice, 'INVALID_STOP_PRICE');
+      if (r !== null) return r;
+    }
+    const newQty = quantity ?? order.quantity;
+    const newPrice = price ?? order.price;
+    const newStop = stopPrice ?? order.stopPrice;
+    const keep = newQty <= order.quantity && newPrice === order.price && newStop === order.stopPrice;
+
+    if (order.waiting) {
+      if (!keep) this.stopsOf(order.side).remove(order);
+      order.quantity = newQty;
+      order.price = newPrice;
+      order.stopPrice = newStop;
+      const seq = this.emitModified(order, keep);
+      if (!keep) {
+        order.priority = seq;
+        this.stopsOf(order.side).insert(order);
+      }
+      this.runTriggers();
+      return null;
+    }
+
+    if (keep) {
+      const level = order.level!;
+      level.quantity -= order.quantity - newQty;
+      order.quantity = newQty;
+      this.emitModified(order, true);
+      return null;
+    }
+    this.unlink(order);
+    order.quantity = newQty;
+    order.price = newPrice;
+    this.emitModified(order, false);
+    this.match(order);
+    this.runTriggers();
+    return null;
+  }
+
+  private setReferencePrice(price: number): RejectReason | null {
+    if (!isPositiveInt(price)) return 'INVALID_PRICE';
+    this.market = price;
+    this.runTriggers();
+    return null;
+  }
+
+  private expireDay(): void {
+    const day: BookOrder[] = [];
+    for (const o of this.orders.values()) if (o.tif === 'DAY') day.push(o);
+    day.sort((a, b) => a.priority - b.priority);
+    for (const o of day) {
+      this.unlink(o);
+      this.events.push({ type: 'EXPIRED', seq: ++this.lastSeq, orderId: o.id, quantity: o.open });
+    }
+  }
+
+  // ---- matching ------------------------------------------------------------------------------
+
+  /** Matches an incoming (or re-entering) order, then rests or cancels what is left. */
+  private match(order: BookOrder): void {
+    const isBuy = order.side === 'BUY';
+    const opposite = isBuy ? this.asks : this.bids;
+    const isMarket = order.isMarket;
+    const limit = order.price;
+
+    if (order.tif === 'FOK' && !this.canFillAtOnce(order, opposite)) {
+      this.emitCanceled(order, 'FOK_UNFILLABLE');
+      return;
+    }
+
+    let level = opposite.best();
+    while (level !== null && order.open > 0) {
+      if (!isMarket && (isBuy ? level.price > limit : level.price < limit)) break;
+      const maker = level.head!;
+      if (maker.owner === order.owner) {
+        this.emitCanceled(order, 'SELF_TRADE');
+        return;
+      }
+      const qty = maker.open < order.open ? maker.open : order.open;
+      maker.filled += qty;
+      order.filled += qty;
+      level.quantity -= qty;
+      this.market = level.price;
+      this.events.push({
+        type: 'TRADE',
+        seq: ++this.lastSeq,
+        price: level.price,
+        quantity: qty,
+        aggressorSide: order.side,
+        takerOrderId: order.id,
+        takerOwner: order.owner,
+        makerOrderId: maker.id,
+        makerOwner: maker.owner,
+        takerRemaining: order.open,
+        makerRemaining: maker.open,
+      });
+      if (maker.open === 0) {
+        level.remove(maker);
+        this.orders.delete(maker.id);
+        if (level.empty) {
+          opposite.removeLevel(level);
+          level = opposite.best();
+        }
+      }
+    }
+
+    if (order.open === 0) {
+      this.orders.delete(order.id);
+    } else if (isMarket || order.tif === 'IOC' || order.tif === 'FOK') {
+      this.emitCanceled(order, 'UNFILLED');
+    } else {
+      this.rest(order);
+    }
+  }
+
+  private canFillAtOnce(order: BookOrder, opposite: BookSide): boolean {
+    const isBuy = order.side === 'BUY';
+    let needed = order.open;
+    opposite.forEachBestFirst((level) => {
+      if (!order.isMarket && (isBuy ? level.price > order.price : level.price < order.price)) return false;
+      for (let o = level.head; o; o = o.next) {
+        if (o.owner === order.owner) return false;
+        needed -= o.open;
+        if (needed <= 0) return false;
+      }
+      return true;
+    });
+    return needed <= 0;
+  }
+
+  private rest(order: BookOrder): void {
+    const seq = ++this.lastSeq;
+    order.priority = seq;
+    this.orders.set(order.id, order);
+    this.sideOf(order.side).getOrCreate(order.price).append(order);
+    this.events.push({ type: 'RESTED', seq, orderId: order.id, price: order.price, remaining: order.open });
+  }
+
+  /** Triggers crossed stops one at a time until none is crossed, so stops can cascade. */
+  private runTriggers(): void {
+    for (;;) {
+      const market = this.market;
+      if (market === null) return;
+      let stop = this.buyStops.next();
+      if (stop !== undefined && stop.stopPrice <= market) {
+        this.buyStops.pop();
+      } else {
+        stop = this.sellStops.next();
+        if (stop === undefined || stop.stopPrice < market) return;
+        this.sellStops.pop();
+      }
+      stop.waiting = false;
+      this.orders.delete(stop.id);
+      this.events.push({ type: 'TRIGGERED', seq: ++this.lastSeq, orderId: stop.id, marketPrice: market });
+      this.match(stop);
+    }
+  }
+
+  // ---- helpers over the structures -----------------------------------------------------------
+
+  /** Takes a live order out of whatever holds it (level or stop queue) and out of the index. */
+  private unlink(order: BookOrder): void {
+    this.orders.delete(order.id);
+    if (order.waiting) {
+      this.stopsOf(order.side).remove(order);
+      return;
+    }
+    const level = order.level!;
+    level.remove(order);
+    if (level.empty) this.sideOf(order.side).removeLevel(level);
+  }
+
+  private sideOf(side: 'BUY' | 'SELL'): BookSide {
+    return side === 'BUY' ? this.bids : this.asks;
+  }
+
+  private stopsOf(side: 'BUY' | 'SELL'): StopQueue {
+    return side === 'BUY' ? this.buyStops : this.sellStops;
+  }
+
+  private emitAccepted(orderId: number): number {
+    const seq = ++this.lastSeq;
+    this.events.push({ type: 'ACCEPTED', seq, orderId });
+    return seq;
+  }
+
+  private emitCanceled(order: BookOrder, reason: CancelReason): void {
+    this.orders.delete(order.id);
+    this.events.push({ type: 'CANCELED', seq: ++this.lastSeq, orderId: order.id, quantity: order.open, reason });
+  }
+
+  private emitModified(order: BookOrder, keptPriority: boolean): number {
+    const seq = ++this.lastSeq;
+    this.events.push({
+      type: 'MODIFIED',
+      seq,
+      orderId: order.id,
+      quantity: order.quantity,
+      price: order.isMarket ? null : order.price,
+      stopPrice: hasStop(order) ? order.stopPrice : null,
+      keptPriority,
+    });
+    return seq;
+  }
+
+  // ---- validation ----------------------------------------------------------------------------
+
+  private validateNew(cmd: NewOrderCommand): RejectReason | null {
+    if (this.orders.has(cmd.id)) return 'DUPLICATE_ORDER_ID';
+    const q = this.validateQuantity(cmd.quantity);
+    if (q !== null) return q;
+    const t = cmd.orderType;
+    if (t === 'LIMIT' || t === 'STOP_LIMIT') {
+      if (cmd.price === undefined) return 'MISSING_PRICE';
+      const p = this.validatePrice(cmd.price, 'INVALID_PRICE');
+      if (p !== null) return p;
+    }
+    if (t === 'STOP' || t === 'STOP_LIMIT') {
+      if (cmd.stopPrice === undefined) return 'MISSING_STOP_PRICE';
+      const p = this.validatePrice(cmd.stopPrice, 'INVALID_STOP_PRICE');
+      if (p !== null) return p;
+    }
+    return null;
+  }
+
+  private validateQuantity(quantity: number): RejectReason | null {
+    if (!isPositiveInt(quantity)) return 'INVALID_QUANTITY';
+    if (quantity % this.config.lotSize !== 0) return 'QUANTITY_OFF_LOT';
+    return null;
+  }
+
+  private validatePrice(price: number, invalid: RejectReason): RejectReason | null {
+    if (!isPositiveInt(price)) return invalid;
+    if (price % this.config.tickSize !== 0) return 'PRICE_OFF_TICK';
+    return null;
+  }
+}
+
+function isPositiveInt(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+}
+
+function hasStop(o: BookOrder): boolean {
+  return o.orderType === 'STOP' || o.orderType === 'STOP_LIMIT';
+}
+
+function fail(message: string): never {
+  throw new Error(`order book invariant broken: ${message}`);
+}
+
+function toState(o: BookOrder): OrderState {
+  return {
+    id: o.id,
+    owner: o.owner,
+    side: o.side,
+    orderType: o.orderType,
+    tif: o.tif,
+    quantity: o.quantity,
+    filled: o.filled,
+    price: o.isMarket ? null : o.price,
+    stopPrice: hasStop(o) ? o.stopPrice : null,
+    waiting: o.waiting,
+    priority: o.priority,
+  };
+}
