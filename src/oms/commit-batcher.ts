@@ -1,0 +1,154 @@
+import type { AuditRecord, OrderRecord, PortfolioState, TradeRecord } from './model.js';
+import type { BatchRows, OmsStore } from './ports.js';
+import type { InstrumentState } from './model.js';
+
+type AfterCommit = () => void;
+
+/**
+ * Group commit. Commands change the in-memory state synchronously and mark what they touched here;
+ * one transaction at a time writes everything marked since the previous one. While a transaction is
+ * in flight, new work piles up into the next batch, so under load each commit carries many commands
+ * and the database stops being the ceiling. A command is acknowledged only when the batch holding
+ * its changes has committed.
+ */
+export class CommitBatcher {
+  private orders = new Map<number, OrderRecord>();
+  private trades: TradeRecord[] = [];
+  private portfolios = new Set<PortfolioState>();
+  private positions = new Map<string, { portfolio: PortfolioState; symbol: string }>();
+  private instruments = new Set<InstrumentState>();
+  private audits: AuditRecord[] = [];
+  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private afterCommit: AfterCommit[] = [];
+  private flushing: Promise<void> | null = null;
+  private scheduled = false;
+
+  constructor(
+    private readonly store: OmsStore,
+    private readonly onCommitFailure: (error: unknown) => void,
+  ) {}
+
+  order(o: OrderRecord): void {
+    this.orders.set(o.id, o);
+  }
+
+  trade(t: TradeRecord): void {
+    this.trades.push(t);
+  }
+
+  portfolio(p: PortfolioState): void {
+    this.portfolios.add(p);
+  }
+
+  position(p: PortfolioState, symbol: string): void {
+    this.positions.set(`${p.id}:${symbol}`, { portfolio: p, symbol });
+  }
+
+  instrument(i: InstrumentState): void {
+    this.instruments.add(i);
+  }
+
+  audit(a: AuditRecord): void {
+    this.audits.push(a);
+    this.schedule();
+  }
+
+  /** Runs after the current batch has committed (feed events: never before the data is durable). */
+  onCommit(fn: AfterCommit): void {
+    this.afterCommit.push(fn);
+  }
+
+  /** Resolves once everything marked so far is durable. */
+  durable(): Promise<void> {
+    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.schedule();
+    return p;
+  }
+
+  /** Waits for every pending batch (used at shutdown). */
+  async drain(): Promise<void> {
+    while (this.flushing || this.hasWork()) {
+      if (this.flushing) await this.flushing.catch(() => undefined);
+      else await this.durable().catch(() => undefined);
+    }
+  }
+
+  private hasWork(): boolean {
+    return (
+      this.waiters.length > 0 ||
+      this.orders.size > 0 ||
+      this.trades.length > 0 ||
+      this.audits.length > 0 ||
+      this.portfolios.size > 0 ||
+      this.instruments.size > 0
+    );
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.scheduled) return;
+    this.scheduled = true;
+    // Let every command already queued in this tick join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private flush(): Promise<void> {
+    const rows = this.takeRows();
+    const waiters = this.waiters;
+    const after = this.afterCommit;
+    this.waiters = [];
+    this.afterCommit = [];
+    const run = async (): Promise<void> => {
+      try {
+        await this.store.commit(rows);
+      } catch (error) {
+        for (const w of waiters) w.reject(error);
+        this.onCommitFailure(error);
+        return;
+      }
+      for (const w of waiters) w.resolve();
+      for (const fn of after) fn();
+    };
+    this.flushing = run().finally(() => {
+      this.flushing = null;
+      if (this.hasWork()) this.schedule();
+    });
+    return this.flushing;
+  }
+
+  /** Snapshots the marked state synchronously, so later commands cannot leak into this batch. */
+  private takeRows(): BatchRows {
+    const orders = [...this.orders.values()].map(({ reservedCash: _c, reservedQty: _q, ...row }) => ({ ...row }));
+    const positions = [...this.positions.values()].map(({ portfolio, symbol }) => {
+      const p = portfolio.positions.get(symbol)!;
+      return {
+        portfolioId: portfolio.id,
+        symbol,
+        quantity: p.quantity,
+        costBasis: p.costBasis,
+        realizedPnl: p.realizedPnl,
+      };
+    });
+    const rows: BatchRows = {
+      orders,
+      trades: this.trades,
+      positions,
+      portfolios: [...this.portfolios].map((p) => ({ id: p.id, cash: p.cash })),
+      instruments: [...this.instruments].map((i) => ({
+        symbol: i.symbol,
+        referencePrice: i.referencePrice,
+        lastPrice: i.lastPrice,
+      })),
+      audits: this.audits,
+    };
+    this.orders = new Map();
+    this.trades = [];
+    this.portfolios = new Set();
+    this.positions = new Map();
+    this.instruments = new Set();
+    this.audits = [];
+    return rows;
+  }
+}

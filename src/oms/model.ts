@@ -1,0 +1,94 @@
+import type { OrderBook, OrderType, Side, TimeInForce } from '../engine/index.js';
+
+/** Order statuses; a string union so new ones (PENDING_APPROVAL, ...) slot in. */
+export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
+
+export const OPEN_STATUSES: ReadonlySet<OrderStatus> = new Set(['NEW', 'PARTIALLY_FILLED']);
+
+export interface InstrumentState {
+  readonly symbol: string;
+  name: string;
+  /** In price units (0.0001). */
+  readonly tickSize: number;
+  readonly lotSize: number;
+  referencePrice: number;
+  lastPrice: number | null;
+  readonly book: OrderBook;
+}
+
+export interface PositionState {
+  readonly symbol: string;
+  quantity: number;
+  /** Signed cost of the open quantity in units (negative for a short). */
+  costBasis: bigint;
+  realizedPnl: bigint;
+  /** Open quantity of this portfolio's SELL orders, held against the position when shorting is off. */
+  reservedSell: number;
+}
+
+export interface PortfolioState {
+  readonly id: number;
+  readonly name: string;
+  cash: bigint;
+  readonly startingCash: bigint;
+  readonly allowShort: boolean;
+  readonly isHouse: boolean;
+  /** Cash held for open BUY orders (limit x open quantity). */
+  reservedCash: bigint;
+  openOrders: number;
+  readonly positions: Map<string, PositionState>;
+  readonly createdAt: Date;
+}
+
+export interface OrderRecord {
+  readonly id: number;
+  readonly clientOrderId: string | null;
+  readonly portfolioId: number;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly tif: TimeInForce;
+  quantity: number;
+  filled: number;
+  /** Sum of price x quantity of fills, units. */
+  filledNotional: bigint;
+  limitPrice: number | null;
+  stopPrice: number | null;
+  status: OrderStatus;
+  reason: string | null;
+  waiting: boolean;
+  priority: number | null;
+  readonly userId: string | null;
+  readonly origin: unknown;
+  readonly createdAt: Date;
+  updatedAt: Date;
+  /** Cash (BUY) or quantity (SELL) this order holds in its portfolio right now. */
+  reservedCash: bigint;
+  reservedQty: number;
+}
+
+export interface TradeRecord {
+  /** Assigned by the commit that makes the trade durable (global sequence). */
+  id: bigint;
+  readonly symbol: string;
+  readonly price: number;
+  readonly quantity: number;
+  readonly gmv: bigint;
+  readonly aggressorSide: Side;
+  readonly buyOrderId: number | null;
+  readonly sellOrderId: number | null;
+  readonly buyPortfolioId: number;
+  readonly sellPortfolioId: number;
+  readonly kind: 'MATCH' | 'BOOKED';
+  readonly createdAt: Date;
+}
+
+export interface AuditRecord {
+  readonly at: Date;
+  readonly keyId: number | null;
+  readonly actor: string | null;
+  readonly action: string;
+  readonly target: string | null;
+  readonly outcome: string;
+  readonly details: unknown;
+}

@@ -1,0 +1,56 @@
+import type { AuditRecord, OrderRecord, OrderStatus, PortfolioState, TradeRecord } from './model.js';
+import type { Side, OrderType, TimeInForce } from '../engine/index.js';
+
+/** Everything one group commit writes, as the in-memory state stood when the batch closed. */
+export interface BatchRows {
+  readonly orders: OrderRow[];
+  readonly trades: TradeRecord[];
+  readonly positions: PositionRow[];
+  readonly portfolios: { id: number; cash: bigint }[];
+  readonly instruments: { symbol: string; referencePrice: number; lastPrice: number | null }[];
+  readonly audits: AuditRecord[];
+}
+
+export type OrderRow = Omit<OrderRecord, 'reservedCash' | 'reservedQty'>;
+
+export interface PositionRow {
+  readonly portfolioId: number;
+  readonly symbol: string;
+  readonly quantity: number;
+  readonly costBasis: bigint;
+  readonly realizedPnl: bigint;
+}
+
+export interface InstrumentRow {
+  readonly symbol: string;
+  readonly name: string;
+  readonly tickSize: number;
+  readonly lotSize: number;
+  readonly referencePrice: number;
+  readonly lastPrice: number | null;
+}
+
+export interface LoadedState {
+  readonly instruments: InstrumentRow[];
+  readonly portfolios: PortfolioState[];
+  /** Open orders (NEW / PARTIALLY_FILLED), in book priority within each symbol. */
+  readonly openOrders: OrderRow[];
+}
+
+export interface StoredOrder extends OrderRow {
+  readonly portfolioName: string;
+}
+
+/** The persistence the OMS needs; db/ implements it over PostgreSQL. */
+export interface OmsStore {
+  loadState(): Promise<LoadedState>;
+  /** Writes a batch in one transaction; assigns trade ids (global sequence) in batch order. */
+  commit(batch: BatchRows): Promise<void>;
+  /** Reserves `count` consecutive ids of a named sequence; returns the first. */
+  reserveIds(sequence: 'order', count: number): Promise<number>;
+  findOrderByClientId(portfolioId: number, clientOrderId: string): Promise<StoredOrder | null>;
+  insertInstrument(row: InstrumentRow): Promise<void>;
+  insertPortfolio(p: { name: string; cash: bigint; allowShort: boolean; isHouse: boolean; createdBy: string | null }): Promise<PortfolioState>;
+}
+
+export type { Side, OrderType, TimeInForce, OrderStatus };
