@@ -48,6 +48,7 @@ export interface OmsStore {
   commit(batch: BatchRows): Promise<void>;
   /** Reserves `count` consecutive ids of a named sequence; returns the first. */
   reserveIds(sequence: 'order', count: number): Promise<number>;
+  findOrder(id: number): Promise<StoredOrder | null>;
   findOrderByClientId(portfolioId: number, clientOrderId: string): Promise<StoredOrder | null>;
   insertInstrument(row: InstrumentRow): Promise<void>;
   insertPortfolio(p: { name: string; cash: bigint; allowShort: boolean; isHouse: boolean; createdBy: string | null }): Promise<PortfolioState>;

@@ -1,0 +1,93 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { rateLimit } from 'express-rate-limit';
+import { requireApiKey, keyOf } from './auth.js';
+import { errorHandler, sendError } from './error-mapper.js';
+import { ordersRoutes } from './orders.routes.js';
+import { tradesRoutes } from './trades.routes.js';
+import { portfoliosRoutes } from './portfolios.routes.js';
+import { instrumentsRoutes } from './instruments.routes.js';
+import { docsRoutes } from './docs.routes.js';
+import type { ApiDeps } from './deps.js';
+
+/** The dashboard's static files: next to this file's folder in src/ and in dist/ alike. */
+export function dashboardDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, '..', 'dashboard', 'public'), join(here, '..', '..', 'src', 'dashboard', 'public')];
+  return candidates.find((d) => existsSync(d)) ?? candidates[0];
+}
+
+export function createApp(deps: ApiDeps): Express {
+  const { env, oms, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 1);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: { 'connect-src': ["'self'", 'ws:', 'wss:'], 'upgrade-insecure-requests': null },
+      },
+    }),
+  );
+  const origins = env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+  if (origins.length > 0) {
+    app.use((req, res, next) => {
+      const origin = req.get('origin');
+      if (origin && origins.includes(origin)) {
+        res.set('Access-Control-Allow-Origin', origin);
+        res.set('Vary', 'Origin');
+        res.set('Access-Control-Allow-Headers', 'Content-Type, X-API-Key');
+        res.set('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE, OPTIONS');
+      }
+      if (req.method === 'OPTIONS') res.sendStatus(204);
+      else next();
+    });
+  }
+
+  app.get('/health', async (_req, res) => {
+    try {
+      await deps.checkDatabase();
+      if (!oms.healthy) throw new Error('oms unhealthy');
+      res.json({ status: 'ok', database: 'ok' });
+    } catch {
+      sendError(res, 503, 'UNAVAILABLE', 'the database is not reachable');
+    }
+  });
+  app.use(docsRoutes());
+  deps.mount?.(app);
+  app.use(express.static(dashboardDir(), { index: 'index.html', maxAge: 0 }));
+
+  const api = express.Router();
+  api.use(express.json({ limit: env.BODY_LIMIT }));
+  api.use(
+    requireApiKey(deps.keys, (reason, req) => {
+      oms.audit(null, 'auth.failure', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason, ip: req.ip });
+    }),
+  );
+  api.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: env.RATE_LIMIT_PER_MINUTE,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      keyGenerator: (_req, res) => `key:${keyOf(res).id}`,
+      handler: (_req, res, _next, options) => {
+        res.set('Retry-After', String(Math.ceil(options.windowMs / 1000)));
+        sendError(res, 429, 'RATE_LIMITED', `more than ${env.RATE_LIMIT_PER_MINUTE} requests a minute for this key`);
+      },
+    }),
+  );
+  api.use(ordersRoutes(deps));
+  api.use(tradesRoutes(deps));
+  api.use(portfoliosRoutes(deps));
+  api.use(instrumentsRoutes(deps));
+  api.use((req, res) => sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
+  app.use('/api/v1', api);
+  app.use((req, res) => sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,88 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { OmsError } from '../oms/errors.js';
+import type { ApiKeyRecord, Scope } from '../db/api-key.repository.js';
+import type { Actor } from '../oms/oms.js';
+
+export interface KeyLookup {
+  findActiveByKey(key: string): Promise<ApiKeyRecord | null>;
+}
+
+/** Resolves keys through a short cache, so a revoked key stops working within `ttlMs`. */
+export class CachedKeyLookup implements KeyLookup {
+  private readonly cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
+
+  constructor(
+    private readonly source: KeyLookup,
+    private readonly ttlMs = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async findActiveByKey(key: string): Promise<ApiKeyRecord | null> {
+    const hit = this.cache.get(key);
+    if (hit && hit.until > this.now()) return hit.record;
+    const record = await this.source.findActiveByKey(key);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, { record, until: this.now() + this.ttlMs });
+    return record;
+  }
+}
+
+export type AuthFailureAudit = (reason: string, req: Request) => void;
+
+/** X-API-Key check: 401 without a valid key. The key itself is never logged or echoed. */
+export function requireApiKey(keys: KeyLookup, onFailure: AuthFailureAudit): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const key = req.get('x-api-key');
+    if (!key) {
+      onFailure('missing key', req);
+      next(new OmsError('unauthenticated', 'UNAUTHENTICATED', 'send an API key in the X-API-Key header'));
+      return;
+    }
+    try {
+      const record = await keys.findActiveByKey(key);
+      if (!record) {
+        onFailure('invalid key', req);
+        next(new OmsError('unauthenticated', 'UNAUTHENTICATED', 'the API key is not valid'));
+        return;
+      }
+      res.locals.apiKey = record;
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+export function keyOf(res: Response): ApiKeyRecord {
+  return res.locals.apiKey as ApiKeyRecord;
+}
+
+export function actorOf(res: Response): Actor {
+  const key = keyOf(res);
+  return { keyId: key.id, name: key.name };
+}
+
+/** 403 unless the key has the scope (admin implies every scope). */
+export function requireScope(scope: Scope): RequestHandler {
+  return (_req, res, next) => {
+    const key = keyOf(res);
+    if (hasScope(key, scope)) next();
+    else next(new OmsError('forbidden', 'FORBIDDEN', `this API key lacks the ${scope} scope`));
+  };
+}
+
+export function hasScope(key: ApiKeyRecord, scope: Scope): boolean {
+  return key.scopes.includes(scope) || key.scopes.includes('admin');
+}
+
+export function canUsePortfolio(key: ApiKeyRecord, portfolioName: string): boolean {
+  return key.portfolios.length === 0 || key.portfolios.includes(portfolioName);
+}
+
+export function assertPortfolio(key: ApiKeyRecord, portfolioName: string): void {
+  if (!canUsePortfolio(key, portfolioName)) {
+    throw new OmsError('forbidden', 'FORBIDDEN', `this API key may not act on portfolio ${portfolioName}`, [
+      { path: 'portfolio_name', message: 'not allowed for this key' },
+    ]);
+  }
+}

@@ -1,0 +1,15 @@
+import type { Logger } from 'pino';
+import type { Oms } from '../oms/oms.js';
+import type { HistoryQueries } from '../db/history-queries.js';
+import type { KeyLookup } from './auth.js';
+import type { Env } from '../config/env.js';
+
+export interface ApiDeps {
+  readonly oms: Oms;
+  readonly history: HistoryQueries;
+  readonly keys: KeyLookup;
+  readonly logger: Logger;
+  readonly env: Env;
+  readonly checkDatabase: () => Promise<void>;
+  readonly mount?: (app: import('express').Express) => void;
+}

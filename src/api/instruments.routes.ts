@@ -1,0 +1,51 @@
+import { Router } from 'express';
+import { actorOf, requireScope } from './auth.js';
+import { parse } from './validate.js';
+import { bookQuery, createInstrumentBody, setPriceBody } from './schemas.js';
+import { rejected } from '../oms/errors.js';
+import { bookJson, instrumentJson, tradeJson } from '../wire/serializers.js';
+import type { ApiDeps } from './deps.js';
+
+const DEFAULT_TICK = 100; // 0.01 in price units
+
+export function instrumentsRoutes({ oms, history }: ApiDeps): Router {
+  const r = Router();
+  const nameOf = (id: number) => oms.portfolioById(id)?.name ?? String(id);
+  const requireInstrument = (symbol: string) => {
+    const i = oms.instrument(symbol);
+    if (!i) throw rejected('UNKNOWN_SYMBOL', `unknown symbol ${symbol}`, 'symbol');
+    return i;
+  };
+
+  r.get('/instruments', requireScope('read'), (_req, res) => {
+    res.json({ data: oms.listInstruments().map(instrumentJson) });
+  });
+
+  r.post('/instruments', requireScope('admin'), async (req, res) => {
+    const body = parse(createInstrumentBody, req.body);
+    const tick = body.tick_size === undefined ? DEFAULT_TICK : Number(body.tick_size);
+    const ref = Number(body.reference_price);
+    if (ref % tick !== 0) throw rejected('PRICE_OFF_TICK', 'reference_price must be a multiple of tick_size', 'reference_price');
+    const i = await oms.addInstrument(
+      { symbol: body.symbol, name: body.name, tickSize: tick, lotSize: body.lot_size, referencePrice: ref, lastPrice: null },
+      actorOf(res),
+    );
+    res.status(201).json(instrumentJson(i));
+  });
+
+  r.put('/instruments/:symbol/price', requireScope('admin'), async (req, res) => {
+    const i = requireInstrument(String(req.params.symbol));
+    const body = parse(setPriceBody, req.body);
+    await oms.setReferencePrice(i.symbol, Number(body.price), actorOf(res));
+    res.json(instrumentJson(i));
+  });
+
+  r.get('/book/:symbol', requireScope('read'), async (req, res) => {
+    const i = requireInstrument(String(req.params.symbol));
+    const q = parse(bookQuery, req.query);
+    const trades = await history.trades({ symbol: i.symbol, limit: 20 });
+    res.json({ ...bookJson(i, q.depth), trades: trades.data.map((t) => tradeJson(t, nameOf)) });
+  });
+
+  return r;
+}

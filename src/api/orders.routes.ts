@@ -1,0 +1,94 @@
+import { Router } from 'express';
+import { assertPortfolio, actorOf, keyOf, requireScope } from './auth.js';
+import { parse } from './validate.js';
+import { idParam, listOrdersQuery, modifyOrderBody, placeOrderBody } from './schemas.js';
+import { notFound } from '../oms/errors.js';
+import { fillJson, orderJson, tradeJson } from '../wire/serializers.js';
+import type { ApiDeps } from './deps.js';
+
+export function ordersRoutes({ oms, history }: ApiDeps): Router {
+  const r = Router();
+  const nameOf = (id: number) => oms.portfolioById(id)?.name ?? String(id);
+  const allowed = (res: Parameters<typeof keyOf>[0]) => (p: { name: string }) => assertPortfolio(keyOf(res), p.name);
+
+  r.post('/orders', requireScope('trade'), async (req, res) => {
+    const body = parse(placeOrderBody, req.body);
+    assertPortfolio(keyOf(res), body.portfolio_name);
+    const result = await oms.placeOrder(
+      {
+        symbol: body.symbol,
+        side: body.side,
+        type: body.type,
+        quantity: body.quantity,
+        limitPrice: body.limit_price === undefined ? null : Number(body.limit_price),
+        stopPrice: body.stop_price === undefined ? null : Number(body.stop_price),
+        tif: body.time_in_force,
+        portfolioName: body.portfolio_name,
+        clientOrderId: body.client_order_id ?? null,
+        userId: body.user_id ?? null,
+        origin: body.origin ?? null,
+      },
+      actorOf(res),
+    );
+    const fills = result.created
+      ? result.fills.map((f) => fillJson(f, nameOf))
+      : (await history.trades({ orderId: result.order.id, limit: 500 })).data.map((t) => tradeJson(t, nameOf));
+    res.status(result.created ? 201 : 200).json({ ...orderJson(result.order, nameOf(result.order.portfolioId)), fills });
+  });
+
+  r.get('/orders', requireScope('read'), async (req, res) => {
+    const q = parse(listOrdersQuery, req.query);
+    const key = keyOf(res);
+    let portfolioIds: number[] | undefined;
+    if (q.portfolio !== undefined) {
+      assertPortfolio(key, q.portfolio);
+      portfolioIds = [oms.portfolio(q.portfolio)?.id ?? -1];
+    } else if (key.portfolios.length > 0) {
+      portfolioIds = key.portfolios.map((n) => oms.portfolio(n)?.id ?? -1);
+    }
+    const page = await history.orders({
+      portfolioIds,
+      symbol: q.symbol,
+      statuses: q.status === undefined ? undefined : q.status === 'OPEN' ? ['NEW', 'PARTIALLY_FILLED'] : [q.status],
+      cursor: q.cursor === undefined ? undefined : Number(q.cursor),
+      limit: q.limit,
+    });
+    res.json({ data: page.data.map((o) => orderJson(o, o.portfolioName)), next_cursor: page.nextCursor });
+  });
+
+  r.get('/orders/:id', requireScope('read'), async (req, res) => {
+    const id = Number(parse(idParam, req.params.id));
+    const order = await history.order(id);
+    if (!order || !canSee(keyOf(res), order.portfolioName)) throw notFound('ORDER_NOT_FOUND', `no order ${id}`);
+    const fills = await history.trades({ orderId: id, limit: 500 });
+    res.json({ ...orderJson(order, order.portfolioName), fills: fills.data.map((t) => tradeJson(t, nameOf)) });
+  });
+
+  r.patch('/orders/:id', requireScope('trade'), async (req, res) => {
+    const id = Number(parse(idParam, req.params.id));
+    const body = parse(modifyOrderBody, req.body);
+    const result = await oms.modifyOrder(
+      id,
+      {
+        quantity: body.quantity,
+        limitPrice: body.limit_price === undefined ? undefined : Number(body.limit_price),
+        stopPrice: body.stop_price === undefined ? undefined : Number(body.stop_price),
+      },
+      actorOf(res),
+      allowed(res),
+    );
+    res.json({ ...orderJson(result.order, nameOf(result.order.portfolioId)), fills: result.fills.map((f) => fillJson(f, nameOf)) });
+  });
+
+  r.delete('/orders/:id', requireScope('trade'), async (req, res) => {
+    const id = Number(parse(idParam, req.params.id));
+    const order = await oms.cancelOrder(id, actorOf(res), allowed(res));
+    res.json(orderJson(order, nameOf(order.portfolioId)));
+  });
+
+  return r;
+}
+
+function canSee(key: { portfolios: string[] }, portfolio: string): boolean {
+  return key.portfolios.length === 0 || key.portfolios.includes(portfolio);
+}

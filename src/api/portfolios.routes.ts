@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import { actorOf, assertPortfolio, canUsePortfolio, keyOf, requireScope } from './auth.js';
+import { parse } from './validate.js';
+import { createPortfolioBody } from './schemas.js';
+import { notFound } from '../oms/errors.js';
+import { formatUnits, parseUnits } from '../oms/units.js';
+import { portfolioSummaryJson } from '../wire/serializers.js';
+import type { ApiDeps } from './deps.js';
+
+export function portfoliosRoutes({ oms, env }: ApiDeps): Router {
+  const r = Router();
+  const instrument = (s: string) => oms.instrument(s);
+  const defaultCash = parseUnits(env.DEFAULT_STARTING_CASH)!;
+
+  r.get('/portfolios', requireScope('read'), (_req, res) => {
+    const key = keyOf(res);
+    const data = oms
+      .listPortfolios()
+      .filter((p) => canUsePortfolio(key, p.name))
+      .map((p) => ({
+        name: p.name,
+        cash: formatUnits(p.cash),
+        starting_cash: formatUnits(p.startingCash),
+        allow_short: p.allowShort,
+        is_house: p.isHouse,
+        created_at: p.createdAt.toISOString(),
+      }));
+    res.json({ data });
+  });
+
+  r.post('/portfolios', requireScope('trade'), async (req, res) => {
+    const body = parse(createPortfolioBody, req.body);
+    assertPortfolio(keyOf(res), body.name);
+    const p = await oms.createPortfolio(
+      { name: body.name, startingCash: body.starting_cash ?? defaultCash, allowShort: body.allow_short },
+      actorOf(res),
+    );
+    res.status(201).json(portfolioSummaryJson(p, instrument));
+  });
+
+  r.get('/portfolio/:name', requireScope('read'), (req, res) => {
+    const name = String(req.params.name);
+    const p = oms.portfolio(name);
+    if (!p || !canUsePortfolio(keyOf(res), name)) throw notFound('PORTFOLIO_NOT_FOUND', `no portfolio ${name}`);
+    res.json(portfolioSummaryJson(p, instrument));
+  });
+
+  return r;
+}

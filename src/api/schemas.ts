@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { parseUnits } from '../oms/units.js';
+
+/**
+ * One zod schema per input: validation, the TypeScript types (z.infer) and the OpenAPI document
+ * all come from here.
+ */
+
+const upper = <T extends string>(values: readonly [T, ...T[]]) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(values));
+
+/** A price or amount: JSON number or decimal string, at most 4 decimals, read exactly (never via float math). */
+export const decimal = (what: string) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      const units = parseUnits(v);
+      if (units === null) {
+        ctx.addIssue({ code: 'custom', message: `${what} must be a decimal with at most 4 places` });
+        return z.NEVER;
+      }
+      return units;
+    })
+    .meta({ type: 'string', example: '175.25', description: `${what}: a decimal string or number` });
+
+export const positiveDecimal = (what: string) =>
+  decimal(what).refine((u) => u > 0n, { message: `${what} must be positive` });
+
+export const quantity = z
+  .number({ error: 'quantity must be a number' })
+  .int('quantity must be a whole number')
+  .positive('quantity must be positive')
+  .max(1_000_000_000, 'quantity is too large');
+
+export const sideSchema = upper(['BUY', 'SELL']);
+export const orderTypeSchema = upper(['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT']);
+export const tifSchema = upper(['DAY', 'GTC', 'IOC', 'FOK']);
+const portfolioName = z.string().trim().min(1, 'portfolio_name is required').max(100);
+const symbol = z.string().trim().min(1).max(16).transform((s) => s.toUpperCase());
+
+export const placeOrderBody = z
+  .object({
+    symbol,
+    side: sideSchema,
+    type: orderTypeSchema.default('MARKET'),
+    quantity,
+    limit_price: positiveDecimal('limit_price').optional(),
+    stop_price: positiveDecimal('stop_price').optional(),
+    time_in_force: tifSchema.default('DAY'),
+    portfolio_name: portfolioName,
+    client_order_id: z.string().trim().min(1).max(64).optional(),
+    user_id: z.string().max(128).optional(),
+    origin: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
+
+export const modifyOrderBody = z
+  .object({
+    quantity: quantity.optional(),
+    limit_price: positiveDecimal('limit_price').optional(),
+    stop_price: positiveDecimal('stop_price').optional(),
+  })
+  .strict()
+  .refine((b) => b.quantity !== undefined || b.limit_price !== undefined || b.stop_price !== undefined, {
+    message: 'give at least one of quantity, limit_price, stop_price',
+  });
+
+export const simpleTradeBody = z
+  .object({
+    symbol,
+    quantity,
+    side: sideSchema,
+    portfolio_name: portfolioName,
+    user_id: z.string().max(128).optional(),
+    gmv: positiveDecimal('gmv').optional(),
+  })
+  .strict();
+
+export const createPortfolioBody = z
+  .object({
+    name: z.string().trim().min(1).max(100).regex(/^[\w .\-]+$/, 'name may hold letters, digits, space, . _ -'),
+    starting_cash: positiveDecimal('starting_cash').optional(),
+    allow_short: z.boolean().default(false),
+  })
+  .strict();
+
+export const createInstrumentBody = z
+  .object({
+    symbol: z.string().trim().regex(/^[A-Za-z][A-Za-z0-9.]{0,15}$/, 'symbol must be 1-16 letters/digits').transform((s) => s.toUpperCase()),
+    name: z.string().max(100).default(''),
+    tick_size: positiveDecimal('tick_size').optional(),
+    lot_size: z.number().int().positive().default(1),
+    reference_price: positiveDecimal('reference_price'),
+  })
+  .strict();
+
+export const setPriceBody = z.object({ price: positiveDecimal('price') }).strict();
+
+const limit = z.coerce.number().int().min(1).max(500).default(100);
+const cursor = z.string().regex(/^\d+$/, 'cursor must come from next_cursor').optional();
+
+export const listOrdersQuery = z.object({
+  portfolio: z.string().optional(),
+  symbol: z.string().transform((s) => s.toUpperCase()).optional(),
+  status: z
+    .string()
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum(['OPEN', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']))
+    .optional(),
+  cursor,
+  limit,
+});
+
+export const listTradesQuery = z.object({
+  portfolio: z.string().optional(),
+  symbol: z.string().transform((s) => s.toUpperCase()).optional(),
+  order_id: z.string().regex(/^\d+$/, 'order_id must be digits').optional(),
+  since_id: z.string().regex(/^\d+$/, 'since_id must be digits').optional(),
+  cursor,
+  limit,
+});
+
+export const bookQuery = z.object({ depth: z.coerce.number().int().min(1).max(100).default(20) });
+
+export const idParam = z.string().regex(/^\d{1,15}$/, 'id must be digits');

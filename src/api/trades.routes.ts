@@ -1,0 +1,109 @@
+import { Router } from 'express';
+import { actorOf, assertPortfolio, keyOf, requireScope } from './auth.js';
+import { parse } from './validate.js';
+import { idParam, listTradesQuery, simpleTradeBody } from './schemas.js';
+import { notFound } from '../oms/errors.js';
+import { formatUnits } from '../oms/units.js';
+import { tradeJson } from '../wire/serializers.js';
+import type { ApiDeps } from './deps.js';
+
+export function tradesRoutes({ oms, history }: ApiDeps): Router {
+  const r = Router();
+  const nameOf = (id: number) => oms.portfolioById(id)?.name ?? String(id);
+
+  /** The simple paper trade: at market now, or booked at gmv / quantity when gmv is given. */
+  r.post('/trade', requireScope('trade'), async (req, res) => {
+    const body = parse(simpleTradeBody, req.body);
+    assertPortfolio(keyOf(res), body.portfolio_name);
+    const actor = actorOf(res);
+    if (body.gmv !== undefined) {
+      const trade = await oms.bookTrade(
+        { symbol: body.symbol, side: body.side, quantity: body.quantity, gmv: body.gmv, portfolioName: body.portfolio_name, userId: body.user_id ?? null },
+        actor,
+      );
+      const json = tradeJson(trade, nameOf);
+      res.status(201).json({
+        success: true,
+        trade_id: json.trade_id,
+        message: `${body.side} ${body.quantity} ${trade.symbol} booked at ${json.price} (gmv ${json.gmv})`,
+        trade: json,
+      });
+      return;
+    }
+    const result = await oms.placeOrder(
+      {
+        symbol: body.symbol,
+        side: body.side,
+        type: 'MARKET',
+        quantity: body.quantity,
+        limitPrice: null,
+        stopPrice: null,
+        tif: 'IOC',
+        portfolioName: body.portfolio_name,
+        clientOrderId: null,
+        userId: body.user_id ?? null,
+        origin: null,
+      },
+      actor,
+    );
+    const fills = result.fills.map((f) => tradeJson(f.trade, nameOf));
+    const order = result.order;
+    if (fills.length === 0) {
+      res.status(200).json({
+        success: false,
+        trade_id: null,
+        message: `no liquidity for ${order.symbol}: nothing was executed`,
+        trade: null,
+      });
+      return;
+    }
+    const gmv = result.fills.reduce((s, f) => s + f.trade.gmv, 0n);
+    const avg = formatUnits((gmv * 2n + BigInt(order.filled)) / (2n * BigInt(order.filled)));
+    const trade =
+      fills.length === 1
+        ? fills[0]
+        : { ...fills[0], price: avg, quantity: order.filled, gmv: formatUnits(gmv), fills };
+    res.status(201).json({
+      success: true,
+      trade_id: fills[0].trade_id,
+      message:
+        order.filled === order.quantity
+          ? `${order.side} ${order.filled} ${order.symbol} at ${avg}`
+          : `${order.side} ${order.filled} of ${order.quantity} ${order.symbol} at ${avg}; the rest found no liquidity`,
+      trade,
+    });
+  });
+
+  r.get('/trades', requireScope('read'), async (req, res) => {
+    const q = parse(listTradesQuery, req.query);
+    const key = keyOf(res);
+    let portfolioIds: number[] | undefined;
+    if (q.portfolio !== undefined) {
+      assertPortfolio(key, q.portfolio);
+      portfolioIds = [oms.portfolio(q.portfolio)?.id ?? -1];
+    } else if (key.portfolios.length > 0) {
+      portfolioIds = key.portfolios.map((n) => oms.portfolio(n)?.id ?? -1);
+    }
+    const page = await history.trades({
+      portfolioIds,
+      symbol: q.symbol,
+      orderId: q.order_id === undefined ? undefined : Number(q.order_id),
+      sinceId: q.since_id === undefined ? undefined : BigInt(q.since_id),
+      cursor: q.cursor === undefined ? undefined : BigInt(q.cursor),
+      limit: q.limit,
+    });
+    res.json({ data: page.data.map((t) => tradeJson(t, nameOf)), next_cursor: page.nextCursor });
+  });
+
+  r.get('/trades/:id', requireScope('read'), async (req, res) => {
+    const id = BigInt(parse(idParam, req.params.id));
+    const trade = await history.trade(id);
+    const key = keyOf(res);
+    if (!trade || (key.portfolios.length > 0 && !key.portfolios.includes(trade.buyPortfolio) && !key.portfolios.includes(trade.sellPortfolio))) {
+      throw notFound('TRADE_NOT_FOUND', `no trade ${id}`);
+    }
+    res.json(tradeJson(trade, nameOf));
+  });
+
+  return r;
+}

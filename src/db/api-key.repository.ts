@@ -1,0 +1,84 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { PrismaClient } from './prisma-client.js';
+
+export type Scope = 'read' | 'trade' | 'admin';
+export const SCOPES: readonly Scope[] = ['read', 'trade', 'admin'];
+
+export interface ApiKeyRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly prefix: string;
+  readonly scopes: Scope[];
+  /** Empty: every portfolio. */
+  readonly portfolios: string[];
+  readonly createdAt: Date;
+  readonly revokedAt: Date | null;
+}
+
+/** Keys are 32 random bytes; only their SHA-256 is stored, so a database leak reveals no key. */
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function generateKey(): string {
+  return `pk_${randomBytes(32).toString('base64url')}`;
+}
+
+export class ApiKeyRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async create(input: { name: string; scopes: Scope[]; portfolios: string[]; key?: string }): Promise<{ key: string; record: ApiKeyRecord }> {
+    const key = input.key ?? generateKey();
+    const row = await this.prisma.apiKey.create({
+      data: { name: input.name, prefix: key.slice(0, 10), hash: hashKey(key), scopes: input.scopes, portfolios: input.portfolios },
+    });
+    return { key, record: toRecord(row) };
+  }
+
+  /** Stores a key given from outside (the bootstrap admin key) once; later starts find it. */
+  async ensure(key: string, name: string, scopes: Scope[]): Promise<boolean> {
+    const hash = hashKey(key);
+    const existing = await this.prisma.apiKey.findUnique({ where: { hash } });
+    if (existing) return false;
+    await this.create({ name, scopes, portfolios: [], key });
+    return true;
+  }
+
+  async findActiveByKey(key: string): Promise<ApiKeyRecord | null> {
+    const row = await this.prisma.apiKey.findUnique({ where: { hash: hashKey(key) } });
+    return row && row.revokedAt === null ? toRecord(row) : null;
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    return (await this.prisma.apiKey.findMany({ orderBy: { id: 'asc' } })).map(toRecord);
+  }
+
+  async revoke(id: number): Promise<boolean> {
+    const r = await this.prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+    return r.count > 0;
+  }
+
+  async count(): Promise<number> {
+    return this.prisma.apiKey.count({ where: { revokedAt: null } });
+  }
+}
+
+function toRecord(row: {
+  id: number;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  portfolios: string[];
+  createdAt: Date;
+  revokedAt: Date | null;
+}): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes.filter((s): s is Scope => (SCOPES as string[]).includes(s)),
+    portfolios: row.portfolios,
+    createdAt: row.createdAt,
+    revokedAt: row.revokedAt,
+  };
+}

@@ -1,0 +1,153 @@
+import type { PrismaClient } from './prisma-client.js';
+import { ORDER_COLUMNS, toOrderRow, type OrderSqlRow } from './oms-store.js';
+import { decimalToUnits } from '../oms/units.js';
+import type { StoredOrder } from '../oms/ports.js';
+
+export interface StoredTrade {
+  readonly id: bigint;
+  readonly symbol: string;
+  readonly price: number;
+  readonly quantity: number;
+  readonly gmv: bigint;
+  readonly aggressorSide: 'BUY' | 'SELL';
+  readonly buyOrderId: number | null;
+  readonly sellOrderId: number | null;
+  readonly buyPortfolio: string;
+  readonly sellPortfolio: string;
+  readonly kind: string;
+  readonly createdAt: Date;
+}
+
+export interface Page<T> {
+  readonly data: T[];
+  readonly nextCursor: string | null;
+}
+
+export interface OrderFilter {
+  portfolioIds?: number[];
+  symbol?: string;
+  statuses?: string[];
+  cursor?: number;
+  limit: number;
+}
+
+export interface TradeFilter {
+  portfolioIds?: number[];
+  symbol?: string;
+  orderId?: number;
+  /** Ascending from after this id (a stream reader's position), instead of newest first. */
+  sinceId?: bigint;
+  cursor?: bigint;
+  limit: number;
+}
+
+const TRADE_COLUMNS = `t.id, t.symbol, t.price::text, t.quantity, t.gmv::text, t.aggressor_side::text,
+  t.buy_order_id, t.sell_order_id, bp.name AS buy_portfolio, sp.name AS sell_portfolio, t.kind, t.created_at`;
+
+interface TradeSqlRow {
+  id: bigint;
+  symbol: string;
+  price: string;
+  quantity: bigint;
+  gmv: string;
+  aggressor_side: string;
+  buy_order_id: bigint | null;
+  sell_order_id: bigint | null;
+  buy_portfolio: string;
+  sell_portfolio: string;
+  kind: string;
+  created_at: Date;
+}
+
+/** Read side of orders and trades: keyset pagination on ids, filters as SQL parameters. */
+export class HistoryQueries {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async orders(f: OrderFilter): Promise<Page<StoredOrder>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown): void => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (f.portfolioIds) add('o.portfolio_id = ANY(?::int[])', f.portfolioIds);
+    if (f.symbol) add('o.symbol = ?', f.symbol);
+    if (f.statuses) add('o.status::text = ANY(?::text[])', f.statuses);
+    if (f.cursor !== undefined) add('o.id < ?::bigint', String(f.cursor));
+    params.push(f.limit + 1);
+    const rows = await this.prisma.$queryRawUnsafe<OrderSqlRow[]>(
+      `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY o.id DESC LIMIT $${params.length}`,
+      ...params,
+    );
+    return page(rows.map(toOrderRow), f.limit, (o) => String(o.id));
+  }
+
+  async trades(f: TradeFilter): Promise<Page<StoredTrade>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, ...values: unknown[]): void => {
+      let out = sql;
+      for (const v of values) {
+        params.push(v);
+        out = out.replace('?', `$${params.length}`);
+      }
+      where.push(out);
+    };
+    if (f.portfolioIds) add('(t.buy_portfolio_id = ANY(?::int[]) OR t.sell_portfolio_id = ANY(?::int[]))', f.portfolioIds, f.portfolioIds);
+    if (f.symbol) add('t.symbol = ?', f.symbol);
+    if (f.orderId !== undefined) add('(t.buy_order_id = ?::bigint OR t.sell_order_id = ?::bigint)', String(f.orderId), String(f.orderId));
+    const ascending = f.sinceId !== undefined;
+    if (ascending) add('t.id > ?::bigint', String(f.sinceId));
+    else if (f.cursor !== undefined) add('t.id < ?::bigint', String(f.cursor));
+    params.push(f.limit + 1);
+    const rows = await this.prisma.$queryRawUnsafe<TradeSqlRow[]>(
+      `SELECT ${TRADE_COLUMNS} FROM trades t JOIN portfolios bp ON bp.id = t.buy_portfolio_id
+       JOIN portfolios sp ON sp.id = t.sell_portfolio_id
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY t.id ${ascending ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+      ...params,
+    );
+    return page(rows.map(toTrade), f.limit, (t) => String(t.id));
+  }
+
+  async trade(id: bigint): Promise<StoredTrade | null> {
+    const rows = await this.prisma.$queryRawUnsafe<TradeSqlRow[]>(
+      `SELECT ${TRADE_COLUMNS} FROM trades t JOIN portfolios bp ON bp.id = t.buy_portfolio_id
+       JOIN portfolios sp ON sp.id = t.sell_portfolio_id WHERE t.id = $1::bigint`,
+      String(id),
+    );
+    return rows.length ? toTrade(rows[0]) : null;
+  }
+
+  async order(id: number): Promise<StoredOrder | null> {
+    const rows = await this.prisma.$queryRawUnsafe<OrderSqlRow[]>(
+      `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id WHERE o.id = $1::bigint`,
+      String(id),
+    );
+    return rows.length ? toOrderRow(rows[0]) : null;
+  }
+}
+
+function page<T>(rows: T[], limit: number, cursorOf: (row: T) => string): Page<T> {
+  const more = rows.length > limit;
+  const data = more ? rows.slice(0, limit) : rows;
+  return { data, nextCursor: more ? cursorOf(data[data.length - 1]) : null };
+}
+
+function toTrade(r: TradeSqlRow): StoredTrade {
+  return {
+    id: r.id,
+    symbol: r.symbol,
+    price: Number(decimalToUnits(r.price)),
+    quantity: Number(r.quantity),
+    gmv: decimalToUnits(r.gmv),
+    aggressorSide: r.aggressor_side as 'BUY' | 'SELL',
+    buyOrderId: r.buy_order_id === null ? null : Number(r.buy_order_id),
+    sellOrderId: r.sell_order_id === null ? null : Number(r.sell_order_id),
+    buyPortfolio: r.buy_portfolio,
+    sellPortfolio: r.sell_portfolio,
+    kind: r.kind,
+    createdAt: r.created_at,
+  };
+}

@@ -1,0 +1,344 @@
+import type { PrismaClient } from './prisma-client.js';
+import { decimalToUnits, formatUnits } from '../oms/units.js';
+import type { PortfolioState } from '../oms/model.js';
+import type { BatchRows, InstrumentRow, LoadedState, OmsStore, OrderRow, StoredOrder } from '../oms/ports.js';
+
+type Tx = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe'>;
+
+const ORDER_UPSERT = `
+INSERT INTO orders (id, client_order_id, portfolio_id, symbol, side, type, time_in_force, quantity,
+  filled_quantity, filled_notional, limit_price, stop_price, status, reason, waiting, priority, user_id,
+  origin, created_at, updated_at)
+SELECT u.id::bigint, u.cid, u.pid::int, u.sym, u.side::"Side", u.type::"OrderType", u.tif::"TimeInForce",
+  u.qty::bigint, u.filled::bigint, u.notional::numeric, u.lp::numeric, u.sp::numeric, u.status::"OrderStatus",
+  u.reason, u.waiting::boolean, u.priority::bigint, u.uid, u.origin::jsonb, u.created::timestamptz,
+  u.updated::timestamptz
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+  $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+  $17::text[], $18::text[], $19::text[], $20::text[])
+  AS u(id, cid, pid, sym, side, type, tif, qty, filled, notional, lp, sp, status, reason, waiting, priority,
+  uid, origin, created, updated)
+ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity, filled_quantity = EXCLUDED.filled_quantity,
+  filled_notional = EXCLUDED.filled_notional, limit_price = EXCLUDED.limit_price,
+  stop_price = EXCLUDED.stop_price, status = EXCLUDED.status, reason = EXCLUDED.reason,
+  waiting = EXCLUDED.waiting, priority = EXCLUDED.priority, updated_at = EXCLUDED.updated_at`;
+
+const TRADE_INSERT = `
+INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id, sell_order_id,
+  buy_portfolio_id, sell_portfolio_id, kind, created_at)
+SELECT u.id::bigint, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
+  u.sid::bigint, u.bpid::int, u.spid::int, u.kind, u.at::timestamptz
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+  $9::text[], $10::text[], $11::text[], $12::text[])
+  AS u(id, sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, at)`;
+
+const POSITION_UPSERT = `
+INSERT INTO positions (portfolio_id, symbol, quantity, cost_basis, realized_pnl, updated_at)
+SELECT u.pid::int, u.sym, u.qty::bigint, u.cost::numeric, u.pnl::numeric, now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(pid, sym, qty, cost, pnl)
+ON CONFLICT (portfolio_id, symbol) DO UPDATE SET quantity = EXCLUDED.quantity,
+  cost_basis = EXCLUDED.cost_basis, realized_pnl = EXCLUDED.realized_pnl, updated_at = now()`;
+
+const PORTFOLIO_CASH = `
+UPDATE portfolios p SET cash = u.cash::numeric, updated_at = now()
+FROM unnest($1::text[], $2::text[]) AS u(id, cash) WHERE p.id = u.id::int`;
+
+const INSTRUMENT_PRICES = `
+UPDATE instruments i SET reference_price = u.ref::numeric, last_price = u.last::numeric, updated_at = now()
+FROM unnest($1::text[], $2::text[], $3::text[]) AS u(sym, ref, last) WHERE i.symbol = u.sym`;
+
+const AUDIT_INSERT = `
+INSERT INTO audit_events (at, key_id, actor, action, target, outcome, details)
+SELECT u.at::timestamptz, u.kid::int, u.actor, u.action, u.target, u.outcome, u.details::jsonb
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+  AS u(at, kid, actor, action, target, outcome, details)`;
+
+const ORDER_COLUMNS = `o.id, o.client_order_id, o.portfolio_id, o.symbol, o.side::text, o.type::text,
+  o.time_in_force::text, o.quantity, o.filled_quantity, o.filled_notional::text, o.limit_price::text,
+  o.stop_price::text, o.status::text, o.reason, o.waiting, o.priority, o.user_id, o.origin, o.created_at,
+  o.updated_at, p.name AS portfolio_name`;
+
+interface OrderSqlRow {
+  id: bigint;
+  client_order_id: string | null;
+  portfolio_id: number;
+  symbol: string;
+  side: string;
+  type: string;
+  time_in_force: string;
+  quantity: bigint;
+  filled_quantity: bigint;
+  filled_notional: string;
+  limit_price: string | null;
+  stop_price: string | null;
+  status: string;
+  reason: string | null;
+  waiting: boolean;
+  priority: bigint | null;
+  user_id: string | null;
+  origin: unknown;
+  created_at: Date;
+  updated_at: Date;
+  portfolio_name: string;
+}
+
+const str = (v: bigint | number | null): string | null => (v === null ? null : String(v));
+const money = (v: bigint | number | null): string | null => (v === null ? null : formatUnits(v));
+
+/** The OMS's persistence over PostgreSQL: set-based SQL for the group commit, Prisma for the rest. */
+export class PrismaOmsStore implements OmsStore {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async loadState(): Promise<LoadedState> {
+    await this.prisma.$executeRawUnsafe(
+      `INSERT INTO id_sequences (name, next) VALUES ('order', 1), ('trade', 1) ON CONFLICT (name) DO NOTHING`,
+    );
+    const [instruments, portfolios, positions, openOrders] = await Promise.all([
+      this.prisma.instrument.findMany({ orderBy: { symbol: 'asc' } }),
+      this.prisma.portfolio.findMany({ orderBy: { id: 'asc' } }),
+      this.prisma.position.findMany(),
+      this.prisma.$queryRawUnsafe<OrderSqlRow[]>(
+        `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id
+         WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY o.symbol, o.priority NULLS LAST, o.id`,
+      ),
+    ]);
+    const byId = new Map<number, PortfolioState>();
+    for (const p of portfolios) {
+      byId.set(p.id, {
+        id: p.id,
+        name: p.name,
+        cash: decimalToUnits(p.cash),
+        startingCash: decimalToUnits(p.startingCash),
+        allowShort: p.allowShort,
+        isHouse: p.isHouse,
+        reservedCash: 0n,
+        openOrders: 0,
+        positions: new Map(),
+        createdAt: p.createdAt,
+      });
+    }
+    for (const pos of positions) {
+      byId.get(pos.portfolioId)!.positions.set(pos.symbol, {
+        symbol: pos.symbol,
+        quantity: Number(pos.quantity),
+        costBasis: decimalToUnits(pos.costBasis),
+        realizedPnl: decimalToUnits(pos.realizedPnl),
+        reservedSell: 0,
+      });
+    }
+    return {
+      instruments: instruments.map((i) => ({
+        symbol: i.symbol,
+        name: i.name,
+        tickSize: Number(decimalToUnits(i.tickSize)),
+        lotSize: i.lotSize,
+        referencePrice: Number(decimalToUnits(i.referencePrice)),
+        lastPrice: i.lastPrice === null ? null : Number(decimalToUnits(i.lastPrice)),
+      })),
+      portfolios: [...byId.values()],
+      openOrders: openOrders.map(toOrderRow),
+    };
+  }
+
+  async commit(batch: BatchRows): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      if (batch.trades.length > 0) await this.insertTrades(tx, batch);
+      if (batch.orders.length > 0) await this.upsertOrders(tx, batch.orders);
+      if (batch.positions.length > 0) {
+        const p = batch.positions;
+        await tx.$executeRawUnsafe(
+          POSITION_UPSERT,
+          p.map((r) => String(r.portfolioId)),
+          p.map((r) => r.symbol),
+          p.map((r) => String(r.quantity)),
+          p.map((r) => formatUnits(r.costBasis)),
+          p.map((r) => formatUnits(r.realizedPnl)),
+        );
+      }
+      if (batch.portfolios.length > 0) {
+        await tx.$executeRawUnsafe(
+          PORTFOLIO_CASH,
+          batch.portfolios.map((p) => String(p.id)),
+          batch.portfolios.map((p) => formatUnits(p.cash)),
+        );
+      }
+      if (batch.instruments.length > 0) {
+        const i = batch.instruments;
+        await tx.$executeRawUnsafe(
+          INSTRUMENT_PRICES,
+          i.map((r) => r.symbol),
+          i.map((r) => formatUnits(r.referencePrice)),
+          i.map((r) => money(r.lastPrice)),
+        );
+      }
+      if (batch.audits.length > 0) {
+        const a = batch.audits;
+        await tx.$executeRawUnsafe(
+          AUDIT_INSERT,
+          a.map((r) => r.at.toISOString()),
+          a.map((r) => str(r.keyId)),
+          a.map((r) => r.actor),
+          a.map((r) => r.action),
+          a.map((r) => r.target),
+          a.map((r) => r.outcome),
+          a.map((r) => (r.details === null ? null : JSON.stringify(r.details))),
+        );
+      }
+    });
+  }
+
+  /** Trade ids come from the same transaction, so the global sequence follows commit order. */
+  private async insertTrades(tx: Tx, batch: BatchRows): Promise<void> {
+    const t = batch.trades;
+    const first = await this.reserve(tx, 'trade', t.length);
+    t.forEach((trade, i) => {
+      trade.id = BigInt(first + i);
+    });
+    await tx.$executeRawUnsafe(
+      TRADE_INSERT,
+      t.map((r) => String(r.id)),
+      t.map((r) => r.symbol),
+      t.map((r) => formatUnits(r.price)),
+      t.map((r) => String(r.quantity)),
+      t.map((r) => formatUnits(r.gmv)),
+      t.map((r) => r.aggressorSide),
+      t.map((r) => str(r.buyOrderId)),
+      t.map((r) => str(r.sellOrderId)),
+      t.map((r) => String(r.buyPortfolioId)),
+      t.map((r) => String(r.sellPortfolioId)),
+      t.map((r) => r.kind),
+      t.map((r) => r.createdAt.toISOString()),
+    );
+  }
+
+  private async upsertOrders(tx: Tx, o: OrderRow[]): Promise<void> {
+    await tx.$executeRawUnsafe(
+      ORDER_UPSERT,
+      o.map((r) => String(r.id)),
+      o.map((r) => r.clientOrderId),
+      o.map((r) => String(r.portfolioId)),
+      o.map((r) => r.symbol),
+      o.map((r) => r.side),
+      o.map((r) => r.type),
+      o.map((r) => r.tif),
+      o.map((r) => String(r.quantity)),
+      o.map((r) => String(r.filled)),
+      o.map((r) => formatUnits(r.filledNotional)),
+      o.map((r) => money(r.limitPrice)),
+      o.map((r) => money(r.stopPrice)),
+      o.map((r) => r.status),
+      o.map((r) => r.reason),
+      o.map((r) => String(r.waiting)),
+      o.map((r) => str(r.priority)),
+      o.map((r) => r.userId),
+      o.map((r) => (r.origin === null || r.origin === undefined ? null : JSON.stringify(r.origin))),
+      o.map((r) => r.createdAt.toISOString()),
+      o.map((r) => r.updatedAt.toISOString()),
+    );
+  }
+
+  async reserveIds(sequence: 'order' | 'trade', count: number): Promise<number> {
+    return this.reserve(this.prisma, sequence, count);
+  }
+
+  private async reserve(tx: Tx, sequence: string, count: number): Promise<number> {
+    const rows = await tx.$queryRawUnsafe<{ first: bigint }[]>(
+      `UPDATE id_sequences SET next = next + $2::bigint WHERE name = $1 RETURNING next - $2::bigint AS first`,
+      sequence,
+      count,
+    );
+    if (rows.length === 0) throw new Error(`id sequence ${sequence} missing`);
+    return Number(rows[0].first);
+  }
+
+  async findOrder(id: number): Promise<StoredOrder | null> {
+    const rows = await this.prisma.$queryRawUnsafe<OrderSqlRow[]>(
+      `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id WHERE o.id = $1::bigint`,
+      String(id),
+    );
+    return rows.length ? toOrderRow(rows[0]) : null;
+  }
+
+  async findOrderByClientId(portfolioId: number, clientOrderId: string): Promise<StoredOrder | null> {
+    const rows = await this.prisma.$queryRawUnsafe<OrderSqlRow[]>(
+      `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id
+       WHERE o.portfolio_id = $1::int AND o.client_order_id = $2`,
+      portfolioId,
+      clientOrderId,
+    );
+    return rows.length ? toOrderRow(rows[0]) : null;
+  }
+
+  async insertInstrument(row: InstrumentRow): Promise<void> {
+    await this.prisma.instrument.create({
+      data: {
+        symbol: row.symbol,
+        name: row.name,
+        tickSize: formatUnits(row.tickSize),
+        lotSize: row.lotSize,
+        referencePrice: formatUnits(row.referencePrice),
+        lastPrice: money(row.lastPrice),
+      },
+    });
+  }
+
+  async insertPortfolio(p: {
+    name: string;
+    cash: bigint;
+    allowShort: boolean;
+    isHouse: boolean;
+    createdBy: string | null;
+  }): Promise<PortfolioState> {
+    const row = await this.prisma.portfolio.create({
+      data: {
+        name: p.name,
+        cash: formatUnits(p.cash),
+        startingCash: formatUnits(p.cash),
+        allowShort: p.allowShort,
+        isHouse: p.isHouse,
+        createdBy: p.createdBy,
+      },
+    });
+    return {
+      id: row.id,
+      name: row.name,
+      cash: p.cash,
+      startingCash: p.cash,
+      allowShort: row.allowShort,
+      isHouse: row.isHouse,
+      reservedCash: 0n,
+      openOrders: 0,
+      positions: new Map(),
+      createdAt: row.createdAt,
+    };
+  }
+}
+
+export function toOrderRow(r: OrderSqlRow): StoredOrder {
+  return {
+    id: Number(r.id),
+    clientOrderId: r.client_order_id,
+    portfolioId: r.portfolio_id,
+    portfolioName: r.portfolio_name,
+    symbol: r.symbol,
+    side: r.side as StoredOrder['side'],
+    type: r.type as StoredOrder['type'],
+    tif: r.time_in_force as StoredOrder['tif'],
+    quantity: Number(r.quantity),
+    filled: Number(r.filled_quantity),
+    filledNotional: decimalToUnits(r.filled_notional),
+    limitPrice: r.limit_price === null ? null : Number(decimalToUnits(r.limit_price)),
+    stopPrice: r.stop_price === null ? null : Number(decimalToUnits(r.stop_price)),
+    status: r.status as StoredOrder['status'],
+    reason: r.reason,
+    waiting: r.waiting,
+    priority: r.priority === null ? null : Number(r.priority),
+    userId: r.user_id,
+    origin: r.origin,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export type { OrderSqlRow };
+export { ORDER_COLUMNS };

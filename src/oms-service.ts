@@ -1,0 +1,138 @@
+import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import type { Env } from './config/env.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './db/embedded-postgres.js';
+import { applyMigrations } from './db/migrator.js';
+import { createPrismaClient, type PrismaClient } from './db/prisma-client.js';
+import { PrismaOmsStore } from './db/oms-store.js';
+import { HistoryQueries } from './db/history-queries.js';
+import { ApiKeyRepository, generateKey } from './db/api-key.repository.js';
+import { seedInstruments } from './db/seed.js';
+import { Oms } from './oms/oms.js';
+import { createApp } from './api/app.js';
+import { CachedKeyLookup } from './api/auth.js';
+import { PaperMarket } from './market/paper-market.js';
+import { RandomWalkSource } from './market/price-source.js';
+import { MarketMaker } from './market/market-maker.js';
+import { DayEndScheduler } from './oms/day-end-scheduler.js';
+import { attachFeed, type Feed } from './feed/feed-server.js';
+
+export interface OmsService {
+  readonly server: Server;
+  readonly port: number;
+  readonly databaseUrl: string;
+  readonly oms: Oms;
+  readonly prisma: PrismaClient;
+  readonly logger: Logger;
+  /** The bootstrap admin key when it was generated on this start (printed once), else null. */
+  readonly generatedAdminKey: string | null;
+  stop(): Promise<void>;
+}
+
+export interface OmsServiceOptions {
+  readonly logger?: Logger;
+  /** Mount extra routes (the Slack bot's /slack/events) before the API's 404 handler. */
+  readonly mount?: (app: import('express').Express) => void;
+}
+
+export function packageRoot(): string {
+  // src/oms-service.ts and dist/oms-service.js both sit one level below the package root.
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+/** Starts everything the OMS needs: database (embedded when no URL), migrations, seed, engine, HTTP, feed. */
+export async function startOmsService(env: Env, options: OmsServiceOptions = {}): Promise<OmsService> {
+  const logger = options.logger ?? pino({ level: env.LOG_LEVEL, redact: ['req.headers["x-api-key"]', 'apiKey', 'key'] });
+  let embedded: EmbeddedPostgresServer | null = null;
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    const dataDir = resolve(env.DATA_DIR, 'pg');
+    embedded = await startEmbeddedPostgres({ dataDir, persistent: true });
+    databaseUrl = embedded.url;
+    logger.info({ dataDir }, 'embedded PostgreSQL started');
+  }
+  const cleanup: (() => Promise<void>)[] = [];
+  if (embedded) cleanup.push(() => embedded!.stop());
+  try {
+    const applied = await applyMigrations(databaseUrl, join(packageRoot(), 'prisma', 'migrations'), (m) => logger.debug(m));
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    const prisma = createPrismaClient(databaseUrl, { max: 10 });
+    cleanup.unshift(() => prisma.$disconnect());
+    await seedInstruments(prisma);
+    const keys = new ApiKeyRepository(prisma);
+    let generatedAdminKey: string | null = null;
+    if (env.OMS_API_KEY) {
+      await keys.ensure(env.OMS_API_KEY, 'bootstrap admin (OMS_API_KEY)', ['admin']);
+    } else if ((await keys.count()) === 0) {
+      generatedAdminKey = generateKey();
+      await keys.create({ name: 'bootstrap admin (generated)', scopes: ['admin'], portfolios: [], key: generatedAdminKey });
+    }
+
+    let stopping = false;
+    const oms = await Oms.open(new PrismaOmsStore(prisma), (error) => {
+      logger.fatal({ err: error }, 'a commit failed: the OMS stops accepting orders; restart it to reload from the database');
+    });
+    const history = new HistoryQueries(prisma);
+    const keyLookup = new CachedKeyLookup(keys);
+    const app = createApp({
+      oms,
+      history,
+      keys: keyLookup,
+      logger,
+      env,
+      checkDatabase: async () => {
+        await prisma.$queryRawUnsafe('SELECT 1');
+      },
+      mount: options.mount,
+    });
+    const server = createServer(app);
+    const feed: Feed = attachFeed(server, { oms, keys: keyLookup, history, logger });
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(env.PORT, env.HOST, () => resolveListen());
+    });
+    const port = (server.address() as AddressInfo).port;
+
+    const market = new PaperMarket(
+      oms,
+      env.SIMULATOR_ENABLED ? new RandomWalkSource(env.SIMULATOR_SEED) : null,
+      env.MARKET_MAKER_ENABLED
+        ? new MarketMaker(oms, { levels: env.MARKET_MAKER_LEVELS, spreadBps: env.MARKET_MAKER_SPREAD_BPS, stepBps: env.MARKET_MAKER_STEP_BPS, size: env.MARKET_MAKER_SIZE }, logger)
+        : null,
+      env.SIMULATOR_INTERVAL_MS,
+      logger,
+    );
+    market.start();
+    const dayEnd = new DayEndScheduler(env.DAY_END_UTC, () => oms.expireDay(), logger);
+    dayEnd.start();
+
+    return {
+      server,
+      port,
+      databaseUrl,
+      oms,
+      prisma,
+      logger,
+      generatedAdminKey,
+      async stop() {
+        if (stopping) return;
+        stopping = true;
+        dayEnd.stop();
+        await market.stop();
+        await feed.close();
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        });
+        await oms.drain();
+        for (const fn of cleanup) await fn().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    for (const fn of cleanup) await fn().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,705 @@
+import { OrderBook, type EngineEvent, type OrderType, type Side, type TimeInForce } from '../engine/index.js';
+import { CommitBatcher } from './commit-batcher.js';
+import { conflict, notFound, rejected, unavailable, validationError } from './errors.js';
+import { IdBlocks } from './id-blocks.js';
+import { OPEN_STATUSES, type AuditRecord, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from './model.js';
+import { ChangeSet, OmsEvents } from './oms-events.js';
+import { applyFill, positionOf } from './portfolio-ledger.js';
+import type { InstrumentRow, OmsStore, OrderRow } from './ports.js';
+import { checkRisk, estimateMarketBuy, type Exposure } from './risk-check.js';
+
+export interface Actor {
+  readonly keyId: number | null;
+  readonly name: string | null;
+}
+
+export interface PlaceOrderInput {
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly quantity: number;
+  readonly limitPrice: number | null;
+  readonly stopPrice: number | null;
+  readonly tif: TimeInForce;
+  readonly portfolioName: string;
+  readonly clientOrderId: string | null;
+  readonly userId: string | null;
+  readonly origin: unknown;
+}
+
+export interface ModifyOrderInput {
+  readonly quantity?: number;
+  readonly limitPrice?: number;
+  readonly stopPrice?: number;
+}
+
+/** A fill from one order's point of view. */
+export interface Fill {
+  readonly trade: TradeRecord;
+  readonly side: Side;
+  readonly liquidity: 'MAKER' | 'TAKER';
+}
+
+export interface OrderResult {
+  readonly order: OrderRecord;
+  readonly fills: Fill[];
+  /** False when a repeated client_order_id returned the original order. */
+  readonly created: boolean;
+}
+
+const HOUSE = 'HOUSE';
+const CLIENT_ID_CACHE = 200_000;
+
+/**
+ * The order management system: validates, risk-checks, sequences commands into the per-symbol
+ * engines, keeps portfolios exact, and acknowledges only after the group commit that makes the
+ * effects durable. All state changes happen synchronously between awaits, which is what makes
+ * each symbol's engine single-writer.
+ */
+export class Oms {
+  readonly events = new OmsEvents();
+  private readonly instruments = new Map<string, InstrumentState>();
+  private readonly portfolios = new Map<number, PortfolioState>();
+  private readonly portfoliosByName = new Map<string, PortfolioState>();
+  /** Open orders, plus the orders of the batch being written. */
+  private readonly orders = new Map<number, OrderRecord>();
+  private readonly clientOrders = new Map<string, Promise<OrderRecord | null>>();
+  private readonly batch: CommitBatcher;
+  private readonly orderIds: IdBlocks;
+  private failed: unknown = null;
+
+  private constructor(
+    private readonly store: OmsStore,
+    private readonly onFatal: (error: unknown) => void,
+  ) {
+    this.batch = new CommitBatcher(store, (error) => this.fail(error));
+    this.orderIds = new IdBlocks((n) => store.reserveIds('order', n));
+  }
+
+  static async open(store: OmsStore, onFatal: (error: unknown) => void = () => undefined): Promise<Oms> {
+    const oms = new Oms(store, onFatal);
+    await oms.load();
+    return oms;
+  }
+
+  private async load(): Promise<void> {
+    const state = await this.store.loadState();
+    for (const row of state.instruments) this.addInstrumentState(row, []);
+    for (const p of state.portfolios) this.indexPortfolio(p);
+    const bySymbol = new Map<string, OrderRow[]>();
+    for (const row of state.openOrders) {
+      const list = bySymbol.get(row.symbol) ?? [];
+      list.push(row);
+      bySymbol.set(row.symbol, list);
+    }
+    for (const [symbol, rows] of bySymbol) {
+      const instrument = this.instruments.get(symbol);
+      if (!instrument) throw new Error(`open orders for unknown instrument ${symbol}`);
+      this.instruments.set(symbol, this.rebuildInstrument(instrument, rows));
+    }
+    if (!this.portfoliosByName.has(HOUSE)) {
+      const house = await this.store.insertPortfolio({ name: HOUSE, cash: 0n, allowShort: true, isHouse: true, createdBy: null });
+      this.indexPortfolio(house);
+    }
+  }
+
+  /** Restores a book from its open orders in their stored priority, and their reservations. */
+  private rebuildInstrument(instrument: InstrumentState, rows: OrderRow[]): InstrumentState {
+    const records = rows.map((r) => ({ ...r, reservedCash: 0n, reservedQty: 0 }));
+    const book = OrderBook.restore({
+      config: instrument.book.config,
+      seq: Math.max(0, ...records.map((r) => r.priority ?? 0)),
+      marketPrice: instrument.lastPrice ?? instrument.referencePrice,
+      orders: records.map((r) => ({
+        id: r.id,
+        owner: r.portfolioId,
+        side: r.side,
+        orderType: r.type,
+        tif: r.tif,
+        quantity: r.quantity,
+        filled: r.filled,
+        price: r.limitPrice,
+        stopPrice: r.stopPrice,
+        waiting: r.waiting,
+        priority: r.priority ?? 0,
+      })),
+    });
+    const rebuilt = { ...instrument, book };
+    for (const r of records) {
+      this.orders.set(r.id, r);
+      const p = this.portfolios.get(r.portfolioId)!;
+      p.openOrders++;
+      this.reserve(p, r);
+    }
+    return rebuilt;
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  instrument(symbol: string): InstrumentState | undefined {
+    return this.instruments.get(symbol.toUpperCase());
+  }
+
+  listInstruments(): InstrumentState[] {
+    return [...this.instruments.values()].sort((a, b) => a.symbol.localeCompare(b.symbol));
+  }
+
+  portfolio(name: string): PortfolioState | undefined {
+    return this.portfoliosByName.get(name);
+  }
+
+  portfolioById(id: number): PortfolioState | undefined {
+    return this.portfolios.get(id);
+  }
+
+  listPortfolios(): PortfolioState[] {
+    return [...this.portfolios.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** A live (open or just-changed) order, if the OMS holds it in memory. */
+  liveOrder(id: number): OrderRecord | undefined {
+    return this.orders.get(id);
+  }
+
+  openOrdersOf(portfolioId: number): OrderRecord[] {
+    const out: OrderRecord[] = [];
+    for (const o of this.orders.values()) if (o.portfolioId === portfolioId && OPEN_STATUSES.has(o.status)) out.push(o);
+    return out;
+  }
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  async placeOrder(input: PlaceOrderInput, actor: Actor): Promise<OrderResult> {
+    this.assertHealthy();
+    const instrument = this.requireInstrument(input.symbol);
+    const portfolio = this.requirePortfolio(input.portfolioName);
+    if (input.clientOrderId !== null) {
+      const existing = await this.findClientOrder(portfolio.id, input.clientOrderId);
+      if (existing) return { order: existing, fills: [], created: false };
+    }
+    await this.orderIds.ready();
+    // From here to the commit request nothing awaits: the command is applied atomically.
+    let order: OrderRecord;
+    const changes = new ChangeSet();
+    const fills: Fill[] = [];
+    try {
+      this.validateOrderShape(instrument, input);
+      checkRisk(portfolio, instrument, this.exposureOfNew(instrument, input));
+      const now = new Date();
+      order = {
+        id: this.orderIds.next(),
+        clientOrderId: input.clientOrderId,
+        portfolioId: portfolio.id,
+        symbol: instrument.symbol,
+        side: input.side,
+        type: input.type,
+        tif: input.tif,
+        quantity: input.quantity,
+        filled: 0,
+        filledNotional: 0n,
+        limitPrice: input.type === 'LIMIT' || input.type === 'STOP_LIMIT' ? input.limitPrice : null,
+        stopPrice: input.type === 'STOP' || input.type === 'STOP_LIMIT' ? input.stopPrice : null,
+        status: 'NEW',
+        reason: null,
+        waiting: input.type === 'STOP' || input.type === 'STOP_LIMIT',
+        priority: null,
+        userId: input.userId,
+        origin: input.origin ?? null,
+        createdAt: now,
+        updatedAt: now,
+        reservedCash: 0n,
+        reservedQty: 0,
+      };
+      this.orders.set(order.id, order);
+      portfolio.openOrders++;
+      const result = instrument.book.execute({
+        type: 'NEW',
+        id: order.id,
+        owner: portfolio.id,
+        side: order.side,
+        orderType: order.type,
+        tif: order.tif,
+        quantity: order.quantity,
+        price: order.limitPrice ?? undefined,
+        stopPrice: order.stopPrice ?? undefined,
+      });
+      this.applyEvents(instrument, result.events, changes, fills, order.id);
+    } catch (error) {
+      this.audit(actor, 'order.place', input.portfolioName, 'rejected', { symbol: input.symbol, error: describe(error) });
+      throw error;
+    }
+    this.audit(actor, 'order.place', String(order.id), 'ok', { symbol: instrument.symbol, portfolio: portfolio.name });
+    const durable = this.commit(changes);
+    if (input.clientOrderId !== null) {
+      this.rememberClientOrder(portfolio.id, input.clientOrderId, durable.then(() => order, () => null));
+    }
+    await durable;
+    return { order, fills, created: true };
+  }
+
+  async cancelOrder(id: number, actor: Actor, allowed: (portfolio: PortfolioState) => void): Promise<OrderRecord> {
+    this.assertHealthy();
+    const order = this.orders.get(id);
+    if (!order || !OPEN_STATUSES.has(order.status)) {
+      throw await this.notOpen(id);
+    }
+    const portfolio = this.portfolios.get(order.portfolioId)!;
+    allowed(portfolio);
+    const instrument = this.instruments.get(order.symbol)!;
+    const changes = new ChangeSet();
+    const result = instrument.book.execute({ type: 'CANCEL', id });
+    this.applyEvents(instrument, result.events, changes, [], null);
+    this.audit(actor, 'order.cancel', String(id), result.code === 'OK' ? 'ok' : 'rejected', null);
+    await this.commit(changes);
+    return order;
+  }
+
+  async modifyOrder(
+    id: number,
+    input: ModifyOrderInput,
+    actor: Actor,
+    allowed: (portfolio: PortfolioState) => void,
+  ): Promise<{ order: OrderRecord; fills: Fill[] }> {
+    this.assertHealthy();
+    const order = this.orders.get(id);
+    if (!order || !OPEN_STATUSES.has(order.status)) throw await this.notOpen(id);
+    const portfolio = this.portfolios.get(order.portfolioId)!;
+    allowed(portfolio);
+    const instrument = this.instruments.get(order.symbol)!;
+    if (input.quantity !== undefined && input.quantity <= order.filled) {
+      throw rejected('INVALID_MODIFY', `quantity must be above the ${order.filled} already filled`, 'quantity');
+    }
+    if (input.limitPrice !== undefined && order.limitPrice === null) {
+      throw rejected('INVALID_MODIFY', `a ${order.type} order has no limit price`, 'limit_price');
+    }
+    if (input.stopPrice !== undefined && !order.waiting) {
+      throw rejected('INVALID_MODIFY', 'only a waiting stop order has a stop price to change', 'stop_price');
+    }
+    this.checkTickAndLot(instrument, input.quantity, input.limitPrice, input.stopPrice);
+    const quantity = input.quantity ?? order.quantity;
+    const price = input.limitPrice ?? order.limitPrice ?? input.stopPrice ?? order.stopPrice ?? 0;
+    checkRisk(portfolio, instrument, {
+      side: order.side,
+      cash: BigInt(price) * BigInt(quantity - order.filled) - order.reservedCash,
+      quantity: quantity - order.filled - order.reservedQty,
+    });
+    const changes = new ChangeSet();
+    const fills: Fill[] = [];
+    const result = instrument.book.execute({
+      type: 'MODIFY',
+      id,
+      quantity: input.quantity,
+      price: input.limitPrice,
+      stopPrice: input.stopPrice,
+    });
+    if (result.code === 'REJECTED') {
+      const ev = result.events[0];
+      throw rejected(ev.type === 'REJECTED' ? ev.reason : 'INVALID_MODIFY', 'the order cannot be changed that way');
+    }
+    this.applyEvents(instrument, result.events, changes, fills, id);
+    this.audit(actor, 'order.modify', String(id), 'ok', null);
+    await this.commit(changes);
+    return { order, fills };
+  }
+
+  /**
+   * POST /trade with a gmv: books an execution at gmv / quantity against the house, off the book
+   * (the book's prices are not touched).
+   */
+  async bookTrade(
+    input: { symbol: string; side: Side; quantity: number; gmv: bigint; portfolioName: string; userId: string | null },
+    actor: Actor,
+  ): Promise<TradeRecord> {
+    this.assertHealthy();
+    const instrument = this.requireInstrument(input.symbol);
+    const portfolio = this.requirePortfolio(input.portfolioName);
+    const house = this.portfoliosByName.get(HOUSE)!;
+    if (input.gmv <= 0n) throw validationError('gmv must be positive', [{ path: 'gmv', message: 'must be positive' }]);
+    this.checkTickAndLot(instrument, input.quantity, undefined, undefined);
+    checkRisk(portfolio, instrument, { side: input.side, cash: input.gmv, quantity: input.quantity });
+    const price = Number((input.gmv + BigInt(input.quantity) / 2n) / BigInt(input.quantity));
+    const buyer = input.side === 'BUY' ? portfolio : house;
+    const seller = input.side === 'BUY' ? house : portfolio;
+    const trade: TradeRecord = {
+      id: 0n,
+      symbol: instrument.symbol,
+      price,
+      quantity: input.quantity,
+      gmv: input.gmv,
+      aggressorSide: input.side,
+      buyOrderId: null,
+      sellOrderId: null,
+      buyPortfolioId: buyer.id,
+      sellPortfolioId: seller.id,
+      kind: 'BOOKED',
+      createdAt: new Date(),
+    };
+    const changes = new ChangeSet();
+    for (const [p, side] of [[buyer, 'BUY'], [seller, 'SELL']] as const) {
+      applyFill(p, instrument.symbol, side, input.quantity, input.gmv);
+      this.batch.portfolio(p);
+      this.batch.position(p, instrument.symbol);
+      changes.portfolios.add(p);
+    }
+    this.batch.trade(trade);
+    changes.trade(instrument, trade);
+    this.audit(actor, 'trade.book', portfolio.name, 'ok', { symbol: instrument.symbol, user: input.userId });
+    await this.commit(changes);
+    return trade;
+  }
+
+  /** A new reference price (simulator, admin): stops may trigger. */
+  async setReferencePrice(symbol: string, price: number, actor: Actor | null): Promise<InstrumentState> {
+    this.assertHealthy();
+    const instrument = this.requireInstrument(symbol);
+    if (!Number.isSafeInteger(price) || price <= 0) {
+      throw validationError('price must be positive', [{ path: 'price', message: 'must be a positive decimal' }]);
+    }
+    if (price % instrument.tickSize !== 0) {
+      throw rejected('PRICE_OFF_TICK', `price must be a multiple of the tick size`, 'price');
+    }
+    const changes = new ChangeSet();
+    instrument.referencePrice = price;
+    this.batch.instrument(instrument);
+    changes.tickers.add(instrument);
+    const result = instrument.book.execute({ type: 'REFERENCE_PRICE', price });
+    this.applyEvents(instrument, result.events, changes, [], null);
+    // Positions are marked at the reference price, so every holder's summary moves.
+    for (const p of this.portfolios.values()) if (p.positions.get(instrument.symbol)?.quantity) changes.portfolios.add(p);
+    if (actor) this.audit(actor, 'instrument.price', instrument.symbol, 'ok', { price });
+    await this.commit(changes);
+    return instrument;
+  }
+
+  /** End of the trading day: DAY orders expire in every book. */
+  async expireDay(): Promise<number> {
+    this.assertHealthy();
+    const changes = new ChangeSet();
+    let expired = 0;
+    for (const instrument of this.instruments.values()) {
+      const result = instrument.book.execute({ type: 'EXPIRE_DAY' });
+      expired += result.events.length;
+      this.applyEvents(instrument, result.events, changes, [], null);
+    }
+    await this.commit(changes);
+    return expired;
+  }
+
+  async createPortfolio(
+    input: { name: string; startingCash: bigint; allowShort: boolean },
+    actor: Actor,
+  ): Promise<PortfolioState> {
+    this.assertHealthy();
+    if (this.portfoliosByName.has(input.name)) {
+      throw conflict('PORTFOLIO_EXISTS', `a portfolio named ${input.name} already exists`);
+    }
+    const p = await this.store.insertPortfolio({
+      name: input.name,
+      cash: input.startingCash,
+      allowShort: input.allowShort,
+      isHouse: false,
+      createdBy: actor.name,
+    });
+    this.indexPortfolio(p);
+    this.audit(actor, 'portfolio.create', p.name, 'ok', null);
+    return p;
+  }
+
+  async addInstrument(row: InstrumentRow, actor: Actor): Promise<InstrumentState> {
+    this.assertHealthy();
+    if (this.instruments.has(row.symbol)) throw conflict('INSTRUMENT_EXISTS', `${row.symbol} already exists`);
+    await this.store.insertInstrument(row);
+    const changes = new ChangeSet();
+    const instrument = this.addInstrumentState(row, []);
+    changes.tickers.add(instrument);
+    this.audit(actor, 'instrument.create', row.symbol, 'ok', null);
+    await this.commit(changes);
+    return instrument;
+  }
+
+  /** Records an auth failure or any other event worth an audit row; written with the next commit. */
+  audit(actor: Actor | null, action: string, target: string | null, outcome: string, details: unknown): void {
+    const record: AuditRecord = {
+      at: new Date(),
+      keyId: actor?.keyId ?? null,
+      actor: actor?.name ?? null,
+      action,
+      target,
+      outcome,
+      details: details ?? null,
+    };
+    this.batch.audit(record);
+  }
+
+  /** Waits until everything accepted so far is durable. */
+  async drain(): Promise<void> {
+    await this.batch.drain();
+  }
+
+  get healthy(): boolean {
+    return this.failed === null;
+  }
+
+  // ---- applying engine events ----------------------------------------------------------------
+
+  private applyEvents(
+    instrument: InstrumentState,
+    events: EngineEvent[],
+    changes: ChangeSet,
+    fills: Fill[],
+    focusOrderId: number | null,
+  ): void {
+    const touched = new Set<OrderRecord>();
+    for (const ev of events) {
+      switch (ev.type) {
+        case 'ACCEPTED':
+          touched.add(this.order(ev.orderId));
+          break;
+        case 'RESTED': {
+          const o = this.order(ev.orderId);
+          o.priority = ev.seq;
+          o.waiting = false;
+          touched.add(o);
+          break;
+        }
+        case 'TRIGGERED': {
+          const o = this.order(ev.orderId);
+          o.waiting = false;
+          touched.add(o);
+          break;
+        }
+        case 'MODIFIED': {
+          const o = this.order(ev.orderId);
+          o.quantity = ev.quantity;
+          o.limitPrice = ev.price;
+          o.stopPrice = ev.stopPrice;
+          if (!ev.keptPriority && o.waiting) o.priority = ev.seq;
+          touched.add(o);
+          break;
+        }
+        case 'CANCELED': {
+          const o = this.order(ev.orderId);
+          o.status = 'CANCELED';
+          o.reason = ev.reason;
+          touched.add(o);
+          break;
+        }
+        case 'EXPIRED': {
+          const o = this.order(ev.orderId);
+          o.status = 'EXPIRED';
+          o.reason = 'END_OF_DAY';
+          touched.add(o);
+          break;
+        }
+        case 'TRADE': {
+          const taker = this.order(ev.takerOrderId);
+          const maker = this.order(ev.makerOrderId);
+          const notional = BigInt(ev.price) * BigInt(ev.quantity);
+          const buy = ev.aggressorSide === 'BUY' ? taker : maker;
+          const sell = ev.aggressorSide === 'BUY' ? maker : taker;
+          const trade: TradeRecord = {
+            id: 0n,
+            symbol: instrument.symbol,
+            price: ev.price,
+            quantity: ev.quantity,
+            gmv: notional,
+            aggressorSide: ev.aggressorSide,
+            buyOrderId: buy.id,
+            sellOrderId: sell.id,
+            buyPortfolioId: buy.portfolioId,
+            sellPortfolioId: sell.portfolioId,
+            kind: 'MATCH',
+            createdAt: new Date(),
+          };
+          for (const o of [taker, maker]) {
+            o.filled += ev.quantity;
+            o.filledNotional += notional;
+            o.status = o.filled === o.quantity ? 'FILLED' : 'PARTIALLY_FILLED';
+            const p = this.portfolios.get(o.portfolioId)!;
+            applyFill(p, instrument.symbol, o.side, ev.quantity, notional);
+            this.batch.portfolio(p);
+            this.batch.position(p, instrument.symbol);
+            changes.portfolios.add(p);
+            touched.add(o);
+            if (o.id === focusOrderId) {
+              fills.push({ trade, side: o.side, liquidity: o === taker ? 'TAKER' : 'MAKER' });
+            }
+          }
+          instrument.lastPrice = ev.price;
+          this.batch.instrument(instrument);
+          this.batch.trade(trade);
+          changes.trade(instrument, trade);
+          changes.tickers.add(instrument);
+          break;
+        }
+        case 'REJECTED':
+          throw rejected(ev.reason, `the engine refused the command: ${ev.reason}`);
+      }
+    }
+    const now = new Date();
+    for (const o of touched) {
+      o.updatedAt = now;
+      const p = this.portfolios.get(o.portfolioId)!;
+      this.reserve(p, o);
+      if (!OPEN_STATUSES.has(o.status)) {
+        this.orders.delete(o.id);
+        p.openOrders--;
+        changes.portfolios.add(p);
+      }
+      this.batch.order(o);
+      changes.order(p, o);
+    }
+    if (touched.size > 0) changes.books.add(instrument);
+  }
+
+  /** Keeps the cash / quantity an order holds in its portfolio equal to what it can still use. */
+  private reserve(p: PortfolioState, o: OrderRecord): void {
+    const open = OPEN_STATUSES.has(o.status) ? o.quantity - o.filled : 0;
+    const holdPrice = o.limitPrice ?? o.stopPrice ?? 0;
+    const cash = o.side === 'BUY' && !p.isHouse ? BigInt(holdPrice) * BigInt(open) : 0n;
+    const qty = o.side === 'SELL' ? open : 0;
+    p.reservedCash += cash - o.reservedCash;
+    o.reservedCash = cash;
+    if (qty !== o.reservedQty) {
+      positionOf(p, o.symbol).reservedSell += qty - o.reservedQty;
+      o.reservedQty = qty;
+    }
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private commit(changes: ChangeSet): Promise<void> {
+    this.batch.onCommit(() => changes.publish(this.events));
+    return this.batch.durable().catch(() => {
+      throw unavailable('the order could not be made durable; it was not applied');
+    });
+  }
+
+  /**
+   * A failed commit leaves memory ahead of the database. Refuse new work and let the owner
+   * restart from the database, which rebuilds books and portfolios exactly as committed.
+   */
+  private fail(error: unknown): void {
+    if (this.failed) return;
+    this.failed = error;
+    this.onFatal(error);
+  }
+
+  private assertHealthy(): void {
+    if (this.failed) throw unavailable('the OMS lost its database and is restarting');
+  }
+
+  private order(id: number): OrderRecord {
+    const o = this.orders.get(id);
+    if (!o) throw new Error(`engine event for unknown order ${id}`);
+    return o;
+  }
+
+  private requireInstrument(symbol: string): InstrumentState {
+    const i = this.instruments.get(symbol.toUpperCase());
+    if (!i) throw rejected('UNKNOWN_SYMBOL', `unknown symbol ${symbol}`, 'symbol');
+    return i;
+  }
+
+  private requirePortfolio(name: string): PortfolioState {
+    const p = this.portfoliosByName.get(name);
+    if (!p) throw rejected('UNKNOWN_PORTFOLIO', `unknown portfolio ${name}`, 'portfolio_name');
+    return p;
+  }
+
+  private validateOrderShape(instrument: InstrumentState, input: PlaceOrderInput): void {
+    const needsLimit = input.type === 'LIMIT' || input.type === 'STOP_LIMIT';
+    const needsStop = input.type === 'STOP' || input.type === 'STOP_LIMIT';
+    if (needsLimit && input.limitPrice === null) {
+      throw validationError(`a ${input.type} order needs limit_price`, [{ path: 'limit_price', message: 'required' }]);
+    }
+    if (needsStop && input.stopPrice === null) {
+      throw validationError(`a ${input.type} order needs stop_price`, [{ path: 'stop_price', message: 'required' }]);
+    }
+    this.checkTickAndLot(
+      instrument,
+      input.quantity,
+      needsLimit ? input.limitPrice! : undefined,
+      needsStop ? input.stopPrice! : undefined,
+    );
+  }
+
+  private checkTickAndLot(
+    instrument: InstrumentState,
+    quantity: number | undefined,
+    limitPrice: number | undefined,
+    stopPrice: number | undefined,
+  ): void {
+    if (quantity !== undefined && quantity % instrument.lotSize !== 0) {
+      throw rejected('QUANTITY_OFF_LOT', `quantity must be a multiple of the lot size ${instrument.lotSize}`, 'quantity');
+    }
+    for (const [path, price] of [['limit_price', limitPrice], ['stop_price', stopPrice]] as const) {
+      if (price !== undefined && price % instrument.tickSize !== 0) {
+        throw rejected('PRICE_OFF_TICK', `${path} must be a multiple of the tick size of ${instrument.symbol}`, path);
+      }
+    }
+  }
+
+  private exposureOfNew(instrument: InstrumentState, input: PlaceOrderInput): Exposure {
+    if (input.side === 'SELL') return { side: 'SELL', cash: 0n, quantity: input.quantity };
+    const price = input.type === 'MARKET' ? null : input.type === 'STOP' ? input.stopPrice : input.limitPrice;
+    const cash = price === null ? estimateMarketBuy(instrument, input.quantity) : BigInt(price) * BigInt(input.quantity);
+    return { side: 'BUY', cash, quantity: 0 };
+  }
+
+  private async findClientOrder(portfolioId: number, clientOrderId: string): Promise<OrderRecord | null> {
+    const key = `${portfolioId}:${clientOrderId}`;
+    const known = this.clientOrders.get(key);
+    if (known) {
+      const order = await known;
+      if (order) return order;
+    }
+    const lookup = this.store.findOrderByClientId(portfolioId, clientOrderId).then((row) =>
+      row ? (this.orders.get(row.id) ?? { ...row, reservedCash: 0n, reservedQty: 0 }) : null,
+    );
+    // A retry that races the lookup waits for the same answer instead of placing twice.
+    this.clientOrders.set(key, lookup);
+    const found = await lookup;
+    if (!found) this.clientOrders.delete(key);
+    return found;
+  }
+
+  private rememberClientOrder(portfolioId: number, clientOrderId: string, order: Promise<OrderRecord | null>): void {
+    if (this.clientOrders.size >= CLIENT_ID_CACHE) {
+      const oldest = this.clientOrders.keys().next().value;
+      if (oldest !== undefined) this.clientOrders.delete(oldest);
+    }
+    this.clientOrders.set(`${portfolioId}:${clientOrderId}`, order);
+  }
+
+  private async notOpen(id: number): Promise<Error> {
+    const stored = this.orders.get(id) ?? (await this.store.findOrder(id));
+    return stored
+      ? conflict('ORDER_NOT_OPEN', `order ${id} is ${stored.status.toLowerCase()}, no longer open`)
+      : notFound('ORDER_NOT_FOUND', `no order ${id}`);
+  }
+
+  private addInstrumentState(row: InstrumentRow, _orders: OrderRow[]): InstrumentState {
+    const instrument: InstrumentState = {
+      symbol: row.symbol,
+      name: row.name,
+      tickSize: row.tickSize,
+      lotSize: row.lotSize,
+      referencePrice: row.referencePrice,
+      lastPrice: row.lastPrice,
+      book: new OrderBook({ tickSize: row.tickSize, lotSize: row.lotSize }),
+    };
+    instrument.book.execute({ type: 'REFERENCE_PRICE', price: row.lastPrice ?? row.referencePrice });
+    this.instruments.set(row.symbol, instrument);
+    return instrument;
+  }
+
+  private indexPortfolio(p: PortfolioState): void {
+    this.portfolios.set(p.id, p);
+    this.portfoliosByName.set(p.name, p);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? ((error as { code?: string }).code ?? error.message) : String(error);
+}

@@ -1,0 +1,133 @@
+import { divRound, formatUnits } from '../oms/units.js';
+import { OPEN_STATUSES, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from '../oms/model.js';
+import { valuePosition } from '../oms/portfolio-ledger.js';
+import type { Fill } from '../oms/oms.js';
+import type { StoredTrade } from '../db/history-queries.js';
+import type { OrderRow } from '../oms/ports.js';
+
+/** The JSON shapes scripts, the feed and the dashboard depend on (docs/api.md): snake_case, decimal strings. */
+
+const price = (units: number | null): string | null => (units === null ? null : formatUnits(units));
+
+export function orderJson(o: OrderRow, portfolioName: string) {
+  return {
+    id: String(o.id),
+    client_order_id: o.clientOrderId,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    quantity: o.quantity,
+    filled_quantity: o.filled,
+    remaining_quantity: OPEN_STATUSES.has(o.status) ? o.quantity - o.filled : 0,
+    limit_price: price(o.limitPrice),
+    stop_price: price(o.stopPrice),
+    time_in_force: o.tif,
+    status: o.status,
+    reason: o.reason,
+    triggered: o.stopPrice === null ? null : !o.waiting,
+    avg_fill_price: o.filled > 0 ? formatUnits(divRound(o.filledNotional, BigInt(o.filled))) : null,
+    portfolio_name: portfolioName,
+    user_id: o.userId,
+    origin: o.origin ?? null,
+    created_at: o.createdAt.toISOString(),
+    updated_at: o.updatedAt.toISOString(),
+  };
+}
+
+export type TradeLike = TradeRecord | StoredTrade;
+
+export function tradeJson(t: TradeLike, portfolioName: (id: number) => string) {
+  const isRecord = 'buyPortfolioId' in t;
+  return {
+    trade_id: String(t.id),
+    symbol: t.symbol,
+    price: formatUnits(t.price),
+    quantity: t.quantity,
+    gmv: formatUnits(t.gmv),
+    aggressor_side: t.aggressorSide,
+    buy_order_id: t.buyOrderId === null ? null : String(t.buyOrderId),
+    sell_order_id: t.sellOrderId === null ? null : String(t.sellOrderId),
+    buy_portfolio: isRecord ? portfolioName(t.buyPortfolioId) : t.buyPortfolio,
+    sell_portfolio: isRecord ? portfolioName(t.sellPortfolioId) : t.sellPortfolio,
+    kind: t.kind,
+    executed_at: t.createdAt.toISOString(),
+  };
+}
+
+export function fillJson(f: Fill, portfolioName: (id: number) => string) {
+  return { ...tradeJson(f.trade, portfolioName), side: f.side, liquidity: f.liquidity };
+}
+
+export function instrumentJson(i: InstrumentState) {
+  return {
+    symbol: i.symbol,
+    name: i.name,
+    tick_size: formatUnits(i.tickSize),
+    lot_size: i.lotSize,
+    reference_price: formatUnits(i.referencePrice),
+    last_price: price(i.lastPrice),
+    best_bid: price(i.book.bestBid()),
+    best_ask: price(i.book.bestAsk()),
+  };
+}
+
+export function bookJson(i: InstrumentState, depth: number) {
+  const d = i.book.depth(depth);
+  const level = (l: { price: number; quantity: number; orders: number }) => ({
+    price: formatUnits(l.price),
+    quantity: l.quantity,
+    orders: l.orders,
+  });
+  return {
+    symbol: i.symbol,
+    bids: d.bids.map(level),
+    asks: d.asks.map(level),
+    last_price: price(i.lastPrice),
+    reference_price: formatUnits(i.referencePrice),
+  };
+}
+
+/** Cash, equity and P&L, with positions marked at each instrument's reference price. */
+export function portfolioSummaryJson(p: PortfolioState, instrument: (symbol: string) => InstrumentState | undefined) {
+  let marketValue = 0n;
+  let gmv = 0n;
+  let unrealized = 0n;
+  let realized = 0n;
+  const positions = [];
+  for (const pos of [...p.positions.values()].sort((a, b) => a.symbol.localeCompare(b.symbol))) {
+    realized += pos.realizedPnl;
+    if (pos.quantity === 0 && pos.realizedPnl === 0n) continue;
+    const ref = instrument(pos.symbol)?.referencePrice ?? 0;
+    const v = valuePosition(pos, ref);
+    marketValue += v.marketValue;
+    gmv += v.gmv;
+    unrealized += v.unrealizedPnl;
+    positions.push({
+      symbol: pos.symbol,
+      quantity: pos.quantity,
+      avg_cost: pos.quantity === 0 ? null : formatUnits(divRound(pos.costBasis, BigInt(pos.quantity))),
+      cost_basis: formatUnits(pos.costBasis),
+      reference_price: formatUnits(ref),
+      market_value: formatUnits(v.marketValue),
+      gmv: formatUnits(v.gmv),
+      unrealized_pnl: formatUnits(v.unrealizedPnl),
+      realized_pnl: formatUnits(pos.realizedPnl),
+    });
+  }
+  return {
+    name: p.name,
+    cash: formatUnits(p.cash),
+    starting_cash: formatUnits(p.startingCash),
+    equity: formatUnits(p.cash + marketValue),
+    market_value: formatUnits(marketValue),
+    gmv: formatUnits(gmv),
+    unrealized_pnl: formatUnits(unrealized),
+    realized_pnl: formatUnits(realized),
+    total_pnl: formatUnits(unrealized + realized),
+    allow_short: p.allowShort,
+    open_orders: p.openOrders,
+    positions,
+    as_of: new Date().toISOString(),
+  };
+}
+
