@@ -1,0 +1,401 @@
+// End-to-end test of the live dashboard (src/dashboard/public) in headless Chromium against the real
+// OMS (house market maker and simulator off, so the book holds only this test's orders).
+//
+// The page must work from the WebSocket feed alone: everything placed over REST here has to show up
+// without a reload, the portfolio panel must follow a read key, and the page must survive an OMS
+// restart (reconnect, re-authenticate, re-subscribe, re-snapshot).
+//
+// Chromium comes from the OS (`apt-get install -y chromium`); if it is missing this test fails with
+// a message saying so (it is never skipped). CHROMIUM_PATH overrides the default /usr/bin/chromium.
+
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { startTestOms } from '../support/oms.js';
+
+type TestOms = Awaited<ReturnType<typeof startTestOms>>;
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const WAIT_MS = 10_000;
+
+const PF_A = 'DASH-A';
+const PF_B = 'DASH-B';
+
+interface OrderResponse {
+  id: string;
+  status: string;
+  fills: { trade_id: string; price: string; quantity: number }[];
+}
+
+interface PortfolioSummary {
+  name: string;
+  cash: string;
+  equity: string;
+  positions: { symbol: string; quantity: number }[];
+}
+
+let oms: TestOms | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const pageErrors: string[] = [];
+const cspViolations: string[] = [];
+const framesSent: string[] = [];
+const requestsMade: { url: string; body: string }[] = [];
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function current(): TestOms {
+  if (!oms) throw new Error('the OMS is not running');
+  return oms;
+}
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const { baseUrl, adminKey } = current();
+  const res = await fetch(`${baseUrl}/api/v1${path}`, {
+    method,
+    headers: { 'X-API-Key': adminKey, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+function placeLimit(portfolio: string, side: 'BUY' | 'SELL', quantity: number, limitPrice: string): Promise<OrderResponse> {
+  return api<OrderResponse>('POST', '/orders', {
+    symbol: 'AAPL',
+    side,
+    type: 'LIMIT',
+    quantity,
+    limit_price: limitPrice,
+    time_in_force: 'GTC',
+    portfolio_name: portfolio,
+  });
+}
+
+/** What the page shows, for failure messages. */
+async function pageState(): Promise<string> {
+  try {
+    return await page.evaluate(() => {
+      const rows = (sel: string) =>
+        [...document.querySelectorAll<HTMLElement>(sel)].map((r) => `${r.dataset.price ?? r.dataset.symbol ?? r.dataset.orderId}x${r.dataset.quantity ?? ''}`);
+      return JSON.stringify({
+        connection: document.querySelector('#connection-state')?.textContent,
+        feedError: document.querySelector('#feed-error')?.textContent,
+        portfolioStatus: document.querySelector('#portfolio-status')?.textContent,
+        symbol: (document.querySelector('#symbol-select') as HTMLSelectElement | null)?.value,
+        bids: rows('#book-bids [data-price]'),
+        asks: rows('#book-asks [data-price]'),
+        trades: [...document.querySelectorAll<HTMLElement>('#trades-tape [data-trade-id]')].map((r) => r.dataset.tradeId),
+        cash: document.querySelector('#portfolio-cash')?.textContent,
+        positions: rows('#positions-table tr[data-symbol]'),
+        openOrders: [...document.querySelectorAll<HTMLElement>('#open-orders-table tr[data-order-id]')].map((r) => r.dataset.orderId),
+      });
+    });
+  } catch (err) {
+    return `(page state unavailable: ${String(err)})`;
+  }
+}
+
+/** waitForFunction with a readable failure: what was awaited and what the page showed. */
+async function waitForPage<A>(what: string, fn: (arg: A) => boolean, arg: A, timeout = WAIT_MS): Promise<void> {
+  try {
+    // (Playwright's Unboxed<Arg> does not reduce for a generic Arg, hence the widening.)
+    await page.waitForFunction(fn as (a: unknown) => boolean, arg as unknown, { timeout, polling: 100 });
+  } catch (err) {
+    throw new Error(`timed out after ${timeout} ms waiting for ${what}; page: ${await pageState()}; ${String(err).split('\n')[0]}`);
+  }
+}
+
+function waitForConnection(state: string): Promise<void> {
+  return waitForPage(
+    `#connection-state = ${state}`,
+    (s: string) => document.querySelector('#connection-state')?.textContent === s,
+    state,
+  );
+}
+
+interface LevelArg {
+  side: 'bids' | 'asks';
+  price: number;
+  quantity: number;
+}
+
+function waitForLevel(level: LevelArg): Promise<void> {
+  return waitForPage(
+    `${level.side} level ${level.price} x ${level.quantity}`,
+    (l: LevelArg) =>
+      [...document.querySelectorAll<HTMLElement>(`#book-${l.side} [data-price]`)].some(
+        (r) => Number(r.dataset.price) === l.price && Number(r.dataset.quantity) === l.quantity && (r.textContent ?? '').includes(String(l.quantity)),
+      ),
+    level,
+  );
+}
+
+function launchOptions() {
+  return { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe('dashboard (/)', () => {
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM_PATH)) {
+      throw new Error(
+        `Chromium not found at ${CHROMIUM_PATH}: the dashboard test needs a headless Chromium. ` +
+          'Install it with `apt-get install -y chromium` (or set CHROMIUM_PATH).',
+      );
+    }
+    oms = await startTestOms();
+    await api('POST', '/portfolios', { name: PF_A, starting_cash: '100000.00', allow_short: true });
+    await api('POST', '/portfolios', { name: PF_B, starting_cash: '100000.00' });
+
+    browser = await chromium.launch(launchOptions());
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (msg) => {
+      if (/Content[- ]Security[- ]Policy/i.test(msg.text())) cspViolations.push(msg.text());
+    });
+    page.on('request', (req) => requestsMade.push({ url: req.url(), body: req.postData() ?? '' }));
+    page.on('websocket', (ws) => {
+      ws.on('framesent', (frame) => framesSent.push(typeof frame.payload === 'string' ? frame.payload : frame.payload.toString('utf8')));
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await oms?.stop();
+      oms = null;
+    }
+  }, 60_000);
+
+  it('loads, connects to the feed and picks the symbol from ?symbol=', async () => {
+    await page.goto(`${current().baseUrl}/?symbol=AAPL`);
+    await waitForConnection('live');
+    await waitForPage(
+      'AAPL in the symbol picker',
+      () => {
+        const sel = document.querySelector<HTMLSelectElement>('#symbol-select');
+        return !!sel && sel.value === 'AAPL' && [...sel.options].some((o) => o.value === 'AAPL');
+      },
+      null,
+    );
+    // Every element a browser test relies on is there.
+    for (const id of [
+      '#book-bids',
+      '#book-asks',
+      '#trades-tape',
+      '#price-chart',
+      '#api-key-input',
+      '#portfolio-input',
+      '#portfolio-connect',
+      '#portfolio-panel',
+      '#portfolio-cash',
+      '#portfolio-equity',
+      '#positions-table',
+      '#open-orders-table',
+      '#feed-error',
+    ]) {
+      expect(await page.locator(id).count()).toBe(1);
+    }
+    // The portfolio panel stays hidden until a key and a portfolio are given.
+    expect(await page.locator('#portfolio-panel').isVisible()).toBe(false);
+  }, 60_000);
+
+  it('shows resting orders placed over REST in the ladder without a reload', async () => {
+    const buy = await placeLimit(PF_A, 'BUY', 10, '100.00');
+    const sell = await placeLimit(PF_A, 'SELL', 5, '101.00');
+    expect(buy.status).toBe('NEW');
+    expect(sell.status).toBe('NEW');
+
+    await waitForLevel({ side: 'bids', price: 100, quantity: 10 });
+    await waitForLevel({ side: 'asks', price: 101, quantity: 5 });
+
+    const book = await page.evaluate(() => ({
+      bids: [...document.querySelectorAll<HTMLElement>('#book-bids [data-price]')].map((r) => ({
+        price: r.dataset.price,
+        best: r.classList.contains('best'),
+        text: r.textContent,
+      })),
+      asks: [...document.querySelectorAll<HTMLElement>('#book-asks [data-price]')].map((r) => ({
+        price: r.dataset.price,
+        best: r.classList.contains('best'),
+        text: r.textContent,
+      })),
+      spread: document.querySelector<HTMLElement>('#book-spread-value')?.dataset.value,
+    }));
+    expect(book.bids).toHaveLength(1);
+    expect(book.asks).toHaveLength(1);
+    expect(book.bids[0].best).toBe(true);
+    expect(book.asks[0].best).toBe(true);
+    expect(book.bids[0].text).toContain('100.00');
+    expect(book.asks[0].text).toContain('101.00');
+    expect(Number(book.spread)).toBe(1);
+  }, 60_000);
+
+  it('prints a crossing trade on the tape and takes the level out of the ladder', async () => {
+    const cross = await placeLimit(PF_B, 'BUY', 5, '101.00');
+    expect(cross.status).toBe('FILLED');
+    expect(cross.fills).toHaveLength(1);
+    const tradeId = String(cross.fills[0].trade_id);
+    expect(Number(cross.fills[0].price)).toBe(101);
+
+    await waitForPage(
+      `trade ${tradeId} on the tape`,
+      (id: string) => {
+        const row = document.querySelector<HTMLElement>(`#trades-tape [data-trade-id="${id}"]`);
+        return !!row && Number(row.dataset.price) === 101 && Number(row.dataset.quantity) === 5;
+      },
+      tradeId,
+    );
+    const row = await page.evaluate((id: string) => {
+      const r = document.querySelector<HTMLElement>(`#trades-tape [data-trade-id="${id}"]`);
+      const first = document.querySelector<HTMLElement>('#trades-tape [data-trade-id]');
+      return { text: r?.textContent ?? '', side: r?.dataset.side, isFirst: first === r, buyClass: r?.classList.contains('buy') };
+    }, tradeId);
+    expect(row.text).toContain('101.00');
+    expect(row.text).toContain('5');
+    expect(row.side).toBe('BUY');
+    expect(row.buyClass).toBe(true);
+    expect(row.isFirst).toBe(true); // newest first
+
+    // The sell at 101 is gone, the bid stays; the chart got the print.
+    await waitForPage('no asks left', () => document.querySelectorAll('#book-asks [data-price]').length === 0, null);
+    await waitForLevel({ side: 'bids', price: 100, quantity: 10 });
+    await waitForPage(
+      'the trade on the price chart',
+      () => Number(document.querySelector<HTMLElement>('#price-chart')?.dataset.points ?? 0) > 0,
+      null,
+    );
+  }, 60_000);
+
+  it('shows the portfolio (cash, equity, positions, open orders) once a key is entered', async () => {
+    const { adminKey } = current();
+    const summary = await api<PortfolioSummary>('GET', `/portfolio/${encodeURIComponent(PF_A)}`);
+    expect(Number(summary.cash)).toBe(100505); // 100,000 + 5 x 101 sold
+
+    await page.fill('#api-key-input', adminKey);
+    await page.fill('#portfolio-input', PF_A);
+    await page.click('#portfolio-connect');
+
+    await waitForPage(
+      'the portfolio panel with cash 100,505.00',
+      () => {
+        const panel = document.querySelector<HTMLElement>('#portfolio-panel');
+        const cash = document.querySelector<HTMLElement>('#portfolio-cash');
+        return !!panel && !panel.hidden && !!cash && Number(cash.dataset.value) === 100505;
+      },
+      null,
+    );
+    await waitForPage(
+      'position AAPL -5 and one open order',
+      () =>
+        Number(document.querySelector<HTMLElement>('#positions-table tr[data-symbol="AAPL"]')?.dataset.quantity) === -5 &&
+        document.querySelectorAll('#open-orders-table tr[data-order-id]').length === 1,
+      null,
+    );
+
+    const shown = await page.evaluate(() => ({
+      cash: document.querySelector('#portfolio-cash')?.textContent,
+      equity: document.querySelector<HTMLElement>('#portfolio-equity')?.dataset.value,
+      position: document.querySelector('#positions-table tr[data-symbol="AAPL"]')?.textContent,
+      orders: [...document.querySelectorAll<HTMLElement>('#open-orders-table tr[data-order-id]')].map((r) => r.dataset.orderId),
+      keyInput: document.querySelector<HTMLInputElement>('#api-key-input')?.value,
+    }));
+    expect(shown.cash).toBe('100,505.00');
+    const latest = await api<PortfolioSummary>('GET', `/portfolio/${encodeURIComponent(PF_A)}`);
+    expect(Number(shown.equity)).toBe(Number(latest.equity));
+    expect(shown.position).toContain('-5');
+    expect(shown.position).toContain('101.00'); // average cost of the short
+
+    const orders = await api<{ data: { id: string }[] }>('GET', `/orders?portfolio=${encodeURIComponent(PF_A)}&status=open`);
+    expect(orders.data.map((o) => String(o.id))).toHaveLength(1);
+    expect(shown.orders).toEqual(orders.data.map((o) => String(o.id)));
+    expect(shown.keyInput).toBe(''); // the key does not linger in the form
+
+    // A new order for the portfolio appears in its open orders without a reload.
+    const extra = await placeLimit(PF_A, 'BUY', 3, '99.00');
+    await waitForPage(
+      `open order ${extra.id}`,
+      (id: string) => !!document.querySelector(`#open-orders-table tr[data-order-id="${id}"]`),
+      String(extra.id),
+    );
+
+    // The key lives in sessionStorage only, and never leaves the page except in the WS auth frame.
+    const storage = await page.evaluate(() => ({
+      session: Object.keys(sessionStorage).map((k) => sessionStorage.getItem(k)),
+      local: Object.keys(localStorage).map((k) => localStorage.getItem(k)),
+    }));
+    expect(storage.session).toContain(adminKey);
+    expect(storage.local.some((v) => v?.includes(adminKey))).toBe(false);
+    expect(page.url()).not.toContain(adminKey);
+    expect(requestsMade.filter((r) => r.url.includes(adminKey) || r.body.includes(adminKey))).toEqual([]);
+    const framesWithKey = framesSent.filter((f) => f.includes(adminKey));
+    expect(framesWithKey.length).toBeGreaterThan(0);
+    for (const f of framesWithKey) expect((JSON.parse(f) as { op?: string }).op).toBe('auth');
+  }, 60_000);
+
+  it('survives an OMS restart: reconnects, re-authenticates and re-snapshots', async () => {
+    const { port, databaseUrl } = current();
+    // Mark what is on screen now, to prove it is replaced by fresh data after the restart.
+    await page.evaluate(() => {
+      document.querySelectorAll('#book-bids [data-price]').forEach((r) => r.setAttribute('data-before-restart', '1'));
+    });
+
+    const stopping = current();
+    oms = null;
+    await stopping.stop();
+    await waitForPage('#connection-state to leave live', () => document.querySelector('#connection-state')?.textContent !== 'live', null);
+    expect(await page.textContent('#connection-state')).toBe('reconnecting');
+
+    oms = await startTestOms({ port, databaseUrl });
+    await waitForConnection('live');
+
+    // The resting bid came back from the database and reached the page through a new snapshot.
+    await waitForPage(
+      'the resting bid 100 x 10 re-rendered after the restart',
+      () =>
+        [...document.querySelectorAll<HTMLElement>('#book-bids [data-price]')].some(
+          (r) => Number(r.dataset.price) === 100 && Number(r.dataset.quantity) === 10 && !r.hasAttribute('data-before-restart'),
+        ),
+      null,
+    );
+    await waitForLevel({ side: 'bids', price: 99, quantity: 3 });
+
+    // Subscriptions are live again: public and private channels follow new activity.
+    const sell = await placeLimit(PF_B, 'SELL', 2, '102.00');
+    await waitForLevel({ side: 'asks', price: 102, quantity: 2 });
+    await waitForPage(
+      'cash 100,505.00 after the restart',
+      () => Number(document.querySelector<HTMLElement>('#portfolio-cash')?.dataset.value) === 100505,
+      null,
+    );
+    const extraA = await placeLimit(PF_A, 'BUY', 1, '98.00');
+    await waitForPage(
+      `open order ${extraA.id} after the restart`,
+      (id: string) => !!document.querySelector(`#open-orders-table tr[data-order-id="${id}"]`),
+      String(extraA.id),
+    );
+    expect(sell.status).toBe('NEW');
+    expect(await page.textContent('#connection-state')).toBe('live');
+  }, 90_000);
+
+  it('raised no page errors and no Content-Security-Policy violations', () => {
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+  });
+});
