@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
+import pg from 'pg';
 import type { Env } from './config/env.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './db/embedded-postgres.js';
 import { applyMigrations } from './db/migrator.js';
@@ -61,6 +62,9 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const prisma = createPrismaClient(databaseUrl, { max: 10 });
     cleanup.unshift(() => prisma.$disconnect());
+    // The group commit's own connection: one statement per batch, never queued behind reads.
+    const commitPool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    cleanup.unshift(() => commitPool.end());
     await seedInstruments(prisma);
     const keys = new ApiKeyRepository(prisma);
     let generatedAdminKey: string | null = null;
@@ -72,7 +76,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     }
 
     let stopping = false;
-    const oms = await Oms.open(new PrismaOmsStore(prisma), (error) => {
+    const oms = await Oms.open(new PrismaOmsStore(prisma, commitPool), (error) => {
       logger.fatal({ err: error }, 'a commit failed: the OMS stops accepting orders; restart it to reload from the database');
     });
     const history = new HistoryQueries(prisma);

@@ -1,57 +1,33 @@
+import type pg from 'pg';
 import type { PrismaClient } from './prisma-client.js';
 import { decimalToUnits, formatUnits } from '../oms/units.js';
 import type { PortfolioState } from '../oms/model.js';
 import type { BatchRows, InstrumentRow, LoadedState, OmsStore, OrderRow, StoredOrder } from '../oms/ports.js';
 
-type Tx = Pick<PrismaClient, '$executeRawUnsafe' | '$queryRawUnsafe'>;
+type Tx = Pick<PrismaClient, '$queryRawUnsafe'>;
 
-const ORDER_UPSERT = `
-INSERT INTO orders (id, client_order_id, portfolio_id, symbol, side, type, time_in_force, quantity,
+/** Orders: inserted when new, otherwise their changing columns updated. */
+function orderUpsert(a: string[]): string {
+  return `INSERT INTO orders (id, client_order_id, portfolio_id, symbol, side, type, time_in_force, quantity,
   filled_quantity, filled_notional, limit_price, stop_price, status, reason, waiting, priority, user_id,
   origin, created_at, updated_at)
 SELECT u.id::bigint, u.cid, u.pid::int, u.sym, u.side::"Side", u.type::"OrderType", u.tif::"TimeInForce",
   u.qty::bigint, u.filled::bigint, u.notional::numeric, u.lp::numeric, u.sp::numeric, u.status::"OrderStatus",
   u.reason, u.waiting::boolean, u.priority::bigint, u.uid, u.origin::jsonb, u.created::timestamptz,
   u.updated::timestamptz
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-  $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-  $17::text[], $18::text[], $19::text[], $20::text[])
+FROM unnest(${a.join(', ')})
   AS u(id, cid, pid, sym, side, type, tif, qty, filled, notional, lp, sp, status, reason, waiting, priority,
   uid, origin, created, updated)
 ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity, filled_quantity = EXCLUDED.filled_quantity,
   filled_notional = EXCLUDED.filled_notional, limit_price = EXCLUDED.limit_price,
   stop_price = EXCLUDED.stop_price, status = EXCLUDED.status, reason = EXCLUDED.reason,
   waiting = EXCLUDED.waiting, priority = EXCLUDED.priority, updated_at = EXCLUDED.updated_at`;
+}
 
-const TRADE_INSERT = `
-INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id, sell_order_id,
-  buy_portfolio_id, sell_portfolio_id, kind, created_at)
-SELECT u.id::bigint, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
-  u.sid::bigint, u.bpid::int, u.spid::int, u.kind, u.at::timestamptz
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-  $9::text[], $10::text[], $11::text[], $12::text[])
-  AS u(id, sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, at)`;
 
-const POSITION_UPSERT = `
-INSERT INTO positions (portfolio_id, symbol, quantity, cost_basis, realized_pnl, updated_at)
-SELECT u.pid::int, u.sym, u.qty::bigint, u.cost::numeric, u.pnl::numeric, now()
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(pid, sym, qty, cost, pnl)
-ON CONFLICT (portfolio_id, symbol) DO UPDATE SET quantity = EXCLUDED.quantity,
-  cost_basis = EXCLUDED.cost_basis, realized_pnl = EXCLUDED.realized_pnl, updated_at = now()`;
 
-const PORTFOLIO_CASH = `
-UPDATE portfolios p SET cash = u.cash::numeric, updated_at = now()
-FROM unnest($1::text[], $2::text[]) AS u(id, cash) WHERE p.id = u.id::int`;
 
-const INSTRUMENT_PRICES = `
-UPDATE instruments i SET reference_price = u.ref::numeric, last_price = u.last::numeric, updated_at = now()
-FROM unnest($1::text[], $2::text[], $3::text[]) AS u(sym, ref, last) WHERE i.symbol = u.sym`;
 
-const AUDIT_INSERT = `
-INSERT INTO audit_events (at, key_id, actor, action, target, outcome, details)
-SELECT u.at::timestamptz, u.kid::int, u.actor, u.action, u.target, u.outcome, u.details::jsonb
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-  AS u(at, kid, actor, action, target, outcome, details)`;
 
 const ORDER_COLUMNS = `o.id, o.client_order_id, o.portfolio_id, o.symbol, o.side::text, o.type::text,
   o.time_in_force::text, o.quantity, o.filled_quantity, o.filled_notional::text, o.limit_price::text,
@@ -87,7 +63,10 @@ const money = (v: bigint | number | null): string | null => (v === null ? null :
 
 /** The OMS's persistence over PostgreSQL: set-based SQL for the group commit, Prisma for the rest. */
 export class PrismaOmsStore implements OmsStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly pool: pg.Pool,
+  ) {}
 
   async loadState(): Promise<LoadedState> {
     await this.prisma.$executeRawUnsafe(
@@ -140,101 +119,79 @@ export class PrismaOmsStore implements OmsStore {
     };
   }
 
+  /**
+   * One statement, one round trip, one fsync: every table's rows go in as arrays (unnest) through
+   * data-modifying CTEs, which PostgreSQL applies atomically. Trade ids are reserved in the same
+   * statement, so the global trade sequence follows commit order.
+   */
   async commit(batch: BatchRows): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
-      if (batch.trades.length > 0) await this.insertTrades(tx, batch);
-      if (batch.orders.length > 0) await this.upsertOrders(tx, batch.orders);
-      if (batch.positions.length > 0) {
-        const p = batch.positions;
-        await tx.$executeRawUnsafe(
-          POSITION_UPSERT,
-          p.map((r) => String(r.portfolioId)),
-          p.map((r) => r.symbol),
-          p.map((r) => String(r.quantity)),
-          p.map((r) => formatUnits(r.costBasis)),
-          p.map((r) => formatUnits(r.realizedPnl)),
-        );
-      }
-      if (batch.portfolios.length > 0) {
-        await tx.$executeRawUnsafe(
-          PORTFOLIO_CASH,
-          batch.portfolios.map((p) => String(p.id)),
-          batch.portfolios.map((p) => formatUnits(p.cash)),
-        );
-      }
-      if (batch.instruments.length > 0) {
-        const i = batch.instruments;
-        await tx.$executeRawUnsafe(
-          INSTRUMENT_PRICES,
-          i.map((r) => r.symbol),
-          i.map((r) => formatUnits(r.referencePrice)),
-          i.map((r) => money(r.lastPrice)),
-        );
-      }
-      if (batch.audits.length > 0) {
-        const a = batch.audits;
-        await tx.$executeRawUnsafe(
-          AUDIT_INSERT,
-          a.map((r) => r.at.toISOString()),
-          a.map((r) => str(r.keyId)),
-          a.map((r) => r.actor),
-          a.map((r) => r.action),
-          a.map((r) => r.target),
-          a.map((r) => r.outcome),
-          a.map((r) => (r.details === null ? null : JSON.stringify(r.details))),
-        );
-      }
-    });
-  }
-
-  /** Trade ids come from the same transaction, so the global sequence follows commit order. */
-  private async insertTrades(tx: Tx, batch: BatchRows): Promise<void> {
+    const params: unknown[] = [];
+    const arg = (values: unknown[]): string => {
+      params.push(values);
+      return `$${params.length}::text[]`;
+    };
+    const parts: string[] = [];
     const t = batch.trades;
-    const first = await this.reserve(tx, 'trade', t.length);
-    t.forEach((trade, i) => {
-      trade.id = BigInt(first + i);
+    parts.push(`seq AS (UPDATE id_sequences SET next = next + ${t.length} WHERE name = 'trade' RETURNING next - ${t.length} AS first)`);
+    if (t.length > 0) {
+      parts.push(`trades_in AS (INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id,
+        sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, created_at)
+        SELECT seq.first + u.ord - 1, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
+          u.sid::bigint, u.bpid::int, u.spid::int, u.kind, u.at::timestamptz
+        FROM seq, unnest(${arg(t.map((r) => r.symbol))}, ${arg(t.map((r) => formatUnits(r.price)))}, ${arg(t.map((r) => String(r.quantity)))},
+          ${arg(t.map((r) => formatUnits(r.gmv)))}, ${arg(t.map((r) => r.aggressorSide))}, ${arg(t.map((r) => str(r.buyOrderId)))},
+          ${arg(t.map((r) => str(r.sellOrderId)))}, ${arg(t.map((r) => String(r.buyPortfolioId)))}, ${arg(t.map((r) => String(r.sellPortfolioId)))},
+          ${arg(t.map((r) => r.kind))}, ${arg(t.map((r) => r.createdAt.toISOString()))})
+          WITH ORDINALITY AS u(sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, at, ord))`);
+    }
+    const o = batch.orders;
+    if (o.length > 0) {
+      parts.push(`orders_up AS (${orderUpsert([
+        arg(o.map((r) => String(r.id))), arg(o.map((r) => r.clientOrderId)), arg(o.map((r) => String(r.portfolioId))),
+        arg(o.map((r) => r.symbol)), arg(o.map((r) => r.side)), arg(o.map((r) => r.type)), arg(o.map((r) => r.tif)),
+        arg(o.map((r) => String(r.quantity))), arg(o.map((r) => String(r.filled))), arg(o.map((r) => formatUnits(r.filledNotional))),
+        arg(o.map((r) => money(r.limitPrice))), arg(o.map((r) => money(r.stopPrice))), arg(o.map((r) => r.status)),
+        arg(o.map((r) => r.reason)), arg(o.map((r) => String(r.waiting))), arg(o.map((r) => str(r.priority))),
+        arg(o.map((r) => r.userId)), arg(o.map((r) => (r.origin === null || r.origin === undefined ? null : JSON.stringify(r.origin)))),
+        arg(o.map((r) => r.createdAt.toISOString())), arg(o.map((r) => r.updatedAt.toISOString())),
+      ])})`);
+    }
+    const p = batch.positions;
+    if (p.length > 0) {
+      parts.push(`positions_up AS (INSERT INTO positions (portfolio_id, symbol, quantity, cost_basis, realized_pnl, updated_at)
+        SELECT u.pid::int, u.sym, u.qty::bigint, u.cost::numeric, u.pnl::numeric, now()
+        FROM unnest(${arg(p.map((r) => String(r.portfolioId)))}, ${arg(p.map((r) => r.symbol))}, ${arg(p.map((r) => String(r.quantity)))},
+          ${arg(p.map((r) => formatUnits(r.costBasis)))}, ${arg(p.map((r) => formatUnits(r.realizedPnl)))}) AS u(pid, sym, qty, cost, pnl)
+        ON CONFLICT (portfolio_id, symbol) DO UPDATE SET quantity = EXCLUDED.quantity,
+          cost_basis = EXCLUDED.cost_basis, realized_pnl = EXCLUDED.realized_pnl, updated_at = now())`);
+    }
+    const c = batch.portfolios;
+    if (c.length > 0) {
+      parts.push(`cash_up AS (UPDATE portfolios p SET cash = u.cash::numeric, updated_at = now()
+        FROM unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}) AS u(id, cash) WHERE p.id = u.id::int)`);
+    }
+    const i = batch.instruments;
+    if (i.length > 0) {
+      parts.push(`prices_up AS (UPDATE instruments i SET reference_price = u.ref::numeric, last_price = u.last::numeric, updated_at = now()
+        FROM unnest(${arg(i.map((r) => r.symbol))}, ${arg(i.map((r) => formatUnits(r.referencePrice)))}, ${arg(i.map((r) => money(r.lastPrice)))})
+          AS u(sym, ref, last) WHERE i.symbol = u.sym)`);
+    }
+    const a = batch.audits;
+    if (a.length > 0) {
+      parts.push(`audit_in AS (INSERT INTO audit_events (at, key_id, actor, action, target, outcome, details)
+        SELECT u.at::timestamptz, u.kid::int, u.actor, u.action, u.target, u.outcome, u.details::jsonb
+        FROM unnest(${arg(a.map((r) => r.at.toISOString()))}, ${arg(a.map((r) => str(r.keyId)))}, ${arg(a.map((r) => r.actor))},
+          ${arg(a.map((r) => r.action))}, ${arg(a.map((r) => r.target))}, ${arg(a.map((r) => r.outcome))},
+          ${arg(a.map((r) => (r.details === null ? null : JSON.stringify(r.details))))})
+          AS u(at, kid, actor, action, target, outcome, details))`);
+    }
+    // Straight to node-postgres: the batch statement needs none of Prisma's query building.
+    const { rows } = await this.pool.query<{ first: string }>(`WITH ${parts.join(',\n')} SELECT first FROM seq`, params);
+    if (rows.length === 0) throw new Error('id sequence trade missing');
+    const first = Number(rows[0].first);
+    t.forEach((trade, n) => {
+      trade.id = BigInt(first + n);
     });
-    await tx.$executeRawUnsafe(
-      TRADE_INSERT,
-      t.map((r) => String(r.id)),
-      t.map((r) => r.symbol),
-      t.map((r) => formatUnits(r.price)),
-      t.map((r) => String(r.quantity)),
-      t.map((r) => formatUnits(r.gmv)),
-      t.map((r) => r.aggressorSide),
-      t.map((r) => str(r.buyOrderId)),
-      t.map((r) => str(r.sellOrderId)),
-      t.map((r) => String(r.buyPortfolioId)),
-      t.map((r) => String(r.sellPortfolioId)),
-      t.map((r) => r.kind),
-      t.map((r) => r.createdAt.toISOString()),
-    );
-  }
-
-  private async upsertOrders(tx: Tx, o: OrderRow[]): Promise<void> {
-    await tx.$executeRawUnsafe(
-      ORDER_UPSERT,
-      o.map((r) => String(r.id)),
-      o.map((r) => r.clientOrderId),
-      o.map((r) => String(r.portfolioId)),
-      o.map((r) => r.symbol),
-      o.map((r) => r.side),
-      o.map((r) => r.type),
-      o.map((r) => r.tif),
-      o.map((r) => String(r.quantity)),
-      o.map((r) => String(r.filled)),
-      o.map((r) => formatUnits(r.filledNotional)),
-      o.map((r) => money(r.limitPrice)),
-      o.map((r) => money(r.stopPrice)),
-      o.map((r) => r.status),
-      o.map((r) => r.reason),
-      o.map((r) => String(r.waiting)),
-      o.map((r) => str(r.priority)),
-      o.map((r) => r.userId),
-      o.map((r) => (r.origin === null || r.origin === undefined ? null : JSON.stringify(r.origin))),
-      o.map((r) => r.createdAt.toISOString()),
-      o.map((r) => r.updatedAt.toISOString()),
-    );
   }
 
   async reserveIds(sequence: 'order' | 'trade', count: number): Promise<number> {

@@ -1,0 +1,127 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+// @ts-expect-error autocannon ships no type declarations
+import autocannon from 'autocannon';
+import { table } from '../support/stats.js';
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+}
+
+/**
+ * npm run bench:api — the same autocannon load, in one run, against
+ *   (a) a bare Express app that parses and echoes the order JSON, and
+ *   (b) POST /api/v1/orders on the live OMS over embedded PostgreSQL (limit orders that rest and
+ *       cross, so trades persist too; every 201 is acknowledged only after its commit).
+ * Servers run in child processes; the load generator runs here.
+ * BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 16,64), BENCH_ROUNDS (default 2).
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connectionLevels = (process.env.BENCH_CONNECTIONS ?? '16,64').split(',').map(Number);
+let connections = connectionLevels[0];
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+
+function start(script: string): Promise<{ child: ChildProcess; info: { port: number; key?: string } }> {
+  const child = fork(join(here, script), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF && script.startsWith('oms') ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (info) => resolve({ child, info: info as { port: number; key?: string } }));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+/** Seeded order bodies: prices in a band of 21 ticks around 100.00, random side, so orders rest and cross. */
+function orderBodies(n: number): string[] {
+  let s = 12345;
+  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const portfolios = ['BENCH-A', 'BENCH-B', 'BENCH-C', 'BENCH-D'];
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const side = rnd() < 0.5 ? 'BUY' : 'SELL';
+    const ticks = Math.floor(rnd() * 21) - 10 + (side === 'BUY' ? -2 : 2);
+    const price = (10000 + ticks) / 100;
+    out.push(
+      JSON.stringify({
+        symbol: 'AAPL',
+        side,
+        type: 'LIMIT',
+        quantity: 1 + Math.floor(rnd() * 10),
+        limit_price: price.toFixed(2),
+        time_in_force: 'GTC',
+        portfolio_name: portfolios[Math.floor(rnd() * portfolios.length)],
+      }),
+    );
+  }
+  return out;
+}
+
+async function load(port: number, key: string | undefined, bodies: string[], amount?: number): Promise<AutocannonResult> {
+  let i = 0;
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    ...(amount ? { amount } : { duration: seconds }),
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/orders',
+        headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) },
+        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[i++ % bodies.length] }),
+      },
+    ],
+  });
+}
+
+const bodies = orderBodies(200_000);
+const echo = await start('echo-server.ts');
+const oms = await start('oms-server.ts');
+const results: { name: string; r: AutocannonResult }[] = [];
+try {
+  await load(echo.info.port, undefined, bodies, 1000); // warm-up
+  await load(oms.info.port, oms.info.key, bodies, 1000);
+  for (const level of connectionLevels) {
+    connections = level;
+    for (let round = 0; round < rounds; round++) {
+      results.push({ name: `a: bare Express echo, ${level} conn`, r: await load(echo.info.port, undefined, bodies) });
+      results.push({ name: `b: OMS POST /orders, ${level} conn`, r: await load(oms.info.port, oms.info.key, bodies) });
+    }
+  }
+  const stats = await new Promise<{ orders: number; trades: number; rss: number }>((resolve) => {
+    oms.child.once('message', (m) => resolve(m as { orders: number; trades: number; rss: number }));
+    oms.child.send({ type: 'stats' });
+  });
+  const rows = results.map(({ name, r }) => ({
+    run: name,
+    'req/s': Math.round(r.requests.average),
+    'p50 ms': r.latency.p50,
+    'p99 ms': r.latency.p99,
+    '2xx': r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors,
+  }));
+  console.log(`\nbench:api — ${seconds} s per run, ${rounds} rounds per level (A B A B)\n`);
+  console.log(table(rows));
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  for (const level of connectionLevels) {
+    const a = results.filter((x) => x.name.startsWith('a') && x.name.endsWith(` ${level} conn`));
+    const b = results.filter((x) => x.name.startsWith('b') && x.name.endsWith(` ${level} conn`));
+    const rps = (xs: typeof a) => median(xs.map((x) => x.r.requests.average));
+    const p99 = (xs: typeof a) => median(xs.map((x) => x.r.latency.p99));
+    console.log(
+      `${level} connections: ratio b/a req/s ${(rps(b) / rps(a)).toFixed(2)} (target >= 0.7), p99 ${(p99(b) / p99(a)).toFixed(2)}x (target <= 2)`,
+    );
+  }
+  const acknowledged = results.filter((x) => x.name.startsWith('b')).reduce((n, x) => n + x.r['2xx'], 0) + 1000; // + warm-up
+  console.log(
+    `durability: ${acknowledged} orders acknowledged, ${stats.orders} in the database` +
+      ` (${stats.orders >= acknowledged ? 'all durable' : 'MISSING ORDERS'}), ${stats.trades} trades persisted; OMS RSS ${(stats.rss / 2 ** 20).toFixed(0)} MB`,
+  );
+} finally {
+  echo.child.disconnect();
+  oms.child.disconnect();
+}
