@@ -357,22 +357,6 @@ describe('schema (no drift)', () => {
     expect(result.stdout).toContain('Added index on columns (symbol, id)');
     expect(result.stdout).toContain('Altered column `cash`');
   });
-
-  it('the init migration is what `prisma migrate diff --from-empty --to-schema` produces', async () => {
-    if (migrationNames.length !== 1) return; // later migrations make "from empty" a different script
-    const db = await freshDatabase(false);
-    const script = await withSchemaEngine(db.url, async (engine, schema) => {
-      const r = await engine.diff({
-        from: { tag: 'empty' },
-        to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: schema }] },
-        script: true,
-        exitCode: null,
-        filters: noFilters,
-      });
-      return r.stdout;
-    });
-    expect(readFileSync(join(MIGRATIONS_DIR, INIT, 'migration.sql'), 'utf8')).toBe(script);
-  });
 });
 
 describe('Prisma client through @prisma/adapter-pg', () => {
