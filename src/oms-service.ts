@@ -36,7 +36,7 @@ export interface OmsService {
 export interface OmsServiceOptions {
   readonly logger?: Logger;
   /** Mount extra routes (the Slack bot's /slack/events) before the API's 404 handler. */
-  readonly mount?: (app: import('express').Express) => void;
+  readonly mount?: (app: import('express').Express, context: { databaseUrl: string; prisma: PrismaClient }) => void;
 }
 
 export function packageRoot(): string {
@@ -90,7 +90,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       checkDatabase: async () => {
         await prisma.$queryRawUnsafe('SELECT 1');
       },
-      mount: options.mount,
+      mount: options.mount && ((app) => options.mount!(app, { databaseUrl: databaseUrl!, prisma })),
     });
     const server = createServer(app);
     const feed: Feed = attachFeed(server, { oms, keys: keyLookup, history, logger });

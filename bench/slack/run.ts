@@ -1,0 +1,119 @@
+/**
+ * Slack bot benchmark (`npm run bench:slack`). A real OMS on embedded PostgreSQL, the bot in HTTP mode,
+ * the Slack Web API replaced by the local stand-in. At each concurrency level (1, 10, 50) it:
+ * 1. sends signed `/trade buy 1 AAPL @ 100 gtc` commands, that many in flight at once, and records the
+ *    ack latency (HTTP response time of the command request);
+ * 2. fills each of those resting orders with a script's sell, at the same concurrency, and records the
+ *    delay from the fill's commit (the trade's executed_at) to the stand-in receiving the thread reply.
+ * Everything runs on 127.0.0.1 and stops by itself. Usage: npm run bench:slack [-- commands-per-level]
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import globalSetup from '../../test/support/global-setup.js';
+import globalTeardown from '../../test/support/global-teardown.js';
+import { startTestOms } from '../../test/support/oms.js';
+import { SIGNING_SECRET, startBot } from '../../test/slack/support/bot-harness.js';
+import { send, slashCommand } from '../../test/slack/support/signed-request.js';
+import { SlackStandIn, waitFor } from '../../test/slack/support/slack-stand-in.js';
+
+const LEVELS = [1, 10, 50];
+const PER_LEVEL = Number(process.argv[2] ?? 200);
+const POLL_MS = Number(process.env.SLACK_FILL_POLL_MS ?? 250);
+const rootDir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/** Runs `count` tasks with at most `concurrency` in flight. */
+async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  await globalSetup({ rootDir });
+  // The bot and this script share the admin key: lift the per-key rate limit for the burst.
+  const oms = await startTestOms({ env: { RATE_LIMIT_PER_MINUTE: '1000000' } });
+  const standIn = await SlackStandIn.start();
+  const bot = await startBot({ standIn, omsUrl: oms.baseUrl, omsApiKey: oms.adminKey, databaseUrl: oms.databaseUrl, fillPollMs: POLL_MS });
+  const rest = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const res = await fetch(`${oms.baseUrl}/api/v1${path}`, {
+      method,
+      headers: { 'x-api-key': oms.adminKey, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+
+  // Indexes the stand-in's calls as they arrive: scanning them all on every poll would load the very
+  // event loop being measured.
+  const seen = { scanned: 0, confirmations: 0, replyAt: new Map<string, number>() };
+  const indexer = setInterval(() => {
+    for (; seen.scanned < standIn.calls.length; seen.scanned++) {
+      const c = standIn.calls[seen.scanned];
+      if (c.method !== 'chat.postMessage' || c.outcome !== 'ok') continue;
+      const trade = /trade (\d+)\)$/.exec(String(c.body.text))?.[1];
+      if (!c.body.thread_ts) seen.confirmations++;
+      else if (trade && !seen.replyAt.has(trade)) seen.replyAt.set(trade, c.at);
+    }
+  }, 20);
+
+  try {
+    await rest('POST', '/portfolios', { name: 'Bench', starting_cash: '100000000' });
+    await rest('POST', '/portfolios', { name: 'Street', starting_cash: '100000000', allow_short: true });
+    console.log(`Slack bot bench: ${PER_LEVEL} commands per level, fill poll ${POLL_MS} ms, Node ${process.version}`);
+    console.log('concurrency | ack p50 | ack p99 | fill->Slack p50 | fill->Slack p99 | commands/s');
+
+    for (const level of LEVELS) {
+      const acks: number[] = [];
+      const started = performance.now();
+      await pool(PER_LEVEL, level, async (i) => {
+        const res = await send(
+          bot.eventsUrl,
+          slashCommand(SIGNING_SECRET, { command: '/trade', text: 'buy 1 AAPL @ 100 gtc in Bench', response_url: standIn.responseUrl(`bench-${level}-${i}`) }),
+        );
+        if (res.status !== 200) throw new Error(`command answered ${res.status}`);
+        acks.push(res.ms);
+      });
+      const rate = PER_LEVEL / ((performance.now() - started) / 1000);
+      const expected = LEVELS.slice(0, LEVELS.indexOf(level) + 1).length * PER_LEVEL;
+      await waitFor(() => seen.confirmations >= expected || undefined, 60_000, 'every confirmation');
+
+      const tradeIds: string[] = [];
+      await pool(PER_LEVEL, level, async () => {
+        const sell = await rest('POST', '/orders', { portfolio_name: 'Street', symbol: 'AAPL', side: 'SELL', type: 'LIMIT', limit_price: '100', quantity: 1, time_in_force: 'IOC' });
+        for (const f of sell.fills ?? []) tradeIds.push(String(f.trade_id));
+      });
+      await waitFor(() => tradeIds.every((id) => seen.replyAt.has(id)) || undefined, 60_000, 'every fill reply');
+
+      const delays: number[] = [];
+      for (const id of tradeIds) {
+        const trade = await rest('GET', `/trades/${id}`);
+        delays.push(seen.replyAt.get(id)! - Date.parse(trade.executed_at));
+      }
+      const f = (n: number) => n.toFixed(1).padStart(7);
+      console.log(
+        `${String(level).padStart(11)} | ${f(percentile(acks, 50))} | ${f(percentile(acks, 99))} | ${f(percentile(delays, 50)).padStart(15)} | ${f(percentile(delays, 99)).padStart(15)} | ${rate.toFixed(0).padStart(10)}`,
+      );
+    }
+    console.log('(ms; fill->Slack is trade executed_at to the stand-in receiving its chat.postMessage)');
+  } finally {
+    clearInterval(indexer);
+    await bot.stop();
+    await standIn.stop();
+    await oms.stop();
+    await globalTeardown();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,20 @@
+import { escapeMrkdwn } from './format.js';
+import { type MessageContent, mrkdwn } from './message.js';
+
+/**
+ * The ephemeral answer to anything that went wrong: what happened, then how to do it right. Both are
+ * escaped: they quote user input and OMS messages, and Slack would read `<...>` as a link or mention.
+ */
+export function buildErrorReply(problem: string, usage?: string): MessageContent {
+  return {
+    text: usage ? `${problem}\n${usage}` : problem,
+    blocks: [
+      { type: 'section', text: mrkdwn(`:warning: ${escapeMrkdwn(problem)}`) },
+      ...(usage ? [{ type: 'section' as const, text: mrkdwn(escapeMrkdwn(usage)) }] : []),
+    ],
+  };
+}
+
+export function buildInfoReply(message: string): MessageContent {
+  return { text: message, blocks: [{ type: 'section', text: mrkdwn(message) }] };
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/** What the bot needs to run; built from the environment by `parseSlackConfig`. */
+export interface SlackConfig {
+  readonly signingSecret: string;
+  readonly botToken: string;
+  /** Set: Socket Mode (no public URL needed). Unset: HTTP mode on `/slack/events`. */
+  readonly appToken: string | undefined;
+  /** Slack Web API base, always with a trailing slash (the WebClient appends method names to it). */
+  readonly slackApiUrl: string;
+  /** OMS base URL without a trailing slash. */
+  readonly omsUrl: string;
+  readonly omsApiKey: string;
+  readonly databaseUrl: string;
+  readonly defaultPortfolio: string | undefined;
+  readonly fillPollMs: number;
+  /** Port of the standalone bot service (`src/slack/main.ts`). */
+  readonly port: number;
+}
+
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+const blankToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optional = z.preprocess(blankToUndefined, z.string().optional());
+const required = (what: string) => z.preprocess(blankToUndefined, z.string({ error: `is missing (${what})` }));
+
+const schema = z.object({
+  SLACK_SIGNING_SECRET: required('the app\'s "Signing Secret"'),
+  SLACK_BOT_TOKEN: required('the "Bot User OAuth Token", xoxb-...').pipe(
+    z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-'),
+  ),
+  SLACK_APP_TOKEN: optional.pipe(
+    z.string().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional(),
+  ),
+  SLACK_API_URL: z.preprocess(
+    blankToUndefined,
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://slack.com/api/'),
+  ),
+  OMS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  SLACK_OMS_API_KEY: required('the OMS API key of the bot; OMS_API_KEY is used when unset'),
+  SLACK_DATABASE_URL: required('PostgreSQL URL of the bot state; DATABASE_URL is used when unset').pipe(
+    z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
+  ),
+  SLACK_DEFAULT_PORTFOLIO: optional,
+  SLACK_FILL_POLL_MS: z.preprocess(
+    blankToUndefined,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(20, 'must be at least 20').default(250),
+  ),
+  SLACK_PORT: z.preprocess(
+    blankToUndefined,
+    z.coerce.number({ error: 'must be a number' }).int().min(0).max(65535, 'must be a port number').default(3001),
+  ),
+});
+
+export class SlackConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SlackConfigError';
+  }
+}
+
+/** True when the environment carries Slack credentials, i.e. the bot should run. */
+export function slackConfigured(env: EnvSource): boolean {
+  return Boolean(env.SLACK_BOT_TOKEN?.trim() && env.SLACK_SIGNING_SECRET?.trim());
+}
+
+/**
+ * Parses the bot's settings from an environment object (process.env by default). Fallbacks:
+ * SLACK_OMS_API_KEY <- OMS_API_KEY, SLACK_DATABASE_URL <- DATABASE_URL, OMS_URL <- the local OMS port.
+ * Throws a SlackConfigError whose message is one line naming each bad variable, never echoing a value
+ * (tokens and keys must not end up in logs).
+ */
+export function parseSlackConfig(env: EnvSource = process.env): SlackConfig {
+  const port = env.PORT?.trim() || '3000';
+  const result = schema.safeParse({
+    ...env,
+    OMS_URL: env.OMS_URL?.trim() || `http://127.0.0.1:${port}`,
+    SLACK_OMS_API_KEY: env.SLACK_OMS_API_KEY?.trim() || env.OMS_API_KEY,
+    SLACK_DATABASE_URL: env.SLACK_DATABASE_URL?.trim() || env.DATABASE_URL,
+  });
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+    throw new SlackConfigError(`invalid Slack bot configuration: ${problems.join('; ')}`);
+  }
+  const e = result.data;
+  return {
+    signingSecret: e.SLACK_SIGNING_SECRET,
+    botToken: e.SLACK_BOT_TOKEN,
+    appToken: e.SLACK_APP_TOKEN,
+    slackApiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+    omsUrl: e.OMS_URL.replace(/\/+$/, ''),
+    omsApiKey: e.SLACK_OMS_API_KEY,
+    databaseUrl: e.SLACK_DATABASE_URL,
+    defaultPortfolio: e.SLACK_DEFAULT_PORTFOLIO?.trim(),
+    fillPollMs: e.SLACK_FILL_POLL_MS,
+    port: e.SLACK_PORT,
+  };
+}

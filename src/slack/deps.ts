@@ -1,0 +1,19 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { SlackConfig } from './config.js';
+import type { OmsClient } from './oms-client.js';
+import type { WorkQueue } from './work-queue.js';
+
+/** What every listener gets: the OMS over HTTP, the bot's own tables, and a nudge for the notifier. */
+export interface SlackDeps {
+  readonly config: SlackConfig;
+  readonly oms: OmsClient;
+  readonly db: pg.Pool;
+  readonly logger: Logger;
+  /** Asks the fill notifier to run now (an order was just placed) instead of at its next poll. */
+  readonly wakeFillNotifier: () => void;
+  /** client_order_ids being placed by this process right now (see trading/place-order.ts). */
+  readonly placing: Set<string>;
+  /** Where listeners run their after-ack work. */
+  readonly work: WorkQueue;
+}

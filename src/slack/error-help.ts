@@ -1,0 +1,46 @@
+import { OmsClientError } from './oms-client.js';
+
+/**
+ * The Slack edge of the one error catalogue: OMS error codes (docs/api.md) and the client's own
+ * OMS_* codes become a sentence a trader can act on. The OMS message follows, since it names the
+ * field or the amount. Unknown codes fall back to the OMS message alone.
+ */
+const HELP: Record<string, string> = {
+  OMS_UNREACHABLE: 'The trading desk is unreachable right now, so nothing was done. Try again in a moment.',
+  OMS_TIMEOUT: 'The trading desk did not answer in time. An order may still have gone through: check `/orders` before retrying.',
+  OMS_BAD_RESPONSE: 'The trading desk gave an answer I do not understand.',
+  UNAVAILABLE: 'The trading desk is temporarily unavailable. Try again in a moment.',
+  RATE_LIMITED: 'Too many requests right now. Try again in a few seconds.',
+  UNAUTHENTICATED: 'The bot\'s OMS API key is missing or invalid: ask an admin to check SLACK_OMS_API_KEY.',
+  FORBIDDEN: 'The bot\'s OMS API key is not allowed to do that: ask an admin to widen its scopes or portfolios.',
+  UNKNOWN_SYMBOL: 'That symbol is not traded on this desk.',
+  UNKNOWN_PORTFOLIO: 'There is no portfolio by that name.',
+  PORTFOLIO_NOT_FOUND: 'There is no portfolio by that name.',
+  INSUFFICIENT_CASH: 'Not enough cash in the portfolio for this order.',
+  SHORT_NOT_ALLOWED: 'This portfolio cannot sell short: sell at most what it holds.',
+  PRICE_OFF_TICK: 'The price is not a multiple of the symbol\'s tick size.',
+  QUANTITY_OFF_LOT: 'The quantity is not a multiple of the symbol\'s lot size.',
+  ORDER_NOT_FOUND: 'There is no order with that id.',
+  ORDER_NOT_OPEN: 'That order is no longer open (already filled, canceled or expired).',
+  VALIDATION_ERROR: 'The trading desk rejected the request.',
+  CONFLICT: 'That clashes with something already on the desk.',
+};
+
+export interface ErrorExplanation {
+  readonly code: string;
+  readonly text: string;
+}
+
+export function explainError(error: unknown): ErrorExplanation {
+  if (error instanceof OmsClientError) {
+    const help = HELP[error.code] ?? (error.code.endsWith('_NOT_FOUND') ? 'Not found.' : undefined);
+    const details = error.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ');
+    const omsSays = [error.message, details].filter((s) => s && s !== error.code).join(' ');
+    // Client-side codes carry our own message already (it may name the OMS URL, never a key).
+    const text = error.code.startsWith('OMS_') ? (HELP[error.code] ?? omsSays) : [help, omsSays].filter(Boolean).join(' ');
+    return { code: error.code, text: text || error.code };
+  }
+  const slackCode = (error as { data?: { error?: unknown } } | null)?.data?.error;
+  if (typeof slackCode === 'string') return { code: 'SLACK_API_ERROR', text: `Slack refused the request (${slackCode}).` };
+  return { code: 'INTERNAL', text: 'Something went wrong on our side; nothing more is known. Try again in a moment.' };
+}

@@ -1,0 +1,29 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { buildErrorReply } from '../../blocks/error-reply.js';
+import { buildOpenOrders, MAX_LISTED_ORDERS } from '../../blocks/open-orders.js';
+import { ORDERS_USAGE, portfolioName } from '../../commands/command-args.js';
+import type { SlackDeps } from '../../deps.js';
+import { choosePortfolio, NO_PORTFOLIO } from '../../trading/portfolio-choice.js';
+import { replyEphemeral, replyError } from '../replies.js';
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/** `/orders [portfolio]`: the open orders, privately, each with a Cancel button. */
+export function ordersCommand(deps: SlackDeps) {
+  return async ({ command, ack, respond }: Args): Promise<void> => {
+    await ack();
+    await deps.work.run(async () => {
+      try {
+        const name = await choosePortfolio(deps, command.team_id, command.channel_id, portfolioName(command.text ?? ''));
+        if (!name) {
+          await replyEphemeral(respond, deps.logger, buildErrorReply(NO_PORTFOLIO, ORDERS_USAGE));
+          return;
+        }
+        const page = await deps.oms.listOrders({ portfolio: name, status: 'open', limit: MAX_LISTED_ORDERS });
+        await replyEphemeral(respond, deps.logger, buildOpenOrders(page.data, name, page.next_cursor !== null));
+      } catch (e) {
+        await replyError(respond, deps.logger, e, ORDERS_USAGE);
+      }
+    });
+  };
+}

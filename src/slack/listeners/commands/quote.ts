@@ -1,0 +1,27 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { buildErrorReply } from '../../blocks/error-reply.js';
+import { buildQuote } from '../../blocks/quote.js';
+import { parseQuoteArgs, QUOTE_USAGE } from '../../commands/command-args.js';
+import type { SlackDeps } from '../../deps.js';
+import { replyError, replyInChannel } from '../replies.js';
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/** `/quote SYMBOL`: top of book, last and reference price, in the channel. */
+export function quoteCommand(deps: SlackDeps) {
+  return async ({ command, ack, respond }: Args): Promise<void> => {
+    const symbol = parseQuoteArgs(command.text ?? '');
+    if (!symbol.ok) {
+      await ack({ response_type: 'ephemeral', ...buildErrorReply(symbol.error, QUOTE_USAGE) });
+      return;
+    }
+    await ack();
+    await deps.work.run(async () => {
+      try {
+        await replyInChannel(respond, deps.logger, buildQuote(await deps.oms.getBook(symbol.value, 1)));
+      } catch (e) {
+        await replyError(respond, deps.logger, e, QUOTE_USAGE);
+      }
+    });
+  };
+}

@@ -1,0 +1,81 @@
+import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs, webApi } from '@slack/bolt';
+import { buildErrorReply, buildInfoReply } from '../../blocks/error-reply.js';
+import type { MessageContent } from '../../blocks/message.js';
+import { buildOrderConfirmation } from '../../blocks/order-confirmation.js';
+import { buildTradeTicket } from '../../blocks/trade-ticket.js';
+import { isHelpRequest, parseTrade, TRADE_USAGE, type TradeIntent } from '../../commands/trade-grammar.js';
+import type { SlackDeps } from '../../deps.js';
+import { bookFromSlack } from '../../trading/book-trade.js';
+import { placeFromSlack, type SlackRequester } from '../../trading/place-order.js';
+import { choosePortfolio, NO_PORTFOLIO } from '../../trading/portfolio-choice.js';
+import { replyEphemeral, replyError } from '../replies.js';
+
+type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/**
+ * `/trade`. Acks at once: with the reply itself for help and bad text, empty otherwise. No text opens
+ * the trade ticket first thing, since a trigger_id lives 3 s and works once.
+ */
+export function tradeCommand(deps: SlackDeps) {
+  return async ({ command, ack, respond, client }: Args): Promise<void> => {
+    const text = command.text ?? '';
+    if (text.trim() === '') {
+      await ack();
+      try {
+        await client.views.open({
+          trigger_id: command.trigger_id,
+          view: buildTradeTicket({ team: command.team_id, channel: command.channel_id }, { portfolio: deps.config.defaultPortfolio }),
+        });
+      } catch (e) {
+        await replyError(respond, deps.logger, e, TRADE_USAGE);
+      }
+      return;
+    }
+    if (isHelpRequest(text)) {
+      await ack({ response_type: 'ephemeral', ...buildInfoReply(TRADE_USAGE) });
+      return;
+    }
+    const parsed = parseTrade(text);
+    if (!parsed.ok) {
+      await ack({ response_type: 'ephemeral', ...buildErrorReply(parsed.error, TRADE_USAGE) });
+      return;
+    }
+    await ack();
+    const who = { team: command.team_id, channel: command.channel_id, user: command.user_id, requestKey: `command:${command.team_id}:${command.trigger_id}` };
+    await deps.work.run(() => trade(deps, client, respond, parsed.order, who));
+  };
+}
+
+async function trade(deps: SlackDeps, client: webApi.WebClient, respond: RespondFn, intent: TradeIntent, who: SlackRequester): Promise<void> {
+  try {
+    const portfolio = await choosePortfolio(deps, who.team, who.channel, intent.portfolio);
+    if (!portfolio) {
+      await replyEphemeral(respond, deps.logger, buildErrorReply(NO_PORTFOLIO, TRADE_USAGE));
+      return;
+    }
+    if (intent.kind === 'gmv') {
+      const booked = await bookFromSlack(deps, client, intent, portfolio, who);
+      // Nothing follows a booked trade, so a confirmation Slack refused is shown to its author now.
+      if (booked.confirmation !== 'posted') {
+        const note = booked.confirmation === 'failed' ? notPostedHere(booked.slackError) : 'Slack is busy, so the channel did not get this confirmation.';
+        await replyEphemeral(respond, deps.logger, withNote(booked.message, note));
+      }
+      return;
+    }
+    const placed = await placeFromSlack(deps, client, intent, portfolio, who);
+    if (placed.confirmation === 'failed' || placed.confirmation === 'pending') {
+      // The order is placed; tell its author privately when the channel did not get the confirmation.
+      const note = placed.confirmation === 'failed' ? notPostedHere(placed.slackError) : 'Slack is busy; the confirmation and its fills will follow shortly.';
+      await replyEphemeral(respond, deps.logger, withNote(buildOrderConfirmation(placed.order), note));
+    }
+  } catch (e) {
+    await replyError(respond, deps.logger, e, TRADE_USAGE);
+  }
+}
+
+const notPostedHere = (slackError?: string): string =>
+  `I could not post in this channel (${slackError ?? 'unknown error'}); invite me to it to see confirmations and fills here.`;
+
+function withNote(message: MessageContent, note: string): MessageContent {
+  return { text: `${message.text}\n${note}`, blocks: [...message.blocks, ...buildInfoReply(note).blocks] };
+}

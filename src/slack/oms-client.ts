@@ -1,0 +1,145 @@
+import type {
+  BookSnapshot,
+  NewOrder,
+  Order,
+  Page,
+  PortfolioListItem,
+  PortfolioSummary,
+  SimpleTrade,
+  SimpleTradeResult,
+  Trade,
+} from './oms-types.js';
+
+/**
+ * A failed OMS call, coded. `code` is the OMS's own error code (UNKNOWN_SYMBOL, INSUFFICIENT_CASH, ...)
+ * when it answered with its error JSON, or one of the client's codes:
+ * - OMS_UNREACHABLE: no connection (nothing reached the OMS, so nothing happened there);
+ * - OMS_TIMEOUT: no answer in time (the request may or may not have taken effect);
+ * - OMS_BAD_RESPONSE: an answer that is not the documented JSON.
+ */
+export class OmsClientError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+    readonly details: ReadonlyArray<{ path: string; message: string }> = [],
+  ) {
+    super(message);
+    this.name = 'OmsClientError';
+  }
+}
+
+export const isOmsError = (e: unknown, code?: string): e is OmsClientError =>
+  e instanceof OmsClientError && (code === undefined || e.code === code);
+
+export interface OmsClientOptions {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  /** Per request; Slack users wait on these calls, so keep it short. */
+  readonly timeoutMs?: number;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/** The REST calls the bot makes, typed after docs/api.md. */
+export class OmsClient {
+  private readonly baseUrl: string;
+  private readonly apiKey: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: OmsClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.apiKey = options.apiKey;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /** `replayed` is true when the OMS returned the original order of a repeated client_order_id (200, not 201). */
+  async placeOrder(order: NewOrder): Promise<{ order: Order; replayed: boolean }> {
+    const { status, body } = await this.request<Order>('POST', '/orders', { body: order });
+    return { order: body, replayed: status === 200 };
+  }
+
+  async trade(request: SimpleTrade): Promise<SimpleTradeResult> {
+    return (await this.request<SimpleTradeResult>('POST', '/trade', { body: request })).body;
+  }
+
+  async getOrder(id: string): Promise<Order> {
+    return (await this.request<Order>('GET', `/orders/${encodeURIComponent(id)}`)).body;
+  }
+
+  async listOrders(query: { portfolio?: string; symbol?: string; status?: string; limit?: number; cursor?: string }): Promise<Page<Order>> {
+    return (await this.request<Page<Order>>('GET', '/orders', { query })).body;
+  }
+
+  async cancelOrder(id: string): Promise<Order> {
+    return (await this.request<Order>('DELETE', `/orders/${encodeURIComponent(id)}`)).body;
+  }
+
+  /** With `since_id`: trades after that id, ascending. Without: newest first. */
+  async listTrades(query: { since_id?: string; limit?: number; order_id?: string }): Promise<Page<Trade>> {
+    return (await this.request<Page<Trade>>('GET', '/trades', { query })).body;
+  }
+
+  async getTrade(tradeId: string): Promise<Trade> {
+    return (await this.request<Trade>('GET', `/trades/${encodeURIComponent(tradeId)}`)).body;
+  }
+
+  async listPortfolios(): Promise<PortfolioListItem[]> {
+    return (await this.request<{ data: PortfolioListItem[] }>('GET', '/portfolios')).body.data;
+  }
+
+  async getPortfolio(name: string): Promise<PortfolioSummary> {
+    return (await this.request<PortfolioSummary>('GET', `/portfolio/${encodeURIComponent(name)}`)).body;
+  }
+
+  async getBook(symbol: string, depth = 1): Promise<BookSnapshot> {
+    return (await this.request<BookSnapshot>('GET', `/book/${encodeURIComponent(symbol)}`, { query: { depth } })).body;
+  }
+
+  private async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<{ status: number; body: T }> {
+    const url = new URL(`${this.baseUrl}/api/v1${path}`);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { 'x-api-key': this.apiKey, accept: 'application/json' };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      // By name, not instanceof: the DOMException may come from another realm (jest's vm, undici).
+      const name = (e as { name?: unknown } | null)?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') {
+        throw new OmsClientError('OMS_TIMEOUT', `the OMS did not answer ${method} ${path} within ${this.timeoutMs} ms`);
+      }
+      throw new OmsClientError('OMS_UNREACHABLE', `the OMS at ${this.baseUrl} is unreachable (${describeCause(e)})`);
+    }
+
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw new OmsClientError('OMS_BAD_RESPONSE', `the OMS answered ${method} ${path} with ${response.status} and no JSON`, response.status);
+    }
+    if (response.ok) return { status: response.status, body: body as T };
+    throw toOmsError(body, response.status, `${method} ${path}`);
+  }
+}
+
+function toOmsError(body: unknown, status: number, call: string): OmsClientError {
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  if (error && typeof error.code === 'string') {
+    const details = Array.isArray(error.details) ? (error.details as { path: string; message: string }[]) : [];
+    return new OmsClientError(error.code, typeof error.message === 'string' ? error.message : error.code, status, details);
+  }
+  return new OmsClientError('OMS_BAD_RESPONSE', `the OMS answered ${call} with ${status} without an error body`, status);
+}
+
+function describeCause(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
+  return cause?.code ?? cause?.message ?? (e as { message?: string } | null)?.message ?? String(e);
+}

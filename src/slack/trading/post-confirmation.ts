@@ -1,0 +1,26 @@
+import type { webApi } from '@slack/bolt';
+import type { MessageContent } from '../blocks/message.js';
+import type { SlackDeps } from '../deps.js';
+import { classifySlackFailure } from '../slack-failure.js';
+
+/**
+ * Posts a confirmation in the channel. Never throws: the trade is done whatever Slack says, so the
+ * outcome tells the caller what to keep for later (pending: worth retrying; failed: Slack will not
+ * take it in this channel, e.g. the bot is not a member).
+ */
+export async function postConfirmation(
+  deps: SlackDeps,
+  client: webApi.WebClient,
+  channel: string,
+  message: MessageContent,
+): Promise<{ outcome: 'posted' | 'pending' | 'failed'; ts?: string; slackError?: string }> {
+  try {
+    const posted = await client.chat.postMessage({ channel, ...message });
+    return { outcome: 'posted', ...(posted.ts ? { ts: posted.ts } : {}) };
+  } catch (e) {
+    const failure = classifySlackFailure(e);
+    const slackError = failure.kind === 'rate_limited' ? 'ratelimited' : failure.code;
+    deps.logger.warn({ channel, slackError }, 'confirmation not posted');
+    return { outcome: failure.kind === 'permanent' ? 'failed' : 'pending', slackError };
+  }
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from '@jest/globals';
+import { explainError } from '../../src/slack/error-help.js';
+import { OmsClientError } from '../../src/slack/oms-client.js';
+import { classifySlackFailure } from '../../src/slack/slack-failure.js';
+
+describe('OMS errors as Slack help', () => {
+  it('explains business refusals and keeps the OMS detail', () => {
+    const e = new OmsClientError('INSUFFICIENT_CASH', 'needs 17,525.00, has 100.00', 422, [{ path: 'quantity', message: 'too large' }]);
+    expect(explainError(e)).toEqual({
+      code: 'INSUFFICIENT_CASH',
+      text: 'Not enough cash in the portfolio for this order. needs 17,525.00, has 100.00 quantity: too large',
+    });
+    expect(explainError(new OmsClientError('UNKNOWN_SYMBOL', 'unknown symbol ZZZZ', 422)).text).toBe(
+      'That symbol is not traded on this desk. unknown symbol ZZZZ',
+    );
+  });
+
+  it('says the desk is unreachable without leaking its URL internals or keys', () => {
+    const e = new OmsClientError('OMS_UNREACHABLE', 'the OMS at http://127.0.0.1:1 is unreachable (ECONNREFUSED)');
+    expect(explainError(e).text).toBe('The trading desk is unreachable right now, so nothing was done. Try again in a moment.');
+  });
+
+  it('falls back to the OMS message for codes it does not know', () => {
+    expect(explainError(new OmsClientError('SOMETHING_NEW', 'a new rule said no', 422)).text).toBe('a new rule said no');
+    expect(explainError(new OmsClientError('WIDGET_NOT_FOUND', 'no widget 7', 404)).text).toBe('Not found. no widget 7');
+  });
+
+  it('explains Slack refusals and unknown failures', () => {
+    expect(explainError({ code: 'slack_webapi_platform_error', data: { ok: false, error: 'expired_trigger_id' } }).text).toBe(
+      'Slack refused the request (expired_trigger_id).',
+    );
+    expect(explainError(new TypeError('boom'))).toEqual({ code: 'INTERNAL', text: expect.stringMatching(/Something went wrong/) });
+  });
+});
+
+describe('Slack failures', () => {
+  it('classifies rate limits with their Retry-After, permanent and transient errors', () => {
+    expect(classifySlackFailure({ code: 'slack_webapi_rate_limited_error', retryAfter: 3 })).toEqual({ kind: 'rate_limited', retryAfterMs: 3000 });
+    expect(classifySlackFailure({ code: 'slack_webapi_platform_error', data: { error: 'channel_not_found' } })).toEqual({
+      kind: 'permanent',
+      code: 'channel_not_found',
+    });
+    expect(classifySlackFailure({ code: 'slack_webapi_platform_error', data: { error: 'internal_error' } })).toEqual({
+      kind: 'transient',
+      code: 'internal_error',
+    });
+    expect(classifySlackFailure({ code: 'slack_webapi_http_error', statusCode: 503 })).toEqual({ kind: 'transient', code: 'http_503' });
+    expect(classifySlackFailure(new Error('socket hang up'))).toEqual({ kind: 'transient', code: 'request_failed' });
+  });
+});

@@ -1,0 +1,222 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { type WebSocket, WebSocketServer } from 'ws';
+
+/**
+ * A local stand-in for the Slack Web API and for response_url endpoints. It records every call with its
+ * parsed body, answers like Slack (ok:true with plausible ts/channel/view payloads), and can be told to
+ * fail the next N calls to a method (an `ok:false` error, an HTTP 5xx, or a 429 with Retry-After).
+ * It also plays Socket Mode: apps.connections.open hands out its own ws:// URL, where it says hello
+ * and delivers envelopes (`sendEnvelope`), resolving with the payload the app acks them with.
+ */
+
+export interface RecordedCall {
+  readonly method: string;
+  /** Form fields, with JSON-valued ones (blocks, view, ...) parsed; or the JSON body. */
+  readonly body: Record<string, any>;
+  /** The Bearer token the caller sent (test tokens only). */
+  readonly token: string | undefined;
+  /** Epoch ms when the request arrived. */
+  readonly at: number;
+  /** What the stand-in answered: 200 ok, 200 with an error, 429 or 5xx. */
+  readonly outcome: 'ok' | 'error' | 'rate_limited' | 'http_error';
+  /** The JSON answered (for ok calls: the ts, channel or view the bot got back). */
+  readonly response: Record<string, any>;
+}
+
+export interface ResponseUrlPost {
+  readonly id: string;
+  readonly body: Record<string, any>;
+  readonly at: number;
+}
+
+export type Failure = { readonly status: 429; readonly retryAfter: number } | { readonly status: 500 | 502 | 503 } | { readonly error: string };
+
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
+
+export class SlackStandIn {
+  readonly calls: RecordedCall[] = [];
+  readonly responses: ResponseUrlPost[] = [];
+  private readonly failures = new Map<string, { failure: Failure; left: number }>();
+  private tsCounter = 0;
+  private viewCounter = 0;
+  private readonly sockets = new WebSocketServer({ noServer: true });
+  private readonly acks = new Map<string, (payload: Record<string, any>) => void>();
+  /** The Socket Mode connection of the app, once it connected. */
+  socket: WebSocket | undefined;
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+  ) {
+    server.on('upgrade', (req, socket, head) => {
+      this.sockets.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
+    });
+  }
+
+  static async start(): Promise<SlackStandIn> {
+    let standIn: SlackStandIn | undefined;
+    const server = createServer((req, res) => {
+      void readBody(req).then((raw) => {
+        const { status, headers, body } = standIn!.handle(req, raw);
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    standIn = new SlackStandIn(server, `http://127.0.0.1:${port}`);
+    return standIn;
+  }
+
+  /** The Web API base to give the bot (SLACK_API_URL), with its trailing slash. */
+  get apiUrl(): string {
+    return `${this.baseUrl}/api/`;
+  }
+
+  responseUrl(id: string): string {
+    return `${this.baseUrl}/response/${encodeURIComponent(id)}`;
+  }
+
+  /** The next `count` calls to `method` fail as described; later ones succeed again. */
+  failNext(method: string, count: number, failure: Failure): void {
+    this.failures.set(method, { failure, left: count });
+  }
+
+  callsTo(method: string, outcome: RecordedCall['outcome'] | 'any' = 'ok'): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method && (outcome === 'any' || c.outcome === outcome));
+  }
+
+  responsesTo(id: string): ResponseUrlPost[] {
+    return this.responses.filter((r) => r.id === id);
+  }
+
+  async waitForCall(method: string, match: (c: RecordedCall) => boolean = () => true, timeoutMs = 5000): Promise<RecordedCall> {
+    return waitFor(() => this.callsTo(method).find(match), timeoutMs, `a successful ${method} call`);
+  }
+
+  async waitForResponse(id: string, timeoutMs = 5000): Promise<ResponseUrlPost> {
+    return waitFor(() => this.responsesTo(id)[0], timeoutMs, `a POST to response_url ${id}`);
+  }
+
+  /** Delivers a Socket Mode envelope (slash_commands, interactive, events_api); resolves with the ack payload. */
+  sendEnvelope(type: string, payload: Record<string, unknown>, timeoutMs = 5000): Promise<Record<string, any>> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new Error('no Socket Mode connection'));
+    const envelope_id = randomUUID();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`envelope ${type} not acked in ${timeoutMs} ms`)), timeoutMs);
+      this.acks.set(envelope_id, (ack) => {
+        clearTimeout(timer);
+        resolve(ack);
+      });
+      socket.send(JSON.stringify({ envelope_id, type, payload, accepts_response_payload: true }));
+    });
+  }
+
+  private onSocket(ws: WebSocket): void {
+    this.socket = ws;
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, any> };
+      if (message.envelope_id) this.acks.get(message.envelope_id)?.(message.payload ?? {});
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A1' }, debug_info: { host: 'stand-in' } }));
+  }
+
+  async stop(): Promise<void> {
+    for (const ws of this.sockets.clients) ws.terminate();
+    this.sockets.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, raw: string): { status: number; headers?: Record<string, string>; body: unknown } {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const contentType = req.headers['content-type'] ?? '';
+    const body = parseBody(raw, contentType);
+    const at = Date.now();
+
+    if (url.pathname.startsWith('/response/')) {
+      this.responses.push({ id: decodeURIComponent(url.pathname.slice('/response/'.length)), body, at });
+      return { status: 200, body: 'ok' };
+    }
+    const method = url.pathname.replace(/^\/api\//, '');
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? (typeof body.token === 'string' ? body.token : undefined);
+    const record = (outcome: RecordedCall['outcome'], response: Record<string, any>) => {
+      this.calls.push({ method, body, token, at, outcome, response });
+      return response;
+    };
+
+    const planned = this.failures.get(method);
+    if (planned && planned.left > 0) {
+      planned.left--;
+      const f = planned.failure;
+      if ('error' in f) return { status: 200, body: record('error', { ok: false, error: f.error }) };
+      if (f.status === 429) {
+        return { status: 429, headers: { 'retry-after': String(f.retryAfter) }, body: record('rate_limited', { ok: false, error: 'ratelimited' }) };
+      }
+      return { status: f.status, body: record('http_error', { ok: false, error: 'internal_error' }) };
+    }
+    return { status: 200, body: record('ok', this.answer(method, body)) };
+  }
+
+  private answer(method: string, body: Record<string, any>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://paper-desk.slack.com/', team: 'Paper Desk', user: 'paperbot', team_id: 'T1', user_id: 'UBOT', bot_id: 'BBOT' };
+      case 'chat.postMessage': {
+        const ts = this.nextTs();
+        return { ok: true, channel: body.channel, ts, message: { type: 'message', text: body.text, ts, thread_ts: body.thread_ts, bot_id: 'BBOT' } };
+      }
+      case 'apps.connections.open':
+        return { ok: true, url: `${this.baseUrl.replace(/^http/, 'ws')}/socket` };
+      case 'chat.update':
+        return { ok: true, channel: body.channel, ts: body.ts, text: body.text };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: this.nextTs() };
+      case 'views.open':
+      case 'views.push':
+      case 'views.update':
+      case 'views.publish':
+        return { ok: true, view: { id: `V${String(++this.viewCounter).padStart(6, '0')}`, ...(body.view ?? {}) } };
+      default:
+        return { ok: true };
+    }
+  }
+
+  /** Slack ts values: seconds.micro-ish, unique and increasing. */
+  private nextTs(): string {
+    return `${Math.floor(Date.now() / 1000)}.${String(++this.tsCounter).padStart(6, '0')}`;
+  }
+}
+
+function parseBody(raw: string, contentType: string): Record<string, any> {
+  if (raw === '') return {};
+  if (contentType.includes('application/json')) return JSON.parse(raw) as Record<string, any>;
+  const out: Record<string, any> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    out[k] = JSON_FIELDS.has(k) && /^[[{]/.test(v) ? JSON.parse(v) : v;
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Polls until `probe` returns (or resolves to) a value; fails naming what it was waiting for. */
+export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000, what = 'a condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
