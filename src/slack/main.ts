@@ -11,6 +11,10 @@ const logger = pino({ name: 'slack', level: process.env.LOG_LEVEL ?? 'info' });
 async function main(): Promise<void> {
   const config = parseSlackConfig(process.env);
   const bot = createSlackBot(config, logger);
+  // The platform's health check (render.yaml) for the bot as its own service.
+  bot.receiver?.router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   try {
     await bot.start(config.port);
   } catch (e) {
