@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
-import { requireApiKey, keyOf } from './auth.js';
+import { actorOf, requireApiKey, keyOf } from './auth.js';
+import { OmsError } from '../oms/errors.js';
 import { errorHandler, sendError } from './error-mapper.js';
 import { ordersRoutes } from './orders.routes.js';
 import { tradesRoutes } from './trades.routes.js';
@@ -86,6 +87,13 @@ export function createApp(deps: ApiDeps): Express {
   api.use(portfoliosRoutes(deps));
   api.use(instrumentsRoutes(deps));
   api.use((req, res) => sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
+  // A valid key used outside its scopes or portfolios is an auth failure too: audited, then mapped.
+  api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (err instanceof OmsError && err.kind === 'forbidden') {
+      oms.audit(actorOf(res), 'auth.forbidden', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason: err.message, ip: req.ip });
+    }
+    next(err);
+  });
   app.use('/api/v1', api);
   app.use((req, res) => sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
   app.use(errorHandler(logger));

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { assertPortfolio, actorOf, keyOf, requireScope } from './auth.js';
 import { parse } from './validate.js';
-import { idParam, listOrdersQuery, modifyOrderBody, placeOrderBody } from './schemas.js';
+import { idParams, listOrdersQuery, modifyOrderBody, placeOrderBody } from './schemas.js';
 import { notFound } from '../oms/errors.js';
-import { fillJson, orderJson, tradeJson } from '../wire/serializers.js';
+import { fillJson, orderFillJson, orderJson } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
 
 export function ordersRoutes({ oms, history }: ApiDeps): Router {
@@ -32,7 +32,7 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
     );
     const fills = result.created
       ? result.fills.map((f) => fillJson(f, nameOf))
-      : (await history.trades({ orderId: result.order.id, limit: 500 })).data.map((t) => tradeJson(t, nameOf));
+      : (await history.trades({ orderId: result.order.id, limit: 500 })).data.map((t) => orderFillJson(t, result.order.id, nameOf));
     res.status(result.created ? 201 : 200).json({ ...orderJson(result.order, nameOf(result.order.portfolioId)), fills });
   });
 
@@ -57,15 +57,15 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
   });
 
   r.get('/orders/:id', requireScope('read'), async (req, res) => {
-    const id = Number(parse(idParam, req.params.id));
+    const id = Number(parse(idParams, req.params).id);
     const order = await history.order(id);
     if (!order || !canSee(keyOf(res), order.portfolioName)) throw notFound('ORDER_NOT_FOUND', `no order ${id}`);
     const fills = await history.trades({ orderId: id, limit: 500 });
-    res.json({ ...orderJson(order, order.portfolioName), fills: fills.data.map((t) => tradeJson(t, nameOf)) });
+    res.json({ ...orderJson(order, order.portfolioName), fills: fills.data.map((t) => orderFillJson(t, id, nameOf)) });
   });
 
   r.patch('/orders/:id', requireScope('trade'), async (req, res) => {
-    const id = Number(parse(idParam, req.params.id));
+    const id = Number(parse(idParams, req.params).id);
     const body = parse(modifyOrderBody, req.body);
     const result = await oms.modifyOrder(
       id,
@@ -81,7 +81,7 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
   });
 
   r.delete('/orders/:id', requireScope('trade'), async (req, res) => {
-    const id = Number(parse(idParam, req.params.id));
+    const id = Number(parse(idParams, req.params).id);
     const order = await oms.cancelOrder(id, actorOf(res), allowed(res));
     res.json(orderJson(order, nameOf(order.portfolioId)));
   });

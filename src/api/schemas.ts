@@ -26,6 +26,13 @@ export const decimal = (what: string) =>
 export const positiveDecimal = (what: string) =>
   decimal(what).refine((u) => u > 0n, { message: `${what} must be positive` });
 
+/** The largest price the engine takes (its units must stay a safe integer); beyond any real price. */
+const MAX_PRICE_UNITS = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A price or tick size: positive, and small enough for the engine's integer price units. */
+export const priceDecimal = (what: string) =>
+  positiveDecimal(what).refine((u) => u <= MAX_PRICE_UNITS, { message: `${what} is too large` });
+
 export const quantity = z
   .number({ error: 'quantity must be a number' })
   .int('quantity must be a whole number')
@@ -44,8 +51,8 @@ export const placeOrderBody = z
     side: sideSchema,
     type: orderTypeSchema.default('MARKET'),
     quantity,
-    limit_price: positiveDecimal('limit_price').optional(),
-    stop_price: positiveDecimal('stop_price').optional(),
+    limit_price: priceDecimal('limit_price').optional(),
+    stop_price: priceDecimal('stop_price').optional(),
     time_in_force: tifSchema.default('DAY'),
     portfolio_name: portfolioName,
     client_order_id: z.string().trim().min(1).max(64).optional(),
@@ -58,8 +65,8 @@ export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 export const modifyOrderBody = z
   .object({
     quantity: quantity.optional(),
-    limit_price: positiveDecimal('limit_price').optional(),
-    stop_price: positiveDecimal('stop_price').optional(),
+    limit_price: priceDecimal('limit_price').optional(),
+    stop_price: priceDecimal('stop_price').optional(),
   })
   .strict()
   .refine((b) => b.quantity !== undefined || b.limit_price !== undefined || b.stop_price !== undefined, {
@@ -89,16 +96,17 @@ export const createInstrumentBody = z
   .object({
     symbol: z.string().trim().regex(/^[A-Za-z][A-Za-z0-9.]{0,15}$/, 'symbol must be 1-16 letters/digits').transform((s) => s.toUpperCase()),
     name: z.string().max(100).default(''),
-    tick_size: positiveDecimal('tick_size').optional(),
-    lot_size: z.number().int().positive().default(1),
-    reference_price: positiveDecimal('reference_price'),
+    tick_size: priceDecimal('tick_size').optional(),
+    lot_size: z.number().int().positive().max(1_000_000_000).default(1),
+    reference_price: priceDecimal('reference_price'),
   })
   .strict();
 
-export const setPriceBody = z.object({ price: positiveDecimal('price') }).strict();
+export const setPriceBody = z.object({ price: priceDecimal('price') }).strict();
 
 const limit = z.coerce.number().int().min(1).max(500).default(100);
-const cursor = z.string().regex(/^\d+$/, 'cursor must come from next_cursor').optional();
+// Ids are at most 15 digits (safe integers), so a query never casts an out-of-range bigint.
+const cursor = z.string().regex(/^\d{1,15}$/, 'cursor must come from next_cursor').optional();
 
 export const listOrdersQuery = z.object({
   portfolio: z.string().optional(),
@@ -115,8 +123,8 @@ export const listOrdersQuery = z.object({
 export const listTradesQuery = z.object({
   portfolio: z.string().optional(),
   symbol: z.string().transform((s) => s.toUpperCase()).optional(),
-  order_id: z.string().regex(/^\d+$/, 'order_id must be digits').optional(),
-  since_id: z.string().regex(/^\d+$/, 'since_id must be digits').optional(),
+  order_id: z.string().regex(/^\d{1,15}$/, 'order_id must be digits').optional(),
+  since_id: z.string().regex(/^\d{1,15}$/, 'since_id must be digits').optional(),
   cursor,
   limit,
 });
@@ -124,3 +132,5 @@ export const listTradesQuery = z.object({
 export const bookQuery = z.object({ depth: z.coerce.number().int().min(1).max(100).default(20) });
 
 export const idParam = z.string().regex(/^\d{1,15}$/, 'id must be digits');
+/** Route parameters (`/orders/:id`), parsed as an object so a 400 names the parameter. */
+export const idParams = z.object({ id: idParam });

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { actorOf, assertPortfolio, keyOf, requireScope } from './auth.js';
 import { parse } from './validate.js';
-import { idParam, listTradesQuery, simpleTradeBody } from './schemas.js';
+import { idParams, listTradesQuery, simpleTradeBody } from './schemas.js';
 import { notFound } from '../oms/errors.js';
 import { formatUnits } from '../oms/units.js';
 import { tradeJson } from '../wire/serializers.js';
@@ -96,7 +96,7 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
   });
 
   r.get('/trades/:id', requireScope('read'), async (req, res) => {
-    const id = BigInt(parse(idParam, req.params.id));
+    const id = BigInt(parse(idParams, req.params).id);
     const trade = await history.trade(id);
     const key = keyOf(res);
     if (!trade || (key.portfolios.length > 0 && !key.portfolios.includes(trade.buyPortfolio) && !key.portfolios.includes(trade.sellPortfolio))) {

@@ -98,8 +98,11 @@ export class HistoryQueries {
     if (f.symbol) add('t.symbol = ?', f.symbol);
     if (f.orderId !== undefined) add('(t.buy_order_id = ?::bigint OR t.sell_order_id = ?::bigint)', String(f.orderId), String(f.orderId));
     const ascending = f.sinceId !== undefined;
-    if (ascending) add('t.id > ?::bigint', String(f.sinceId));
-    else if (f.cursor !== undefined) add('t.id < ?::bigint', String(f.cursor));
+    if (f.sinceId !== undefined) {
+      // Ascending pages go on from next_cursor (the last id of the previous page), past since_id.
+      const after = f.cursor !== undefined && f.cursor > f.sinceId ? f.cursor : f.sinceId;
+      add('t.id > ?::bigint', String(after));
+    } else if (f.cursor !== undefined) add('t.id < ?::bigint', String(f.cursor));
     params.push(f.limit + 1);
     const rows = await this.prisma.$queryRawUnsafe<TradeSqlRow[]>(
       `SELECT ${TRADE_COLUMNS} FROM trades t JOIN portfolios bp ON bp.id = t.buy_portfolio_id

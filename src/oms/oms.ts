@@ -171,12 +171,63 @@ export class Oms {
 
   async placeOrder(input: PlaceOrderInput, actor: Actor): Promise<OrderResult> {
     this.assertHealthy();
-    const instrument = this.requireInstrument(input.symbol);
-    const portfolio = this.requirePortfolio(input.portfolioName);
-    if (input.clientOrderId !== null) {
-      const existing = await this.findClientOrder(portfolio.id, input.clientOrderId);
-      if (existing) return { order: existing, fills: [], created: false };
+    let instrument: InstrumentState;
+    let portfolio: PortfolioState;
+    try {
+      instrument = this.requireInstrument(input.symbol);
+      portfolio = this.requirePortfolio(input.portfolioName);
+    } catch (error) {
+      this.auditRejectedOrder(actor, input, error);
+      throw error;
     }
+    if (input.clientOrderId === null) return this.placeNew(instrument, portfolio, input, actor);
+    return this.placeOnce(`${portfolio.id}:${input.clientOrderId}`, instrument, portfolio, input, actor);
+  }
+
+  /**
+   * Places an order with a client_order_id at most once. The first request for an id claims it
+   * synchronously (before any await), so a concurrent retry waits for that request's answer
+   * instead of placing a second order; a claim that placed nothing is released for the next one.
+   */
+  private async placeOnce(
+    key: string,
+    instrument: InstrumentState,
+    portfolio: PortfolioState,
+    input: PlaceOrderInput,
+    actor: Actor,
+  ): Promise<OrderResult> {
+    for (let known = this.clientOrders.get(key); known; known = this.clientOrders.get(key)) {
+      const order = await known;
+      if (order) return { order, fills: [], created: false };
+    }
+    let settle!: (order: OrderRecord | null) => void;
+    const claim = new Promise<OrderRecord | null>((resolve) => (settle = resolve));
+    this.rememberClientOrder(key, claim);
+    try {
+      const row = await this.store.findOrderByClientId(portfolio.id, input.clientOrderId!);
+      if (row) {
+        const order = this.orders.get(row.id) ?? { ...row, reservedCash: 0n, reservedQty: 0 };
+        settle(order);
+        return { order, fills: [], created: false };
+      }
+      const result = await this.placeNew(instrument, portfolio, input, actor);
+      settle(result.order);
+      return result;
+    } catch (error) {
+      // Released before the waiters resume, so the first of them claims the id afresh.
+      if (this.clientOrders.get(key) === claim) this.clientOrders.delete(key);
+      settle(null);
+      throw error;
+    }
+  }
+
+  /** Validates, risk-checks and executes a new order; resolves once its effects are durable. */
+  private async placeNew(
+    instrument: InstrumentState,
+    portfolio: PortfolioState,
+    input: PlaceOrderInput,
+    actor: Actor,
+  ): Promise<OrderResult> {
     await this.orderIds.ready();
     // From here to the commit request nothing awaits: the command is applied atomically.
     let order: OrderRecord;
@@ -210,8 +261,6 @@ export class Oms {
         reservedCash: 0n,
         reservedQty: 0,
       };
-      this.orders.set(order.id, order);
-      portfolio.openOrders++;
       const result = instrument.book.execute({
         type: 'NEW',
         id: order.id,
@@ -223,17 +272,19 @@ export class Oms {
         price: order.limitPrice ?? undefined,
         stopPrice: order.stopPrice ?? undefined,
       });
+      // The engine refuses before changing anything, so a refused order is never recorded;
+      // applyEvents turns the REJECTED event into the error.
+      if (result.code === 'OK') {
+        this.orders.set(order.id, order);
+        portfolio.openOrders++;
+      }
       this.applyEvents(instrument, result.events, changes, fills, order.id);
     } catch (error) {
-      this.audit(actor, 'order.place', input.portfolioName, 'rejected', { symbol: input.symbol, error: describe(error) });
+      this.auditRejectedOrder(actor, input, error);
       throw error;
     }
     this.audit(actor, 'order.place', String(order.id), 'ok', { symbol: instrument.symbol, portfolio: portfolio.name });
-    const durable = this.commit(changes);
-    if (input.clientOrderId !== null) {
-      this.rememberClientOrder(portfolio.id, input.clientOrderId, durable.then(() => order, () => null));
-    }
-    await durable;
+    await this.commit(changes);
     return { order, fills, created: true };
   }
 
@@ -318,6 +369,9 @@ export class Oms {
     this.checkTickAndLot(instrument, input.quantity, undefined, undefined);
     checkRisk(portfolio, instrument, { side: input.side, cash: input.gmv, quantity: input.quantity });
     const price = Number((input.gmv + BigInt(input.quantity) / 2n) / BigInt(input.quantity));
+    if (!Number.isSafeInteger(price) || price <= 0) {
+      throw validationError('gmv / quantity is not a valid price', [{ path: 'gmv', message: 'gmv / quantity must be a price from 0.0001 up' }]);
+    }
     const buyer = input.side === 'BUY' ? portfolio : house;
     const seller = input.side === 'BUY' ? house : portfolio;
     const trade: TradeRecord = {
@@ -431,6 +485,10 @@ export class Oms {
     this.batch.audit(record);
   }
 
+  private auditRejectedOrder(actor: Actor, input: PlaceOrderInput, error: unknown): void {
+    this.audit(actor, 'order.place', input.portfolioName, 'rejected', { symbol: input.symbol, error: describe(error) });
+  }
+
   /** Waits until everything accepted so far is durable. */
   async drain(): Promise<void> {
     await this.batch.drain();
@@ -452,9 +510,14 @@ export class Oms {
     const touched = new Set<OrderRecord>();
     for (const ev of events) {
       switch (ev.type) {
-        case 'ACCEPTED':
-          touched.add(this.order(ev.orderId));
+        case 'ACCEPTED': {
+          const o = this.order(ev.orderId);
+          // A waiting stop's place in its trigger queue is its ACCEPTED seq; stored, so a restart
+          // rebuilds the queue in the same order.
+          if (o.waiting) o.priority = ev.seq;
+          touched.add(o);
           break;
+        }
         case 'RESTED': {
           const o = this.order(ev.orderId);
           o.priority = ev.seq;
@@ -647,29 +710,12 @@ export class Oms {
     return { side: 'BUY', cash, quantity: 0 };
   }
 
-  private async findClientOrder(portfolioId: number, clientOrderId: string): Promise<OrderRecord | null> {
-    const key = `${portfolioId}:${clientOrderId}`;
-    const known = this.clientOrders.get(key);
-    if (known) {
-      const order = await known;
-      if (order) return order;
-    }
-    const lookup = this.store.findOrderByClientId(portfolioId, clientOrderId).then((row) =>
-      row ? (this.orders.get(row.id) ?? { ...row, reservedCash: 0n, reservedQty: 0 }) : null,
-    );
-    // A retry that races the lookup waits for the same answer instead of placing twice.
-    this.clientOrders.set(key, lookup);
-    const found = await lookup;
-    if (!found) this.clientOrders.delete(key);
-    return found;
-  }
-
-  private rememberClientOrder(portfolioId: number, clientOrderId: string, order: Promise<OrderRecord | null>): void {
+  private rememberClientOrder(key: string, order: Promise<OrderRecord | null>): void {
     if (this.clientOrders.size >= CLIENT_ID_CACHE) {
       const oldest = this.clientOrders.keys().next().value;
       if (oldest !== undefined) this.clientOrders.delete(oldest);
     }
-    this.clientOrders.set(`${portfolioId}:${clientOrderId}`, order);
+    this.clientOrders.set(key, order);
   }
 
   private async notOpen(id: number): Promise<Error> {

@@ -58,6 +58,12 @@ export function fillJson(f: Fill, portfolioName: (id: number) => string) {
   return { ...tradeJson(f.trade, portfolioName), side: f.side, liquidity: f.liquidity };
 }
 
+/** A stored trade as a fill of one of its two orders, from that order's view (like fillJson). */
+export function orderFillJson(t: StoredTrade, orderId: number, portfolioName: (id: number) => string) {
+  const side = t.buyOrderId === orderId ? 'BUY' : 'SELL';
+  return { ...tradeJson(t, portfolioName), side, liquidity: t.aggressorSide === side ? 'TAKER' : 'MAKER' };
+}
+
 export function instrumentJson(i: InstrumentState) {
   return {
     symbol: i.symbol,

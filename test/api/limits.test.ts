@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { TestOms } from '../support/oms.js';
+import { ApiKeyRepository } from '../../src/db/api-key.repository.js';
+import { expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
+
+/** Per-key rate limits and the body size limit, configured through the environment. */
+let oms: TestOms;
+let api: ApiClient;
+let keys: ApiKeyRepository;
+
+beforeAll(async () => {
+  ({ oms, api } = await startApi({ env: { RATE_LIMIT_PER_MINUTE: '5', BODY_LIMIT: '1kb' } }));
+  keys = new ApiKeyRepository(oms.service.prisma);
+}, 60_000);
+
+afterAll(async () => {
+  await oms?.stop();
+});
+
+/** A client with a key of its own, so each test starts with a fresh allowance. */
+const freshKey = async (name: string) => api.as((await keys.create({ name, scopes: ['admin'], portfolios: [] })).key);
+
+describe('rate limit (RATE_LIMIT_PER_MINUTE=5)', () => {
+  it('the sixth request a minute of one key is a 429 with Retry-After; other keys go on', async () => {
+    const busy = await freshKey('busy');
+    for (let i = 0; i < 5; i++) {
+      const res = await busy.get('/instruments');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit')).toMatch(new RegExp(`^limit=5, remaining=${4 - i}, reset=\\d+$`));
+    }
+    const limited = await busy.get('/instruments');
+    expectError(limited, 429, 'RATE_LIMITED', 'more than 5 requests a minute for this key');
+    expect(limited.headers.get('retry-after')).toBe('60');
+    // Writes count too, and are refused before they reach the OMS.
+    expectError(await busy.post('/portfolios', { name: 'Never' }), 429, 'RATE_LIMITED', 'more than 5 requests a minute for this key');
+    expect(await oms.service.prisma.portfolio.count({ where: { name: 'Never' } })).toBe(0);
+
+    const calm = await freshKey('calm');
+    expect((await calm.get('/instruments')).status).toBe(200);
+    // /health is outside the API and never limited.
+    expect((await busy.get('~/health')).status).toBe(200);
+  });
+});
+
+describe('body limit (BODY_LIMIT=1kb)', () => {
+  it('a body over the limit is a 413 PAYLOAD_TOO_LARGE; one under it goes through', async () => {
+    const key = await freshKey('bodies');
+    const big = await key.post('/portfolios', { name: 'Big', padding: 'x'.repeat(2000) });
+    expectError(big, 413, 'PAYLOAD_TOO_LARGE', 'the body is larger than the limit');
+    const small = await key.post('/portfolios', { name: 'Small' });
+    expect(small.status).toBe(201);
+  });
+});
+
+describe('hygiene', () => {
+  it('no response was a 500 or carried a stack trace', () => {
+    expectNoServerErrors(api.seen);
+  });
+});

@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { TestOms } from '../support/oms.js';
+import { anyId, anyIso, expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
+
+/** Instruments, reference prices, the book snapshot, and the endpoints around the API (health, docs). */
+let oms: TestOms;
+let api: ApiClient;
+
+beforeAll(async () => {
+  ({ oms, api } = await startApi());
+  await api.createPortfolio('Alpha', '1000000.00', true);
+  await api.createPortfolio('Beta', '1000000.00', true);
+}, 60_000);
+
+afterAll(async () => {
+  await oms?.stop();
+});
+
+const starter = (symbol: string, name: string, reference_price: string) => ({
+  symbol,
+  name,
+  tick_size: '0.01',
+  lot_size: 1,
+  reference_price,
+  last_price: null,
+  best_bid: null,
+  best_ask: null,
+});
+
+describe('GET /instruments', () => {
+  it('lists the starter instruments by symbol', async () => {
+    const res = await api.get('/instruments');
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 200,
+      body: {
+        data: [
+          starter('AAPL', 'Apple Inc.', '175.00'),
+          starter('AMZN', 'Amazon.com Inc.', '185.00'),
+          starter('GOOGL', 'Alphabet Inc.', '165.00'),
+          starter('META', 'Meta Platforms Inc.', '500.00'),
+          starter('MSFT', 'Microsoft Corp.', '412.50'),
+          starter('NVDA', 'NVIDIA Corp.', '120.00'),
+          starter('SPY', 'SPDR S&P 500 ETF', '550.00'),
+          starter('TSLA', 'Tesla Inc.', '250.00'),
+        ],
+      },
+    });
+  });
+});
+
+describe('POST /instruments', () => {
+  it('adds an instrument with its tick and lot; orders then follow them', async () => {
+    const res = await api.post('/instruments', { symbol: 'ibm', name: 'IBM Corp.', tick_size: '0.05', lot_size: 10, reference_price: 190 });
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 201,
+      body: { symbol: 'IBM', name: 'IBM Corp.', tick_size: '0.05', lot_size: 10, reference_price: '190.00', last_price: null, best_bid: null, best_ask: null },
+    });
+    const listed = await api.get('/instruments');
+    expect(listed.body.data.map((i: { symbol: string }) => i.symbol)).toEqual(['AAPL', 'AMZN', 'GOOGL', 'IBM', 'META', 'MSFT', 'NVDA', 'SPY', 'TSLA']);
+
+    const offLot = await api.post('/orders', { symbol: 'IBM', side: 'BUY', type: 'LIMIT', quantity: 15, limit_price: '190.05', portfolio_name: 'Alpha' });
+    expectError(offLot, 422, 'QUANTITY_OFF_LOT', 'quantity must be a multiple of the lot size 10', [
+      { path: 'quantity', message: 'quantity must be a multiple of the lot size 10' },
+    ]);
+    const offTick = await api.post('/orders', { symbol: 'IBM', side: 'BUY', type: 'LIMIT', quantity: 20, limit_price: '190.01', portfolio_name: 'Alpha' });
+    expectError(offTick, 422, 'PRICE_OFF_TICK', 'limit_price must be a multiple of the tick size of IBM', [
+      { path: 'limit_price', message: 'limit_price must be a multiple of the tick size of IBM' },
+    ]);
+    const ok = await api.post('/orders', { symbol: 'IBM', side: 'BUY', type: 'LIMIT', quantity: 20, limit_price: '190.05', portfolio_name: 'Alpha' });
+    expect(ok.status).toBe(201);
+  });
+
+  it('refuses a duplicate symbol (409), a reference price off its tick (422), a bad body (400)', async () => {
+    expectError(await api.post('/instruments', { symbol: 'AAPL', reference_price: '1.00' }), 409, 'INSTRUMENT_EXISTS', 'AAPL already exists');
+    expectError(
+      await api.post('/instruments', { symbol: 'ODD', tick_size: '0.25', reference_price: '10.10' }),
+      422,
+      'PRICE_OFF_TICK',
+      'reference_price must be a multiple of tick_size',
+      [{ path: 'reference_price', message: 'reference_price must be a multiple of tick_size' }],
+    );
+    expectError(await api.post('/instruments', { symbol: '1X', reference_price: '10' }), 400, 'VALIDATION_ERROR', 'symbol: symbol must be 1-16 letters/digits', [
+      { path: 'symbol', message: 'symbol must be 1-16 letters/digits' },
+    ]);
+  });
+});
+
+describe('PUT /instruments/{symbol}/price', () => {
+  it('sets the reference price and answers the instrument', async () => {
+    const res = await api.put('/instruments/nvda/price', { price: '121.37' });
+    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: starter('NVDA', 'NVIDIA Corp.', '121.37') });
+    const listed = await api.get('/instruments');
+    expect(listed.body.data.find((i: { symbol: string }) => i.symbol === 'NVDA').reference_price).toBe('121.37');
+    const stored = await oms.service.prisma.instrument.findUnique({ where: { symbol: 'NVDA' } });
+    expect(stored?.referencePrice.toString()).toBe('121.37');
+  });
+
+  it('refuses an unknown symbol (422), a price off tick (422), a non-positive price (400)', async () => {
+    expectError(await api.put('/instruments/ZZZZ/price', { price: '1.00' }), 422, 'UNKNOWN_SYMBOL', 'unknown symbol ZZZZ', [
+      { path: 'symbol', message: 'unknown symbol ZZZZ' },
+    ]);
+    expectError(await api.put('/instruments/NVDA/price', { price: '121.005' }), 422, 'PRICE_OFF_TICK', 'price must be a multiple of the tick size', [
+      { path: 'price', message: 'price must be a multiple of the tick size' },
+    ]);
+    expectError(await api.put('/instruments/NVDA/price', { price: 0 }), 400, 'VALIDATION_ERROR', 'price: price must be positive', [
+      { path: 'price', message: 'price must be positive' },
+    ]);
+  });
+});
+
+describe('GET /book/{symbol}', () => {
+  it('aggregates levels best first, limits them with depth, and lists recent trades newest first', async () => {
+    const symbol = await api.newSymbol('50.00');
+    await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 10, limit_price: '49.90', portfolio_name: 'Alpha' });
+    await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 5, limit_price: '49.90', portfolio_name: 'Beta' });
+    await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 7, limit_price: '49.80', portfolio_name: 'Beta' });
+    await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 1, limit_price: '49.00', portfolio_name: 'Beta' });
+    await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 8, limit_price: '50.20', portfolio_name: 'Alpha' });
+    await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 3, limit_price: '50.10', portfolio_name: 'Beta' });
+    const t1 = await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 2, limit_price: '49.90', portfolio_name: 'Beta' });
+    const t2 = await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 3, limit_price: '50.10', portfolio_name: 'Alpha' });
+
+    const res = await api.get(`/book/${symbol.toLowerCase()}`);
+    expect(res.status).toBe(200);
+    const trade = (fields: Record<string, unknown>) => ({ trade_id: anyId(), symbol, kind: 'MATCH', executed_at: anyIso(), ...fields });
+    expect(res.body).toEqual({
+      symbol,
+      bids: [
+        { price: '49.90', quantity: 13, orders: 2 },
+        { price: '49.80', quantity: 7, orders: 1 },
+        { price: '49.00', quantity: 1, orders: 1 },
+      ],
+      asks: [{ price: '50.20', quantity: 8, orders: 1 }],
+      last_price: '50.10',
+      reference_price: '50.00',
+      trades: [
+        trade({ trade_id: t2.fills[0].trade_id, price: '50.10', quantity: 3, gmv: '150.30', aggressor_side: 'BUY', buy_order_id: t2.id, sell_order_id: anyId(), buy_portfolio: 'Alpha', sell_portfolio: 'Beta' }),
+        trade({ trade_id: t1.fills[0].trade_id, price: '49.90', quantity: 2, gmv: '99.80', aggressor_side: 'SELL', buy_order_id: anyId(), sell_order_id: t1.id, buy_portfolio: 'Alpha', sell_portfolio: 'Beta' }),
+      ],
+    });
+
+    const shallow = await api.get(`/book/${symbol}?depth=1`);
+    expect({ bids: shallow.body.bids, asks: shallow.body.asks }).toEqual({
+      bids: [{ price: '49.90', quantity: 13, orders: 2 }],
+      asks: [{ price: '50.20', quantity: 8, orders: 1 }],
+    });
+    expectError(await api.get(`/book/${symbol}?depth=0`), 400, 'VALIDATION_ERROR', 'depth: Too small: expected number to be >=1', [
+      { path: 'depth', message: 'Too small: expected number to be >=1' },
+    ]);
+  });
+
+  it('an unknown symbol is a 422 UNKNOWN_SYMBOL', async () => {
+    expectError(await api.get('/book/NOPE'), 422, 'UNKNOWN_SYMBOL', 'unknown symbol NOPE', [{ path: 'symbol', message: 'unknown symbol NOPE' }]);
+  });
+});
+
+describe('around the API', () => {
+  it('GET /health needs no key and checks the database', async () => {
+    const res = await api.as(null).get('~/health');
+    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok' } });
+  });
+
+  it('GET /openapi.json lists every path and the fields of the order body', async () => {
+    const res = await api.as(null).get('~/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ openapi: '3.1.0', servers: [{ url: '/api/v1' }] });
+    expect(Object.keys(res.body.paths).sort()).toEqual(
+      [
+        '/book/{symbol}',
+        '/health',
+        '/instruments',
+        '/instruments/{symbol}/price',
+        '/orders',
+        '/orders/{id}',
+        '/portfolio/{name}',
+        '/portfolios',
+        '/trade',
+        '/trades',
+        '/trades/{trade_id}',
+      ].sort(),
+    );
+    expect(Object.keys(res.body.paths['/orders'])).toEqual(['post', 'get']);
+    expect(Object.keys(res.body.paths['/orders/{id}'])).toEqual(['get', 'patch', 'delete']);
+    const schema = res.body.paths['/orders'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(schema.properties).sort()).toEqual(
+      ['client_order_id', 'limit_price', 'origin', 'portfolio_name', 'quantity', 'side', 'stop_price', 'symbol', 'time_in_force', 'type', 'user_id'].sort(),
+    );
+    expect(schema.properties.side.enum).toEqual(['BUY', 'SELL']);
+    expect(schema.properties.time_in_force.enum).toEqual(['DAY', 'GTC', 'IOC', 'FOK']);
+    expect([...schema.required].sort()).toEqual(['portfolio_name', 'quantity', 'side', 'symbol']);
+    const trade = res.body.paths['/trade'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(trade.properties).sort()).toEqual(['gmv', 'portfolio_name', 'quantity', 'side', 'symbol', 'user_id']);
+  });
+
+  it('GET /docs is an HTML page whose assets are served locally', async () => {
+    const res = await api.as(null).get('~/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.text).toContain('<title>Paper desk OMS API</title>');
+    expect(res.text).toContain('/docs/assets/swagger-ui-bundle.js');
+    const css = await api.as(null).get('~/docs/assets/swagger-ui.css');
+    expect(css.status).toBe(200);
+    const init = await api.as(null).get('~/docs/init.js');
+    expect(init.text).toContain("url:'/openapi.json'");
+  });
+
+  it('answers with helmet headers', async () => {
+    const res = await api.get('/instruments');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('an unknown route is a 404 NOT_FOUND in the error shape', async () => {
+    expectError(await api.get('/nothing/here'), 404, 'NOT_FOUND', 'no route GET /api/v1/nothing/here');
+    expectError(await api.request('POST', '~/nothing', { body: {} }), 404, 'NOT_FOUND', 'no route POST /nothing');
+  });
+});
+
+describe('hygiene', () => {
+  it('no response was a 500 or carried a stack trace', () => {
+    expectNoServerErrors(api.seen.filter((r) => !r.path.startsWith('~/docs/assets')));
+  });
+});

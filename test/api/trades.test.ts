@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { TestOms } from '../support/oms.js';
+import { anyId, anyIso, expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
+
+/** POST /trade (at market and booked with gmv), GET /trades with filters and pagination, GET /trades/{id}. */
+let oms: TestOms;
+let api: ApiClient;
+
+beforeAll(async () => {
+  ({ oms, api } = await startApi());
+  await api.createPortfolio('Desk', '1000000.00');
+  await api.createPortfolio('Street', '10000000.00', true);
+  await api.createPortfolio('Other', '1000000.00', true);
+}, 60_000);
+
+afterAll(async () => {
+  await oms?.stop();
+});
+
+const match = (fields: Record<string, unknown>) => ({ trade_id: anyId(), kind: 'MATCH', executed_at: anyIso(), ...fields });
+
+describe('POST /trade', () => {
+  it('without gmv: one fill at market, answered as {success, trade_id, message, trade}', async () => {
+    const symbol = await api.newSymbol('150.00');
+    const ask = await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 100, limit_price: '150.00', portfolio_name: 'Street' });
+    const res = await api.post('/trade', { symbol, side: 'BUY', quantity: 40, portfolio_name: 'Desk', user_id: 'slack:T1:U1' });
+    expect(res.status).toBe(201);
+    const trade = match({
+      symbol,
+      price: '150.00',
+      quantity: 40,
+      gmv: '6000.00',
+      aggressor_side: 'BUY',
+      buy_order_id: anyId(),
+      sell_order_id: ask.id,
+      buy_portfolio: 'Desk',
+      sell_portfolio: 'Street',
+    });
+    expect(res.body).toEqual({ success: true, trade_id: res.body.trade.trade_id, message: `BUY 40 ${symbol} at 150.00`, trade });
+    // The market order behind it is an IOC of the user.
+    const behind = await api.get(`/orders/${res.body.trade.buy_order_id}`);
+    expect(behind.body).toMatchObject({ type: 'MARKET', time_in_force: 'IOC', status: 'FILLED', user_id: 'slack:T1:U1', portfolio_name: 'Desk' });
+    const stored = await api.get(`/trades/${res.body.trade_id}`);
+    expect({ status: stored.status, body: stored.body }).toEqual({ status: 200, body: res.body.trade });
+  });
+
+  it('without gmv over several levels: the aggregate with its fills; a partial fill says so', async () => {
+    const symbol = await api.newSymbol('150.00');
+    const a1 = await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 30, limit_price: '150.00', portfolio_name: 'Street' });
+    const a2 = await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 20, limit_price: '150.10', portfolio_name: 'Street' });
+    const res = await api.post('/trade', { symbol, side: 'buy', quantity: 40, portfolio_name: 'Desk', user_id: 'u1' });
+    expect(res.status).toBe(201);
+    const f1 = match({ symbol, price: '150.00', quantity: 30, gmv: '4500.00', aggressor_side: 'BUY', buy_order_id: anyId(), sell_order_id: a1.id, buy_portfolio: 'Desk', sell_portfolio: 'Street' });
+    const f2 = match({ symbol, price: '150.10', quantity: 10, gmv: '1501.00', aggressor_side: 'BUY', buy_order_id: anyId(), sell_order_id: a2.id, buy_portfolio: 'Desk', sell_portfolio: 'Street' });
+    expect(res.body).toEqual({
+      success: true,
+      trade_id: res.body.trade.fills[0].trade_id,
+      message: `BUY 40 ${symbol} at 150.025`,
+      trade: { ...f1, price: '150.025', quantity: 40, gmv: '6001.00', fills: [f1, f2] },
+    });
+
+    const partial = await api.post('/trade', { symbol, side: 'BUY', quantity: 100, portfolio_name: 'Desk', user_id: 'u1' });
+    expect(partial.status).toBe(201);
+    expect(partial.body).toEqual({
+      success: true,
+      trade_id: anyId(),
+      message: `BUY 10 of 100 ${symbol} at 150.10; the rest found no liquidity`,
+      trade: match({ symbol, price: '150.10', quantity: 10, gmv: '1501.00', aggressor_side: 'BUY', buy_order_id: anyId(), sell_order_id: a2.id, buy_portfolio: 'Desk', sell_portfolio: 'Street' }),
+    });
+
+    const none = await api.post('/trade', { symbol, side: 'BUY', quantity: 5, portfolio_name: 'Desk', user_id: 'u1' });
+    expect({ status: none.status, body: none.body }).toEqual({
+      status: 200,
+      body: { success: false, trade_id: null, message: `no liquidity for ${symbol}: nothing was executed`, trade: null },
+    });
+  });
+
+  it('with gmv: books the execution at gmv / quantity against the house, off the book', async () => {
+    const symbol = await api.newSymbol('175.00');
+    const res = await api.post('/trade', { symbol, side: 'BUY', quantity: 100, portfolio_name: 'Desk', user_id: 'u2', gmv: 17525 });
+    expect(res.status).toBe(201);
+    const trade = {
+      trade_id: anyId(),
+      symbol,
+      price: '175.25',
+      quantity: 100,
+      gmv: '17525.00',
+      aggressor_side: 'BUY',
+      buy_order_id: null,
+      sell_order_id: null,
+      buy_portfolio: 'Desk',
+      sell_portfolio: 'HOUSE',
+      kind: 'BOOKED',
+      executed_at: anyIso(),
+    };
+    expect(res.body).toEqual({ success: true, trade_id: res.body.trade.trade_id, message: `BUY 100 ${symbol} booked at 175.25 (gmv 17525.00)`, trade });
+    const sell = await api.post('/trade', { symbol, side: 'SELL', quantity: 40, portfolio_name: 'Desk', user_id: 'u2', gmv: '7200.40' });
+    expect(sell.status).toBe(201);
+    expect(sell.body).toEqual({
+      success: true,
+      trade_id: sell.body.trade.trade_id,
+      message: `SELL 40 ${symbol} booked at 180.01 (gmv 7200.40)`,
+      trade: { ...trade, price: '180.01', quantity: 40, gmv: '7200.40', aggressor_side: 'SELL', buy_portfolio: 'HOUSE', sell_portfolio: 'Desk' },
+    });
+    // Off the book: no level, no last price.
+    const book = await api.get(`/book/${symbol}`);
+    expect(book.body).toMatchObject({ bids: [], asks: [], last_price: null, reference_price: '175.00' });
+    const summary = await api.get('/portfolio/Desk');
+    expect(summary.body.positions.find((p: { symbol: string }) => p.symbol === symbol)).toEqual({
+      symbol,
+      quantity: 60,
+      avg_cost: '175.25',
+      cost_basis: '10515.00',
+      reference_price: '175.00',
+      market_value: '10500.00',
+      gmv: '10500.00',
+      unrealized_pnl: '-15.00',
+      realized_pnl: '190.40',
+    });
+  });
+
+  it('with gmv refuses what the portfolio cannot do: selling short, or more than its cash', async () => {
+    const symbol = await api.newSymbol('10.00');
+    const short = await api.post('/trade', { symbol, side: 'SELL', quantity: 10, portfolio_name: 'Desk', user_id: 'u', gmv: '100.00' });
+    expectError(short, 422, 'SHORT_NOT_ALLOWED', `portfolio Desk may not sell more ${symbol} than it holds (0 available)`, [
+      { path: 'quantity', message: `portfolio Desk may not sell more ${symbol} than it holds (0 available)` },
+    ]);
+    const rich = await api.post('/trade', { symbol, side: 'BUY', quantity: 10, portfolio_name: 'Desk', user_id: 'u', gmv: '5000000.00' });
+    expectError(rich, 422, 'INSUFFICIENT_CASH', 'portfolio Desk lacks buying power for this order', [
+      { path: 'quantity', message: 'portfolio Desk lacks buying power for this order' },
+    ]);
+    const zero = await api.post('/trade', { symbol, side: 'BUY', quantity: 10, portfolio_name: 'Desk', user_id: 'u', gmv: '0' });
+    expectError(zero, 400, 'VALIDATION_ERROR', 'gmv: gmv must be positive', [{ path: 'gmv', message: 'gmv must be positive' }]);
+  });
+});
+
+describe('GET /trades', () => {
+  let symbol: string;
+  /** Trade ids in execution order, and the order ids behind them. */
+  const tradeIds: string[] = [];
+  let deskOrder: string;
+  let otherOrder: string;
+
+  beforeAll(async () => {
+    symbol = await api.newSymbol('20.00');
+    const bid = await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 5, limit_price: '20.00', portfolio_name: 'Desk', time_in_force: 'GTC' });
+    deskOrder = bid.id;
+    for (let i = 0; i < 5; i++) {
+      const s = await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 1, limit_price: '20.00', portfolio_name: 'Street' });
+      tradeIds.push(s.fills[0].trade_id);
+    }
+    const other = await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 2, limit_price: '20.00', portfolio_name: 'Other' });
+    otherOrder = other.id;
+    for (let i = 0; i < 2; i++) {
+      const s = await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 1, limit_price: '20.00', portfolio_name: 'Street' });
+      tradeIds.push(s.fills[0].trade_id);
+    }
+  });
+
+  it('answers newest first, page by page with cursor, ending with next_cursor null', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: { status: number; body: { data: { trade_id: string }[]; next_cursor: string | null } } = await api.get(
+        `/trades?symbol=${symbol}&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      seen.push(...res.body.data.map((t) => t.trade_id));
+      cursor = res.body.next_cursor;
+      pages++;
+    } while (cursor !== null && pages < 10);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([...tradeIds].reverse());
+  });
+
+  it('every trade in full, and the same from GET /trades/{id}', async () => {
+    const res = await api.get(`/trades?symbol=${symbol}&limit=1`);
+    expect(res.body).toEqual({
+      data: [
+        match({
+          trade_id: tradeIds[6],
+          symbol,
+          price: '20.00',
+          quantity: 1,
+          gmv: '20.00',
+          aggressor_side: 'SELL',
+          buy_order_id: otherOrder,
+          sell_order_id: anyId(),
+          buy_portfolio: 'Other',
+          sell_portfolio: 'Street',
+        }),
+      ],
+      next_cursor: tradeIds[6],
+    });
+    const one = await api.get(`/trades/${tradeIds[6]}`);
+    expect({ status: one.status, body: one.body }).toEqual({ status: 200, body: res.body.data[0] });
+  });
+
+  it('filters by portfolio, symbol and order_id', async () => {
+    const byOrder = await api.get(`/trades?order_id=${deskOrder}`);
+    expect(byOrder.body.data.map((t: { trade_id: string }) => t.trade_id)).toEqual(tradeIds.slice(0, 5).reverse());
+    const byPortfolio = await api.get(`/trades?portfolio=Other&symbol=${symbol.toLowerCase()}`);
+    expect(byPortfolio.body.data.map((t: { trade_id: string }) => t.trade_id)).toEqual([tradeIds[6], tradeIds[5]]);
+    expect(byPortfolio.body.next_cursor).toBeNull();
+    const street = await api.all<{ trade_id: string; sell_portfolio: string }>(`/trades?portfolio=Street&symbol=${symbol}`);
+    expect(street.map((t) => t.trade_id)).toEqual([...tradeIds].reverse());
+    const none = await api.get('/trades?symbol=MSFT');
+    expect(none.body).toEqual({ data: [], next_cursor: null });
+  });
+
+  it('since_id answers ascending from after that id, and pages on with next_cursor', async () => {
+    const res = await api.get(`/trades?symbol=${symbol}&since_id=${tradeIds[1]}&limit=3`);
+    expect(res.status).toBe(200);
+    expect(res.body.data.map((t: { trade_id: string }) => t.trade_id)).toEqual(tradeIds.slice(2, 5));
+    expect(res.body.next_cursor).toBe(tradeIds[4]);
+    const next = await api.get(`/trades?symbol=${symbol}&since_id=${tradeIds[1]}&limit=3&cursor=${res.body.next_cursor}`);
+    expect(next.body.data.map((t: { trade_id: string }) => t.trade_id)).toEqual(tradeIds.slice(5));
+    expect(next.body.next_cursor).toBeNull();
+    const fromLast = await api.get(`/trades?symbol=${symbol}&since_id=${tradeIds[6]}`);
+    expect(fromLast.body).toEqual({ data: [], next_cursor: null });
+  });
+
+  it('an unknown trade is a 404 TRADE_NOT_FOUND; a bad id a 400', async () => {
+    expectError(await api.get('/trades/999999999'), 404, 'TRADE_NOT_FOUND', 'no trade 999999999');
+    expectError(await api.get('/trades/abc'), 400, 'VALIDATION_ERROR', 'id: id must be digits', [{ path: 'id', message: 'id must be digits' }]);
+  });
+});
+
+describe('hygiene', () => {
+  it('no response was a 500 or carried a stack trace', () => {
+    expectNoServerErrors(api.seen);
+  });
+});
