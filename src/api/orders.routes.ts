@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { assertPortfolio, actorOf, keyOf, requireScope } from './auth.js';
 import { parse } from './validate.js';
+import { visiblePortfolioIds } from './portfolio-scope.js';
 import { idParams, listOrdersQuery, modifyOrderBody, placeOrderBody } from './schemas.js';
 import { notFound } from '../oms/errors.js';
 import { fillJson, orderFillJson, orderJson } from '../wire/serializers.js';
@@ -39,13 +40,7 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
   r.get('/orders', requireScope('read'), async (req, res) => {
     const q = parse(listOrdersQuery, req.query);
     const key = keyOf(res);
-    let portfolioIds: number[] | undefined;
-    if (q.portfolio !== undefined) {
-      assertPortfolio(key, q.portfolio);
-      portfolioIds = [oms.portfolio(q.portfolio)?.id ?? -1];
-    } else if (key.portfolios.length > 0) {
-      portfolioIds = key.portfolios.map((n) => oms.portfolio(n)?.id ?? -1);
-    }
+    const portfolioIds = visiblePortfolioIds(oms, key, q.portfolio);
     const page = await history.orders({
       portfolioIds,
       symbol: q.symbol,

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { actorOf, assertPortfolio, keyOf, requireScope } from './auth.js';
 import { parse } from './validate.js';
+import { visiblePortfolioIds } from './portfolio-scope.js';
 import { idParams, listTradesQuery, simpleTradeBody } from './schemas.js';
 import { notFound } from '../oms/errors.js';
 import { formatUnits } from '../oms/units.js';
@@ -77,13 +78,7 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
   r.get('/trades', requireScope('read'), async (req, res) => {
     const q = parse(listTradesQuery, req.query);
     const key = keyOf(res);
-    let portfolioIds: number[] | undefined;
-    if (q.portfolio !== undefined) {
-      assertPortfolio(key, q.portfolio);
-      portfolioIds = [oms.portfolio(q.portfolio)?.id ?? -1];
-    } else if (key.portfolios.length > 0) {
-      portfolioIds = key.portfolios.map((n) => oms.portfolio(n)?.id ?? -1);
-    }
+    const portfolioIds = visiblePortfolioIds(oms, key, q.portfolio);
     const page = await history.trades({
       portfolioIds,
       symbol: q.symbol,
