@@ -64,6 +64,9 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     cleanup.unshift(() => prisma.$disconnect());
     // The group commit's own connection: one statement per batch, never queued behind reads.
     const commitPool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    // An idle connection dropped by the server (restart, shutdown) must not crash the process;
+    // the next commit gets a fresh one, and a failed commit is handled by the OMS.
+    commitPool.on('error', (err) => logger.warn({ err }, 'commit connection lost'));
     cleanup.unshift(() => commitPool.end());
     await seedInstruments(prisma);
     const keys = new ApiKeyRepository(prisma);
