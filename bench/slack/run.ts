@@ -7,12 +7,13 @@
  *    delay from the fill's commit (the trade's executed_at) to the stand-in receiving the thread reply.
  * Everything runs on 127.0.0.1 and stops by itself. Usage: npm run bench:slack [-- commands-per-level]
  */
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import globalSetup from '../../test/support/global-setup.js';
 import globalTeardown from '../../test/support/global-teardown.js';
-import { startTestOms } from '../../test/support/oms.js';
-import { SIGNING_SECRET, startBot } from '../../test/slack/support/bot-harness.js';
+import { createTestDatabase } from '../../test/support/database.js';
+import { SIGNING_SECRET } from '../../test/slack/support/bot-harness.js';
 import { send, slashCommand } from '../../test/slack/support/signed-request.js';
 import { SlackStandIn, waitFor } from '../../test/slack/support/slack-stand-in.js';
 
@@ -24,6 +25,27 @@ const rootDir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/**
+ * Forks one of the bench's services (a script next to this one), passing it `env`; resolves with what
+ * it reports over IPC once listening, and a stop that waits for its exit.
+ */
+async function forkService<T>(script: string, env: Record<string, string>): Promise<T & { stop(): Promise<void> }> {
+  // fork inherits this process's execArgv, hence tsx's loader.
+  const child = fork(fileURLToPath(new URL(script, import.meta.url)), { env: { ...process.env, ...env } });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await new Promise<T>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as T));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening`)));
+  });
+  return {
+    ...ready,
+    async stop() {
+      if (child.connected) child.send('stop');
+      await exited;
+    },
+  };
 }
 
 /** Runs `count` tasks with at most `concurrency` in flight. */
@@ -38,10 +60,14 @@ async function pool(count: number, concurrency: number, task: (i: number) => Pro
 
 async function main(): Promise<void> {
   await globalSetup({ rootDir });
-  // The bot and this script share the admin key: lift the per-key rate limit for the burst.
-  const oms = await startTestOms({ env: { RATE_LIMIT_PER_MINUTE: '1000000' } });
+  // Three processes, as in production three services: the OMS, the bot, and (here) Slack with its
+  // users, i.e. the stand-in and this load generator.
+  const db = await createTestDatabase();
+  const oms = await forkService<{ baseUrl: string; adminKey: string }>('./oms-child.ts', { BENCH_OMS_DATABASE_URL: db.url });
   const standIn = await SlackStandIn.start();
-  const bot = await startBot({ standIn, omsUrl: oms.baseUrl, omsApiKey: oms.adminKey, databaseUrl: oms.databaseUrl, fillPollMs: POLL_MS });
+  const bot = await forkService<{ eventsUrl: string }>('./bot-child.ts', {
+    BENCH_BOT: JSON.stringify({ apiUrl: standIn.apiUrl, omsUrl: oms.baseUrl, omsApiKey: oms.adminKey, databaseUrl: db.url, fillPollMs: POLL_MS }),
+  });
   const rest = async (method: string, path: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${oms.baseUrl}/api/v1${path}`, {
       method,
@@ -69,6 +95,7 @@ async function main(): Promise<void> {
     await rest('POST', '/portfolios', { name: 'Bench', starting_cash: '100000000' });
     await rest('POST', '/portfolios', { name: 'Street', starting_cash: '100000000', allow_short: true });
     console.log(`Slack bot bench: ${PER_LEVEL} commands per level, fill poll ${POLL_MS} ms, Node ${process.version}`);
+    console.log('(processes: the OMS; the bot; the Slack stand-in with this load generator)');
     console.log('concurrency | ack p50 | ack p99 | fill->Slack p50 | fill->Slack p99 | commands/s');
 
     for (const level of LEVELS) {
@@ -109,6 +136,7 @@ async function main(): Promise<void> {
     await bot.stop();
     await standIn.stop();
     await oms.stop();
+    await db.drop();
     await globalTeardown();
   }
 }

@@ -13,6 +13,8 @@ import { parseClientFrame, type ClientFrame } from './protocol.js';
 /** Past this many bytes queued for one socket, the client is too slow: it is closed, not buffered. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 const HEARTBEAT_MS = 15_000;
+/** A peer that leaves this many pings in a row unanswered is dropped. */
+const MAX_MISSED_PINGS = 2;
 const BOOK_DEPTH = 20;
 const RECENT_TRADES = 50;
 
@@ -20,7 +22,8 @@ interface Client {
   readonly socket: WebSocket;
   readonly channels: Set<string>;
   key: ApiKeyRecord | null;
-  alive: boolean;
+  /** Pings sent since the last pong. */
+  missedPings: number;
 }
 
 export interface Feed {
@@ -78,16 +81,64 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   const nameOf = (id: number): string => oms.portfolioById(id)?.name ?? String(id);
   const instrumentOf = (s: string) => oms.instrument(s);
 
+  /**
+   * The latest trades of a symbol, newest first: read from the database at its first subscription,
+   * then kept by the trade events, so a snapshot and its seq are always of the same instant.
+   */
+  const recentTrades = new Map<string, { trades: TradeJson[]; loaded: Promise<void> }>();
+  const recentOf = (symbol: string): { trades: TradeJson[]; loaded: Promise<void> } => {
+    const known = recentTrades.get(symbol);
+    if (known) return known;
+    const entry = { trades: [] as TradeJson[], loaded: Promise.resolve() };
+    entry.loaded = deps.history.trades({ symbol, limit: RECENT_TRADES }).then(
+      (page) => {
+        // Trades published while the query ran are already in front; the query may hold them too.
+        const have = new Set(entry.trades.map((t) => t.trade_id));
+        const stored = page.data.map((t) => tradeJson(t, nameOf)).filter((t) => !have.has(t.trade_id));
+        entry.trades = [...entry.trades, ...stored].slice(0, RECENT_TRADES);
+      },
+      (error: unknown) => {
+        recentTrades.delete(symbol); // the next subscriber tries again
+        throw error;
+      },
+    );
+    recentTrades.set(symbol, entry);
+    return entry;
+  };
+
+  /** What each instrument last looked like on the ticker channel, to publish only real changes. */
+  const tickerShown = new Map<string, string>(oms.listInstruments().map((i) => [i.symbol, JSON.stringify(tickerJson(i))]));
+  const publishTicker = (instruments: InstrumentState[]): void => {
+    const changed: ReturnType<typeof tickerJson>[] = [];
+    for (const i of instruments) {
+      const entry = tickerJson(i);
+      const text = JSON.stringify(entry);
+      if (tickerShown.get(i.symbol) === text) continue;
+      tickerShown.set(i.symbol, text);
+      changed.push(entry);
+    }
+    if (changed.length > 0) publish('ticker', { instruments: changed });
+  };
+
   oms.events.on('trades', (i: InstrumentState, trades: TradeRecord[]) => {
-    publish(`trades:${i.symbol}`, { trades: trades.map((t) => tradeJson(t, nameOf)) });
+    let json = trades.map((t) => tradeJson(t, nameOf));
+    const recent = recentTrades.get(i.symbol);
+    if (recent) {
+      // A trade committed just before the first snapshot's query may have come from the database already.
+      const have = new Set(recent.trades.map((t) => t.trade_id));
+      json = json.filter((t) => !have.has(t.trade_id));
+      if (json.length === 0) return;
+      recent.trades = [...[...json].reverse(), ...recent.trades].slice(0, RECENT_TRADES);
+    }
+    publish(`trades:${i.symbol}`, { trades: json });
   });
   oms.events.on('book', (i: InstrumentState) => {
     if (subscribers.get(`book:${i.symbol}`)?.size) publish(`book:${i.symbol}`, bookJson(i, BOOK_DEPTH));
     else nextSeq(`book:${i.symbol}`);
+    // The ticker shows the best bid and ask: a book change can be a ticker change.
+    publishTicker([i]);
   });
-  oms.events.on('ticker', (instruments: InstrumentState[]) => {
-    publish('ticker', { instruments: instruments.map(tickerJson) });
-  });
+  oms.events.on('ticker', publishTicker);
   oms.events.on('orders', (p: PortfolioState, orders: OrderRecord[]) => {
     publish(`orders:${p.name}`, { orders: orders.map((o) => orderJson(o, p.name)) });
   });
@@ -96,15 +147,14 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     else nextSeq(`portfolio:${p.name}`);
   });
 
-  const snapshot = async (channel: string): Promise<unknown> => {
+  /** The channel's state now (synchronous: read in the same tick as its seq). */
+  const snapshot = (channel: string): unknown => {
     const [kind, arg] = splitChannel(channel);
     switch (kind) {
       case 'book':
         return bookJson(oms.instrument(arg)!, BOOK_DEPTH);
-      case 'trades': {
-        const page = await deps.history.trades({ symbol: arg, limit: RECENT_TRADES });
-        return { symbol: arg, trades: page.data.map((t) => tradeJson(t, nameOf)) };
-      }
+      case 'trades':
+        return { symbol: arg, trades: recentOf(arg).trades };
       case 'ticker':
         return { instruments: oms.listInstruments().map(tickerJson) };
       case 'orders': {
@@ -164,31 +214,25 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
           send(client, { type: 'error', ...problem, channel, ...id });
           return;
         }
-        // Register first and read the seq and state in the same tick: no update can fall between.
+        if (channel.startsWith('trades:')) await recentOf(splitChannel(channel)[1]).loaded;
+        if (!clients.has(client)) return; // closed while loading
+        // Register, read the seq and the state and send the snapshot in the same tick: every update
+        // is then either in the snapshot or sent after it with a higher seq.
         client.channels.add(channel);
         let subs = subscribers.get(channel);
         if (!subs) subscribers.set(channel, (subs = new Set()));
         subs.add(client);
-        if (channel.startsWith('trades:')) {
-          // The recent trades come from the database (an await): buffer-free because trades
-          // published meanwhile carry seqs above the snapshot's and the client applies them after.
-          const seq = seqs.get(channel) ?? 0;
-          const data = await snapshot(channel);
-          send(client, { type: 'snapshot', channel, seq, data, ...id });
-          return;
-        }
-        const data = await snapshot(channel);
-        send(client, { type: 'snapshot', channel, seq: seqs.get(channel) ?? 0, data, ...id });
+        send(client, { type: 'snapshot', channel, seq: seqs.get(channel) ?? 0, data: snapshot(channel), ...id });
         return;
       }
     }
   };
 
   wss.on('connection', (socket) => {
-    const client: Client = { socket, channels: new Set(), key: null, alive: true };
+    const client: Client = { socket, channels: new Set(), key: null, missedPings: 0 };
     clients.add(client);
     socket.on('pong', () => {
-      client.alive = true;
+      client.missedPings = 0;
     });
     socket.on('message', (raw: RawData, isBinary: boolean) => {
       const parsed = parseClientFrame(isBinary ? null : raw.toString());
@@ -211,11 +255,11 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   const heartbeat = setInterval(() => {
     const ts = new Date().toISOString();
     for (const c of clients) {
-      if (!c.alive) {
+      if (c.missedPings >= MAX_MISSED_PINGS) {
         c.socket.terminate();
         continue;
       }
-      c.alive = false;
+      c.missedPings++;
       c.socket.ping();
       send(c, { type: 'heartbeat', ts });
     }
@@ -233,6 +277,8 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     },
   };
 }
+
+type TradeJson = ReturnType<typeof tradeJson>;
 
 function tickerJson(i: InstrumentState) {
   const j = instrumentJson(i);

@@ -5,6 +5,7 @@ import { type Logger, pino } from 'pino';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackConfig } from './config.js';
 import type { SlackDeps } from './deps.js';
+import { FillFeed } from './fills/fill-feed.js';
 import { FillNotifier } from './fills/fill-notifier.js';
 import { registerListeners } from './listeners/index.js';
 import { OmsClient } from './oms-client.js';
@@ -71,7 +72,17 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
   const db = createSlackPool(config.databaseUrl);
   const oms = new OmsClient({ baseUrl: config.omsUrl, apiKey: config.omsApiKey });
   const notifier = new FillNotifier({ oms, db, slack: app.client, logger, pollMs: config.fillPollMs });
-  const deps: SlackDeps = { config, oms, db, logger, wakeFillNotifier: () => notifier.wake(), placing: new Set(), work: new WorkQueue(8) };
+  const feed = new FillFeed({ omsUrl: config.omsUrl, apiKey: config.omsApiKey, onFill: () => notifier.wake(), logger });
+  const deps: SlackDeps = {
+    config,
+    oms,
+    db,
+    logger,
+    wakeFillNotifier: () => notifier.wake(),
+    watchFills: (portfolio) => feed.watchPortfolio(portfolio),
+    placing: new Set(),
+    work: new WorkQueue(8),
+  };
   registerListeners(app, deps);
 
   let listening = false;
@@ -83,6 +94,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
     async start(port?: number) {
       await app.init();
       notifier.start();
+      feed.start();
       if (socketMode) {
         await app.start();
         listening = true;
@@ -101,6 +113,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
       if (listening) await app.stop();
       listening = false;
       await deps.work.idle();
+      feed.stop();
       await notifier.stop();
       await db.end();
     },

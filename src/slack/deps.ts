@@ -12,6 +12,8 @@ export interface SlackDeps {
   readonly logger: Logger;
   /** Asks the fill notifier to run now (an order was just placed) instead of at its next poll. */
   readonly wakeFillNotifier: () => void;
+  /** Asks for a prompt wake-up of the notifier whenever an order of this portfolio fills (OMS feed). */
+  readonly watchFills: (portfolio: string) => void;
   /** client_order_ids being placed by this process right now (see trading/place-order.ts). */
   readonly placing: Set<string>;
   /** Where listeners run their after-ack work. */

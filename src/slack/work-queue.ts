@@ -15,6 +15,9 @@ export class WorkQueue {
     if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.running++;
     try {
+      // Ack first: let the requests already read in this turn of the event loop be answered before
+      // this job's first step (an OMS call, a Slack post) takes the loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       return await work();
     } finally {
       const next = this.waiting.shift();

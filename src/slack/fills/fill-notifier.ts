@@ -54,6 +54,9 @@ export class FillNotifier {
   private cursor: string | undefined;
   /** Consecutive failed passes: the poll backs off so a down database or OMS is not hammered. */
   private failures = 0;
+  /** Confirmation refreshes under way, by order, and the orders to refresh again once theirs ends. */
+  private readonly refreshing = new Map<string, Promise<void>>();
+  private readonly refreshAgain = new Map<string, PendingNotice>();
   /** Trades read in step 1 of a pass, so step 3 of the same pass need not fetch them again. */
   private readonly trades = new Map<string, Trade>();
 
@@ -75,6 +78,7 @@ export class FillNotifier {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    while (this.refreshing.size > 0) await Promise.all(this.refreshing.values());
   }
 
   /** One pass (what the timer runs), after the current one if any; resolves when done, never throws. */
@@ -197,17 +201,33 @@ export class FillNotifier {
     const byOrder = new Map<string, PendingNotice[]>();
     for (const n of pending) byOrder.set(n.orderId, [...(byOrder.get(n.orderId) ?? []), n]);
     const threads = [...byOrder.values()];
-    // Confirmation updates are cosmetic: they must not hold up the next thread's replies.
-    const updates: Promise<void>[] = [];
     let next = 0;
     const worker = async () => {
       while (next < threads.length && Date.now() >= this.pausedUntil) {
         const thread = threads[next++];
-        if (await this.postThread(thread)) updates.push(this.refreshConfirmation(thread[0]));
+        // Confirmation updates are cosmetic: they hold up neither the next thread's replies nor the
+        // next pass (whose fills would otherwise wait for them); stop() waits for them.
+        if (await this.postThread(thread)) this.refreshSoon(thread[0]);
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_THREADS, threads.length) }, worker));
-    await Promise.all(updates);
+  }
+
+  /** One refresh at a time per order, so an older status can never overwrite a newer one. */
+  private refreshSoon(n: PendingNotice): void {
+    if (this.refreshing.has(n.orderId)) {
+      this.refreshAgain.set(n.orderId, n);
+      return;
+    }
+    const run = this.refreshConfirmation(n).finally(() => {
+      this.refreshing.delete(n.orderId);
+      const again = this.refreshAgain.get(n.orderId);
+      if (again) {
+        this.refreshAgain.delete(n.orderId);
+        this.refreshSoon(again);
+      }
+    });
+    this.refreshing.set(n.orderId, run);
   }
 
   /**

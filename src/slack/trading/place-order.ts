@@ -79,9 +79,13 @@ export async function placeFromSlack(
 
     const posted = await postConfirmation(deps, client, who.channel, buildOrderConfirmation(order));
     if (posted.outcome !== 'failed') {
+      // Before the row exists, so that no fill after it can reach the feed unnoticed.
+      if (OPEN_STATUSES.has(order.status)) deps.watchFills(order.portfolio_name);
       await rememberOrderMessage(deps.db, { orderId: order.id, channelId: who.channel, messageTs: posted.ts ?? null });
-      await recordEarlyFills(deps, deps.db, order);
-      deps.wakeFillNotifier();
+      const early = await recordEarlyFills(deps, deps.db, order);
+      // Something for the notifier to post now: early fills, or the confirmation Slack refused. A
+      // resting order's later fills wake it through the feed (or its poll).
+      if (early > 0 || posted.outcome === 'pending') deps.wakeFillNotifier();
     }
     return { order, confirmation: posted.outcome, ...(posted.slackError ? { slackError: posted.slackError } : {}) };
   } finally {
@@ -93,7 +97,7 @@ export async function placeFromSlack(
  * Step 4 above. A finished order can get no more fills, so the ones in the placement answer are all
  * of them; an open one may have traded since, so its fills are read again now that the row exists.
  */
-async function recordEarlyFills(deps: SlackDeps, db: Queryable, order: Order): Promise<void> {
+async function recordEarlyFills(deps: SlackDeps, db: Queryable, order: Order): Promise<number> {
   let fills: readonly OrderFill[] = order.fills ?? [];
   if (OPEN_STATUSES.has(order.status)) {
     try {
@@ -103,4 +107,5 @@ async function recordEarlyFills(deps: SlackDeps, db: Queryable, order: Order): P
     }
   }
   await recordFillNotices(db, fills.map((f) => ({ tradeId: f.trade_id, orderId: order.id })));
+  return fills.length;
 }

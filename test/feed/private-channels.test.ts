@@ -1,0 +1,131 @@
+// Private channels orders:PORTFOLIO and portfolio:PORTFOLIO: refused without a key (UNAUTHENTICATED),
+// with a key for another portfolio or without the read scope (FORBIDDEN), accepted with the right key
+// (a snapshot, then updates on fills); a refusal never closes the connection.
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ApiKeyRepository } from '../../src/db/api-key.repository.js';
+import { startTestOms, type TestOms } from '../support/oms.js';
+import { FeedTestClient, isUpdate, restClient, sleep, type RestClient } from './feed-client.js';
+
+let oms: TestOms;
+let rest: RestClient;
+let keyA: string;
+let keyB: string;
+let tradeOnlyKey: string;
+let keyAny: string;
+const clients: FeedTestClient[] = [];
+
+async function connect(): Promise<FeedTestClient> {
+  const c = await FeedTestClient.connect(oms.baseUrl);
+  clients.push(c);
+  return c;
+}
+
+beforeAll(async () => {
+  oms = await startTestOms();
+  rest = restClient(oms.baseUrl, oms.adminKey);
+  await rest.portfolio('A', '1000000');
+  await rest.portfolio('B', '1000000');
+  const keys = new ApiKeyRepository(oms.service.prisma);
+  keyA = (await keys.create({ name: 'reader A', scopes: ['read'], portfolios: ['A'] })).key;
+  keyB = (await keys.create({ name: 'reader B', scopes: ['read'], portfolios: ['B'] })).key;
+  tradeOnlyKey = (await keys.create({ name: 'trader A', scopes: ['trade'], portfolios: ['A'] })).key;
+  keyAny = (await keys.create({ name: 'reader of all', scopes: ['read'], portfolios: [] })).key;
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await oms?.stop();
+});
+
+/** The connection is still open and answering. */
+async function expectUsable(c: FeedTestClient): Promise<void> {
+  expect(c.open).toBe(true);
+  expect(await c.request({ op: 'ping' })).toMatchObject({ type: 'pong' });
+}
+
+describe('private channels', () => {
+  it('are refused without a key: UNAUTHENTICATED, and the connection stays open', async () => {
+    const c = await connect();
+    for (const channel of ['orders:A', 'portfolio:A']) {
+      expect(await c.request({ op: 'subscribe', channel })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED', channel });
+      await expectUsable(c);
+    }
+  });
+
+  it('refuses an invalid key with INVALID_API_KEY and stays unauthenticated', async () => {
+    const c = await connect();
+    expect(await c.auth('pk_not_a_real_key_000000000000')).toMatchObject({ type: 'error', code: 'INVALID_API_KEY' });
+    await expectUsable(c);
+    expect(await c.request({ op: 'subscribe', channel: 'orders:A' })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED' });
+  });
+
+  it('are refused with a key for another portfolio, or without the read scope: FORBIDDEN', async () => {
+    const c = await connect();
+    expect(await c.auth(keyB)).toEqual({ type: 'authenticated', scopes: ['read'], portfolios: ['B'], id: expect.any(String) });
+    for (const channel of ['orders:A', 'portfolio:A']) {
+      expect(await c.request({ op: 'subscribe', channel })).toMatchObject({ type: 'error', code: 'FORBIDDEN', channel });
+      await expectUsable(c);
+    }
+    const t = await connect();
+    await t.auth(tradeOnlyKey);
+    expect(await t.request({ op: 'subscribe', channel: 'orders:A' })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+    await expectUsable(t);
+  });
+
+  it('answers UNKNOWN_PORTFOLIO for a portfolio that does not exist (to a key that may read any)', async () => {
+    const c = await connect();
+    await c.auth(keyAny);
+    expect(await c.request({ op: 'subscribe', channel: 'portfolio:NOPE' })).toMatchObject({ type: 'error', code: 'UNKNOWN_PORTFOLIO' });
+    await expectUsable(c);
+  });
+
+  it('with the right key: snapshots, then updates on new orders and fills', async () => {
+    const resting = await rest.order({ symbol: 'AAPL', side: 'BUY', quantity: 10, limit_price: '170.00', portfolio_name: 'A' });
+
+    const c = await connect();
+    await c.auth(keyA);
+    const orders = await c.subscribe('orders:A');
+    expect(orders).toMatchObject({ type: 'snapshot', channel: 'orders:A', data: { portfolio: 'A' } });
+    const { fills: _fills, ...restingOrder } = resting;
+    expect(orders.data.orders).toEqual([restingOrder]);
+    const pf = await c.subscribe('portfolio:A');
+    const summary = (await rest.call('GET', '/portfolio/A')).body;
+    expect(pf.data).toEqual({ ...summary, as_of: expect.any(String) });
+    expect(pf.data).toMatchObject({ name: 'A', cash: '1000000.00', open_orders: 1, positions: [] });
+
+    // Someone else's order that does not touch A: nothing on A's channels.
+    await rest.order({ symbol: 'MSFT', side: 'SELL', quantity: 1, limit_price: '420.00', portfolio_name: 'B' });
+    await sleep(200);
+    expect(c.untaken((f) => f.type === 'update')).toEqual([]);
+
+    // B sells into A's bid: A's order fills partly.
+    const taker = await rest.order({ symbol: 'AAPL', side: 'SELL', quantity: 4, limit_price: '170.00', portfolio_name: 'B' });
+    expect(taker.fills).toHaveLength(1);
+    const ou = await c.next(isUpdate('orders:A'));
+    expect(ou.seq).toBe(orders.seq! + 1);
+    expect(ou.data.orders).toHaveLength(1);
+    expect(ou.data.orders[0]).toMatchObject({ id: resting.id, status: 'PARTIALLY_FILLED', filled_quantity: 4, remaining_quantity: 6, avg_fill_price: '170.00' });
+    const pu = await c.next(isUpdate('portfolio:A'));
+    expect(pu.seq).toBe(pf.seq! + 1);
+    expect(pu.data).toMatchObject({ name: 'A', cash: '999320.00', open_orders: 1 });
+    expect(pu.data.positions).toEqual([expect.objectContaining({ symbol: 'AAPL', quantity: 4, avg_cost: '170.00' })]);
+    expect(pu.data).toEqual({ ...(await rest.call('GET', '/portfolio/A')).body, as_of: expect.any(String) });
+
+    // A new order of A, then the rest of the fill, then a cancel: each is an orders update.
+    const second = await rest.order({ symbol: 'AAPL', side: 'BUY', quantity: 1, limit_price: '160.00', portfolio_name: 'A' });
+    let u = await c.next(isUpdate('orders:A'));
+    expect(u.data.orders).toEqual([expect.objectContaining({ id: second.id, status: 'NEW' })]);
+    await rest.order({ symbol: 'AAPL', side: 'SELL', quantity: 6, limit_price: '170.00', portfolio_name: 'B' });
+    u = await c.next(isUpdate('orders:A'));
+    expect(u.data.orders).toEqual([expect.objectContaining({ id: resting.id, status: 'FILLED', remaining_quantity: 0 })]);
+    expect((await rest.call('DELETE', `/orders/${second.id}`)).status).toBe(200);
+    u = await c.next(isUpdate('orders:A'));
+    expect(u.data.orders).toEqual([expect.objectContaining({ id: second.id, status: 'CANCELED', reason: 'USER' })]);
+
+    const all = c.framesOf('orders:A');
+    expect(all.map((f) => f.seq)).toEqual([orders.seq, orders.seq! + 1, orders.seq! + 2, orders.seq! + 3, orders.seq! + 4]);
+    // B's channels never reached this client.
+    expect(c.log.some((r) => r.frame.channel === 'orders:B' || r.frame.channel === 'portfolio:B')).toBe(false);
+  });
+});

@@ -1,0 +1,296 @@
+// The feed's public channels (book:SYMBOL, trades:SYMBOL, ticker) with a real `ws` client against the
+// real OMS over PostgreSQL, orders placed over REST: snapshot first, then updates whose seqs have no
+// gap, published only after the commit that made them true.
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { startTestOms, type TestOms } from '../support/oms.js';
+import { FeedTestClient, expectContiguous, isUpdate, restClient, sleep, waitFor, type Frame, type RestClient } from './feed-client.js';
+
+let oms: TestOms;
+let rest: RestClient;
+let db: pg.Client;
+const clients: FeedTestClient[] = [];
+
+async function connect(): Promise<FeedTestClient> {
+  const c = await FeedTestClient.connect(oms.baseUrl);
+  clients.push(c);
+  return c;
+}
+
+beforeAll(async () => {
+  oms = await startTestOms();
+  rest = restClient(oms.baseUrl, oms.adminKey);
+  await rest.portfolio('A');
+  await rest.portfolio('B');
+  db = new pg.Client({ connectionString: oms.databaseUrl });
+  await db.connect();
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await db?.end();
+  await oms?.stop();
+});
+
+/** Total resting quantity of one side of a book frame. */
+const sideQty = (levels: { quantity: number }[]): number => levels.reduce((n, l) => n + l.quantity, 0);
+
+describe('book:SYMBOL', () => {
+  it('answers with a snapshot, then one update per order placed over REST, in order, seqs without a gap', async () => {
+    const c = await connect();
+    const snap = await c.subscribe('book:AAPL');
+    expect(snap).toMatchObject({ type: 'snapshot', channel: 'book:AAPL', data: { symbol: 'AAPL', bids: [], asks: [], reference_price: '175.00' } });
+    expect(typeof snap.seq).toBe('number');
+
+    // One order at a time: each update is the book right after that order.
+    for (let i = 0; i < 10; i++) {
+      await rest.order({ symbol: 'AAPL', side: 'BUY', quantity: 1, limit_price: (170 - i * 0.01).toFixed(2), portfolio_name: 'A' });
+      const u = await c.next(isUpdate('book:AAPL'), 5000, `book update ${i}`);
+      expect(u.seq).toBe(snap.seq! + i + 1);
+      expect(u.data.bids).toHaveLength(i + 1);
+      expect(u.data.bids[i]).toEqual({ price: (170 - i * 0.01).toFixed(2), quantity: 1, orders: 1 });
+      expect(u.data.asks).toEqual([]);
+    }
+    expect(c.untaken(isUpdate('book:AAPL'))).toEqual([]);
+  });
+
+  it('keeps seqs contiguous across many concurrent updates, every subscriber sees the same sequence, and the last update is the REST book', async () => {
+    const a = await connect();
+    const b = await connect();
+    const snapA = await a.subscribe('book:AAPL');
+    const snapB = await b.subscribe('book:AAPL');
+    expect(snapB.seq).toBe(snapA.seq);
+    expect(snapB.data).toEqual(snapA.data);
+
+    // 300 orders, 20 in flight at a time: sells resting above the bids, and buys that cross some of them.
+    const bodies: Record<string, unknown>[] = [];
+    for (let i = 0; i < 300; i++) {
+      const sell = i % 3 !== 2;
+      bodies.push({
+        symbol: 'AAPL',
+        side: sell ? 'SELL' : 'BUY',
+        quantity: 1 + (i % 4),
+        limit_price: sell ? (180 + (i % 30) * 0.01).toFixed(2) : '180.10',
+        portfolio_name: sell ? 'B' : 'A',
+      });
+    }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < bodies.length) await rest.order(bodies[next++]);
+      }),
+    );
+    const book = (await rest.call('GET', '/book/AAPL')).body;
+    await waitFor(() => {
+      const last = a.framesOf('book:AAPL').at(-1);
+      return last?.type === 'update' && JSON.stringify(last.data.asks) === JSON.stringify(book.asks);
+    }, 5000, 'the last book update');
+    await sleep(100);
+
+    const updatesA = a.framesOf('book:AAPL').slice(1);
+    const updatesB = b.framesOf('book:AAPL').slice(1);
+    expect(updatesA.length).toBeGreaterThanOrEqual(300); // one per command at least (fills touch the book too)
+    expectContiguous(updatesA, snapA.seq! + 1);
+    expect(updatesB.map((f) => f.seq)).toEqual(updatesA.map((f) => f.seq));
+    expect(updatesB.map((f) => f.data)).toEqual(updatesA.map((f) => f.data));
+    const last = updatesA.at(-1)!.data;
+    expect({ bids: last.bids, asks: last.asks, last_price: last.last_price }).toEqual({ bids: book.bids, asks: book.asks, last_price: book.last_price });
+    // A fresh subscriber's snapshot continues the same sequence.
+    const c = await connect();
+    const snapC = await c.subscribe('book:AAPL');
+    expect(snapC.seq).toBe(updatesA.at(-1)!.seq);
+    expect(snapC.data).toEqual(last);
+  });
+
+  // KNOWN ISSUE in src/oms (not the feed): OMS events carry the live InstrumentState, so the book
+  // update published after one batch's commit shows the book as it is in memory then, including
+  // orders of a later batch not committed yet. Here batch 1 (order 1) is held by a table lock while
+  // order 2 is applied; the update published after batch 1's commit already shows order 2.
+  // `it.failing` passes while the issue exists; make it `it` once the OMS publishes committed state.
+  it.failing('publishes a book update showing only committed orders', async () => {
+    const c = await connect();
+    await c.subscribe('book:SPY');
+    const lock = new pg.Client({ connectionString: oms.databaseUrl });
+    await lock.connect();
+    let first: Frame;
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+      const p1 = rest.order({ symbol: 'SPY', side: 'BUY', quantity: 1, limit_price: '540.00', portfolio_name: 'A' });
+      await sleep(200); // batch 1 is committing, blocked by the lock
+      const p2 = rest.order({ symbol: 'SPY', side: 'BUY', quantity: 2, limit_price: '539.00', portfolio_name: 'A' });
+      await sleep(200); // order 2 is in memory, waiting for batch 2
+      await lock.query('COMMIT');
+      first = await c.next(isUpdate('book:SPY'));
+      await Promise.all([p1, p2]);
+    } finally {
+      await lock.end();
+    }
+    expect(first.data.bids).toEqual([{ price: '540.00', quantity: 1, orders: 1 }]);
+  });
+
+  it('accepts a lower-case symbol and stops sending after unsubscribe', async () => {
+    const c = await connect();
+    const snap = await c.subscribe('book:msft');
+    expect(snap.channel).toBe('book:MSFT');
+    expect(await c.request({ op: 'unsubscribe', channel: 'book:MSFT' })).toMatchObject({ type: 'unsubscribed', channel: 'book:MSFT' });
+    await rest.order({ symbol: 'MSFT', side: 'BUY', quantity: 1, limit_price: '400.00', portfolio_name: 'A' });
+    await sleep(200);
+    expect(c.untaken((f) => f.channel === 'book:MSFT')).toEqual([]);
+  });
+});
+
+describe('trades:SYMBOL', () => {
+  it('shows a trade only once the REST call that made it has committed it, with the data of the REST fill', async () => {
+    const c = await connect();
+    const snap = await c.subscribe('trades:GOOGL');
+    expect(snap).toMatchObject({ type: 'snapshot', channel: 'trades:GOOGL', data: { symbol: 'GOOGL', trades: [] } });
+
+    const resting = await rest.order({ symbol: 'GOOGL', side: 'SELL', quantity: 5, limit_price: '165.00', portfolio_name: 'B' });
+    expect(resting.fills).toEqual([]);
+    await sleep(200);
+    expect(c.untaken(isUpdate('trades:GOOGL'))).toEqual([]); // a resting order is no trade
+
+    // On receipt of the update, the trade must already be in the database.
+    let committedOnReceipt: boolean | null = null;
+    const seen = c.next(isUpdate('trades:GOOGL'), 5000, 'the trade').then(async (f) => {
+      const ids = f.data.trades.map((t: { trade_id: string }) => t.trade_id);
+      const rows = await db.query('SELECT id FROM trades WHERE id = ANY($1::bigint[])', [ids]);
+      committedOnReceipt = rows.rowCount === ids.length;
+      return f;
+    });
+    const sentAt = performance.now();
+    const taker = await rest.order({ symbol: 'GOOGL', side: 'BUY', quantity: 3, limit_price: '165.50', portfolio_name: 'A' });
+    const update = await seen;
+    expect(committedOnReceipt).toBe(true);
+    const receipt = c.log.find((r) => r.frame === update)!;
+    expect(receipt.at).toBeGreaterThan(sentAt);
+
+    expect(update.seq).toBe(snap.seq! + 1);
+    expect(taker.fills).toHaveLength(1);
+    const { side, liquidity, ...fillTrade } = taker.fills[0];
+    expect(side).toBe('BUY');
+    expect(liquidity).toBe('TAKER');
+    expect(update.data.trades).toEqual([fillTrade]);
+    expect(fillTrade).toMatchObject({ symbol: 'GOOGL', price: '165.00', quantity: 3, aggressor_side: 'BUY', buy_portfolio: 'A', sell_portfolio: 'B', kind: 'MATCH' });
+    // The same trade over REST.
+    expect((await rest.call('GET', `/trades/${fillTrade.trade_id}`)).body).toEqual(fillTrade);
+    // And in the next subscriber's snapshot.
+    const d = await connect();
+    const snap2 = await d.subscribe('trades:GOOGL');
+    expect(snap2.seq).toBe(update.seq);
+    expect(snap2.data.trades).toEqual([fillTrade]);
+  });
+
+  it('delivers many trades in order with contiguous seqs, each trade exactly once, equal to the database', async () => {
+    const c = await connect();
+    const snap = await c.subscribe('trades:AMZN');
+    const before = new Set(snap.data.trades.map((t: { trade_id: string }) => t.trade_id));
+    for (let i = 0; i < 40; i++) {
+      await rest.order({ symbol: 'AMZN', side: 'SELL', quantity: 2, limit_price: (185 + (i % 10) * 0.01).toFixed(2), portfolio_name: 'B' });
+    }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < 80) {
+          next++;
+          await rest.order({ symbol: 'AMZN', side: 'BUY', quantity: 1, limit_price: '186.00', portfolio_name: 'A' });
+        }
+      }),
+    );
+    await waitFor(() => c.framesOf('trades:AMZN').slice(1).reduce((n, f) => n + f.data.trades.length, 0) >= 80, 5000, '80 trades');
+    await sleep(100);
+    const updates = c.framesOf('trades:AMZN').slice(1);
+    expectContiguous(updates, snap.seq! + 1);
+    const ids: string[] = updates.flatMap((f) => f.data.trades.map((t: { trade_id: string }) => t.trade_id));
+    expect(ids).toHaveLength(80);
+    expect(new Set(ids).size).toBe(80);
+    expect(ids.some((id) => before.has(id))).toBe(false);
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id::text FROM trades WHERE symbol = 'AMZN' ORDER BY id`,
+    );
+    expect(ids).toEqual(rows.map((r) => r.id)); // oldest first, as committed
+  });
+
+  it('gives a snapshot first and then exactly the later trades, even to a client subscribing while trades flow', async () => {
+    // Resting liquidity for a stream of crossing orders.
+    for (let i = 0; i < 20; i++) {
+      await rest.order({ symbol: 'TSLA', side: 'SELL', quantity: 10, limit_price: (250 + i * 0.01).toFixed(2), portfolio_name: 'B' });
+    }
+    let stop = false;
+    const flow = Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (!stop) await rest.order({ symbol: 'TSLA', side: 'BUY', quantity: 1, limit_price: '251.00', portfolio_name: 'A' });
+      }),
+    );
+    const subscribers: FeedTestClient[] = [];
+    for (let i = 0; i < 30; i++) {
+      const c = await connect();
+      c.send({ op: 'subscribe', channel: 'trades:TSLA' });
+      subscribers.push(c);
+      await sleep(5);
+    }
+    await sleep(300);
+    stop = true;
+    await flow;
+    await sleep(300);
+
+    const { rows } = await db.query<{ id: string }>(`SELECT id::text FROM trades WHERE symbol = 'TSLA' ORDER BY id DESC`);
+    const all = rows.map((r) => r.id);
+    expect(all.length).toBeGreaterThan(30);
+    for (const c of subscribers) {
+      const frames = c.framesOf('trades:TSLA');
+      expect(frames[0]?.type).toBe('snapshot');
+      const snap = frames[0];
+      expectContiguous(frames.slice(1), snap.seq! + 1);
+      // snapshot (newest first, up to 50) followed by the updates (oldest first) = the database's newest trades.
+      const snapIds: string[] = snap.data.trades.map((t: { trade_id: string }) => t.trade_id);
+      const later: string[] = frames.slice(1).flatMap((f: Frame) => f.data.trades.map((t: { trade_id: string }) => t.trade_id));
+      const seen = [...later.reverse(), ...snapIds];
+      expect(seen).toEqual(all.slice(0, seen.length));
+    }
+  });
+});
+
+describe('ticker', () => {
+  it('snapshots every instrument and updates those a trade or a new reference price changed', async () => {
+    const c = await connect();
+    const snap = await c.subscribe('ticker');
+    const symbols = snap.data.instruments.map((i: { symbol: string }) => i.symbol);
+    expect(symbols).toEqual(expect.arrayContaining(['AAPL', 'MSFT', 'GOOGL', 'AMZN', 'TSLA', 'NVDA', 'META', 'SPY']));
+    expect(snap.data.instruments.find((i: { symbol: string }) => i.symbol === 'NVDA')).toEqual({
+      symbol: 'NVDA',
+      reference_price: '120.00',
+      last_price: null,
+      best_bid: null,
+      best_ask: null,
+    });
+
+    await rest.order({ symbol: 'NVDA', side: 'SELL', quantity: 2, limit_price: '121.00', portfolio_name: 'B' });
+    await rest.order({ symbol: 'NVDA', side: 'BUY', quantity: 1, limit_price: '121.00', portfolio_name: 'A' });
+    let u = await c.next((f) => isUpdate('ticker')(f) && f.data.instruments.some((i: { last_price: string }) => i.last_price === '121.00'));
+    expect(u.data.instruments).toEqual([{ symbol: 'NVDA', reference_price: '120.00', last_price: '121.00', best_bid: null, best_ask: '121.00' }]);
+
+    expect((await rest.call('PUT', '/instruments/NVDA/price', { price: '122.50' })).status).toBe(200);
+    u = await c.next((f) => isUpdate('ticker')(f) && f.data.instruments.some((i: { reference_price: string }) => i.reference_price === '122.50'));
+    expect(u.data.instruments).toEqual([{ symbol: 'NVDA', reference_price: '122.50', last_price: '121.00', best_bid: null, best_ask: '121.00' }]);
+
+    const updates = c.framesOf('ticker').slice(1);
+    expectContiguous(updates, snap.seq! + 1);
+  });
+
+  it('updates best_bid / best_ask when an order rests at a new best price', async () => {
+    const c = await connect();
+    const snap = await c.subscribe('ticker');
+    const meta = snap.data.instruments.find((i: { symbol: string }) => i.symbol === 'META');
+    expect(meta.best_bid).toBeNull();
+    await rest.order({ symbol: 'META', side: 'BUY', quantity: 1, limit_price: '499.00', portfolio_name: 'A' });
+    const u = await c.next(isUpdate('ticker'), 3000, 'a ticker update with the new best bid');
+    expect(u.data.instruments).toEqual([{ symbol: 'META', reference_price: '500.00', last_price: null, best_bid: '499.00', best_ask: null }]);
+    // An order behind the best price changes nothing the ticker shows.
+    await rest.order({ symbol: 'META', side: 'BUY', quantity: 1, limit_price: '498.00', portfolio_name: 'A' });
+    await sleep(200);
+    expect(c.untaken(isUpdate('ticker'))).toEqual([]);
+  });
+});
