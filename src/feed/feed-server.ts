@@ -75,7 +75,10 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     const seq = nextSeq(channel);
     if (!subs || subs.size === 0) return;
     const text = JSON.stringify({ type: 'update', channel, seq, data });
-    for (const c of subs) sendRaw(c, text);
+    // Serialized now (the state this batch commits), sent after the commit.
+    oms.events.send(() => {
+      for (const c of subs) sendRaw(c, text);
+    });
   };
 
   const nameOf = (id: number): string => oms.portfolioById(id)?.name ?? String(id);

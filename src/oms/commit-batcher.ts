@@ -20,6 +20,7 @@ export class CommitBatcher {
   private audits: AuditRecord[] = [];
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private afterCommit: AfterCommit[] = [];
+  private closers: (() => AfterCommit)[] = [];
   private flushing: Promise<void> | null = null;
   private scheduled = false;
 
@@ -56,6 +57,14 @@ export class CommitBatcher {
   /** Runs after the current batch has committed (feed events: never before the data is durable). */
   onCommit(fn: AfterCommit): void {
     this.afterCommit.push(fn);
+  }
+
+  /**
+   * Runs when the current batch closes (its rows are taken); what it returns runs after the commit.
+   * Lets listeners read the state exactly as this batch writes it.
+   */
+  onClose(fn: () => AfterCommit): void {
+    this.closers.push(fn);
   }
 
   /** Resolves once everything marked so far is durable. */
@@ -97,9 +106,10 @@ export class CommitBatcher {
   private flush(): Promise<void> {
     const rows = this.takeRows();
     const waiters = this.waiters;
-    const after = this.afterCommit;
+    const after = [...this.closers.map((close) => close()), ...this.afterCommit];
     this.waiters = [];
     this.afterCommit = [];
+    this.closers = [];
     const run = async (): Promise<void> => {
       try {
         await this.store.commit(rows);

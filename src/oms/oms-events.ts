@@ -14,10 +14,22 @@ export interface OmsEventMap {
 }
 
 export class OmsEvents extends EventEmitter<OmsEventMap> {
+  /**
+   * While state events are emitted at batch close, listeners queue their sends here instead of
+   * sending: the payloads are read from the state the batch commits, and go out only after the commit.
+   */
+  pending: (() => void)[] | null = null;
+
   constructor() {
     super();
     // Every feed channel and the market maker listen; the default cap of 10 would warn.
     this.setMaxListeners(0);
+  }
+
+  /** Sends now, or after the commit when called during a batch-close emission. */
+  send(fn: () => void): void {
+    if (this.pending) this.pending.push(fn);
+    else fn();
   }
 }
 
@@ -41,11 +53,25 @@ export class ChangeSet {
     set.add(o);
   }
 
-  publish(events: OmsEvents): void {
-    for (const [i, trades] of this.trades) events.emit('trades', i, trades);
-    for (const i of this.books) events.emit('book', i);
-    if (this.tickers.size > 0) events.emit('ticker', [...this.tickers]);
-    for (const [p, orders] of this.orders) events.emit('orders', p, [...orders]);
-    for (const p of this.portfolios) events.emit('portfolio', p);
+  /**
+   * Called when the batch holding these changes closes, so book, order, portfolio and ticker
+   * payloads show exactly the state that batch commits (never a later, uncommitted one). Returns
+   * what to run after the commit: the queued sends, then the trades (whose ids the commit assigns).
+   */
+  capture(events: OmsEvents): () => void {
+    const pending: (() => void)[] = [];
+    events.pending = pending;
+    try {
+      for (const i of this.books) events.emit('book', i);
+      if (this.tickers.size > 0) events.emit('ticker', [...this.tickers]);
+      for (const [p, orders] of this.orders) events.emit('orders', p, [...orders]);
+      for (const p of this.portfolios) events.emit('portfolio', p);
+    } finally {
+      events.pending = null;
+    }
+    return () => {
+      for (const [i, trades] of this.trades) events.emit('trades', i, trades);
+      for (const fn of pending) fn();
+    };
   }
 }

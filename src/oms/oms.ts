@@ -632,7 +632,7 @@ export class Oms {
   // ---- helpers -------------------------------------------------------------------------------
 
   private commit(changes: ChangeSet): Promise<void> {
-    this.batch.onCommit(() => changes.publish(this.events));
+    this.batch.onClose(() => changes.capture(this.events));
     return this.batch.durable().catch(() => {
       throw unavailable('the order could not be made durable; it was not applied');
     });

@@ -103,12 +103,9 @@ describe('book:SYMBOL', () => {
     expect(snapC.data).toEqual(last);
   });
 
-  // KNOWN ISSUE in src/oms (not the feed): OMS events carry the live InstrumentState, so the book
-  // update published after one batch's commit shows the book as it is in memory then, including
-  // orders of a later batch not committed yet. Here batch 1 (order 1) is held by a table lock while
-  // order 2 is applied; the update published after batch 1's commit already shows order 2.
-  // `it.failing` passes while the issue exists; make it `it` once the OMS publishes committed state.
-  it.failing('publishes a book update showing only committed orders', async () => {
+  // Batch 1 (order 1) is held by a table lock while order 2 is applied in memory; the update sent
+  // after batch 1's commit must show the book as batch 1 committed it, without order 2.
+  it('publishes a book update showing only committed orders', async () => {
     const c = await connect();
     await c.subscribe('book:SPY');
     const lock = new pg.Client({ connectionString: oms.databaseUrl });
