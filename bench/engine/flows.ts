@@ -12,6 +12,7 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '../../src/market/seeded-random.js';
 
 export const LIMIT = 0;
 export const MARKET = 1;
@@ -84,17 +85,6 @@ export class FillChecksum {
   }
 }
 
-/** mulberry32: small, fast and seedable. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Prices are integer ticks on a ladder wide enough that a drifting mid never leaves it.
 const LADDER = 40_000;

@@ -24,6 +24,7 @@ import { describe, expect, it } from '@jest/globals';
 import { OrderBook as PeerBook, Side as PeerSide } from 'nodejs-order-book';
 import { OrderBook } from '../../src/engine/index.js';
 import type { CommandResult, Side } from '../../src/engine/types.js';
+import { mulberry32 } from '../../src/market/seeded-random.js';
 
 /** One fill as both engines can describe it. */
 interface Fill {
@@ -37,17 +38,6 @@ type Op =
   | { type: 'market'; id: number; side: Side; size: number }
   | { type: 'cancel'; id: number };
 
-/** mulberry32: tiny, seedable, good enough to make flows; Math.random cannot be seeded. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A seeded flow around a slowly drifting mid: limits on both sides (some priced through the mid,

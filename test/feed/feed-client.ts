@@ -185,3 +185,20 @@ export async function waitFor(fn: () => boolean | Promise<boolean>, timeoutMs = 
     await sleep(10);
   }
 }
+
+/** The clients a test file opened, so its afterAll can close every one of them. */
+export class FeedClientPool {
+  private readonly clients: FeedTestClient[] = [];
+
+  constructor(private readonly baseUrl: () => string) {}
+
+  async connect(): Promise<FeedTestClient> {
+    const c = await FeedTestClient.connect(this.baseUrl());
+    this.clients.push(c);
+    return c;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.close()));
+  }
+}

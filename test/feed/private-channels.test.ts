@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiKeyRepository } from '../../src/db/api-key.repository.js';
 import { startTestOms, type TestOms } from '../support/oms.js';
-import { FeedTestClient, isUpdate, restClient, sleep, type RestClient } from './feed-client.js';
+import { FeedTestClient, isUpdate, restClient, sleep, type RestClient, FeedClientPool } from './feed-client.js';
 
 let oms: TestOms;
 let rest: RestClient;
@@ -13,13 +13,8 @@ let keyA: string;
 let keyB: string;
 let tradeOnlyKey: string;
 let keyAny: string;
-const clients: FeedTestClient[] = [];
-
-async function connect(): Promise<FeedTestClient> {
-  const c = await FeedTestClient.connect(oms.baseUrl);
-  clients.push(c);
-  return c;
-}
+const pool = new FeedClientPool(() => oms.baseUrl);
+const connect = (): Promise<FeedTestClient> => pool.connect();
 
 beforeAll(async () => {
   oms = await startTestOms();
@@ -34,7 +29,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
+  await pool.closeAll();
   await oms?.stop();
 });
 

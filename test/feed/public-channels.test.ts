@@ -5,18 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { startTestOms, type TestOms } from '../support/oms.js';
-import { FeedTestClient, expectContiguous, isUpdate, restClient, sleep, waitFor, type Frame, type RestClient } from './feed-client.js';
+import { FeedTestClient, expectContiguous, isUpdate, restClient, sleep, waitFor, type Frame, type RestClient, FeedClientPool } from './feed-client.js';
 
 let oms: TestOms;
 let rest: RestClient;
 let db: pg.Client;
-const clients: FeedTestClient[] = [];
-
-async function connect(): Promise<FeedTestClient> {
-  const c = await FeedTestClient.connect(oms.baseUrl);
-  clients.push(c);
-  return c;
-}
+const pool = new FeedClientPool(() => oms.baseUrl);
+const connect = (): Promise<FeedTestClient> => pool.connect();
 
 beforeAll(async () => {
   oms = await startTestOms();
@@ -28,7 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
+  await pool.closeAll();
   await db?.end();
   await oms?.stop();
 });
