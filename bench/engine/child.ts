@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs';
 import { OrderBook as HftBook } from 'hft-limit-order-book';
 import { OrderBook as NobBook, Side as NobSide } from 'nodejs-order-book';
 import { OrderBook } from '../../src/engine/index.js';
-import { BUY, CANCEL, CHECKPOINT_OPS, FillChecksum, type Flow, LIMIT, readFlow } from './flows.js';
+import { BUY, CANCEL, CHECKPOINT_OPS, FillChecksum, type Flow, LIMIT, ModelBook, readFlow } from './flows.js';
 
-export type EngineName = 'ours' | 'nodejs-order-book' | 'hft-limit-order-book';
+export type EngineName = 'ours' | 'nodejs-order-book' | 'hft-limit-order-book' | 'bare-ladder';
 export type Mode = 'throughput' | 'latency';
 
 export interface ChildResult {
@@ -56,6 +56,30 @@ function oursStep(flow: Flow, sum: FillChecksum): Step {
     for (let e = 0; e < events.length; e++) {
       const ev = events[e];
       if (ev.type === 'TRADE') sum.add(ev.price, ev.quantity);
+    }
+  };
+}
+
+/**
+ * The ceiling: the flow generator's own model, a dense integer-tick price ladder over typed arrays
+ * with O(1) cancel and nothing else (no validation, no stops, no events, no index of external ids:
+ * it relies on the flow's ids being small dense integers). No real engine can beat it; it shows
+ * how close to plain JavaScript's limit the others run.
+ */
+function bareLadderStep(flow: Flow, sum: FillChecksum): Step {
+  let maxId = 0;
+  for (let i = 0; i < flow.id.length; i++) if (flow.id[i] > maxId) maxId = flow.id[i];
+  const book = new ModelBook(maxId + 1, sum);
+  const { kind, side, price, size, id } = flow;
+  return (i) => {
+    const k = kind[i];
+    if (k === CANCEL) {
+      if (book.isLive(id[i])) book.remove(id[i]);
+    } else if (k === LIMIT) {
+      const left = book.match(side[i], size[i], price[i]);
+      if (left > 0) book.rest(id[i], side[i], price[i], left);
+    } else {
+      book.match(side[i], size[i], -1);
     }
   };
 }
@@ -117,6 +141,8 @@ function makeStep(engine: EngineName, flow: Flow, sum: FillChecksum): Step {
   switch (engine) {
     case 'ours':
       return oursStep(flow, sum);
+    case 'bare-ladder':
+      return bareLadderStep(flow, sum);
     case 'nodejs-order-book':
       return peerStep(flow, sum, new NobBook() as never, NobSide.BUY, NobSide.SELL);
     case 'hft-limit-order-book':

@@ -96,7 +96,7 @@ const MID_MAX = 35_000;
  * The generator's model book. Both sides share one ladder: at rest bids are all below asks, so a
  * price level holds orders of one side only.
  */
-class ModelBook {
+export class ModelBook {
   readonly head = new Int32Array(LADDER).fill(-1);
   readonly tail = new Int32Array(LADDER).fill(-1);
   readonly count = new Int32Array(LADDER);
@@ -112,9 +112,10 @@ class ModelBook {
   levels = 0;
   bestBid = -1;
   bestAsk = LADDER;
-  readonly checksum = new FillChecksum();
-
-  constructor(maxIds: number) {
+  constructor(
+    maxIds: number,
+    readonly checksum = new FillChecksum(),
+  ) {
     this.next = new Int32Array(maxIds);
     this.prev = new Int32Array(maxIds);
     this.remaining = new Int32Array(maxIds);

@@ -59,7 +59,9 @@ const SEED = num('BENCH_SEED', 20240601);
 
 const OURS: EngineName = 'ours';
 const PEERS: EngineName[] = ['nodejs-order-book', 'hft-limit-order-book'];
-const ENGINES: EngineName[] = [OURS, ...PEERS];
+/** Not a peer: the ceiling of plain JavaScript on these flows (see bareLadderStep in child.ts). */
+const CEILING: EngineName = 'bare-ladder';
+const ENGINES: EngineName[] = [OURS, ...PEERS, CEILING];
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
@@ -162,8 +164,9 @@ function main(): void {
       log(`\n${c.title}: generated ${fmtInt(summary.ops)} ops in ${Date.now() - genStart} ms`);
 
       const large = summary.ops >= PEER_LARGE_OPS;
-      const roundsOf = (e: EngineName) => (e !== OURS && large ? Math.min(PEER_LARGE_ROUNDS, ROUNDS) : ROUNDS);
-      const deadlineOf = (e: EngineName) => (e !== OURS && large ? PEER_DEADLINE_S : DEADLINE_S);
+      const isPeer = (e: EngineName) => PEERS.includes(e);
+      const roundsOf = (e: EngineName) => (isPeer(e) && large ? Math.min(PEER_LARGE_ROUNDS, ROUNDS) : ROUNDS);
+      const deadlineOf = (e: EngineName) => (isPeer(e) && large ? PEER_DEADLINE_S : DEADLINE_S);
 
       const results = new Map<EngineName, { throughput: ChildResult[]; latency?: ChildResult; errors: string[] }>(
         ENGINES.map((e) => [e, { throughput: [], errors: [] }]),
@@ -206,9 +209,10 @@ function main(): void {
         if (slot.throughput.length > 0) medians.set(e, median(slot.throughput.map((r) => r.opsPerSec)));
       }
       const fastestPeer = Math.max(...PEERS.map((p) => medians.get(p) ?? 0));
+      const ceiling = medians.get(CEILING) ?? 0;
 
       const rows: string[][] = [
-        ['engine', 'runs', 'median ops/s', 'min-max ops/s', 'p50', 'p99', 'p99.9', 'max', 'peak RSS', 'vs fastest peer'],
+        ['engine', 'runs', 'median ops/s', 'min-max ops/s', 'p50', 'p99', 'p99.9', 'max', 'peak RSS', 'vs fastest peer', 'ceiling / engine'],
       ];
       const notes: string[] = [];
       for (const [engine, slot] of results) {
@@ -231,6 +235,7 @@ function main(): void {
           fmtNs(lat?.max),
           peakRss === undefined ? '-' : `${(peakRss / 1024).toFixed(0)} MB`,
           m === undefined || fastestPeer === 0 ? '-' : `${(m / fastestPeer).toFixed(2)}x`,
+          m === undefined || ceiling === 0 ? '-' : `${(ceiling / m).toFixed(2)}x`,
         ]);
         if (partial.length > 0) {
           notes.push(
@@ -269,7 +274,10 @@ function main(): void {
         'peak RSS: the child\'s own high-water mark (Linux VmHWM; resourceUsage().maxRSS elsewhere, which on\n' +
         'Linux would include the parent\'s RSS at spawn), median over throughput runs; includes the flow arrays\n' +
         '(14 bytes per operation), the same for every engine. vs fastest peer: median ops/s divided by\n' +
-        'the faster peer median. Peers take string ids: String(id) per order is part of their cost.',
+        'the faster peer median. Peers take string ids: String(id) per order is part of their cost.\n' +
+        'bare-ladder is not an engine: a dense integer-tick ladder over typed arrays with O(1) cancel and\n' +
+        'nothing else (no validation, stops, events or id index), i.e. the ceiling of plain JavaScript here;\n' +
+        '"ceiling / engine" says how many times slower than that ceiling each engine runs.',
     );
     log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {

@@ -26,6 +26,9 @@ export class BookSide {
   }
 
   getOrCreate(price: number): PriceLevel {
+    // Most orders join the best level: skip the map lookup for them.
+    const best = this.best();
+    if (best !== null && best.price === price) return best;
     let level = this.byPrice.get(price);
     if (level === undefined) {
       level = new PriceLevel(price);

@@ -327,7 +327,7 @@ export class OrderBook {
     }
 
     if (order.open === 0) {
-      this.orders.delete(order.id);
+      // Done: an order being matched is never in the index (new, or taken out to re-enter).
     } else if (isMarket || order.tif === 'IOC' || order.tif === 'FOK') {
       this.emitCanceled(order, 'UNFILLED');
     } else {
@@ -406,8 +406,8 @@ export class OrderBook {
     return seq;
   }
 
+  /** The order must already be out of the book and the index. */
   private emitCanceled(order: BookOrder, reason: CancelReason): void {
-    this.orders.delete(order.id);
     this.events.push({ type: 'CANCELED', seq: ++this.lastSeq, orderId: order.id, quantity: order.open, reason });
   }
 
