@@ -1,5 +1,6 @@
 import { BookSide } from './book-side.js';
 import { BookOrder, type PriceLevel } from './price-level.js';
+import { OrderIndex } from './order-index.js';
 import { StopQueue } from './stop-queue.js';
 import type {
   BookConfig,
@@ -26,7 +27,7 @@ export class OrderBook {
   private readonly asks = new BookSide(false);
   private readonly buyStops = new StopQueue(true);
   private readonly sellStops = new StopQueue(false);
-  private readonly orders = new Map<number, BookOrder>();
+  private readonly orders = new OrderIndex<BookOrder>();
   private events: EngineEvent[] = [];
   private lastSeq = 0;
   private market: number | null = null;
