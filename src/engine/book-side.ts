@@ -4,11 +4,13 @@ import type { Level } from './types.js';
 /**
  * The levels of one side, kept sorted so that the best level is the last element: reaching, filling
  * and emptying the top of the book (where nearly all activity is) is then O(1), and a new level
- * deeper in the book costs one binary search and a short memmove.
+ * deeper in the book costs one binary search and a short memmove. The search runs over `keys`, a
+ * packed array of small integers beside the levels, so it never touches the level objects.
  */
 export class BookSide {
   private readonly levels: PriceLevel[] = [];
-  private readonly byPrice = new Map<number, PriceLevel>();
+  /** keys[i] = levels[i].price * direction: ascending, the best level last. */
+  private readonly keys: number[] = [];
   /** +1 for bids (higher is better), -1 for asks (lower is better). */
   private readonly direction: 1 | -1;
 
@@ -22,40 +24,43 @@ export class BookSide {
   }
 
   get(price: number): PriceLevel | undefined {
-    return this.byPrice.get(price);
+    const key = price * this.direction;
+    const i = this.indexOf(key);
+    return this.keys[i] === key ? this.levels[i] : undefined;
   }
 
   getOrCreate(price: number): PriceLevel {
-    // Most orders join the best level: skip the map lookup for them.
-    const best = this.best();
-    if (best !== null && best.price === price) return best;
-    let level = this.byPrice.get(price);
-    if (level === undefined) {
-      level = new PriceLevel(price);
-      this.byPrice.set(price, level);
-      const levels = this.levels;
-      const n = levels.length;
-      const key = price * this.direction;
-      if (n === 0 || levels[n - 1].price * this.direction < key) {
-        levels.push(level);
-      } else {
-        levels.splice(this.indexOf(key), 0, level);
-      }
+    const keys = this.keys;
+    const n = keys.length;
+    const key = price * this.direction;
+    // Most orders join the best level or open a new best one: no search for them.
+    if (n === 0 || keys[n - 1] < key) {
+      const level = new PriceLevel(price);
+      keys.push(key);
+      this.levels.push(level);
+      return level;
     }
+    if (keys[n - 1] === key) return this.levels[n - 1];
+    const i = this.indexOf(key);
+    if (keys[i] === key) return this.levels[i];
+    const level = new PriceLevel(price);
+    keys.splice(i, 0, key);
+    this.levels.splice(i, 0, level);
     return level;
   }
 
   /** Drops an empty level. */
   removeLevel(level: PriceLevel): void {
-    this.byPrice.delete(level.price);
     const levels = this.levels;
     const n = levels.length;
     if (levels[n - 1] === level) {
       levels.pop();
+      this.keys.pop();
     } else {
       const i = this.indexOf(level.price * this.direction);
       if (levels[i] !== level) throw new Error(`book side lost level ${level.price}`);
       levels.splice(i, 1);
+      this.keys.splice(i, 1);
     }
   }
 
@@ -79,15 +84,14 @@ export class BookSide {
     return this.levels.length;
   }
 
-  /** First index whose key is >= `key` (keys ascend through the array). */
+  /** First index whose key is >= `key`. */
   private indexOf(key: number): number {
-    const levels = this.levels;
-    const dir = this.direction;
+    const keys = this.keys;
     let lo = 0;
-    let hi = levels.length;
+    let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (levels[mid].price * dir < key) lo = mid + 1;
+      if (keys[mid] < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
