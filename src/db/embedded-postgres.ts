@@ -102,7 +102,8 @@ function ensureDataDirReachable(dataDir: string): void {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this pid exists (EPERM: it exists but belongs to another user). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -122,10 +123,10 @@ function procField(pid: number, file: 'cmdline' | 'status'): string | undefined 
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
+    if (!isProcessAlive(pid)) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return !isAlive(pid);
+  return !isProcessAlive(pid);
 }
 
 /**
@@ -141,7 +142,7 @@ async function clearStaleLock(dataDir: string): Promise<void> {
     return;
   }
   const pid = Number.parseInt(content.split('\n')[0] ?? '', 10);
-  const cmdline = Number.isInteger(pid) && pid > 0 && isAlive(pid) ? procField(pid, 'cmdline') : undefined;
+  const cmdline = Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? procField(pid, 'cmdline') : undefined;
   const isOurPostmaster =
     cmdline !== undefined && /(^|\/)postgres\0/.test(cmdline) && cmdline.split('\0').includes(resolve(dataDir));
 

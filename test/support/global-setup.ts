@@ -40,20 +40,11 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * A jest run killed hard (SIGKILL) cannot run its teardown: its server and temp dir stay behind.
  * The dir name carries the jest pid; when that process is gone, stop its postmaster and delete it.
  */
-async function reapAbandonedClusters(): Promise<void> {
+async function reapAbandonedClusters(isAlive: (pid: number) => boolean): Promise<void> {
   for (const name of readdirSync(tmpdir())) {
     const m = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
@@ -96,7 +87,7 @@ async function loadProjectModules(rootDir: string) {
 
 export default async function globalSetup(globalConfig: { rootDir: string }): Promise<void> {
   const started = performance.now();
-  const { startEmbeddedPostgres, applyMigrations } = await loadProjectModules(globalConfig.rootDir);
+  const { startEmbeddedPostgres, applyMigrations, isProcessAlive } = await loadProjectModules(globalConfig.rootDir);
   const MIGRATIONS_DIR = join(globalConfig.rootDir, 'prisma', 'migrations');
   const runId = randomBytes(4).toString('hex');
   const external = Boolean(process.env.TEST_DATABASE_URL);
@@ -119,7 +110,7 @@ export default async function globalSetup(globalConfig: { rootDir: string }): Pr
       process.env.TEST_DATABASE_TEMPLATE_ERROR = err instanceof Error ? err.message : String(err);
     }
   } else {
-    await reapAbandonedClusters();
+    await reapAbandonedClusters(isProcessAlive);
     const dataDir = join(tmpdir(), `${DIR_PREFIX}${process.pid}-${runId}`);
     const server = await startEmbeddedPostgres({
       dataDir,
