@@ -86,7 +86,11 @@ describe('/orders, the Cancel button and /cancel', () => {
 
   it('Cancel on the list cancels in the OMS, re-renders the list and updates the confirmation', async () => {
     const id = (await desk.openOrders('Tech Portfolio'))[0].id as string;
-    const row = await desk.orderMessage(id);
+    // The bot stores where it confirmed the order just after posting the confirmation.
+    const row = await waitFor(async () => {
+      const r = await desk.orderMessage(id);
+      return r?.message_ts ? r : undefined;
+    }, 5000, 'the order message row with its ts');
     const res = await desk.click({ actionId: CANCEL_ORDER_ACTION, value: id, replyId: 'cancel-list', container: { type: 'message', is_ephemeral: true } });
     expect(res.status).toBe(200);
     const replaced = (await desk.standIn.waitForResponse('cancel-list')).body;
@@ -94,7 +98,7 @@ describe('/orders, the Cancel button and /cancel', () => {
     expect(visibleText(replaced.blocks)).toContain(`Canceled order ${id}: BUY 2 AAPL limit $170.00 GTC.`);
     expect(visibleText(replaced.blocks)).toContain('No open orders.');
     expect((await desk.rest('GET', `/orders/${id}`)).status).toBe('CANCELED');
-    const update = await desk.standIn.waitForCall('chat.update', (c) => c.body.ts === row!.message_ts);
+    const update = await desk.standIn.waitForCall('chat.update', (c) => c.body.ts === row.message_ts);
     expect(update.body.text).toContain(`Canceled (user) (order ${id})`);
   });
 
