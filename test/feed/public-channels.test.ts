@@ -77,10 +77,15 @@ describe('book:SYMBOL', () => {
       }),
     );
     const book = (await rest.call('GET', '/book/AAPL')).body;
+    // Every command was answered, so every update was sent; wait until both clients received the last
+    // one: the book as REST shows it (bids, asks and last price: equal asks alone can be an earlier
+    // update), with B as far along as A.
+    const showsBook = (f: Frame | undefined) =>
+      f?.type === 'update' && JSON.stringify({ bids: f.data.bids, asks: f.data.asks, last_price: f.data.last_price }) === JSON.stringify({ bids: book.bids, asks: book.asks, last_price: book.last_price });
     await waitFor(() => {
-      const last = a.framesOf('book:AAPL').at(-1);
-      return last?.type === 'update' && JSON.stringify(last.data.asks) === JSON.stringify(book.asks);
-    }, 5000, 'the last book update');
+      const lastA = a.framesOf('book:AAPL').at(-1);
+      return showsBook(lastA) && b.framesOf('book:AAPL').at(-1)?.seq === lastA!.seq;
+    }, 5000, 'the last book update on both clients');
     await sleep(100);
 
     const updatesA = a.framesOf('book:AAPL').slice(1);
@@ -110,9 +115,19 @@ describe('book:SYMBOL', () => {
       await lock.query('BEGIN');
       await lock.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
       const p1 = rest.order({ symbol: 'SPY', side: 'BUY', quantity: 1, limit_price: '540.00', portfolio_name: 'A' });
-      await sleep(200); // batch 1 is committing, blocked by the lock
+      // Batch 1 is committing, blocked by the lock.
+      await waitFor(async () => {
+        const { rows } = await db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%orders_up%'`,
+        );
+        return rows.length > 0;
+      }, 5000, 'the commit of batch 1 to wait for the lock');
       const p2 = rest.order({ symbol: 'SPY', side: 'BUY', quantity: 2, limit_price: '539.00', portfolio_name: 'A' });
-      await sleep(200); // order 2 is in memory, waiting for batch 2
+      // Order 2 is in memory (the REST book shows the live book), waiting for batch 2.
+      await waitFor(async () => {
+        const book = (await rest.call('GET', '/book/SPY')).body;
+        return book.bids.some((l: { price: string }) => l.price === '539.00');
+      }, 5000, 'order 2 in the in-memory book');
       await lock.query('COMMIT');
       first = await c.next(isUpdate('book:SPY'));
       await Promise.all([p1, p2]);
@@ -224,13 +239,22 @@ describe('trades:SYMBOL', () => {
       await sleep(5);
     }
     await sleep(300);
+    // Enough trades for the check below, however slow the machine (the responses mean committed).
+    await waitFor(async () => (await db.query(`SELECT 1 FROM trades WHERE symbol = 'TSLA' LIMIT 31`)).rowCount! > 30, 10_000, 'more than 30 TSLA trades');
     stop = true;
     await flow;
-    await sleep(300);
 
     const { rows } = await db.query<{ id: string }>(`SELECT id::text FROM trades WHERE symbol = 'TSLA' ORDER BY id DESC`);
     const all = rows.map((r) => r.id);
     expect(all.length).toBeGreaterThan(30);
+    // Every trade is committed and its update sent: wait until each subscriber has the newest one.
+    const newestSeen = (c: FeedTestClient): string | undefined => {
+      const last = c.framesOf('trades:TSLA').at(-1);
+      const ids: string[] = (last?.data.trades ?? []).map((t: { trade_id: string }) => t.trade_id);
+      return last?.type === 'snapshot' ? ids[0] : ids.at(-1);
+    };
+    await waitFor(() => subscribers.every((c) => newestSeen(c) === all[0]), 5000, 'every subscriber to receive the newest trade');
+    await sleep(300);
     for (const c of subscribers) {
       const frames = c.framesOf('trades:TSLA');
       expect(frames[0]?.type).toBe('snapshot');

@@ -134,8 +134,11 @@ describe('fill notifications', () => {
     await waitFor(() => desk.standIn.callsTo('chat.postMessage', 'error').find((c) => c.body.thread_ts === ts), 5000, 'the refused reply');
     await settle();
     expect(desk.standIn.callsTo('chat.postMessage', 'any').filter((c) => c.body.thread_ts === ts)).toHaveLength(1);
-    const { rows } = await desk.bot.bot.db.query('SELECT count(posted_at)::int AS handled FROM slack_fill_notices WHERE order_id = $1', [orderId]);
-    expect(rows[0].handled).toBe(1);
+    // The notifier marks the notice handled only after Slack's refusal came back: wait for that write.
+    await waitFor(async () => {
+      const { rows } = await desk.bot.bot.db.query('SELECT count(posted_at)::int AS handled FROM slack_fill_notices WHERE order_id = $1', [orderId]);
+      return rows[0].handled === 1 || undefined;
+    }, 5000, 'the refused notice to be marked handled');
   });
 
   it('fills of orders not placed from Slack are not posted', async () => {
