@@ -83,7 +83,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       logger.fatal({ err: error }, 'a commit failed: the OMS stops accepting orders; restart it to reload from the database');
     });
     const history = new HistoryQueries(prisma);
-    const keyLookup = new CachedKeyLookup(keys);
+    const keyLookup = new CachedKeyLookup(keys, env.API_KEY_CACHE_MS);
     const app = createApp({
       oms,
       history,
@@ -96,7 +96,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       mount: options.mount && ((app) => options.mount!(app, { databaseUrl: databaseUrl!, prisma })),
     });
     const server = createServer(app);
-    const feed: Feed = attachFeed(server, { oms, keys: keyLookup, history, logger });
+    const feed: Feed = attachFeed(server, { oms, keys: keyLookup, keyRecheckMs: Math.max(env.API_KEY_CACHE_MS, 100), history, logger });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);
       server.listen(env.PORT, env.HOST, () => resolveListen());

@@ -20,6 +20,7 @@ export const envSchema = z.object({
   OMS_API_KEY: optionalNonEmpty.pipe(z.string().min(24, 'must be at least 24 characters').optional()),
   CORS_ORIGINS: z.string().default(''),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
+  API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'must look like 100kb').default('64kb'),
   SIMULATOR_ENABLED: bool.default(true),
   SIMULATOR_SEED: z.coerce.number().int().default(42),

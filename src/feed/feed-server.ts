@@ -22,6 +22,10 @@ interface Client {
   readonly socket: WebSocket;
   readonly channels: Set<string>;
   key: ApiKeyRecord | null;
+  /** The key as the client sent it, to look it up again: a revoked key loses its private channels. */
+  rawKey: string | null;
+  /** Frames are handled one after another, in the order sent: an auth is answered before what follows. */
+  queue: Promise<void>;
   /** Pings sent since the last pong. */
   missedPings: number;
 }
@@ -34,6 +38,8 @@ export interface Feed {
 export interface FeedDeps {
   readonly oms: Oms;
   readonly keys: KeyLookup;
+  /** How often open connections' keys are looked up again. */
+  readonly keyRecheckMs: number;
   readonly history: HistoryQueries;
   readonly logger: Logger;
 }
@@ -200,6 +206,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
           return;
         }
         client.key = key;
+        client.rawKey = frame.api_key;
         send(client, { type: 'authenticated', scopes: key.scopes, portfolios: key.portfolios, ...id });
         return;
       }
@@ -232,7 +239,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   };
 
   wss.on('connection', (socket) => {
-    const client: Client = { socket, channels: new Set(), key: null, missedPings: 0 };
+    const client: Client = { socket, channels: new Set(), key: null, rawKey: null, queue: Promise.resolve(), missedPings: 0 };
     clients.add(client);
     socket.on('pong', () => {
       client.missedPings = 0;
@@ -243,10 +250,13 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
         send(client, { type: 'error', code: 'BAD_MESSAGE', message: parsed.message });
         return;
       }
-      handle(client, parsed.frame).catch((error: unknown) => {
-        logger.warn({ err: error }, 'feed request failed');
-        send(client, { type: 'error', code: 'INTERNAL', message: 'the request could not be served' });
-      });
+      const frame = parsed.frame;
+      client.queue = client.queue.then(() =>
+        handle(client, frame).catch((error: unknown) => {
+          logger.warn({ err: error }, 'feed request failed');
+          send(client, { type: 'error', code: 'INTERNAL', message: 'the request could not be served' });
+        }),
+      );
     });
     socket.on('close', () => {
       clients.delete(client);
@@ -269,12 +279,45 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   }, HEARTBEAT_MS);
   heartbeat.unref();
 
+  /** Drops the private channels of connections whose key was revoked since they authenticated. */
+  const recheckKeys = async (): Promise<void> => {
+    for (const c of clients) {
+      if (!c.rawKey) continue;
+      const key = await deps.keys.findActiveByKey(c.rawKey);
+      if (key) {
+        c.key = key;
+        continue;
+      }
+      c.key = null;
+      c.rawKey = null;
+      for (const channel of [...c.channels]) {
+        const [kind] = splitChannel(channel);
+        if (kind !== 'orders' && kind !== 'portfolio') continue;
+        c.channels.delete(channel);
+        subscribers.get(channel)?.delete(c);
+        send(c, { type: 'error', code: 'UNAUTHENTICATED', channel, message: 'the API key is no longer valid: this channel was unsubscribed' });
+      }
+    }
+  };
+  let rechecking = false;
+  const keyRecheck = setInterval(() => {
+    if (rechecking) return;
+    rechecking = true;
+    recheckKeys()
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not recheck feed API keys'))
+      .finally(() => {
+        rechecking = false;
+      });
+  }, deps.keyRecheckMs);
+  keyRecheck.unref();
+
   return {
     get clientCount() {
       return clients.size;
     },
     async close() {
       clearInterval(heartbeat);
+      clearInterval(keyRecheck);
       for (const c of clients) c.socket.terminate();
       await new Promise<void>((r) => wss.close(() => r()));
     },

@@ -17,7 +17,8 @@ const pool = new FeedClientPool(() => oms.baseUrl);
 const connect = (): Promise<FeedTestClient> => pool.connect();
 
 beforeAll(async () => {
-  oms = await startTestOms();
+  // Key lookups trusted for 200 ms only, so that a revocation reaches open connections within the test.
+  oms = await startTestOms({ env: { API_KEY_CACHE_MS: '200' } });
   rest = restClient(oms.baseUrl, oms.adminKey);
   await rest.portfolio('A', '1000000');
   await rest.portfolio('B', '1000000');
@@ -122,5 +123,39 @@ describe('private channels', () => {
     expect(all.map((f) => f.seq)).toEqual([orders.seq, orders.seq! + 1, orders.seq! + 2, orders.seq! + 3, orders.seq! + 4]);
     // B's channels never reached this client.
     expect(c.log.some((r) => r.frame.channel === 'orders:B' || r.frame.channel === 'portfolio:B')).toBe(false);
+  });
+
+  it('handles frames sent right after auth only once the auth is answered', async () => {
+    const c = await connect();
+    // No waiting in between: the subscribe arrives while the key is still being looked up.
+    c.send({ op: 'auth', api_key: keyA, id: 'auth-1' });
+    c.send({ op: 'subscribe', channel: 'orders:A', id: 'sub-1' });
+    expect(await c.next((f) => f.id === 'auth-1')).toMatchObject({ type: 'authenticated' });
+    expect(await c.next((f) => f.id === 'sub-1')).toMatchObject({ type: 'snapshot', channel: 'orders:A' });
+  });
+
+  it('drops the private channels of a connection whose key is revoked, and stops its updates', async () => {
+    const keys = new ApiKeyRepository(oms.service.prisma);
+    const { key, record } = await keys.create({ name: 'soon revoked', scopes: ['read'], portfolios: ['A'] });
+    const c = await connect();
+    await c.auth(key);
+    await c.subscribe('orders:A');
+
+    expect(await keys.revoke(record.id)).toBe(true);
+    const dropped = await c.next((f) => f.type === 'error' && f.channel === 'orders:A', 5000, 'the revocation notice');
+    expect(dropped).toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expectUsable(c);
+
+    // A's orders change; the revoked connection hears nothing of it, while a valid one does.
+    const watcher = await connect();
+    await watcher.auth(keyA);
+    await watcher.subscribe('orders:A');
+    await rest.order({ symbol: 'AAPL', side: 'BUY', quantity: 1, limit_price: '150.00', portfolio_name: 'A' });
+    await watcher.next(isUpdate('orders:A'));
+    await sleep(200);
+    expect(c.untaken((f) => f.channel === 'orders:A')).toEqual([]);
+    // Private channels are refused from now on, and so is the key on the REST API.
+    expect(await c.request({ op: 'subscribe', channel: 'orders:A' })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED' });
+    expect((await rest.call('GET', '/orders?portfolio=A', undefined, key)).status).toBe(401);
   });
 });
