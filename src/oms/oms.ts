@@ -2,6 +2,7 @@ import { OrderBook, type EngineEvent, type OrderType, type Side, type TimeInForc
 import { CommitBatcher } from './commit-batcher.js';
 import { conflict, notFound, rejected, unavailable, validationError } from './errors.js';
 import { IdBlocks } from './id-blocks.js';
+import { formatUnits } from './units.js';
 import { OPEN_STATUSES, type AuditRecord, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from './model.js';
 import { ChangeSet, OmsEvents } from './oms-events.js';
 import { applyFill, positionOf } from './portfolio-ledger.js';
@@ -25,6 +26,16 @@ export interface PlaceOrderInput {
   readonly clientOrderId: string | null;
   readonly userId: string | null;
   readonly origin: unknown;
+}
+
+/** POST /trade with a gmv (money in internal units). */
+export interface BookTradeInput {
+  readonly symbol: string;
+  readonly side: Side;
+  readonly quantity: number;
+  readonly gmv: bigint;
+  readonly portfolioName: string;
+  readonly userId: string | null;
 }
 
 export interface ModifyOrderInput {
@@ -292,7 +303,9 @@ export class Oms {
     this.assertHealthy();
     const order = this.orders.get(id);
     if (!order || !OPEN_STATUSES.has(order.status)) {
-      throw await this.notOpen(id);
+      const error = await this.notOpen(id);
+      this.audit(actor, 'order.cancel', String(id), 'rejected', { error: describe(error) });
+      throw error;
     }
     const portfolio = this.portfolios.get(order.portfolioId)!;
     allowed(portfolio);
@@ -313,9 +326,28 @@ export class Oms {
   ): Promise<{ order: OrderRecord; fills: Fill[] }> {
     this.assertHealthy();
     const order = this.orders.get(id);
-    if (!order || !OPEN_STATUSES.has(order.status)) throw await this.notOpen(id);
+    if (!order || !OPEN_STATUSES.has(order.status)) {
+      const error = await this.notOpen(id);
+      this.audit(actor, 'order.modify', String(id), 'rejected', { error: describe(error) });
+      throw error;
+    }
     const portfolio = this.portfolios.get(order.portfolioId)!;
     allowed(portfolio);
+    let step: { changes: ChangeSet; fills: Fill[] };
+    try {
+      step = this.applyModify(order, portfolio, input);
+    } catch (error) {
+      this.audit(actor, 'order.modify', String(id), 'rejected', { error: describe(error) });
+      throw error;
+    }
+    this.audit(actor, 'order.modify', String(id), 'ok', null);
+    await this.commit(step.changes);
+    return { order, fills: step.fills };
+  }
+
+  /** The checks and the engine step of a modify (synchronous: nothing interleaves); a throw changed nothing. */
+  private applyModify(order: OrderRecord, portfolio: PortfolioState, input: ModifyOrderInput): { changes: ChangeSet; fills: Fill[] } {
+    const id = order.id;
     const instrument = this.instruments.get(order.symbol)!;
     if (input.quantity !== undefined && input.quantity <= order.filled) {
       throw rejected('INVALID_MODIFY', `quantity must be above the ${order.filled} already filled`, 'quantity');
@@ -348,9 +380,7 @@ export class Oms {
       throw rejected(ev.type === 'REJECTED' ? ev.reason : 'INVALID_MODIFY', 'the order cannot be changed that way');
     }
     this.applyEvents(instrument, result.events, changes, fills, id);
-    this.audit(actor, 'order.modify', String(id), 'ok', null);
-    await this.commit(changes);
-    return { order, fills };
+    return { changes, fills };
   }
 
   /**
@@ -358,10 +388,24 @@ export class Oms {
    * (the book's prices are not touched).
    */
   async bookTrade(
-    input: { symbol: string; side: Side; quantity: number; gmv: bigint; portfolioName: string; userId: string | null },
+    input: BookTradeInput,
     actor: Actor,
   ): Promise<TradeRecord> {
     this.assertHealthy();
+    let step: { trade: TradeRecord; changes: ChangeSet };
+    try {
+      step = this.applyBooking(input);
+    } catch (error) {
+      this.audit(actor, 'trade.book', input.portfolioName, 'rejected', { symbol: input.symbol, error: describe(error) });
+      throw error;
+    }
+    this.audit(actor, 'trade.book', input.portfolioName, 'ok', { symbol: step.trade.symbol, user: input.userId });
+    await this.commit(step.changes);
+    return step.trade;
+  }
+
+  /** The checks and the booking in memory (synchronous: nothing interleaves); a throw changed nothing. */
+  private applyBooking(input: BookTradeInput): { trade: TradeRecord; changes: ChangeSet } {
     const instrument = this.requireInstrument(input.symbol);
     const portfolio = this.requirePortfolio(input.portfolioName);
     const house = this.portfoliosByName.get(HOUSE)!;
@@ -397,9 +441,7 @@ export class Oms {
     }
     this.batch.trade(trade);
     changes.trade(instrument, trade);
-    this.audit(actor, 'trade.book', portfolio.name, 'ok', { symbol: instrument.symbol, user: input.userId });
-    await this.commit(changes);
-    return trade;
+    return { trade, changes };
   }
 
   /** A new reference price (simulator, admin): stops may trigger. */
@@ -420,7 +462,7 @@ export class Oms {
     this.applyEvents(instrument, result.events, changes, [], null);
     // Positions are marked at the reference price, so every holder's summary moves.
     for (const p of this.portfolios.values()) if (p.positions.get(instrument.symbol)?.quantity) changes.portfolios.add(p);
-    if (actor) this.audit(actor, 'instrument.price', instrument.symbol, 'ok', { price });
+    if (actor) this.audit(actor, 'instrument.price', instrument.symbol, 'ok', { price: formatUnits(price) });
     await this.commit(changes);
     return instrument;
   }

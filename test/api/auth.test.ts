@@ -135,7 +135,12 @@ describe('audit trail', () => {
     await traderA.post('/orders', order('B'));
     const placed = await traderA.place(order('A', { limit_price: '91.00' }));
     await traderA.post('/orders', order('A', { symbol: 'NOPE' }));
+    expect((await traderA.patch(`/orders/${placed.id}`, { limit_price: '91.005' })).status).toBe(422);
     await traderA.delete(`/orders/${placed.id}`);
+    expect((await traderA.delete(`/orders/${placed.id}`)).status).toBe(409);
+    expect((await traderA.patch(`/orders/${placed.id}`, { quantity: 5 })).status).toBe(409);
+    expect((await traderA.post('/trade', { symbol: 'AAPL', side: 'BUY', quantity: 1, gmv: '90.00', portfolio_name: 'A' })).status).toBe(201);
+    expect((await traderA.post('/trade', { symbol: 'AAPL', side: 'BUY', quantity: 1, gmv: '1000000000.00', portfolio_name: 'A' })).status).toBe(422);
     await oms.service.oms.drain();
 
     const rows = await oms.service.prisma.auditEvent.findMany({ orderBy: { id: 'asc' } });
@@ -147,7 +152,13 @@ describe('audit trail', () => {
         { keyId: traderARecord.id, actor: 'trader-a', action: 'order.place', target: placed.id, outcome: 'ok', details: { symbol: 'AAPL', portfolio: 'A' } },
         { keyId: traderARecord.id, actor: 'trader-a', action: 'order.place', target: 'A', outcome: 'rejected', details: { symbol: 'NOPE', error: 'UNKNOWN_SYMBOL' } },
         { keyId: traderARecord.id, actor: 'trader-a', action: 'order.cancel', target: placed.id, outcome: 'ok', details: null },
-        { keyId: expect.any(Number), actor: 'bootstrap admin (OMS_API_KEY)', action: 'instrument.price', target: 'AAPL', outcome: 'ok', details: { price: 1800000 } },
+        // Refused commands are audited too, with the reason.
+        { keyId: traderARecord.id, actor: 'trader-a', action: 'order.modify', target: placed.id, outcome: 'rejected', details: { error: 'PRICE_OFF_TICK' } },
+        { keyId: traderARecord.id, actor: 'trader-a', action: 'order.cancel', target: placed.id, outcome: 'rejected', details: { error: 'ORDER_NOT_OPEN' } },
+        { keyId: traderARecord.id, actor: 'trader-a', action: 'order.modify', target: placed.id, outcome: 'rejected', details: { error: 'ORDER_NOT_OPEN' } },
+        { keyId: traderARecord.id, actor: 'trader-a', action: 'trade.book', target: 'A', outcome: 'ok', details: { symbol: 'AAPL', user: null } },
+        { keyId: traderARecord.id, actor: 'trader-a', action: 'trade.book', target: 'A', outcome: 'rejected', details: { symbol: 'AAPL', error: 'INSUFFICIENT_CASH' } },
+        { keyId: expect.any(Number), actor: 'bootstrap admin (OMS_API_KEY)', action: 'instrument.price', target: 'AAPL', outcome: 'ok', details: { price: '180.00' } },
         { keyId: expect.any(Number), actor: 'bootstrap admin (OMS_API_KEY)', action: 'portfolio.create', target: 'A', outcome: 'ok', details: null },
       ]),
     );
