@@ -44,6 +44,8 @@ export const orderTypeSchema = upper(['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT']);
 export const tifSchema = upper(['DAY', 'GTC', 'IOC', 'FOK']);
 const portfolioName = z.string().trim().min(1, 'portfolio_name is required').max(100);
 const symbol = z.string().trim().min(1).max(16).transform((s) => s.toUpperCase());
+/** Chosen by the client, unique per portfolio: a retry with the same one acts at most once. */
+const clientOrderId = z.string().trim().min(1).max(64).optional();
 
 export const placeOrderBody = z
   .object({
@@ -55,7 +57,7 @@ export const placeOrderBody = z
     stop_price: priceDecimal('stop_price').optional(),
     time_in_force: tifSchema.default('DAY'),
     portfolio_name: portfolioName,
-    client_order_id: z.string().trim().min(1).max(64).optional(),
+    client_order_id: clientOrderId,
     user_id: z.string().max(128).optional(),
     origin: z.record(z.string(), z.unknown()).optional(),
   })
@@ -81,6 +83,7 @@ export const simpleTradeBody = z
     portfolio_name: portfolioName,
     user_id: z.string().max(128).optional(),
     gmv: positiveDecimal('gmv').optional(),
+    client_order_id: clientOrderId,
   })
   .strict();
 

@@ -5,28 +5,40 @@ import { visiblePortfolioIds } from './portfolio-scope.js';
 import { idParams, listTradesQuery, simpleTradeBody } from './schemas.js';
 import { notFound } from '../oms/errors.js';
 import { formatUnits } from '../oms/units.js';
-import { tradeJson } from '../wire/serializers.js';
+import { tradeJson, type TradeLike } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
 
 export function tradesRoutes({ oms, history }: ApiDeps): Router {
   const r = Router();
   const nameOf = (id: number) => oms.portfolioById(id)?.name ?? String(id);
 
-  /** The simple paper trade: at market now, or booked at gmv / quantity when gmv is given. */
+  /**
+   * The simple paper trade: at market now, or booked at gmv / quantity when gmv is given. With a
+   * client_order_id, a retry answers 200 with the original outcome instead of trading again.
+   */
   r.post('/trade', requireScope('trade'), async (req, res) => {
     const body = parse(simpleTradeBody, req.body);
     assertPortfolio(keyOf(res), body.portfolio_name);
     const actor = actorOf(res);
+    const clientOrderId = body.client_order_id ?? null;
     if (body.gmv !== undefined) {
-      const trade = await oms.bookTrade(
-        { symbol: body.symbol, side: body.side, quantity: body.quantity, gmv: body.gmv, portfolioName: body.portfolio_name, userId: body.user_id ?? null },
+      const { trade, created } = await oms.bookTrade(
+        {
+          symbol: body.symbol,
+          side: body.side,
+          quantity: body.quantity,
+          gmv: body.gmv,
+          portfolioName: body.portfolio_name,
+          clientOrderId,
+          userId: body.user_id ?? null,
+        },
         actor,
       );
       const json = tradeJson(trade, nameOf);
-      res.status(201).json({
+      res.status(created ? 201 : 200).json({
         success: true,
         trade_id: json.trade_id,
-        message: `${body.side} ${body.quantity} ${trade.symbol} booked at ${json.price} (gmv ${json.gmv})`,
+        message: `${trade.aggressorSide} ${trade.quantity} ${trade.symbol} booked at ${json.price} (gmv ${json.gmv})`,
         trade: json,
       });
       return;
@@ -41,14 +53,19 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
         stopPrice: null,
         tif: 'IOC',
         portfolioName: body.portfolio_name,
-        clientOrderId: null,
+        clientOrderId,
         userId: body.user_id ?? null,
         origin: null,
       },
       actor,
     );
-    const fills = result.fills.map((f) => tradeJson(f.trade, nameOf));
     const order = result.order;
+    // A retry's fills are those the first request made, read back oldest first.
+    const trades: TradeLike[] = result.created
+      ? result.fills.map((f) => f.trade)
+      : (await history.trades({ orderId: order.id, limit: 500 })).data.reverse();
+    const fills = trades.map((t) => tradeJson(t, nameOf));
+    const status = result.created ? 201 : 200;
     if (fills.length === 0) {
       res.status(200).json({
         success: false,
@@ -58,13 +75,13 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
       });
       return;
     }
-    const gmv = result.fills.reduce((s, f) => s + f.trade.gmv, 0n);
+    const gmv = trades.reduce((s, t) => s + t.gmv, 0n);
     const avg = formatUnits((gmv * 2n + BigInt(order.filled)) / (2n * BigInt(order.filled)));
     const trade =
       fills.length === 1
         ? fills[0]
         : { ...fills[0], price: avg, quantity: order.filled, gmv: formatUnits(gmv), fills };
-    res.status(201).json({
+    res.status(status).json({
       success: true,
       trade_id: fills[0].trade_id,
       message:

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { PrismaClient } from './prisma-client.js';
 import { decimalToUnits, formatUnits } from '../oms/units.js';
-import type { PortfolioState } from '../oms/model.js';
+import type { PortfolioState, TradeRecord } from '../oms/model.js';
 import type { BatchRows, InstrumentRow, LoadedState, OmsStore, OrderRow, StoredOrder } from '../oms/ports.js';
 
 type Tx = Pick<PrismaClient, '$queryRawUnsafe'>;
@@ -56,6 +56,19 @@ interface OrderSqlRow {
   created_at: Date;
   updated_at: Date;
   portfolio_name: string;
+}
+
+interface BookedTradeSqlRow {
+  id: bigint;
+  symbol: string;
+  price: string;
+  quantity: bigint;
+  gmv: string;
+  aggressor_side: string;
+  buy_portfolio_id: number;
+  sell_portfolio_id: number;
+  client_order_id: string;
+  created_at: Date;
 }
 
 const str = (v: bigint | number | null): string | null => (v === null ? null : String(v));
@@ -135,14 +148,14 @@ export class PrismaOmsStore implements OmsStore {
     parts.push(`seq AS (UPDATE id_sequences SET next = next + ${t.length} WHERE name = 'trade' RETURNING next - ${t.length} AS first)`);
     if (t.length > 0) {
       parts.push(`trades_in AS (INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id,
-        sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, created_at)
+        sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, client_order_id, created_at)
         SELECT seq.first + u.ord - 1, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
-          u.sid::bigint, u.bpid::int, u.spid::int, u.kind, u.at::timestamptz
+          u.sid::bigint, u.bpid::int, u.spid::int, u.kind, u.cid, u.at::timestamptz
         FROM seq, unnest(${arg(t.map((r) => r.symbol))}, ${arg(t.map((r) => formatUnits(r.price)))}, ${arg(t.map((r) => String(r.quantity)))},
           ${arg(t.map((r) => formatUnits(r.gmv)))}, ${arg(t.map((r) => r.aggressorSide))}, ${arg(t.map((r) => str(r.buyOrderId)))},
           ${arg(t.map((r) => str(r.sellOrderId)))}, ${arg(t.map((r) => String(r.buyPortfolioId)))}, ${arg(t.map((r) => String(r.sellPortfolioId)))},
-          ${arg(t.map((r) => r.kind))}, ${arg(t.map((r) => r.createdAt.toISOString()))})
-          WITH ORDINALITY AS u(sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, at, ord))`);
+          ${arg(t.map((r) => r.kind))}, ${arg(t.map((r) => r.clientOrderId))}, ${arg(t.map((r) => r.createdAt.toISOString()))})
+          WITH ORDINALITY AS u(sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, cid, at, ord))`);
     }
     const o = batch.orders;
     if (o.length > 0) {
@@ -224,6 +237,33 @@ export class PrismaOmsStore implements OmsStore {
       clientOrderId,
     );
     return rows.length ? toOrderRow(rows[0]) : null;
+  }
+
+  async findBookedTrade(portfolioId: number, clientOrderId: string): Promise<TradeRecord | null> {
+    const rows = await this.prisma.$queryRawUnsafe<BookedTradeSqlRow[]>(
+      `SELECT id, symbol, price::text, quantity, gmv::text, aggressor_side::text, buy_portfolio_id, sell_portfolio_id,
+         client_order_id, created_at
+       FROM trades WHERE client_order_id = $2 AND kind = 'BOOKED' AND (buy_portfolio_id = $1::int OR sell_portfolio_id = $1::int)`,
+      portfolioId,
+      clientOrderId,
+    );
+    if (rows.length === 0) return null;
+    const r = rows[0];
+    return {
+      id: r.id,
+      symbol: r.symbol,
+      price: Number(decimalToUnits(r.price)),
+      quantity: Number(r.quantity),
+      gmv: decimalToUnits(r.gmv),
+      aggressorSide: r.aggressor_side as TradeRecord['aggressorSide'],
+      buyOrderId: null,
+      sellOrderId: null,
+      buyPortfolioId: r.buy_portfolio_id,
+      sellPortfolioId: r.sell_portfolio_id,
+      kind: 'BOOKED',
+      clientOrderId: r.client_order_id,
+      createdAt: r.created_at,
+    };
   }
 
   async insertInstrument(row: InstrumentRow): Promise<void> {

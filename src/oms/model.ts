@@ -80,6 +80,8 @@ export interface TradeRecord {
   readonly buyPortfolioId: number;
   readonly sellPortfolioId: number;
   readonly kind: 'MATCH' | 'BOOKED';
+  /** A booking's client_order_id, which makes a retried booking answer with this trade. */
+  readonly clientOrderId: string | null;
   readonly createdAt: Date;
 }
 

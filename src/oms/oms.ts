@@ -1,6 +1,7 @@
 import { OrderBook, type EngineEvent, type OrderType, type Side, type TimeInForce } from '../engine/index.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { conflict, notFound, rejected, unavailable, validationError } from './errors.js';
+import { ClientIdGate } from './client-id-gate.js';
 import { IdBlocks } from './id-blocks.js';
 import { formatUnits } from './units.js';
 import { OPEN_STATUSES, type AuditRecord, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from './model.js';
@@ -35,6 +36,7 @@ export interface BookTradeInput {
   readonly quantity: number;
   readonly gmv: bigint;
   readonly portfolioName: string;
+  readonly clientOrderId: string | null;
   readonly userId: string | null;
 }
 
@@ -74,7 +76,8 @@ export class Oms {
   private readonly portfoliosByName = new Map<string, PortfolioState>();
   /** Open orders, plus the orders of the batch being written. */
   private readonly orders = new Map<number, OrderRecord>();
-  private readonly clientOrders = new Map<string, Promise<OrderRecord | null>>();
+  private readonly clientOrders = new ClientIdGate<OrderRecord>(CLIENT_ID_CACHE);
+  private readonly clientBookings = new ClientIdGate<TradeRecord>(CLIENT_ID_CACHE);
   private readonly batch: CommitBatcher;
   private readonly orderIds: IdBlocks;
   private failed: unknown = null;
@@ -195,11 +198,7 @@ export class Oms {
     return this.placeOnce(`${portfolio.id}:${input.clientOrderId}`, instrument, portfolio, input, actor);
   }
 
-  /**
-   * Places an order with a client_order_id at most once. The first request for an id claims it
-   * synchronously (before any await), so a concurrent retry waits for that request's answer
-   * instead of placing a second order; a claim that placed nothing is released for the next one.
-   */
+  /** Places an order with a client_order_id at most once (see ClientIdGate). */
   private async placeOnce(
     key: string,
     instrument: InstrumentState,
@@ -207,29 +206,20 @@ export class Oms {
     input: PlaceOrderInput,
     actor: Actor,
   ): Promise<OrderResult> {
-    for (let known = this.clientOrders.get(key); known; known = this.clientOrders.get(key)) {
-      const order = await known;
-      if (order) return { order, fills: [], created: false };
-    }
-    let settle!: (order: OrderRecord | null) => void;
-    const claim = new Promise<OrderRecord | null>((resolve) => (settle = resolve));
-    this.rememberClientOrder(key, claim);
-    try {
-      const row = await this.store.findOrderByClientId(portfolio.id, input.clientOrderId!);
-      if (row) {
-        const order = this.orders.get(row.id) ?? { ...row, reservedCash: 0n, reservedQty: 0 };
-        settle(order);
-        return { order, fills: [], created: false };
-      }
-      const result = await this.placeNew(instrument, portfolio, input, actor);
-      settle(result.order);
-      return result;
-    } catch (error) {
-      // Released before the waiters resume, so the first of them claims the id afresh.
-      if (this.clientOrders.get(key) === claim) this.clientOrders.delete(key);
-      settle(null);
-      throw error;
-    }
+    let fills: Fill[] = [];
+    const { value: order, created } = await this.clientOrders.once(
+      key,
+      async () => {
+        const row = await this.store.findOrderByClientId(portfolio.id, input.clientOrderId!);
+        return row && (this.orders.get(row.id) ?? { ...row, reservedCash: 0n, reservedQty: 0 });
+      },
+      async () => {
+        const result = await this.placeNew(instrument, portfolio, input, actor);
+        fills = result.fills;
+        return result.order;
+      },
+    );
+    return { order, fills, created };
   }
 
   /** Validates, risk-checks and executes a new order; resolves once its effects are durable. */
@@ -385,13 +375,26 @@ export class Oms {
 
   /**
    * POST /trade with a gmv: books an execution at gmv / quantity against the house, off the book
-   * (the book's prices are not touched).
+   * (the book's prices are not touched); with a client_order_id, at most once per portfolio.
    */
   async bookTrade(
     input: BookTradeInput,
     actor: Actor,
-  ): Promise<TradeRecord> {
+  ): Promise<{ trade: TradeRecord; created: boolean }> {
     this.assertHealthy();
+    if (input.clientOrderId === null) return { trade: await this.bookNew(input, actor), created: true };
+    const portfolio = this.portfoliosByName.get(input.portfolioName);
+    // An unknown portfolio has booked nothing: the booking itself refuses it below.
+    if (!portfolio) return { trade: await this.bookNew(input, actor), created: true };
+    const { value: trade, created } = await this.clientBookings.once(
+      `${portfolio.id}:${input.clientOrderId}`,
+      () => this.store.findBookedTrade(portfolio.id, input.clientOrderId!),
+      () => this.bookNew(input, actor),
+    );
+    return { trade, created };
+  }
+
+  private async bookNew(input: BookTradeInput, actor: Actor): Promise<TradeRecord> {
     let step: { trade: TradeRecord; changes: ChangeSet };
     try {
       step = this.applyBooking(input);
@@ -430,6 +433,7 @@ export class Oms {
       buyPortfolioId: buyer.id,
       sellPortfolioId: seller.id,
       kind: 'BOOKED',
+      clientOrderId: input.clientOrderId,
       createdAt: new Date(),
     };
     const changes = new ChangeSet();
@@ -614,6 +618,7 @@ export class Oms {
             buyPortfolioId: buy.portfolioId,
             sellPortfolioId: sell.portfolioId,
             kind: 'MATCH',
+            clientOrderId: null,
             createdAt: new Date(),
           };
           for (const o of [taker, maker]) {
@@ -750,14 +755,6 @@ export class Oms {
     const price = input.type === 'MARKET' ? null : input.type === 'STOP' ? input.stopPrice : input.limitPrice;
     const cash = price === null ? estimateMarketBuy(instrument, input.quantity) : BigInt(price) * BigInt(input.quantity);
     return { side: 'BUY', cash, quantity: 0 };
-  }
-
-  private rememberClientOrder(key: string, order: Promise<OrderRecord | null>): void {
-    if (this.clientOrders.size >= CLIENT_ID_CACHE) {
-      const oldest = this.clientOrders.keys().next().value;
-      if (oldest !== undefined) this.clientOrders.delete(oldest);
-    }
-    this.clientOrders.set(key, order);
   }
 
   private async notOpen(id: number): Promise<Error> {

@@ -50,6 +50,8 @@ export interface OmsStore {
   reserveIds(sequence: 'order', count: number): Promise<number>;
   findOrder(id: number): Promise<StoredOrder | null>;
   findOrderByClientId(portfolioId: number, clientOrderId: string): Promise<StoredOrder | null>;
+  /** The trade a portfolio booked with this client_order_id (POST /trade with a gmv), if any. */
+  findBookedTrade(portfolioId: number, clientOrderId: string): Promise<TradeRecord | null>;
   insertInstrument(row: InstrumentRow): Promise<void>;
   insertPortfolio(p: { name: string; cash: bigint; allowShort: boolean; isHouse: boolean; createdBy: string | null }): Promise<PortfolioState>;
 }

@@ -59,8 +59,10 @@ export class OmsClient {
     return { order: body, replayed: status === 200 };
   }
 
-  async trade(request: SimpleTrade): Promise<SimpleTradeResult> {
-    return (await this.request<SimpleTradeResult>('POST', '/trade', { body: request })).body;
+  /** `replayed` is true when the OMS answered a repeated client_order_id with the original outcome (200, not 201). */
+  async trade(request: SimpleTrade): Promise<{ result: SimpleTradeResult; replayed: boolean }> {
+    const { status, body } = await this.request<SimpleTradeResult>('POST', '/trade', { body: request });
+    return { result: body, replayed: status === 200 && body.success };
   }
 
   async getOrder(id: string): Promise<Order> {

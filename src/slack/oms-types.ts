@@ -85,6 +85,7 @@ export interface SimpleTrade {
   readonly portfolio_name: string;
   readonly user_id: string;
   readonly gmv?: string;
+  readonly client_order_id?: string;
 }
 
 export interface SimpleTradeResult {

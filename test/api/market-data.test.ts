@@ -189,7 +189,7 @@ describe('around the API', () => {
     expect(schema.properties.time_in_force.enum).toEqual(['DAY', 'GTC', 'IOC', 'FOK']);
     expect([...schema.required].sort()).toEqual(['portfolio_name', 'quantity', 'side', 'symbol']);
     const trade = res.body.paths['/trade'].post.requestBody.content['application/json'].schema;
-    expect(Object.keys(trade.properties).sort()).toEqual(['gmv', 'portfolio_name', 'quantity', 'side', 'symbol', 'user_id']);
+    expect(Object.keys(trade.properties).sort()).toEqual(['client_order_id', 'gmv', 'portfolio_name', 'quantity', 'side', 'symbol', 'user_id']);
   });
 
   it('GET /docs is an HTML page whose assets are served locally', async () => {

@@ -132,6 +132,49 @@ describe('POST /trade', () => {
     const zero = await api.post('/trade', { symbol, side: 'BUY', quantity: 10, portfolio_name: 'Desk', user_id: 'u', gmv: '0' });
     expectError(zero, 400, 'VALIDATION_ERROR', 'gmv: gmv must be positive', [{ path: 'gmv', message: 'gmv must be positive' }]);
   });
+
+  it('with gmv and a client_order_id books once: retries, even concurrent ones, answer 200 with the same trade', async () => {
+    const symbol = await api.newSymbol('50.00');
+    const cash = async () => (await api.get('/portfolio/Desk')).body.cash as string;
+    const before = await cash();
+    const body = { symbol, side: 'BUY', quantity: 10, portfolio_name: 'Desk', user_id: 'u', gmv: '500.00', client_order_id: 'book-once-1' };
+    const all = await Promise.all([1, 2, 3, 4].map(() => api.post('/trade', body)));
+    expect(all.map((r) => r.status).sort()).toEqual([200, 200, 200, 201]);
+    expect(new Set(all.map((r) => r.body.trade_id)).size).toBe(1);
+    expect(all.map((r) => r.body.trade)).toEqual(all.map(() => all[0].body.trade));
+    const later = await api.post('/trade', body);
+    expect([later.status, later.body.trade_id]).toEqual([200, all[0].body.trade_id]);
+    const booked = (await api.get(`/trades?symbol=${symbol}`)).body.data;
+    expect(booked).toHaveLength(1);
+    expect(Number(before) - Number(await cash())).toBe(500);
+    // The id is per portfolio: another portfolio may use it for its own booking.
+    const other = await api.post('/trade', { ...body, portfolio_name: 'Other' });
+    expect(other.status).toBe(201);
+    expect(other.body.trade_id).not.toBe(all[0].body.trade_id);
+  });
+
+  it('with gmv and a client_order_id, a refused booking books nothing and a corrected retry books', async () => {
+    const symbol = await api.newSymbol('10.00');
+    const body = { symbol, side: 'BUY', quantity: 10, portfolio_name: 'Desk', user_id: 'u', client_order_id: 'book-after-refusal' };
+    expect((await api.post('/trade', { ...body, gmv: '5000000.00' })).status).toBe(422);
+    const retry = await api.post('/trade', { ...body, gmv: '100.00' });
+    expect([retry.status, retry.body.trade.gmv]).toEqual([201, '100.00']);
+  });
+
+  it('at market with a client_order_id trades once; a retry answers 200 with the same fills', async () => {
+    const symbol = await api.newSymbol('20.00');
+    await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 5, limit_price: '20.00', portfolio_name: 'Street' });
+    await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 5, limit_price: '20.10', portfolio_name: 'Street' });
+    const body = { symbol, side: 'BUY', quantity: 8, portfolio_name: 'Desk', user_id: 'u', client_order_id: 'market-once-1' };
+    const first = await api.post('/trade', body);
+    expect(first.status).toBe(201);
+    expect(first.body.trade).toMatchObject({ quantity: 8, price: '20.0375', gmv: '160.30' });
+    const again = await api.post('/trade', body);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    // The second request did not trade: 2 left at 20.10.
+    expect((await api.get(`/book/${symbol}`)).body.asks).toEqual([expect.objectContaining({ price: '20.10', quantity: 2 })]);
+  });
 });
 
 describe('GET /trades', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Desk } from '../support/desk.js';
-import { waitFor } from '../support/slack-stand-in.js';
+import { type RecordedCall, waitFor } from '../support/slack-stand-in.js';
 
 /**
  * `/trade` end to end: signed command -> Bolt -> real OMS over REST -> confirmation at the Slack
@@ -115,6 +115,18 @@ describe('each /trade form is placed end to end', () => {
     const orders = (await desk.ordersOf('Tech Portfolio')).filter((o) => o.limit_price === '160.00');
     expect(orders).toHaveLength(1);
     expect(desk.standIn.callsTo('chat.postMessage').filter((c) => /BUY 3 AAPL limit \$160\.00 GTC/.test(c.body.text))).toHaveLength(1);
+  });
+
+  it('a redelivered gmv command (same trigger_id) books one trade and one confirmation', async () => {
+    const gmvTrades = async () => (await desk.rest<{ data: any[] }>('GET', '/trades?portfolio=Growth&symbol=AAPL&limit=500')).data.filter((t) => t.gmv === '3300.00');
+    await desk.command('/trade', 'buy 20 AAPL gmv 3300 in Growth', 'gmv-dup-1', { trigger_id: 'trig-gmv-dup' });
+    await desk.command('/trade', 'buy 20 AAPL gmv 3300 in Growth', 'gmv-dup-2', { trigger_id: 'trig-gmv-dup' });
+    const booked = (c: RecordedCall) => String(c.body.text).startsWith('Booked: BUY 20 AAPL @ $165.00 in Growth (GMV $3,300.00');
+    await desk.standIn.waitForCall('chat.postMessage', booked, 10_000);
+    // Both deliveries have been answered by now or soon; give the second one time to (not) book.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await gmvTrades()).toHaveLength(1);
+    expect(desk.standIn.callsTo('chat.postMessage').filter(booked)).toHaveLength(1);
   });
 });
 

@@ -56,7 +56,7 @@ async function trade(deps: SlackDeps, client: webApi.WebClient, respond: Respond
     if (intent.kind === 'gmv') {
       const booked = await bookFromSlack(deps, client, intent, portfolio, who);
       // Nothing follows a booked trade, so a confirmation Slack refused is shown to its author now.
-      if (booked.confirmation !== 'posted') {
+      if (booked.confirmation === 'pending' || booked.confirmation === 'failed') {
         const note = booked.confirmation === 'failed' ? notPostedHere(booked.slackError) : 'Slack is busy, so the channel did not get this confirmation.';
         await replyEphemeral(respond, deps.logger, withNote(booked.message, note));
       }
