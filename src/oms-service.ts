@@ -88,6 +88,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       oms,
       history,
       keys: keyLookup,
+      keyAdmin: keys,
       logger,
       env,
       checkDatabase: async () => {

@@ -12,6 +12,7 @@ import { tradesRoutes } from './trades.routes.js';
 import { portfoliosRoutes } from './portfolios.routes.js';
 import { instrumentsRoutes } from './instruments.routes.js';
 import { docsRoutes } from './docs.routes.js';
+import { keysRoutes } from './keys.routes.js';
 import type { ApiDeps } from './deps.js';
 
 /** The dashboard's static files: next to this file's folder in src/ and in dist/ alike. */
@@ -85,6 +86,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(tradesRoutes(deps));
   api.use(portfoliosRoutes(deps));
   api.use(instrumentsRoutes(deps));
+  api.use(keysRoutes(deps));
   api.use((req, res) => sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
   // A valid key used outside its scopes or portfolios is an auth failure too: audited, then mapped.
   api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

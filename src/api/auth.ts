@@ -7,8 +7,20 @@ export interface KeyLookup {
   findActiveByKey(key: string): Promise<ApiKeyRecord | null>;
 }
 
+/** A lookup that keeps answers for a while, and can drop a revoked key's at once. */
+export interface KeyCache extends KeyLookup {
+  forget(id: number): void;
+}
+
+/** Key management for admins (the keys routes). Only a key's hash is stored; `create` shows the key once. */
+export interface KeyAdmin {
+  create(input: { name: string; scopes: Scope[]; portfolios: string[] }): Promise<{ key: string; record: ApiKeyRecord }>;
+  list(): Promise<ApiKeyRecord[]>;
+  revoke(id: number): Promise<boolean>;
+}
+
 /** Resolves keys through a short cache, so a revoked key stops working within `ttlMs`. */
-export class CachedKeyLookup implements KeyLookup {
+export class CachedKeyLookup implements KeyCache {
   private readonly cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
 
   constructor(
@@ -24,6 +36,11 @@ export class CachedKeyLookup implements KeyLookup {
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, { record, until: this.now() + this.ttlMs });
     return record;
+  }
+
+  /** Forgets a revoked key at once, so that it stops working here without waiting for the TTL. */
+  forget(id: number): void {
+    for (const [key, hit] of this.cache) if (hit.record?.id === id) this.cache.delete(key);
   }
 }
 

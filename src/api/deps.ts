@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import type { Oms } from '../oms/oms.js';
 import type { HistoryQueries } from '../db/history-queries.js';
-import type { KeyLookup } from './auth.js';
+import type { KeyAdmin, KeyCache } from './auth.js';
 import type { Env } from '../config/env.js';
 
 export interface ApiDeps {
   readonly oms: Oms;
   readonly history: HistoryQueries;
-  readonly keys: KeyLookup;
+  readonly keys: KeyCache;
+  readonly keyAdmin: KeyAdmin;
   readonly logger: Logger;
   readonly env: Env;
   readonly checkDatabase: () => Promise<void>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   createInstrumentBody,
+  createKeyBody,
   createPortfolioBody,
   listOrdersQuery,
   listTradesQuery,
@@ -82,6 +83,11 @@ export function openApiDocument(): Record<string, unknown> {
         post: { summary: 'Add an instrument (admin)', requestBody: body(createInstrumentBody), responses: { '201': ok('instrument'), ...errors } },
       },
       '/instruments/{symbol}/price': { put: { summary: 'Set the reference price (admin)', parameters: [pathParam('symbol')], requestBody: body(setPriceBody), responses: { '200': ok('instrument'), ...errors } } },
+      '/keys': {
+        get: { summary: 'List API keys (admin; never the keys themselves)', responses: { '200': ok('keys'), ...errors } },
+        post: { summary: 'Create an API key (admin); the answer shows the key once', requestBody: body(createKeyBody), responses: { '201': ok('the key record and the key'), ...errors } },
+      },
+      '/keys/{id}': { delete: { summary: 'Revoke an API key (admin)', parameters: [pathParam('id')], responses: { '200': ok('the revoked key record'), ...errors } } },
       '/health': { get: { summary: 'Liveness and database check', security: [], responses: { '200': ok('ok'), '503': errorResponse } } },
     },
   };

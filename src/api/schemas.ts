@@ -107,6 +107,15 @@ export const createInstrumentBody = z
 
 export const setPriceBody = z.object({ price: priceDecimal('price') }).strict();
 
+export const createKeyBody = z
+  .object({
+    name: z.string().trim().min(1, 'name is required').max(100),
+    scopes: z.array(z.enum(['read', 'trade', 'admin'])).min(1, 'give at least one scope').default(['read', 'trade']),
+    /** Empty: every portfolio. */
+    portfolios: z.array(portfolioName).max(100).default([]),
+  })
+  .strict();
+
 const limit = z.coerce.number().int().min(1).max(500).default(100);
 // Ids are at most 15 digits (safe integers), so a query never casts an out-of-range bigint.
 const cursor = z.string().regex(/^\d{1,15}$/, 'cursor must come from next_cursor').optional();

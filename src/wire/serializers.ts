@@ -4,6 +4,20 @@ import { valuePosition } from '../oms/portfolio-ledger.js';
 import type { Fill } from '../oms/oms.js';
 import type { StoredTrade } from '../db/history-queries.js';
 import type { OrderRow } from '../oms/ports.js';
+import type { ApiKeyRecord } from '../db/api-key.repository.js';
+
+/** An API key as admins see it: never the key, nor its hash. */
+export function keyJson(k: ApiKeyRecord) {
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    scopes: k.scopes,
+    portfolios: k.portfolios,
+    created_at: k.createdAt.toISOString(),
+    revoked_at: k.revokedAt === null ? null : k.revokedAt.toISOString(),
+  };
+}
 
 /** The JSON shapes scripts, the feed and the dashboard depend on (docs/api.md): snake_case, decimal strings. */
 

@@ -170,6 +170,8 @@ describe('around the API', () => {
         '/health',
         '/instruments',
         '/instruments/{symbol}/price',
+        '/keys',
+        '/keys/{id}',
         '/orders',
         '/orders/{id}',
         '/portfolio/{name}',

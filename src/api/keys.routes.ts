@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import { actorOf, requireScope } from './auth.js';
+import { parse } from './validate.js';
+import { createKeyBody, idParams } from './schemas.js';
+import { conflict, notFound, rejected } from '../oms/errors.js';
+import { keyJson } from '../wire/serializers.js';
+import type { ApiDeps } from './deps.js';
+
+/**
+ * API keys for admins, while the service runs: create (the key is in the answer, once), list (never
+ * a key), revoke (at once on this API; open feed connections lose their private channels within
+ * API_KEY_CACHE_MS).
+ */
+export function keysRoutes({ oms, keys: keyCache, keyAdmin }: ApiDeps): Router {
+  const r = Router();
+
+  r.get('/keys', requireScope('admin'), async (_req, res) => {
+    res.json({ data: (await keyAdmin.list()).map(keyJson) });
+  });
+
+  r.post('/keys', requireScope('admin'), async (req, res) => {
+    const body = parse(createKeyBody, req.body);
+    body.portfolios.forEach((name, i) => {
+      if (!oms.portfolio(name)) throw rejected('UNKNOWN_PORTFOLIO', `there is no portfolio ${name}`, `portfolios.${i}`);
+    });
+    const { key, record } = await keyAdmin.create({ name: body.name, scopes: body.scopes, portfolios: body.portfolios });
+    oms.audit(actorOf(res), 'key.create', String(record.id), 'ok', { name: record.name, scopes: record.scopes, portfolios: record.portfolios });
+    res.status(201).json({ ...keyJson(record), key });
+  });
+
+  r.delete('/keys/:id', requireScope('admin'), async (req, res) => {
+    const id = Number(parse(idParams, req.params).id);
+    const keys = await keyAdmin.list();
+    const target = keys.find((k) => k.id === id);
+    if (!target) throw notFound('KEY_NOT_FOUND', `no API key ${id}`);
+    if (target.revokedAt !== null) throw conflict('KEY_REVOKED', `API key ${id} is already revoked`);
+    const admins = keys.filter((k) => k.revokedAt === null && k.scopes.includes('admin'));
+    if (target.scopes.includes('admin') && admins.length === 1) {
+      throw conflict('LAST_ADMIN_KEY', 'this is the last active admin key: create another admin key before revoking it');
+    }
+    // Two admins revoking the same key at once: the second finds it revoked.
+    if (!(await keyAdmin.revoke(id))) throw conflict('KEY_REVOKED', `API key ${id} is already revoked`);
+    keyCache.forget(id);
+    oms.audit(actorOf(res), 'key.revoke', String(id), 'ok', { name: target.name });
+    res.json(keyJson((await keyAdmin.list()).find((k) => k.id === id)!));
+  });
+
+  return r;
+}
