@@ -1,6 +1,5 @@
 import type { PrismaClient } from './prisma-client.js';
-import { ORDER_COLUMNS, toOrderRow, type OrderSqlRow } from './oms-store.js';
-import { decimalToUnits } from '../oms/units.js';
+import { ORDER_COLUMNS, toOrderRow, tradeFields, type OrderSqlRow, type TradeSqlColumns } from './oms-store.js';
 import type { StoredOrder } from '../oms/ports.js';
 
 export interface StoredTrade {
@@ -44,19 +43,12 @@ export interface TradeFilter {
 const TRADE_COLUMNS = `t.id, t.symbol, t.price::text, t.quantity, t.gmv::text, t.aggressor_side::text,
   t.buy_order_id, t.sell_order_id, bp.name AS buy_portfolio, sp.name AS sell_portfolio, t.kind, t.created_at`;
 
-interface TradeSqlRow {
-  id: bigint;
-  symbol: string;
-  price: string;
-  quantity: bigint;
-  gmv: string;
-  aggressor_side: string;
+interface TradeSqlRow extends TradeSqlColumns {
   buy_order_id: bigint | null;
   sell_order_id: bigint | null;
   buy_portfolio: string;
   sell_portfolio: string;
   kind: string;
-  created_at: Date;
 }
 
 /** Read side of orders and trades: keyset pagination on ids, filters as SQL parameters. */
@@ -140,17 +132,11 @@ function page<T>(rows: T[], limit: number, cursorOf: (row: T) => string): Page<T
 
 function toTrade(r: TradeSqlRow): StoredTrade {
   return {
-    id: r.id,
-    symbol: r.symbol,
-    price: Number(decimalToUnits(r.price)),
-    quantity: Number(r.quantity),
-    gmv: decimalToUnits(r.gmv),
-    aggressorSide: r.aggressor_side as 'BUY' | 'SELL',
+    ...tradeFields(r),
     buyOrderId: r.buy_order_id === null ? null : Number(r.buy_order_id),
     sellOrderId: r.sell_order_id === null ? null : Number(r.sell_order_id),
     buyPortfolio: r.buy_portfolio,
     sellPortfolio: r.sell_portfolio,
     kind: r.kind,
-    createdAt: r.created_at,
   };
 }

@@ -58,17 +58,33 @@ interface OrderSqlRow {
   portfolio_name: string;
 }
 
-interface BookedTradeSqlRow {
+/** The columns every read of a trade takes, as node-postgres returns them (numerics as text). */
+export interface TradeSqlColumns {
   id: bigint;
   symbol: string;
   price: string;
   quantity: bigint;
   gmv: string;
   aggressor_side: string;
+  created_at: Date;
+}
+
+export function tradeFields(r: TradeSqlColumns) {
+  return {
+    id: r.id,
+    symbol: r.symbol,
+    price: Number(decimalToUnits(r.price)),
+    quantity: Number(r.quantity),
+    gmv: decimalToUnits(r.gmv),
+    aggressorSide: r.aggressor_side as 'BUY' | 'SELL',
+    createdAt: r.created_at,
+  };
+}
+
+interface BookedTradeSqlRow extends TradeSqlColumns {
   buy_portfolio_id: number;
   sell_portfolio_id: number;
   client_order_id: string;
-  created_at: Date;
 }
 
 const str = (v: bigint | number | null): string | null => (v === null ? null : String(v));
@@ -250,19 +266,13 @@ export class PrismaOmsStore implements OmsStore {
     if (rows.length === 0) return null;
     const r = rows[0];
     return {
-      id: r.id,
-      symbol: r.symbol,
-      price: Number(decimalToUnits(r.price)),
-      quantity: Number(r.quantity),
-      gmv: decimalToUnits(r.gmv),
-      aggressorSide: r.aggressor_side as TradeRecord['aggressorSide'],
+      ...tradeFields(r),
       buyOrderId: null,
       sellOrderId: null,
       buyPortfolioId: r.buy_portfolio_id,
       sellPortfolioId: r.sell_portfolio_id,
       kind: 'BOOKED',
       clientOrderId: r.client_order_id,
-      createdAt: r.created_at,
     };
   }
 
