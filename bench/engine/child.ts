@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { OrderBook as HftBook } from 'hft-limit-order-book';
 import { OrderBook as NobBook, Side as NobSide } from 'nodejs-order-book';
-import { OrderBook } from '../../src/engine/index.js';
+import { OrderBook, TRADE } from '../../src/engine/index.js';
 import { BUY, CANCEL, CHECKPOINT_OPS, FillChecksum, type Flow, LIMIT, ModelBook, readFlow } from './flows.js';
 
 export type EngineName = 'ours' | 'nodejs-order-book' | 'hft-limit-order-book' | 'bare-ladder';
@@ -33,29 +33,34 @@ export interface ChildResult {
 
 type Step = (i: number) => void;
 
-/** Our engine: commands in, TRADE events out. Every order has its own owner, so no STP. */
+/**
+ * Our engine: commands in, TRADE events out. Every order has its own owner, so no STP. Through
+ * submit(), which leaves the events in the book's reusable output columns instead of building
+ * event objects: the path the OMS takes too.
+ */
 function oursStep(flow: Flow, sum: FillChecksum): Step {
   const book = new OrderBook({ tickSize: 1, lotSize: 1 });
   const { kind, side, price, size, id } = flow;
   return (i) => {
     const k = kind[i];
-    const result =
-      k === CANCEL
-        ? book.execute({ type: 'CANCEL', id: id[i] })
-        : book.execute({
-            type: 'NEW',
-            id: id[i],
-            owner: id[i],
-            side: side[i] === BUY ? 'BUY' : 'SELL',
-            orderType: k === LIMIT ? 'LIMIT' : 'MARKET',
-            tif: k === LIMIT ? 'GTC' : 'IOC',
-            quantity: size[i],
-            price: k === LIMIT ? price[i] : undefined,
-          });
-    const events = result.events;
-    for (let e = 0; e < events.length; e++) {
-      const ev = events[e];
-      if (ev.type === 'TRADE') sum.add(ev.price, ev.quantity);
+    if (k === CANCEL) {
+      book.submit({ type: 'CANCEL', id: id[i] });
+    } else {
+      book.submit({
+        type: 'NEW',
+        id: id[i],
+        owner: id[i],
+        side: side[i] === BUY ? 'BUY' : 'SELL',
+        orderType: k === LIMIT ? 'LIMIT' : 'MARKET',
+        tif: k === LIMIT ? 'GTC' : 'IOC',
+        quantity: size[i],
+        price: k === LIMIT ? price[i] : undefined,
+      });
+    }
+    const out = book.output;
+    const kinds = out.kind;
+    for (let e = 0; e < out.length; e++) {
+      if (kinds[e] === TRADE) sum.add(out.price[e], out.quantity[e]);
     }
   };
 }

@@ -13,6 +13,16 @@ export class BookSide {
   private readonly keys: number[] = [];
   /** +1 for bids (higher is better), -1 for asks (lower is better). */
   private readonly direction: 1 | -1;
+  /**
+   * Emptied levels, kept for reuse: at the top of a busy book levels empty and reopen all the
+   * time, and each new object was garbage soon after.
+   */
+  private readonly spare: PriceLevel[] = [];
+  /**
+   * The level getOrCreate found by searching last, while it is in the book: orders often come in
+   * runs at one price behind the best (a refill after a sweep, a quote), and this skips the search.
+   */
+  private recent: PriceLevel | null = null;
 
   constructor(isBid: boolean) {
     this.direction = isBid ? 1 : -1;
@@ -35,21 +45,23 @@ export class BookSide {
     const key = price * this.direction;
     // Most orders join the best level or open a new best one: no search for them.
     if (n === 0 || keys[n - 1] < key) {
-      const level = new PriceLevel(price);
+      const level = this.newLevel(price);
       keys.push(key);
       this.levels.push(level);
       return level;
     }
     if (keys[n - 1] === key) return this.levels[n - 1];
+    const recent = this.recent;
+    if (recent !== null && recent.price === price) return recent;
     const i = this.indexOf(key);
-    if (keys[i] === key) return this.levels[i];
-    const level = new PriceLevel(price);
+    if (keys[i] === key) return (this.recent = this.levels[i]);
+    const level = this.newLevel(price);
     keys.splice(i, 0, key);
     this.levels.splice(i, 0, level);
-    return level;
+    return (this.recent = level);
   }
 
-  /** Drops an empty level. */
+  /** Drops an empty level; the caller must not use it afterwards (it will be reused). */
   removeLevel(level: PriceLevel): void {
     const levels = this.levels;
     const n = levels.length;
@@ -62,6 +74,8 @@ export class BookSide {
       levels.splice(i, 1);
       this.keys.splice(i, 1);
     }
+    if (this.recent === level) this.recent = null;
+    if (this.spare.length < 256) this.spare.push(level);
   }
 
   /** Levels from best to worse; iteration stops when the callback returns false. */
@@ -82,6 +96,15 @@ export class BookSide {
 
   get levelCount(): number {
     return this.levels.length;
+  }
+
+  private newLevel(price: number): PriceLevel {
+    const level = this.spare.pop();
+    if (level === undefined) return new PriceLevel(price);
+    level.price = price;
+    level.head = level.tail = null;
+    level.quantity = level.count = 0;
+    return level;
   }
 
   /** First index whose key is >= `key`. */

@@ -1,19 +1,28 @@
 import { BookSide } from './book-side.js';
+import {
+  CANCEL_FOK_UNFILLABLE,
+  CANCEL_SELF_TRADE,
+  CANCEL_UNFILLED,
+  CANCEL_USER,
+  EventBuffer,
+} from './event-buffer.js';
 import { BookOrder, type PriceLevel } from './price-level.js';
 import { OrderIndex } from './order-index.js';
 import { StopQueue } from './stop-queue.js';
 import type {
   BookConfig,
   BookSnapshot,
-  CancelReason,
   Command,
   CommandResult,
   Depth,
-  EngineEvent,
   ModifyCommand,
   NewOrderCommand,
   OrderState,
+  OrderType,
+  Side,
+  TimeInForce,
   RejectReason,
+  ResultCode,
 } from './types.js';
 
 const NO_PRICE = 0;
@@ -28,7 +37,12 @@ export class OrderBook {
   private readonly buyStops = new StopQueue(true);
   private readonly sellStops = new StopQueue(false);
   private readonly orders = new OrderIndex<BookOrder>();
-  private events: EngineEvent[] = [];
+  private readonly spareOrders: BookOrder[] = [];
+  /**
+   * The events of the last command (see EventBuffer), valid until the next one. Reused, so read it
+   * after every command rather than keeping a reference to its columns.
+   */
+  readonly output = new EventBuffer();
   private lastSeq = 0;
   private market: number | null = null;
 
@@ -52,8 +66,16 @@ export class OrderBook {
   }
 
   execute(cmd: Command): CommandResult {
-    const events: EngineEvent[] = [];
-    this.events = events;
+    const code = this.submit(cmd);
+    return { code, events: this.output.toEvents() };
+  }
+
+  /**
+   * Same as execute, without building event objects: the events are left in `output`, for callers
+   * that consume them at once (a feed handler, the benchmark).
+   */
+  submit(cmd: Command): ResultCode {
+    this.output.clear();
     let rejected: RejectReason | null;
     switch (cmd.type) {
       case 'NEW':
@@ -77,10 +99,10 @@ export class OrderBook {
     }
     if (rejected !== null) {
       const id = cmd.type === 'NEW' || cmd.type === 'CANCEL' || cmd.type === 'MODIFY' ? cmd.id : 0;
-      events.push({ type: 'REJECTED', seq: ++this.lastSeq, orderId: id, reason: rejected });
-      return { code: 'REJECTED', events };
+      this.output.rejected(++this.lastSeq, id, rejected);
+      return 'REJECTED';
     }
-    return { code: 'OK', events };
+    return 'OK';
   }
 
   bestBid(): number | null {
@@ -179,7 +201,7 @@ export class OrderBook {
     if (reason !== null) return reason;
     const t = cmd.orderType;
     // Fields the order type does not use are dropped, so they can never leak into a later modify.
-    const order = new BookOrder(
+    const order = this.newOrder(
       cmd.id, cmd.owner, cmd.side, t, cmd.tif, cmd.quantity,
       t === 'LIMIT' || t === 'STOP_LIMIT' ? cmd.price! : NO_PRICE,
       t === 'STOP' || t === 'STOP_LIMIT' ? cmd.stopPrice! : NO_PRICE,
@@ -201,7 +223,8 @@ export class OrderBook {
     const order = this.orders.get(id);
     if (order === undefined) return 'UNKNOWN_ORDER';
     this.unlink(order);
-    this.emitCanceled(order, 'USER');
+    this.emitCanceled(order, CANCEL_USER);
+    this.free(order);
     return null;
   }
 
@@ -273,7 +296,8 @@ export class OrderBook {
     day.sort((a, b) => a.priority - b.priority);
     for (const o of day) {
       this.unlink(o);
-      this.events.push({ type: 'EXPIRED', seq: ++this.lastSeq, orderId: o.id, quantity: o.open });
+      this.output.expired(++this.lastSeq, o.id, o.open);
+      this.free(o);
     }
   }
 
@@ -287,7 +311,8 @@ export class OrderBook {
     const limit = order.price;
 
     if (order.tif === 'FOK' && !this.canFillAtOnce(order, opposite)) {
-      this.emitCanceled(order, 'FOK_UNFILLABLE');
+      this.emitCanceled(order, CANCEL_FOK_UNFILLABLE);
+      this.free(order);
       return;
     }
 
@@ -296,7 +321,8 @@ export class OrderBook {
       if (!isMarket && (isBuy ? level.price > limit : level.price < limit)) break;
       const maker = level.head!;
       if (maker.owner === order.owner) {
-        this.emitCanceled(order, 'SELF_TRADE');
+        this.emitCanceled(order, CANCEL_SELF_TRADE);
+        this.free(order);
         return;
       }
       const qty = maker.open < order.open ? maker.open : order.open;
@@ -304,22 +330,14 @@ export class OrderBook {
       order.filled += qty;
       level.quantity -= qty;
       this.market = level.price;
-      this.events.push({
-        type: 'TRADE',
-        seq: ++this.lastSeq,
-        price: level.price,
-        quantity: qty,
-        aggressorSide: order.side,
-        takerOrderId: order.id,
-        takerOwner: order.owner,
-        makerOrderId: maker.id,
-        makerOwner: maker.owner,
-        takerRemaining: order.open,
-        makerRemaining: maker.open,
-      });
+      this.output.trade(
+        ++this.lastSeq, level.price, qty, isBuy ? 0 : 1, order.id, order.owner, maker.id, maker.owner,
+        order.open, maker.open,
+      );
       if (maker.open === 0) {
         level.remove(maker);
         this.orders.delete(maker.id);
+        this.free(maker);
         if (level.empty) {
           opposite.removeLevel(level);
           level = opposite.best();
@@ -329,8 +347,10 @@ export class OrderBook {
 
     if (order.open === 0) {
       // Done: an order being matched is never in the index (new, or taken out to re-enter).
+      this.free(order);
     } else if (isMarket || order.tif === 'IOC' || order.tif === 'FOK') {
-      this.emitCanceled(order, 'UNFILLED');
+      this.emitCanceled(order, CANCEL_UNFILLED);
+      this.free(order);
     } else {
       this.rest(order);
     }
@@ -356,7 +376,7 @@ export class OrderBook {
     order.priority = seq;
     this.orders.set(order.id, order);
     this.sideOf(order.side).getOrCreate(order.price).append(order);
-    this.events.push({ type: 'RESTED', seq, orderId: order.id, price: order.price, remaining: order.open });
+    this.output.rested(seq, order.id, order.price, order.open);
   }
 
   /** Triggers crossed stops one at a time until none is crossed, so stops can cascade. */
@@ -374,7 +394,7 @@ export class OrderBook {
       }
       stop.waiting = false;
       this.orders.delete(stop.id);
-      this.events.push({ type: 'TRIGGERED', seq: ++this.lastSeq, orderId: stop.id, marketPrice: market });
+      this.output.triggered(++this.lastSeq, stop.id, market);
       this.match(stop);
     }
   }
@@ -393,6 +413,33 @@ export class OrderBook {
     if (level.empty) this.sideOf(order.side).removeLevel(level);
   }
 
+  /**
+   * Orders that left the book, for reuse: a fresh object per order was young garbage, or, once it
+   * had rested a while, an object the collector copied and promoted before it died.
+   */
+  private newOrder(
+    id: number,
+    owner: number,
+    side: Side,
+    orderType: OrderType,
+    tif: TimeInForce,
+    quantity: number,
+    price: number,
+    stopPrice: number,
+  ): BookOrder {
+    const o = this.spareOrders.pop();
+    if (o === undefined) return new BookOrder(id, owner, side, orderType, tif, quantity, price, stopPrice);
+    o.reset(id, owner, side, orderType, tif, quantity, price, stopPrice);
+    return o;
+  }
+
+  /** The order has left the book for good; nothing may hold it any more. */
+  private free(order: BookOrder): void {
+    order.prev = order.next = order.level = null;
+    // Bounded, so a burst of fills does not pin its orders' memory for the life of the book.
+    if (this.spareOrders.length < 4096) this.spareOrders.push(order);
+  }
+
   private sideOf(side: 'BUY' | 'SELL'): BookSide {
     return side === 'BUY' ? this.bids : this.asks;
   }
@@ -403,26 +450,21 @@ export class OrderBook {
 
   private emitAccepted(orderId: number): number {
     const seq = ++this.lastSeq;
-    this.events.push({ type: 'ACCEPTED', seq, orderId });
+    this.output.accepted(seq, orderId);
     return seq;
   }
 
   /** The order must already be out of the book and the index. */
-  private emitCanceled(order: BookOrder, reason: CancelReason): void {
-    this.events.push({ type: 'CANCELED', seq: ++this.lastSeq, orderId: order.id, quantity: order.open, reason });
+  private emitCanceled(order: BookOrder, reason: number): void {
+    this.output.canceled(++this.lastSeq, order.id, order.open, reason);
   }
 
   private emitModified(order: BookOrder, keptPriority: boolean): number {
     const seq = ++this.lastSeq;
-    this.events.push({
-      type: 'MODIFIED',
-      seq,
-      orderId: order.id,
-      quantity: order.quantity,
-      price: order.isMarket ? null : order.price,
-      stopPrice: hasStop(order) ? order.stopPrice : null,
+    this.output.modified(
+      seq, order.id, order.quantity, order.isMarket ? NO_PRICE : order.price, hasStop(order) ? order.stopPrice : NO_PRICE,
       keptPriority,
-    });
+    );
     return seq;
   }
 

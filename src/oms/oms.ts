@@ -1,4 +1,17 @@
-import { OrderBook, type EngineEvent, type OrderType, type Side, type TimeInForce } from '../engine/index.js';
+import {
+  ACCEPTED,
+  CANCELED,
+  EXPIRED,
+  MODIFIED,
+  OrderBook,
+  REJECTED,
+  RESTED,
+  TRADE,
+  TRIGGERED,
+  type OrderType,
+  type Side,
+  type TimeInForce,
+} from '../engine/index.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { conflict, notFound, rejected, unavailable, validationError } from './errors.js';
 import { ClientIdGate } from './client-id-gate.js';
@@ -262,7 +275,7 @@ export class Oms {
         reservedCash: 0n,
         reservedQty: 0,
       };
-      const result = instrument.book.execute({
+      const code = instrument.book.submit({
         type: 'NEW',
         id: order.id,
         owner: portfolio.id,
@@ -275,11 +288,11 @@ export class Oms {
       });
       // The engine refuses before changing anything, so a refused order is never recorded;
       // applyEvents turns the REJECTED event into the error.
-      if (result.code === 'OK') {
+      if (code === 'OK') {
         this.orders.set(order.id, order);
         portfolio.openOrders++;
       }
-      this.applyEvents(instrument, result.events, changes, fills, order.id);
+      this.applyEvents(instrument, changes, fills, order.id);
     } catch (error) {
       this.auditRejectedOrder(actor, input, error);
       throw error;
@@ -301,9 +314,9 @@ export class Oms {
     allowed(portfolio);
     const instrument = this.instruments.get(order.symbol)!;
     const changes = new ChangeSet();
-    const result = instrument.book.execute({ type: 'CANCEL', id });
-    this.applyEvents(instrument, result.events, changes, [], null);
-    this.audit(actor, 'order.cancel', String(id), result.code === 'OK' ? 'ok' : 'rejected', null);
+    const code = instrument.book.submit({ type: 'CANCEL', id });
+    this.applyEvents(instrument, changes, [], null);
+    this.audit(actor, 'order.cancel', String(id), code === 'OK' ? 'ok' : 'rejected', null);
     await this.commit(changes);
     return order;
   }
@@ -358,18 +371,18 @@ export class Oms {
     });
     const changes = new ChangeSet();
     const fills: Fill[] = [];
-    const result = instrument.book.execute({
+    const code = instrument.book.submit({
       type: 'MODIFY',
       id,
       quantity: input.quantity,
       price: input.limitPrice,
       stopPrice: input.stopPrice,
     });
-    if (result.code === 'REJECTED') {
-      const ev = result.events[0];
-      throw rejected(ev.type === 'REJECTED' ? ev.reason : 'INVALID_MODIFY', 'the order cannot be changed that way');
+    if (code === 'REJECTED') {
+      const out = instrument.book.output;
+      throw rejected(out.kind[0] === REJECTED ? out.rejectReason(0) : 'INVALID_MODIFY', 'the order cannot be changed that way');
     }
-    this.applyEvents(instrument, result.events, changes, fills, id);
+    this.applyEvents(instrument, changes, fills, id);
     return { changes, fills };
   }
 
@@ -462,8 +475,8 @@ export class Oms {
     instrument.referencePrice = price;
     this.batch.instrument(instrument);
     changes.tickers.add(instrument);
-    const result = instrument.book.execute({ type: 'REFERENCE_PRICE', price });
-    this.applyEvents(instrument, result.events, changes, [], null);
+    instrument.book.submit({ type: 'REFERENCE_PRICE', price });
+    this.applyEvents(instrument, changes, [], null);
     // Positions are marked at the reference price, so every holder's summary moves.
     for (const p of this.portfolios.values()) if (p.positions.get(instrument.symbol)?.quantity) changes.portfolios.add(p);
     if (actor) this.audit(actor, 'instrument.price', instrument.symbol, 'ok', { price: formatUnits(price) });
@@ -477,9 +490,9 @@ export class Oms {
     const changes = new ChangeSet();
     let expired = 0;
     for (const instrument of this.instruments.values()) {
-      const result = instrument.book.execute({ type: 'EXPIRE_DAY' });
-      expired += result.events.length;
-      this.applyEvents(instrument, result.events, changes, [], null);
+      instrument.book.submit({ type: 'EXPIRE_DAY' });
+      expired += instrument.book.output.length;
+      this.applyEvents(instrument, changes, [], null);
     }
     await this.commit(changes);
     return expired;
@@ -546,73 +559,77 @@ export class Oms {
 
   // ---- applying engine events ----------------------------------------------------------------
 
-  private applyEvents(
-    instrument: InstrumentState,
-    events: EngineEvent[],
-    changes: ChangeSet,
-    fills: Fill[],
-    focusOrderId: number | null,
-  ): void {
+  /**
+   * Applies the events the book left in its output columns by the command just submitted (read
+   * here, before any other command: the columns are reused). See EventBuffer for each column.
+   */
+  private applyEvents(instrument: InstrumentState, changes: ChangeSet, fills: Fill[], focusOrderId: number | null): void {
+    const out = instrument.book.output;
     const touched = new Set<OrderRecord>();
-    for (const ev of events) {
-      switch (ev.type) {
-        case 'ACCEPTED': {
-          const o = this.order(ev.orderId);
+    for (let i = 0; i < out.length; i++) {
+      switch (out.kind[i]) {
+        case ACCEPTED: {
+          const o = this.order(out.orderId[i]);
           // A waiting stop's place in its trigger queue is its ACCEPTED seq; stored, so a restart
           // rebuilds the queue in the same order.
-          if (o.waiting) o.priority = ev.seq;
+          if (o.waiting) o.priority = out.seq[i];
           touched.add(o);
           break;
         }
-        case 'RESTED': {
-          const o = this.order(ev.orderId);
-          o.priority = ev.seq;
+        case RESTED: {
+          const o = this.order(out.orderId[i]);
+          o.priority = out.seq[i];
           o.waiting = false;
           touched.add(o);
           break;
         }
-        case 'TRIGGERED': {
-          const o = this.order(ev.orderId);
+        case TRIGGERED: {
+          const o = this.order(out.orderId[i]);
           o.waiting = false;
           touched.add(o);
           break;
         }
-        case 'MODIFIED': {
-          const o = this.order(ev.orderId);
-          o.quantity = ev.quantity;
-          o.limitPrice = ev.price;
-          o.stopPrice = ev.stopPrice;
-          if (!ev.keptPriority && o.waiting) o.priority = ev.seq;
+        case MODIFIED: {
+          const o = this.order(out.orderId[i]);
+          o.quantity = out.quantity[i];
+          // 0 stands for "no price" (prices are positive).
+          o.limitPrice = out.price[i] || null;
+          o.stopPrice = out.stopPrice[i] || null;
+          const keptPriority = out.code[i] === 1;
+          if (!keptPriority && o.waiting) o.priority = out.seq[i];
           touched.add(o);
           break;
         }
-        case 'CANCELED': {
-          const o = this.order(ev.orderId);
+        case CANCELED: {
+          const o = this.order(out.orderId[i]);
           o.status = 'CANCELED';
-          o.reason = ev.reason;
+          o.reason = out.cancelReason(i);
           touched.add(o);
           break;
         }
-        case 'EXPIRED': {
-          const o = this.order(ev.orderId);
+        case EXPIRED: {
+          const o = this.order(out.orderId[i]);
           o.status = 'EXPIRED';
           o.reason = 'END_OF_DAY';
           touched.add(o);
           break;
         }
-        case 'TRADE': {
-          const taker = this.order(ev.takerOrderId);
-          const maker = this.order(ev.makerOrderId);
-          const notional = BigInt(ev.price) * BigInt(ev.quantity);
-          const buy = ev.aggressorSide === 'BUY' ? taker : maker;
-          const sell = ev.aggressorSide === 'BUY' ? maker : taker;
+        case TRADE: {
+          const price = out.price[i];
+          const quantity = out.quantity[i];
+          const aggressorSide: Side = out.side[i] === 0 ? 'BUY' : 'SELL';
+          const taker = this.order(out.orderId[i]);
+          const maker = this.order(out.makerOrderId[i]);
+          const notional = BigInt(price) * BigInt(quantity);
+          const buy = aggressorSide === 'BUY' ? taker : maker;
+          const sell = aggressorSide === 'BUY' ? maker : taker;
           const trade: TradeRecord = {
             id: 0n,
             symbol: instrument.symbol,
-            price: ev.price,
-            quantity: ev.quantity,
+            price,
+            quantity,
             gmv: notional,
-            aggressorSide: ev.aggressorSide,
+            aggressorSide,
             buyOrderId: buy.id,
             sellOrderId: sell.id,
             buyPortfolioId: buy.portfolioId,
@@ -622,11 +639,11 @@ export class Oms {
             createdAt: new Date(),
           };
           for (const o of [taker, maker]) {
-            o.filled += ev.quantity;
+            o.filled += quantity;
             o.filledNotional += notional;
             o.status = o.filled === o.quantity ? 'FILLED' : 'PARTIALLY_FILLED';
             const p = this.portfolios.get(o.portfolioId)!;
-            applyFill(p, instrument.symbol, o.side, ev.quantity, notional);
+            applyFill(p, instrument.symbol, o.side, quantity, notional);
             this.batch.portfolio(p);
             this.batch.position(p, instrument.symbol);
             changes.portfolios.add(p);
@@ -635,15 +652,17 @@ export class Oms {
               fills.push({ trade, side: o.side, liquidity: o === taker ? 'TAKER' : 'MAKER' });
             }
           }
-          instrument.lastPrice = ev.price;
+          instrument.lastPrice = price;
           this.batch.instrument(instrument);
           this.batch.trade(trade);
           changes.trade(instrument, trade);
           changes.tickers.add(instrument);
           break;
         }
-        case 'REJECTED':
-          throw rejected(ev.reason, `the engine refused the command: ${ev.reason}`);
+        case REJECTED: {
+          const reason = out.rejectReason(i);
+          throw rejected(reason, `the engine refused the command: ${reason}`);
+        }
       }
     }
     const now = new Date();
@@ -774,7 +793,7 @@ export class Oms {
       lastPrice: row.lastPrice,
       book: new OrderBook({ tickSize: row.tickSize, lotSize: row.lotSize }),
     };
-    instrument.book.execute({ type: 'REFERENCE_PRICE', price: row.lastPrice ?? row.referencePrice });
+    instrument.book.submit({ type: 'REFERENCE_PRICE', price: row.lastPrice ?? row.referencePrice });
     this.instruments.set(row.symbol, instrument);
     return instrument;
   }

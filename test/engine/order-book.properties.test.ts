@@ -8,7 +8,18 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { OrderBook } from '../../src/engine/index.js';
+import {
+  ACCEPTED,
+  CANCELED,
+  EXPIRED,
+  type EventBuffer,
+  MODIFIED,
+  OrderBook,
+  REJECTED,
+  RESTED,
+  TRADE,
+  TRIGGERED,
+} from '../../src/engine/index.js';
 import type {
   BookConfig,
   BookSnapshot,
@@ -459,6 +470,69 @@ function observe(book: OrderBook | ReferenceBook) {
 }
 
 /** Orders of a snapshot keyed by id: the twin's listing order is its own business. */
+/**
+ * The output columns read as their documentation (EventBuffer) describes them, without its own
+ * event(): a test of the columns a submit() caller reads, not of the conversion.
+ */
+function readColumns(out: EventBuffer): EngineEvent[] {
+  const events: EngineEvent[] = [];
+  const sideOf = (code: number): Side => (code === 0 ? 'BUY' : 'SELL');
+  const priceOrNull = (p: number) => (p === 0 ? null : p);
+  for (let i = 0; i < out.length; i++) {
+    const seq = out.seq[i];
+    const orderId = out.orderId[i];
+    switch (out.kind[i]) {
+      case ACCEPTED:
+        events.push({ type: 'ACCEPTED', seq, orderId });
+        break;
+      case REJECTED:
+        events.push({ type: 'REJECTED', seq, orderId, reason: out.rejectReason(i) });
+        break;
+      case TRADE:
+        events.push({
+          type: 'TRADE',
+          seq,
+          price: out.price[i],
+          quantity: out.quantity[i],
+          aggressorSide: sideOf(out.side[i]),
+          takerOrderId: orderId,
+          takerOwner: out.owner[i],
+          makerOrderId: out.makerOrderId[i],
+          makerOwner: out.makerOwner[i],
+          takerRemaining: out.remaining[i],
+          makerRemaining: out.makerRemaining[i],
+        });
+        break;
+      case CANCELED:
+        events.push({ type: 'CANCELED', seq, orderId, quantity: out.quantity[i], reason: out.cancelReason(i) });
+        break;
+      case EXPIRED:
+        events.push({ type: 'EXPIRED', seq, orderId, quantity: out.quantity[i] });
+        break;
+      case TRIGGERED:
+        events.push({ type: 'TRIGGERED', seq, orderId, marketPrice: out.price[i] });
+        break;
+      case MODIFIED:
+        events.push({
+          type: 'MODIFIED',
+          seq,
+          orderId,
+          quantity: out.quantity[i],
+          price: priceOrNull(out.price[i]),
+          stopPrice: priceOrNull(out.stopPrice[i]),
+          keptPriority: out.code[i] === 1,
+        });
+        break;
+      case RESTED:
+        events.push({ type: 'RESTED', seq, orderId, price: out.price[i], remaining: out.remaining[i] });
+        break;
+      default:
+        throw new Error(`unknown event kind ${out.kind[i]}`);
+    }
+  }
+  return events;
+}
+
 const ordersById = (s: BookSnapshot) => [...s.orders].sort((a, b) => a.id - b.id);
 
 // ---------------------------------------------------------------------------------------------
@@ -499,6 +573,22 @@ describe.each(CASES)('OrderBook properties (config $config, $owners owners)', (t
         same(ordersById(real.snapshot()), ordersById(twin.snapshot()));
       }),
       { seed, numRuns: runs(600) },
+    );
+  });
+
+  it('leaves the same events in the reusable output columns (submit) as the twin returns', () => {
+    fc.assert(
+      fc.property(commands(200), (stream) => {
+        const real = new OrderBook(config);
+        const twin = new ReferenceBook(config);
+        stream.forEach((cmd, step) => {
+          const code = real.submit(cmd);
+          const want = twin.execute(cmd);
+          same({ step, cmd, code, events: readColumns(real.output) }, { step, cmd, ...want });
+        });
+        same(ordersById(real.snapshot()), ordersById(twin.snapshot()));
+      }),
+      { seed: seed + 3, numRuns: runs(300) },
     );
   });
 

@@ -1217,3 +1217,44 @@ describe('invariants', () => {
     }
   });
 });
+
+describe('submit and the reusable output', () => {
+  it('gives the events execute gives, also when one command emits more than the buffer held', () => {
+    const viaExecute = makeBook();
+    const viaSubmit = makeBook();
+    // 40 DAY orders on 40 levels, then one market sweep and EXPIRE_DAY: long event lists.
+    const cmds: Command[] = [];
+    for (let i = 1; i <= 40; i++) cmds.push(nw(i, 'SELL', 10, { price: 300 + 5 * i, tif: 'DAY' }));
+    for (let i = 41; i <= 80; i++) cmds.push(nw(i, 'BUY', 10, { price: 300 - 5 * (i - 40), tif: 'DAY' }));
+    cmds.push(nw(81, 'BUY', 200, { orderType: 'MARKET', tif: 'IOC' }), { type: 'EXPIRE_DAY' });
+    for (const cmd of cmds) {
+      const want = viaExecute.execute(cmd);
+      expect(viaSubmit.submit(cmd)).toBe(want.code);
+      expect(viaSubmit.output.toEvents()).toEqual(want.events);
+    }
+    expect(viaSubmit.output.length).toBe(60);
+  });
+
+  it('starts a recycled order afresh: nothing of a filled or canceled order leaks into a new one', () => {
+    const book = makeBook();
+    seed(
+      book,
+      nw(1, 'SELL', 30, { price: 100, tif: 'DAY' }),
+      nw(2, 'BUY', 30, { orderType: 'MARKET', tif: 'IOC' }),
+      nw(3, 'SELL', 20, { orderType: 'STOP_LIMIT', price: 90, stopPrice: 95 }),
+      { type: 'CANCEL', id: 3 },
+    );
+    expect(book.size).toBe(0);
+    const seq = book.seq;
+    expect(ok(book, nw(4, 'BUY', 10, { price: 95 }))).toEqual([accepted(seq + 1, 4), rested(seq + 2, 4, 95, 10)]);
+    expect(ok(book, nw(5, 'SELL', 20, { orderType: 'STOP', stopPrice: 80, tif: 'DAY' }))).toEqual([accepted(seq + 3, 5)]);
+    expect(book.getOrder(4)).toEqual({
+      id: 4, owner: 4, side: 'BUY', orderType: 'LIMIT', tif: 'GTC', quantity: 10, filled: 0,
+      price: 95, stopPrice: null, waiting: false, priority: seq + 2,
+    });
+    expect(book.getOrder(5)).toEqual({
+      id: 5, owner: 5, side: 'SELL', orderType: 'STOP', tif: 'DAY', quantity: 20, filled: 0,
+      price: null, stopPrice: 80, waiting: true, priority: seq + 3,
+    });
+  });
+});
