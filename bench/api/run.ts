@@ -1,9 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 // @ts-expect-error autocannon ships no type declarations
 import autocannon from 'autocannon';
 import { table } from '../support/stats.js';
+import { cpuMs, procAvailable } from '../support/process-cpu.js';
 
 interface AutocannonResult {
   requests: { average: number };
@@ -80,22 +82,45 @@ async function load(port: number, key: string | undefined, bodies: string[], amo
 const bodies = orderBodies(200_000);
 const echo = await start('echo-server.ts');
 const oms = await start('oms-server.ts');
-const results: { name: string; r: AutocannonResult }[] = [];
+const results: { name: string; r: AutocannonResult; cpu: { server: number; db: number; load: number } | null }[] = [];
+
+/**
+ * One measured run, with the CPU it cost per acknowledged request: in the server process, in its
+ * database (the embedded PostgreSQL, its child) and here in the load generator. On a machine with
+ * few cores these three share them, which bounds what b can reach whatever the database's latency.
+ */
+async function measured(name: string, server: ChildProcess, key: string | undefined): Promise<void> {
+  const before = procAvailable ? cpuMs(server.pid!) : null;
+  const load0 = process.cpuUsage();
+  const r = await load(key ? oms.info.port : echo.info.port, key, bodies);
+  if (!before) {
+    results.push({ name, r, cpu: null });
+    return;
+  }
+  const after = cpuMs(server.pid!);
+  const load1 = process.cpuUsage(load0);
+  const n = Math.max(1, r['2xx']);
+  results.push({
+    name,
+    r,
+    cpu: { server: ((after.own - before.own) * 1000) / n, db: ((after.children - before.children) * 1000) / n, load: (load1.user + load1.system) / n },
+  });
+}
 try {
   await load(echo.info.port, undefined, bodies, 1000); // warm-up
   await load(oms.info.port, oms.info.key, bodies, 1000);
   for (const level of connectionLevels) {
     connections = level;
     for (let round = 0; round < rounds; round++) {
-      results.push({ name: `a: bare Express echo, ${level} conn`, r: await load(echo.info.port, undefined, bodies) });
-      results.push({ name: `b: OMS POST /orders, ${level} conn`, r: await load(oms.info.port, oms.info.key, bodies) });
+      await measured(`a: bare Express echo, ${level} conn`, echo.child, undefined);
+      await measured(`b: OMS POST /orders, ${level} conn`, oms.child, oms.info.key);
     }
   }
   const stats = await new Promise<{ orders: number; trades: number; rss: number }>((resolve) => {
     oms.child.once('message', (m) => resolve(m as { orders: number; trades: number; rss: number }));
     oms.child.send({ type: 'stats' });
   });
-  const rows = results.map(({ name, r }) => ({
+  const rows = results.map(({ name, r, cpu }) => ({
     run: name,
     'req/s': Math.round(r.requests.average),
     'p50 ms': r.latency.p50,
@@ -103,6 +128,7 @@ try {
     '2xx': r['2xx'],
     non2xx: r.non2xx,
     errors: r.errors,
+    ...(cpu ? { 'CPU µs/req server': Math.round(cpu.server), 'database': Math.round(cpu.db), 'load gen': Math.round(cpu.load) } : {}),
   }));
   console.log(`\nbench:api — ${seconds} s per run, ${rounds} rounds per level (A B A B)\n`);
   console.log(table(rows));
@@ -115,6 +141,20 @@ try {
     console.log(
       `${level} connections: ratio b/a req/s ${(rps(b) / rps(a)).toFixed(2)} (target >= 0.7), p99 ${(p99(b) / p99(a)).toFixed(2)}x (target <= 2)`,
     );
+    const cpuOf = (xs: typeof a) => {
+      const withCpu = xs.filter((x) => x.cpu);
+      if (withCpu.length === 0) return null;
+      const m = (f: (c: { server: number; db: number; load: number }) => number) => median(withCpu.map((x) => f(x.cpu!)));
+      return { server: m((c) => c.server), total: m((c) => c.server + c.db + c.load) };
+    };
+    const ca = cpuOf(a);
+    const cb = cpuOf(b);
+    if (ca && cb) {
+      console.log(
+        `  CPU per request: b ${cb.total.toFixed(0)} µs in all (its server process ${cb.server.toFixed(0)} µs: one event loop, so at most ${Math.round(1e6 / cb.server)} req/s),` +
+          ` a ${ca.total.toFixed(0)} µs (its server ${ca.server.toFixed(0)} µs); ${cpus().length} cores`,
+      );
+    }
   }
   const acknowledged = results.filter((x) => x.name.startsWith('b')).reduce((n, x) => n + x.r['2xx'], 0) + 1000; // + warm-up
   console.log(
