@@ -99,7 +99,9 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     const server = createServer(app);
     const feed: Feed = attachFeed(server, { oms, keys: keyLookup, keyRecheckMs: Math.max(env.API_KEY_CACHE_MS, 100), history, logger });
     await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        reject(error.code === 'EADDRINUSE' ? new Error(`port ${env.PORT} on ${env.HOST} is already in use: stop what holds it or set PORT`) : error);
+      });
       server.listen(env.PORT, env.HOST, () => resolveListen());
     });
     const port = (server.address() as AddressInfo).port;

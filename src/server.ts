@@ -60,6 +60,12 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
+    // Drained commits and a stopped database take seconds; a stop that hangs (the database gone
+    // underneath) must still end the process.
+    setTimeout(() => {
+      logger.error('shutdown did not finish within 20 s; exiting');
+      process.exit(1);
+    }, 20_000).unref();
     Promise.resolve(bot ? (bot as SlackBot).stop() : undefined)
       .then(() => service.stop())
       .then(

@@ -52,6 +52,9 @@ export interface FeedDeps {
 export function attachFeed(server: Server, deps: FeedDeps): Feed {
   const { oms, logger } = deps;
   const wss = new WebSocketServer({ server, path: '/ws', maxPayload: 64 * 1024 });
+  // ws re-emits the HTTP server's errors (a port in use at listen); the service handles those itself,
+  // and an 'error' event without a listener would crash the process instead.
+  wss.on('error', () => undefined);
   const subscribers = new Map<string, Set<Client>>();
   const seqs = new Map<string, number>();
   const clients = new Set<Client>();

@@ -23,6 +23,11 @@ export class CommitBatcher {
   private closers: (() => AfterCommit)[] = [];
   private flushing: Promise<void> | null = null;
   private scheduled = false;
+  /**
+   * Set by a failed commit: memory is now ahead of the database for good, so nothing more is written
+   * (until a restart reloads from the database) and whoever waits for durability hears so at once.
+   */
+  private failure: { error: unknown } | null = null;
 
   constructor(
     private readonly store: OmsStore,
@@ -69,14 +74,15 @@ export class CommitBatcher {
 
   /** Resolves once everything marked so far is durable. */
   durable(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure.error);
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.schedule();
     return p;
   }
 
-  /** Waits for every pending batch (used at shutdown). */
+  /** Waits for every pending batch (used at shutdown); after a failed commit, only for the one in flight. */
   async drain(): Promise<void> {
-    while (this.flushing || this.hasWork()) {
+    while (this.flushing || (this.hasWork() && !this.failure)) {
       if (this.flushing) await this.flushing.catch(() => undefined);
       else await this.durable().catch(() => undefined);
     }
@@ -94,7 +100,7 @@ export class CommitBatcher {
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.flushing || this.scheduled || this.failure) return;
     this.scheduled = true;
     // Let every command already queued in this tick join the batch.
     setImmediate(() => {
@@ -114,7 +120,12 @@ export class CommitBatcher {
       try {
         await this.store.commit(rows);
       } catch (error) {
-        for (const w of waiters) w.reject(error);
+        this.failure = { error };
+        // The next batch's commands were applied in memory on top of this one: writing them now
+        // would make durable a state that includes what was just refused. They fail with it.
+        const pending = this.waiters;
+        this.waiters = [];
+        for (const w of [...waiters, ...pending]) w.reject(error);
         this.onCommitFailure(error);
         return;
       }

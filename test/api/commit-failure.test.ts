@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { startTestOms, type TestOms } from '../support/oms.js';
+import { expectError, startApi, type ApiClient } from './support/client.js';
+
+/**
+ * A commit that fails (here: the database refuses the rows) leaves memory ahead of the database: the
+ * OMS answers 503, applies nothing more, says so on /health, and still stops cleanly.
+ */
+let oms: TestOms;
+let api: ApiClient;
+let db: pg.Client;
+
+beforeAll(async () => {
+  ({ oms, api } = await startApi());
+  db = new pg.Client({ connectionString: oms.databaseUrl });
+  await db.connect();
+  await api.createPortfolio('Desk', '100000.00');
+}, 60_000);
+
+afterAll(async () => {
+  await db?.end();
+});
+
+const order = (price: string) => ({ symbol: 'AAPL', side: 'BUY', type: 'LIMIT', quantity: 1, limit_price: price, time_in_force: 'GTC', portfolio_name: 'Desk' });
+
+describe('a failed commit', () => {
+  it('is a 503 for the order in it, which is not applied; then the OMS refuses work and /health says so', async () => {
+    expect((await api.post('/orders', order('100.00'))).status).toBe(201);
+    // Every batch writes an audit row: from now on the database refuses them, and the batch with them.
+    await db.query('ALTER TABLE audit_events ADD CONSTRAINT refuse_new_rows CHECK (false) NOT VALID');
+
+    expectError(await api.post('/orders', order('101.00')), 503, 'UNAVAILABLE', 'the order could not be made durable; it was not applied');
+    expectError(await api.post('/orders', order('102.00')), 503, 'UNAVAILABLE', 'the OMS lost its database and is restarting');
+    expect((await api.as(null).get('~/health')).status).toBe(503);
+
+    // The database holds exactly what was acknowledged.
+    const { rows } = await db.query<{ price: string }>(`SELECT limit_price::text AS price FROM orders ORDER BY id`);
+    expect(rows.map((r) => r.price)).toEqual(['100.0000']);
+  });
+
+  it('writes nothing more, even once the database would take it again, and the service still stops', async () => {
+    await db.query('ALTER TABLE audit_events DROP CONSTRAINT refuse_new_rows');
+    const audits = async () => Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM audit_events')).rows[0].n);
+    const before = await audits();
+    // An auth failure is audited: after a failed commit, that row must not be written.
+    expect((await api.as('pk_not_a_key_0000000000000000').get('/portfolios')).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await audits()).toBe(before);
+    await oms.stop();
+  });
+});
+
+describe('a failed commit with the next batch already in memory', () => {
+  it('fails that batch too: nothing built on the refused one becomes durable', async () => {
+    const service = await startApi();
+    const client = new pg.Client({ connectionString: service.oms.databaseUrl });
+    await client.connect();
+    const lock = new pg.Client({ connectionString: service.oms.databaseUrl });
+    await lock.connect();
+    try {
+      const a = service.api;
+      await a.createPortfolio('Buyer', '100000.00');
+      await a.createPortfolio('Seller', '100000.00', true);
+      for (const price of ['100.50', '100.60']) {
+        expect((await a.post('/orders', { ...order(price), side: 'SELL', portfolio_name: 'Seller' })).status).toBe(201);
+      }
+      // Hold the next batch at the orders table, and have the database refuse a buy at 101.00.
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+      await lock.query('ALTER TABLE orders ADD CONSTRAINT refuse_101 CHECK (limit_price <> 101) NOT VALID');
+      const first = a.post('/orders', { ...order('101.00'), portfolio_name: 'Buyer' }); // trades at 100.50
+      await waitForLockedCommit(client);
+      // Trades at 100.60 in memory, after the first trade: the next batch writes Buyer's cash after both.
+      const second = a.post('/orders', { ...order('100.60'), portfolio_name: 'Buyer' });
+      await waitUntil(async () => (await a.get('/book/AAPL')).body.asks.length === 0);
+      await lock.query('COMMIT');
+
+      expect((await first).status).toBe(503);
+      expect((await second).status).toBe(503);
+      // The database is as before the refused batch: Buyer's cash matches its (absent) trades.
+      const cash = await client.query<{ cash: string }>(`SELECT cash::text FROM portfolios WHERE name = 'Buyer'`);
+      expect(cash.rows[0].cash).toBe('100000.0000');
+      const trades = await client.query('SELECT id FROM trades');
+      expect(trades.rowCount).toBe(0);
+    } finally {
+      await lock.end();
+      await client.end();
+      await service.oms.stop();
+    }
+  });
+});
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Until the OMS's batch statement waits for the lock on orders. */
+function waitForLockedCommit(client: pg.Client): Promise<void> {
+  return waitUntil(async () => {
+    const { rows } = await client.query(
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%orders_up%'`,
+    );
+    return rows.length > 0;
+  });
+}
+
+describe('start-up', () => {
+  it('names the port when it is already in use, instead of crashing', async () => {
+    const other = await startTestOms();
+    try {
+      await expect(startTestOms({ port: other.port })).rejects.toThrow(`port ${other.port} on 127.0.0.1 is already in use`);
+    } finally {
+      await other.stop();
+    }
+  });
+});
