@@ -32,24 +32,36 @@ const NO_PRICE = 0;
  * See docs/engine.md for the rules. Single-threaded by design: the OMS feeds it one command at a time.
  */
 export class OrderBook {
-  private readonly bids = new BookSide(true);
-  private readonly asks = new BookSide(false);
+  private readonly bids: BookSide;
+  private readonly asks: BookSide;
   private readonly buyStops = new StopQueue(true);
   private readonly sellStops = new StopQueue(false);
   private readonly orders = new OrderIndex<BookOrder>();
-  private readonly spareOrders: BookOrder[] = [];
+  /**
+   * Starts with one order so that the array holds objects from the first command: an empty array
+   * literal is typed for small integers, and the first order freed (at the first fill) changed its
+   * hidden class under optimized code, which was then thrown away.
+   */
+  private readonly spareOrders: BookOrder[] = [new BookOrder(0, 0, 'BUY', 'LIMIT', 'GTC', 0, 0, 0)];
   /**
    * The events of the last command (see EventBuffer), valid until the next one. Reused, so read it
    * after every command rather than keeping a reference to its columns.
    */
   readonly output = new EventBuffer();
   private lastSeq = 0;
-  private market: number | null = null;
+  /**
+   * NO_PRICE until the first trade or REFERENCE_PRICE. A number from the start rather than null: a
+   * field that goes from null to a number changes the book's hidden class, and every optimized
+   * function that reads the book was thrown away at the first trade.
+   */
+  private market = NO_PRICE;
 
   constructor(readonly config: BookConfig) {
     if (!isPositiveInt(config.tickSize) || !isPositiveInt(config.lotSize)) {
       throw new Error('tickSize and lotSize must be positive integers');
     }
+    this.bids = new BookSide(true, config.tickSize);
+    this.asks = new BookSide(false, config.tickSize);
   }
 
   get seq(): number {
@@ -57,7 +69,7 @@ export class OrderBook {
   }
 
   get marketPrice(): number | null {
-    return this.market;
+    return this.market === NO_PRICE ? null : this.market;
   }
 
   /** Live orders: resting and waiting stops. */
@@ -132,13 +144,13 @@ export class OrderBook {
     this.asks.forEachBestFirst(collect);
     for (const o of this.buyStops.inTriggerOrder()) orders.push(toState(o));
     for (const o of this.sellStops.inTriggerOrder()) orders.push(toState(o));
-    return { config: { ...this.config }, seq: this.lastSeq, marketPrice: this.market, orders };
+    return { config: { ...this.config }, seq: this.lastSeq, marketPrice: this.marketPrice, orders };
   }
 
   static restore(snapshot: BookSnapshot): OrderBook {
     const book = new OrderBook(snapshot.config);
     book.lastSeq = snapshot.seq;
-    book.market = snapshot.marketPrice;
+    book.market = snapshot.marketPrice ?? NO_PRICE;
     // Appending in priority order rebuilds every level's FIFO exactly.
     const byPriority = [...snapshot.orders].sort((a, b) => a.priority - b.priority);
     for (const s of byPriority) {
@@ -149,6 +161,10 @@ export class OrderBook {
       o.priority = s.priority;
       o.waiting = s.waiting;
       if (book.orders.has(o.id)) throw new Error(`snapshot holds order ${o.id} twice`);
+      // A book side maps prices to levels by whole ticks.
+      if (!o.waiting && !o.isMarket && o.price % snapshot.config.tickSize !== 0) {
+        throw new Error(`snapshot order ${o.id} rests off tick`);
+      }
       book.orders.set(o.id, o);
       if (o.waiting) book.stopsOf(o.side).insert(o);
       else book.sideOf(o.side).getOrCreate(o.price).append(o);
@@ -383,7 +399,7 @@ export class OrderBook {
   private runTriggers(): void {
     for (;;) {
       const market = this.market;
-      if (market === null) return;
+      if (market === NO_PRICE) return;
       let stop = this.buyStops.next();
       if (stop !== undefined && stop.stopPrice <= market) {
         this.buyStops.pop();

@@ -1,24 +1,40 @@
 /**
  * Live orders by id. A Map did this job, but with 100,000 resting orders its lookups were the
- * largest single cost of placing an order: this table keeps the ids in one flat Float64Array
- * (open addressing, linear probing, at most half full), so a lookup is a multiply and usually one
- * cache line. Ids are the OMS's integer order ids; deletion shifts later entries back instead of
- * leaving tombstones, so lookups stay short however many orders come and go.
+ * largest single cost of placing an order. This is a chained hash table over typed arrays: `heads`
+ * maps a bucket to its first entry, and each entry (`ids`, `nexts`, `items`, one index per entry)
+ * links to the next of its bucket.
+ *
+ * The bucket of an id keeps consecutive ids close: the OMS numbers orders consecutively, and with a
+ * hash that scattered them (open addressing, Fibonacci hashing, the previous design) every new order
+ * and every fill touched a cold cache line or three of a table several MB large, which cost more
+ * than the rest of placing the order. Ids within an aligned block of 128 share one stretch of
+ * `heads`; the higher bits are folded in so that ids a table size apart, or ids with a power-of-two
+ * stride, still spread over the buckets. Chaining, unlike linear probing, does not mind ids that
+ * land next to each other. Freed entries are reused last-freed first, so a new order usually takes
+ * the entry of an order that left moments ago, still in cache.
  */
 export class OrderIndex<T> {
-  private keys: Float64Array;
-  private used: Uint8Array;
-  private slots: (T | undefined)[];
+  /** bucket -> first entry + 1; 0 = empty bucket. */
+  private heads: Int32Array;
+  private ids: Float64Array;
+  /** entry -> next entry of its bucket (or of the free list) + 1; 0 = none. */
+  private nexts: Int32Array;
+  /** undefined marks a free entry. */
+  private items: (T | undefined)[];
   private mask: number;
   private shift: number;
   private count = 0;
+  /** First free entry + 1 (0 = none); entries at and above `top` have never been used. */
+  private free = 0;
+  private top = 0;
 
   constructor(initialCapacity = 1024) {
     let capacity = 16;
     while (capacity < initialCapacity) capacity *= 2;
-    this.keys = new Float64Array(capacity);
-    this.used = new Uint8Array(capacity);
-    this.slots = new Array<T | undefined>(capacity).fill(undefined);
+    this.heads = new Int32Array(capacity);
+    this.ids = new Float64Array(capacity);
+    this.nexts = new Int32Array(capacity);
+    this.items = new Array<T | undefined>(capacity).fill(undefined);
     this.mask = capacity - 1;
     this.shift = 32 - Math.log2(capacity);
   }
@@ -28,92 +44,103 @@ export class OrderIndex<T> {
   }
 
   get(id: number): T | undefined {
-    const i = this.find(id);
-    return i < 0 ? undefined : this.slots[i];
+    const e = this.find(id);
+    return e < 0 ? undefined : this.items[e];
   }
 
   has(id: number): boolean {
     return this.find(id) >= 0;
   }
 
+  /** `value` must not be undefined (that marks a free entry). */
   set(id: number, value: T): void {
-    if ((this.count + 1) * 2 > this.keys.length) this.grow();
-    const keys = this.keys;
-    const used = this.used;
-    const mask = this.mask;
-    let i = this.home(id);
-    while (used[i] === 1) {
-      if (keys[i] === id) {
-        this.slots[i] = value;
-        return;
-      }
-      i = (i + 1) & mask;
+    const found = this.find(id);
+    if (found >= 0) {
+      this.items[found] = value;
+      return;
     }
-    used[i] = 1;
-    keys[i] = id;
-    this.slots[i] = value;
+    if (this.count === this.ids.length) this.grow();
+    let e: number;
+    if (this.free !== 0) {
+      e = this.free - 1;
+      this.free = this.nexts[e];
+    } else {
+      e = this.top++;
+    }
+    const b = this.bucket(id);
+    this.ids[e] = id;
+    this.items[e] = value;
+    this.nexts[e] = this.heads[b];
+    this.heads[b] = e + 1;
     this.count++;
   }
 
   delete(id: number): boolean {
-    let hole = this.find(id);
-    if (hole < 0) return false;
-    const keys = this.keys;
-    const used = this.used;
-    const slots = this.slots;
-    const mask = this.mask;
-    // Backward shift: an entry further along the run moves into the hole unless its home slot
-    // lies cyclically after the hole (then moving it would put it before its home).
-    for (let j = (hole + 1) & mask; used[j] === 1; j = (j + 1) & mask) {
-      const home = this.home(keys[j]);
-      const fromHoleToJ = (j - hole) & mask;
-      const fromHomeToJ = (j - home) & mask;
-      if (fromHomeToJ >= fromHoleToJ) {
-        keys[hole] = keys[j];
-        slots[hole] = slots[j];
-        hole = j;
-      }
+    const b = this.bucket(id);
+    const ids = this.ids;
+    const nexts = this.nexts;
+    let prev = -1;
+    for (let e = this.heads[b] - 1; e >= 0; prev = e, e = nexts[e] - 1) {
+      if (ids[e] !== id) continue;
+      if (prev < 0) this.heads[b] = nexts[e];
+      else nexts[prev] = nexts[e];
+      this.items[e] = undefined;
+      nexts[e] = this.free;
+      this.free = e + 1;
+      this.count--;
+      return true;
     }
-    used[hole] = 0;
-    slots[hole] = undefined;
-    this.count--;
-    return true;
+    return false;
   }
 
   /** Every value, in no particular order. */
   *values(): IterableIterator<T> {
-    for (let i = 0; i < this.used.length; i++) if (this.used[i] === 1) yield this.slots[i] as T;
+    for (let e = 0; e < this.top; e++) {
+      const v = this.items[e];
+      if (v !== undefined) yield v;
+    }
   }
 
   private find(id: number): number {
-    const keys = this.keys;
-    const used = this.used;
-    const mask = this.mask;
-    for (let i = this.home(id); used[i] === 1; i = (i + 1) & mask) {
-      if (keys[i] === id) return i;
+    const ids = this.ids;
+    const nexts = this.nexts;
+    for (let e = this.heads[this.bucket(id)] - 1; e >= 0; e = nexts[e] - 1) {
+      if (ids[e] === id) return e;
     }
     return -1;
   }
 
-  /** Fibonacci hashing of the id's low and high 32 bits: consecutive ids spread over the table. */
-  private home(id: number): number {
-    const mixed = (id | 0) ^ Math.imul((id / 4294967296) | 0, 0x85ebca6b);
-    return Math.imul(mixed, 0x9e3779b1) >>> this.shift;
+  /**
+   * The id's aligned block of 128 goes to a stretch of 128 buckets picked by Fibonacci hashing of
+   * the block number (and of the id's high bits); the id's place in its block, xored into that,
+   * picks the bucket. Consecutive ids thus fill one stretch, while ids a multiple of 128 apart fall
+   * in unrelated stretches, and within a stretch at places the block's hash varies.
+   */
+  private bucket(id: number): number {
+    const lo = id | 0;
+    const block = (lo >>> 7) ^ Math.imul((id / 4294967296) | 0, 0x85ebca6b);
+    return ((Math.imul(block, 0x9e3779b1) >>> this.shift) ^ (lo & 127)) & this.mask;
   }
 
+  /** Only when every entry is in use: entries keep their places, the buckets are rebuilt. */
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldUsed = this.used;
-    const oldSlots = this.slots;
-    const capacity = oldKeys.length * 2;
-    this.keys = new Float64Array(capacity);
-    this.used = new Uint8Array(capacity);
-    this.slots = new Array<T | undefined>(capacity).fill(undefined);
+    const capacity = this.ids.length * 2;
+    const ids = new Float64Array(capacity);
+    ids.set(this.ids);
+    const items = new Array<T | undefined>(capacity).fill(undefined);
+    for (let e = 0; e < this.top; e++) items[e] = this.items[e];
+    this.ids = ids;
+    this.items = items;
+    this.heads = new Int32Array(capacity);
+    this.nexts = new Int32Array(capacity);
     this.mask = capacity - 1;
     this.shift = 32 - Math.log2(capacity);
-    this.count = 0;
-    for (let i = 0; i < oldKeys.length; i++) {
-      if (oldUsed[i] === 1) this.set(oldKeys[i], oldSlots[i] as T);
+    const heads = this.heads;
+    const nexts = this.nexts;
+    for (let e = 0; e < this.top; e++) {
+      const b = this.bucket(ids[e]);
+      nexts[e] = heads[b];
+      heads[b] = e + 1;
     }
   }
 }

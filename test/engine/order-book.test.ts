@@ -1171,6 +1171,13 @@ describe('snapshot and OrderBook.restore', () => {
     expect(restored.getOrder(1)).toMatchObject({ quantity: 30, filled: 20 });
   });
 
+  it('refuses a snapshot whose resting order is off tick (book sides map prices by whole ticks)', () => {
+    const snap = populated().snapshot();
+    const resting = snap.orders.findIndex((o) => !o.waiting && o.price !== null);
+    const orders = snap.orders.map((o, i) => (i === resting ? { ...o, price: o.price! + 1 } : o));
+    expect(() => OrderBook.restore({ ...snap, orders })).toThrow(/off tick/);
+  });
+
   it('an empty book restores to an empty book', () => {
     const book = makeBook({ tickSize: 1, lotSize: 1 });
     const restored = track(OrderBook.restore(book.snapshot()));
