@@ -18,9 +18,6 @@ import type {
   ModifyCommand,
   NewOrderCommand,
   OrderState,
-  OrderType,
-  Side,
-  TimeInForce,
   RejectReason,
   ResultCode,
 } from './types.js';
@@ -42,7 +39,7 @@ export class OrderBook {
    * literal is typed for small integers, and the first order freed (at the first fill) changed its
    * hidden class under optimized code, which was then thrown away.
    */
-  private readonly spareOrders: BookOrder[] = [new BookOrder(0, 0, 'BUY', 'LIMIT', 'GTC', 0, 0, 0)];
+  private readonly spareOrders: BookOrder[] = [new BookOrder()];
   /**
    * The events of the last command (see EventBuffer), valid until the next one. Reused, so read it
    * after every command rather than keeping a reference to its columns.
@@ -154,7 +151,7 @@ export class OrderBook {
     // Appending in priority order rebuilds every level's FIFO exactly.
     const byPriority = [...snapshot.orders].sort((a, b) => a.priority - b.priority);
     for (const s of byPriority) {
-      const o = new BookOrder(
+      const o = new BookOrder().reset(
         s.id, s.owner, s.side, s.orderType, s.tif, s.quantity, s.price ?? NO_PRICE, s.stopPrice ?? NO_PRICE,
       );
       o.filled = s.filled;
@@ -217,7 +214,7 @@ export class OrderBook {
     if (reason !== null) return reason;
     const t = cmd.orderType;
     // Fields the order type does not use are dropped, so they can never leak into a later modify.
-    const order = this.newOrder(
+    const order = this.takeOrder().reset(
       cmd.id, cmd.owner, cmd.side, t, cmd.tif, cmd.quantity,
       t === 'LIMIT' || t === 'STOP_LIMIT' ? cmd.price! : NO_PRICE,
       t === 'STOP' || t === 'STOP_LIMIT' ? cmd.stopPrice! : NO_PRICE,
@@ -433,20 +430,8 @@ export class OrderBook {
    * Orders that left the book, for reuse: a fresh object per order was young garbage, or, once it
    * had rested a while, an object the collector copied and promoted before it died.
    */
-  private newOrder(
-    id: number,
-    owner: number,
-    side: Side,
-    orderType: OrderType,
-    tif: TimeInForce,
-    quantity: number,
-    price: number,
-    stopPrice: number,
-  ): BookOrder {
-    const o = this.spareOrders.pop();
-    if (o === undefined) return new BookOrder(id, owner, side, orderType, tif, quantity, price, stopPrice);
-    o.reset(id, owner, side, orderType, tif, quantity, price, stopPrice);
-    return o;
+  private takeOrder(): BookOrder {
+    return this.spareOrders.pop() ?? new BookOrder();
   }
 
   /** The order has left the book for good; nothing may hold it any more. */

@@ -20,24 +20,13 @@ export class BookOrder {
   price = 0;
   stopPrice = 0;
 
-  constructor(
-    id: number,
-    owner: number,
-    side: Side,
-    orderType: OrderType,
-    tif: TimeInForce,
-    quantity: number,
-    price: number,
-    stopPrice: number,
-  ) {
-    // Every field is written twice here on purpose. V8 treats a field that was never reassigned
-    // as a constant of the object's shape and builds that into optimized code; the first trade or
-    // the first recycled order (possibly 100,000 orders into a run) then deoptimized every function
-    // that touches orders. Reassigned from the first order on, the fields never look constant.
-    this.reset(id, owner, side, orderType, tif, quantity, price, stopPrice);
-  }
-
-  /** Makes a recycled order a new one (see OrderBook's order pool). */
+  /**
+   * An order is made by `new BookOrder().reset(...)`, for a new object and a recycled one alike (see
+   * OrderBook's order pool), so every field is written twice on purpose: V8 treats a field that was
+   * never reassigned as a constant of the object's shape and builds that into optimized code; the
+   * first trade or the first recycled order (possibly 100,000 orders into a run) then deoptimized
+   * every function that touches orders. Reassigned from the first order on, fields never look constant.
+   */
   reset(
     id: number,
     owner: number,
@@ -47,7 +36,7 @@ export class BookOrder {
     quantity: number,
     price: number,
     stopPrice: number,
-  ): void {
+  ): this {
     this.prev = this.next = this.level = null;
     this.filled = 0;
     this.priority = 0;
@@ -60,6 +49,7 @@ export class BookOrder {
     this.price = price;
     this.stopPrice = stopPrice;
     this.waiting = orderType === 'STOP' || orderType === 'STOP_LIMIT';
+    return this;
   }
 
   get open(): number {
