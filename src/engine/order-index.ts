@@ -24,9 +24,13 @@ export class OrderIndex<T> {
   private mask: number;
   private shift: number;
   private count = 0;
-  /** First free entry + 1 (0 = none); entries at and above `top` have never been used. */
+  /**
+   * First free entry + 1 (0 = none). Every entry not in use is on this list, unused ones included,
+   * so set() takes entries one way only: a separate path for never-used entries left the free-list
+   * path without type feedback until the first delete (in a book that only fills, the first trade),
+   * and set()'s optimized code, with every function it was inlined into, was thrown away then.
+   */
   private free = 0;
-  private top = 0;
 
   constructor(initialCapacity = 1024) {
     let capacity = 16;
@@ -37,6 +41,7 @@ export class OrderIndex<T> {
     this.items = new Array<T | undefined>(capacity).fill(undefined);
     this.mask = capacity - 1;
     this.shift = 32 - Math.log2(capacity);
+    this.addFree(0);
   }
 
   get size(): number {
@@ -60,13 +65,8 @@ export class OrderIndex<T> {
       return;
     }
     if (this.count === this.ids.length) this.grow();
-    let e: number;
-    if (this.free !== 0) {
-      e = this.free - 1;
-      this.free = this.nexts[e];
-    } else {
-      e = this.top++;
-    }
+    const e = this.free - 1;
+    this.free = this.nexts[e];
     const b = this.bucket(id);
     this.ids[e] = id;
     this.items[e] = value;
@@ -95,7 +95,7 @@ export class OrderIndex<T> {
 
   /** Every value, in no particular order. */
   *values(): IterableIterator<T> {
-    for (let e = 0; e < this.top; e++) {
+    for (let e = 0; e < this.items.length; e++) {
       const v = this.items[e];
       if (v !== undefined) yield v;
     }
@@ -117,8 +117,17 @@ export class OrderIndex<T> {
    * in unrelated stretches, and within a stretch at places the block's hash varies.
    */
   private bucket(id: number): number {
-    const lo = id | 0;
-    const block = (lo >>> 7) ^ Math.imul((id / 4294967296) | 0, 0x85ebca6b);
+    return this.bucketOf(id | 0, (id / 4294967296) | 0);
+  }
+
+  /**
+   * The bucket from the id's low and high 32 bits. grow() reads ids back from a Float64Array and
+   * passes their halves as integers: passing the ids themselves made bucket() see boxed doubles
+   * beside the small integers of every other caller, and its optimized code was thrown away at
+   * each growth.
+   */
+  private bucketOf(lo: number, hi: number): number {
+    const block = (lo >>> 7) ^ Math.imul(hi, 0x85ebca6b);
     return ((Math.imul(block, 0x9e3779b1) >>> this.shift) ^ (lo & 127)) & this.mask;
   }
 
@@ -128,7 +137,8 @@ export class OrderIndex<T> {
     const ids = new Float64Array(capacity);
     ids.set(this.ids);
     const items = new Array<T | undefined>(capacity).fill(undefined);
-    for (let e = 0; e < this.top; e++) items[e] = this.items[e];
+    const used = this.items.length;
+    for (let e = 0; e < used; e++) items[e] = this.items[e];
     this.ids = ids;
     this.items = items;
     this.heads = new Int32Array(capacity);
@@ -137,10 +147,24 @@ export class OrderIndex<T> {
     this.shift = 32 - Math.log2(capacity);
     const heads = this.heads;
     const nexts = this.nexts;
-    for (let e = 0; e < this.top; e++) {
-      const b = this.bucket(ids[e]);
+    for (let e = 0; e < used; e++) {
+      const id = ids[e];
+      const b = this.bucketOf(id | 0, (id / 4294967296) | 0);
       nexts[e] = heads[b];
       heads[b] = e + 1;
     }
+    this.addFree(used);
+  }
+
+  /**
+   * Puts the entries from `first` to the end on the free list, in order, so that they are taken in
+   * ascending order (neighbouring entries for consecutive orders). The list must be empty.
+   */
+  private addFree(first: number): void {
+    const nexts = this.nexts;
+    const end = nexts.length;
+    for (let e = first; e < end - 1; e++) nexts[e] = e + 2;
+    nexts[end - 1] = 0;
+    this.free = first + 1;
   }
 }
