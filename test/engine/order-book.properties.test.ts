@@ -470,6 +470,8 @@ function observe(book: OrderBook | ReferenceBook) {
 }
 
 /** Orders of a snapshot keyed by id: the twin's listing order is its own business. */
+const ordersById = (s: BookSnapshot) => [...s.orders].sort((a, b) => a.id - b.id);
+
 /**
  * The output columns read as their documentation (EventBuffer) describes them, without its own
  * event(): a test of the columns a submit() caller reads, not of the conversion.
@@ -532,8 +534,6 @@ function readColumns(out: EventBuffer): EngineEvent[] {
   }
   return events;
 }
-
-const ordersById = (s: BookSnapshot) => [...s.orders].sort((a, b) => a.id - b.id);
 
 // ---------------------------------------------------------------------------------------------
 // Properties
