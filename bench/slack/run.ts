@@ -1,20 +1,22 @@
 /**
  * Slack bot benchmark (`npm run bench:slack`). A real OMS on embedded PostgreSQL, the bot in HTTP mode,
  * the Slack Web API replaced by the local stand-in. At each concurrency level (1, 10, 50) it:
- * 1. sends signed `/trade buy 1 AAPL @ 100 gtc` commands, that many in flight at once, and records the
+ * 1. opens that many connections to the bot (a `/trade help` on each, not timed), then sends signed
+ *    `/trade buy 1 AAPL @ 100 gtc` commands over them, that many in flight at once, and records the
  *    ack latency (HTTP response time of the command request);
  * 2. fills each of those resting orders with a script's sell, at the same concurrency, and records the
  *    delay from the fill's commit (the trade's executed_at) to the stand-in receiving the thread reply.
  * Everything runs on 127.0.0.1 and stops by itself. Usage: npm run bench:slack [-- commands-per-level]
  */
 import { fork } from 'node:child_process';
+import http from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import globalSetup from '../../test/support/global-setup.js';
 import globalTeardown from '../../test/support/global-teardown.js';
 import { createTestDatabase } from '../../test/support/database.js';
 import { SIGNING_SECRET } from '../../test/slack/support/bot-harness.js';
-import { send, slashCommand } from '../../test/slack/support/signed-request.js';
+import { type SignedRequest, slashCommand } from '../../test/slack/support/signed-request.js';
 import { SlackStandIn, waitFor } from '../../test/slack/support/slack-stand-in.js';
 
 const LEVELS = [1, 10, 50];
@@ -45,6 +47,36 @@ async function forkService<T>(script: string, env: Record<string, string>): Prom
       if (child.connected) child.send('stop');
       await exited;
     },
+  };
+}
+
+/**
+ * Slack's side of the wire, as a load generator has it: at most `sockets` kept-alive connections, each
+ * virtual user reusing one. fetch's pool would open a new connection whenever the others are still
+ * finishing their previous answer, and a connection set up mid-level by this busy process (it also plays
+ * the Slack stand-in) would count against the bot's ack time.
+ */
+function commandSender(sockets: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  return {
+    /** Sends a signed request; resolves with the status and the time to the whole answer, ms. */
+    send(url: string, request: SignedRequest): Promise<{ status: number; ms: number }> {
+      const started = performance.now();
+      return new Promise((resolve, reject) => {
+        const req = http.request(url, { method: 'POST', agent, headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) } }, (res) => {
+          res.resume();
+          res.once('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+          res.once('error', reject);
+        });
+        req.once('error', reject);
+        req.end(request.body);
+      });
+    },
+    /** Opens `count` connections (one request each, in flight together) before anything is timed. */
+    async open(url: string, count: number, request: () => SignedRequest): Promise<void> {
+      await Promise.all(Array.from({ length: count }, () => this.send(url, request())));
+    },
+    close: () => agent.destroy(),
   };
 }
 
@@ -98,11 +130,15 @@ async function main(): Promise<void> {
     console.log('(processes: the OMS; the bot; the Slack stand-in with this load generator)');
     console.log('concurrency | ack p50 | ack p99 | fill->Slack p50 | fill->Slack p99 | commands/s');
 
+    const commands = commandSender(Math.max(...LEVELS));
     for (const level of LEVELS) {
+      await commands.open(bot.eventsUrl, level, () =>
+        slashCommand(SIGNING_SECRET, { command: '/trade', text: 'help', response_url: standIn.responseUrl('bench-connect') }),
+      );
       const acks: number[] = [];
       const started = performance.now();
       await pool(PER_LEVEL, level, async (i) => {
-        const res = await send(
+        const res = await commands.send(
           bot.eventsUrl,
           slashCommand(SIGNING_SECRET, { command: '/trade', text: 'buy 1 AAPL @ 100 gtc in Bench', response_url: standIn.responseUrl(`bench-${level}-${i}`) }),
         );
@@ -130,7 +166,8 @@ async function main(): Promise<void> {
         `${String(level).padStart(11)} | ${f(percentile(acks, 50))} | ${f(percentile(acks, 99))} | ${f(percentile(delays, 50)).padStart(15)} | ${f(percentile(delays, 99)).padStart(15)} | ${rate.toFixed(0).padStart(10)}`,
       );
     }
-    console.log('(ms; fill->Slack is trade executed_at to the stand-in receiving its chat.postMessage)');
+    console.log('(ms; ack is the time to the whole HTTP answer on an open connection; fill->Slack is trade executed_at to the stand-in receiving its chat.postMessage)');
+    commands.close();
   } finally {
     clearInterval(indexer);
     await bot.stop();

@@ -7,6 +7,7 @@ import type { SlackConfig } from './config.js';
 import type { SlackDeps } from './deps.js';
 import { FillFeed } from './fills/fill-feed.js';
 import { FillNotifier } from './fills/fill-notifier.js';
+import { keepAliveFetch } from './keep-alive-http.js';
 import { registerListeners } from './listeners/index.js';
 import { OmsClient } from './oms-client.js';
 import { createSlackPool } from './store/db.js';
@@ -32,14 +33,18 @@ export interface SlackBot {
  * The Web API policy. Slack answers in ms or not at all: a couple of quick retries for 5xx and network
  * errors, none for 429 (rejectRateLimitedCalls) because the WebClient would pause every call for
  * Retry-After, views.open included. What must not be lost (confirmations, fills) sits in PostgreSQL
- * and the fill notifier retries it after Retry-After.
+ * and the fill notifier retries it after Retry-After. Calls (and Bolt's `respond`, which uses the same
+ * `fetch`) go over kept-alive node:http(s) connections: see keep-alive-http.ts.
  */
+const SLACK_TIMEOUT_MS = 10_000;
+
 export function slackClientOptions(config: SlackConfig): webApi.WebClientOptions {
   return {
     slackApiUrl: config.slackApiUrl,
     retryConfig: { retries: 2, factor: 2, minTimeout: 100, maxTimeout: 1000 },
     rejectRateLimitedCalls: true,
-    timeout: 10_000,
+    timeout: SLACK_TIMEOUT_MS,
+    fetch: keepAliveFetch(SLACK_TIMEOUT_MS),
   };
 }
 

@@ -1,3 +1,4 @@
+import { httpRequest, type HttpResponse } from './keep-alive-http.js';
 import type {
   BookSnapshot,
   NewOrder,
@@ -104,18 +105,16 @@ export class OmsClient {
     const headers: Record<string, string> = { 'x-api-key': this.apiKey, accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
 
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await fetch(url, {
+      response = await httpRequest(url.href, {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+        timeoutMs: this.timeoutMs,
       });
     } catch (e) {
-      // By name, not instanceof: the DOMException may come from another realm (jest's vm, undici).
-      const name = (e as { name?: unknown } | null)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
+      if ((e as { name?: unknown } | null)?.name === 'TimeoutError') {
         throw new OmsClientError('OMS_TIMEOUT', `the OMS did not answer ${method} ${path} within ${this.timeoutMs} ms`);
       }
       throw new OmsClientError('OMS_UNREACHABLE', `the OMS at ${this.baseUrl} is unreachable (${describeCause(e)})`);
@@ -123,11 +122,12 @@ export class OmsClient {
 
     let body: unknown;
     try {
-      body = await response.json();
+      body = JSON.parse(response.body.toString('utf8'));
     } catch {
       throw new OmsClientError('OMS_BAD_RESPONSE', `the OMS answered ${method} ${path} with ${response.status} and no JSON`, response.status);
     }
-    if (response.ok) return { status: response.status, body: body as T };
+    const ok = response.status >= 200 && response.status < 300;
+    if (ok) return { status: response.status, body: body as T };
     throw toOmsError(body, response.status, `${method} ${path}`);
   }
 }
@@ -142,6 +142,6 @@ function toOmsError(body: unknown, status: number, call: string): OmsClientError
 }
 
 function describeCause(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (e as { message?: string } | null)?.message ?? String(e);
+  const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } } | null;
+  return err?.code ?? err?.cause?.code ?? err?.message ?? String(e);
 }

@@ -50,7 +50,7 @@ async function closedPort(): Promise<number> {
 }
 
 // A short timeout only where the timeout itself is tested: a loaded machine may take longer than that
-// to answer even a local request (the first fetch of a process also loads undici).
+// to answer even a local request.
 const client = (timeoutMs = 5000) => new OmsClient({ baseUrl: `${baseUrl}/`, apiKey: 'the-bot-key', timeoutMs });
 
 async function failure(p: Promise<unknown>): Promise<OmsClientError> {
