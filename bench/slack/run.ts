@@ -6,6 +6,8 @@
  *    ack latency (HTTP response time of the command request);
  * 2. fills each of those resting orders with a script's sell, at the same concurrency, and records the
  *    delay from the fill's commit (the trade's executed_at) to the stand-in receiving the thread reply.
+ * Baseline: the same commands, at the same concurrency, to a bare Bolt app that only acks
+ * (bench/slack/bare-bolt-child.ts); the table prints the bot's ack p99 over the bare app's.
  * Everything runs on 127.0.0.1 and stops by itself. Usage: npm run bench:slack [-- commands-per-level]
  */
 import { fork } from 'node:child_process';
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
   const bot = await forkService<{ eventsUrl: string }>('./bot-child.ts', {
     BENCH_BOT: JSON.stringify({ apiUrl: standIn.apiUrl, omsUrl: oms.baseUrl, omsApiKey: oms.adminKey, databaseUrl: db.url, fillPollMs: POLL_MS }),
   });
+  const bare = await forkService<{ eventsUrl: string }>('./bare-bolt-child.ts', {});
   const rest = async (method: string, path: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${oms.baseUrl}/api/v1${path}`, {
       method,
@@ -128,23 +131,29 @@ async function main(): Promise<void> {
     await rest('POST', '/portfolios', { name: 'Street', starting_cash: '100000000', allow_short: true });
     console.log(`Slack bot bench: ${PER_LEVEL} commands per level, fill poll ${POLL_MS} ms, Node ${process.version}`);
     console.log('(processes: the OMS; the bot; the Slack stand-in with this load generator)');
-    console.log('concurrency | ack p50 | ack p99 | fill->Slack p50 | fill->Slack p99 | commands/s');
+    console.log('concurrency | ack p50 | ack p99 | bare Bolt p50 | bare Bolt p99 | p99 bot/bare | fill->Slack p50 | fill->Slack p99 | commands/s');
 
     const commands = commandSender(Math.max(...LEVELS));
     for (const level of LEVELS) {
-      await commands.open(bot.eventsUrl, level, () =>
-        slashCommand(SIGNING_SECRET, { command: '/trade', text: 'help', response_url: standIn.responseUrl('bench-connect') }),
-      );
-      const acks: number[] = [];
+      const connect = () => slashCommand(SIGNING_SECRET, { command: '/trade', text: 'help', response_url: standIn.responseUrl('bench-connect') });
+      await commands.open(bare.eventsUrl, level, connect);
+      await commands.open(bot.eventsUrl, level, connect);
+      // The same commands, first to the bare Bolt app, then to the bot.
+      const timeAcks = async (eventsUrl: string, tag: string): Promise<number[]> => {
+        const acks: number[] = [];
+        await pool(PER_LEVEL, level, async (i) => {
+          const res = await commands.send(
+            eventsUrl,
+            slashCommand(SIGNING_SECRET, { command: '/trade', text: 'buy 1 AAPL @ 100 gtc in Bench', response_url: standIn.responseUrl(`${tag}-${level}-${i}`) }),
+          );
+          if (res.status !== 200) throw new Error(`command answered ${res.status}`);
+          acks.push(res.ms);
+        });
+        return acks;
+      };
+      const bareAcks = await timeAcks(bare.eventsUrl, 'bare');
       const started = performance.now();
-      await pool(PER_LEVEL, level, async (i) => {
-        const res = await commands.send(
-          bot.eventsUrl,
-          slashCommand(SIGNING_SECRET, { command: '/trade', text: 'buy 1 AAPL @ 100 gtc in Bench', response_url: standIn.responseUrl(`bench-${level}-${i}`) }),
-        );
-        if (res.status !== 200) throw new Error(`command answered ${res.status}`);
-        acks.push(res.ms);
-      });
+      const acks = await timeAcks(bot.eventsUrl, 'bench');
       const rate = PER_LEVEL / ((performance.now() - started) / 1000);
       const expected = LEVELS.slice(0, LEVELS.indexOf(level) + 1).length * PER_LEVEL;
       await waitFor(() => seen.confirmations >= expected || undefined, 60_000, 'every confirmation');
@@ -163,7 +172,7 @@ async function main(): Promise<void> {
       }
       const f = (n: number) => n.toFixed(1).padStart(7);
       console.log(
-        `${String(level).padStart(11)} | ${f(percentile(acks, 50))} | ${f(percentile(acks, 99))} | ${f(percentile(delays, 50)).padStart(15)} | ${f(percentile(delays, 99)).padStart(15)} | ${rate.toFixed(0).padStart(10)}`,
+        `${String(level).padStart(11)} | ${f(percentile(acks, 50))} | ${f(percentile(acks, 99))} | ${f(percentile(bareAcks, 50)).padStart(13)} | ${f(percentile(bareAcks, 99)).padStart(13)} | ${`${(percentile(acks, 99) / percentile(bareAcks, 99)).toFixed(2)}x`.padStart(12)} | ${f(percentile(delays, 50)).padStart(15)} | ${f(percentile(delays, 99)).padStart(15)} | ${rate.toFixed(0).padStart(10)}`,
       );
     }
     console.log('(ms; ack is the time to the whole HTTP answer on an open connection; fill->Slack is trade executed_at to the stand-in receiving its chat.postMessage)');
@@ -171,6 +180,7 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(indexer);
     await bot.stop();
+    await bare.stop();
     await standIn.stop();
     await oms.stop();
     await db.drop();
