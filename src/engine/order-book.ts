@@ -222,7 +222,7 @@ export class OrderBook {
     const seq = this.emitAccepted(order.id);
     if (order.waiting) {
       order.priority = seq;
-      this.orders.set(order.id, order);
+      this.orders.add(order.id, order);
       this.stopsOf(order.side).insert(order);
       this.runTriggers();
       return null;
@@ -387,7 +387,7 @@ export class OrderBook {
   private rest(order: BookOrder): void {
     const seq = ++this.lastSeq;
     order.priority = seq;
-    this.orders.set(order.id, order);
+    this.orders.add(order.id, order);
     this.sideOf(order.side).getOrCreate(order.price).append(order);
     this.output.rested(seq, order.id, order.price, order.open);
   }

@@ -60,10 +60,15 @@ export class OrderIndex<T> {
   /** `value` must not be undefined (that marks a free entry). */
   set(id: number, value: T): void {
     const found = this.find(id);
-    if (found >= 0) {
-      this.items[found] = value;
-      return;
-    }
+    if (found >= 0) this.items[found] = value;
+    else this.add(id, value);
+  }
+
+  /**
+   * set() for an id known to be absent, without the lookup: the book checks every new id for
+   * duplicates when the order arrives, and an order resting or re-entering is never in the index.
+   */
+  add(id: number, value: T): void {
     if (this.count === this.ids.length) this.grow();
     const e = this.free - 1;
     this.free = this.nexts[e];
