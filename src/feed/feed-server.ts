@@ -79,6 +79,12 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
 
   const send = (client: Client, frame: Record<string, unknown>): void => sendRaw(client, JSON.stringify(frame));
 
+  /**
+   * Whether anyone is subscribed. Every command of every batch raises these events, so a payload
+   * nobody would receive is not built; only the channel's seq moves on.
+   */
+  const listened = (channel: string): boolean => (subscribers.get(channel)?.size ?? 0) > 0;
+
   const publish = (channel: string, data: unknown): void => {
     const subs = subscribers.get(channel);
     const seq = nextSeq(channel);
@@ -121,6 +127,9 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   /** What each instrument last looked like on the ticker channel, to publish only real changes. */
   const tickerShown = new Map<string, string>(oms.listInstruments().map((i) => [i.symbol, JSON.stringify(tickerJson(i))]));
   const publishTicker = (instruments: InstrumentState[]): void => {
+    // Unheard, the ticker is not compared either: a later subscriber starts from a snapshot, and an
+    // update identical to it is harmless.
+    if (!listened('ticker')) return;
     const changed: ReturnType<typeof tickerJson>[] = [];
     for (const i of instruments) {
       const entry = tickerJson(i);
@@ -133,8 +142,12 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   };
 
   oms.events.on('trades', (i: InstrumentState, trades: TradeRecord[]) => {
-    let json = trades.map((t) => tradeJson(t, nameOf));
     const recent = recentTrades.get(i.symbol);
+    if (!recent && !listened(`trades:${i.symbol}`)) {
+      nextSeq(`trades:${i.symbol}`);
+      return;
+    }
+    let json = trades.map((t) => tradeJson(t, nameOf));
     if (recent) {
       // A trade committed just before the first snapshot's query may have come from the database already.
       const have = new Set(recent.trades.map((t) => t.trade_id));
@@ -145,17 +158,18 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     publish(`trades:${i.symbol}`, { trades: json });
   });
   oms.events.on('book', (i: InstrumentState) => {
-    if (subscribers.get(`book:${i.symbol}`)?.size) publish(`book:${i.symbol}`, bookJson(i, BOOK_DEPTH));
+    if (listened(`book:${i.symbol}`)) publish(`book:${i.symbol}`, bookJson(i, BOOK_DEPTH));
     else nextSeq(`book:${i.symbol}`);
     // The ticker shows the best bid and ask: a book change can be a ticker change.
     publishTicker([i]);
   });
   oms.events.on('ticker', publishTicker);
   oms.events.on('orders', (p: PortfolioState, orders: OrderRecord[]) => {
-    publish(`orders:${p.name}`, { orders: orders.map((o) => orderJson(o, p.name)) });
+    if (listened(`orders:${p.name}`)) publish(`orders:${p.name}`, { orders: orders.map((o) => orderJson(o, p.name)) });
+    else nextSeq(`orders:${p.name}`);
   });
   oms.events.on('portfolio', (p: PortfolioState) => {
-    if (subscribers.get(`portfolio:${p.name}`)?.size) publish(`portfolio:${p.name}`, portfolioSummaryJson(p, instrumentOf));
+    if (listened(`portfolio:${p.name}`)) publish(`portfolio:${p.name}`, portfolioSummaryJson(p, instrumentOf));
     else nextSeq(`portfolio:${p.name}`);
   });
 
