@@ -24,11 +24,6 @@ ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity, filled_quantity = E
   waiting = EXCLUDED.waiting, priority = EXCLUDED.priority, updated_at = EXCLUDED.updated_at`;
 }
 
-
-
-
-
-
 const ORDER_COLUMNS = `o.id, o.client_order_id, o.portfolio_id, o.symbol, o.side::text, o.type::text,
   o.time_in_force::text, o.quantity, o.filled_quantity, o.filled_notional::text, o.limit_price::text,
   o.stop_price::text, o.status::text, o.reason, o.waiting, o.priority, o.user_id, o.origin, o.created_at,
