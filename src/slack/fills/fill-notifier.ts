@@ -10,6 +10,7 @@ import { advanceCursor, getCursor, initCursor } from '../store/cursors.js';
 import { withTransaction } from '../store/db.js';
 import { type PendingNotice, markFillPosted, pendingFillNotices, recordFillNotices } from '../store/fill-notices.js';
 import { allOrderIds, forgetOrder, setConfirmationTs, slackOrderIdsAmong, unconfirmedOrders } from '../store/order-messages.js';
+import { WorkQueue } from '../work-queue.js';
 
 export interface FillNotifierOptions {
   readonly oms: OmsClient;
@@ -27,6 +28,11 @@ const NOTICES_PER_PASS = 200;
 const CONFIRMATIONS_PER_PASS = 20;
 /** Threads posted at once; within a thread replies go one by one, in trade order. */
 const PARALLEL_THREADS = 8;
+/**
+ * Confirmation updates under way at once. They are cosmetic, and each costs an OMS read and a Slack
+ * call: in a burst of fills they wait their turn rather than slow down the fill replies themselves.
+ */
+const PARALLEL_REFRESHES = 2;
 const MAX_BACKOFF_MS = 10_000;
 /** One pass at a time across every bot process sharing the database. */
 const PASS_LOCK = "hashtext('paper-desk:slack-fill-notifier')";
@@ -57,6 +63,7 @@ export class FillNotifier {
   /** Confirmation refreshes under way, by order, and the orders to refresh again once theirs ends. */
   private readonly refreshing = new Map<string, Promise<void>>();
   private readonly refreshAgain = new Map<string, PendingNotice>();
+  private readonly refreshWork = new WorkQueue(PARALLEL_REFRESHES);
   /** Trades read in step 1 of a pass, so step 3 of the same pass need not fetch them again. */
   private readonly trades = new Map<string, Trade>();
 
@@ -219,7 +226,7 @@ export class FillNotifier {
       this.refreshAgain.set(n.orderId, n);
       return;
     }
-    const run = this.refreshConfirmation(n).finally(() => {
+    const run = this.refreshWork.run(() => this.refreshConfirmation(n)).finally(() => {
       this.refreshing.delete(n.orderId);
       const again = this.refreshAgain.get(n.orderId);
       if (again) {

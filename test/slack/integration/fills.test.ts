@@ -141,6 +141,39 @@ describe('fill notifications', () => {
     }, 5000, 'the refused notice to be marked handled');
   });
 
+  it('in a burst of fills, confirmation updates wait their turn (2 at a time) behind the fill replies', async () => {
+    // Six resting Slack buys of NVDA (no other test trades it), then one sell that fills them all.
+    const orders: { orderId: string; ts: string }[] = [];
+    for (let k = 0; k < 6; k++) {
+      const price = `${120 - k}.00`;
+      const trigger = `trig-burst-${k}`;
+      await desk.command('/trade', `buy 10 NVDA @ ${price} gtc in Tech Portfolio`, trigger, { trigger_id: trigger });
+      const confirmation = await desk.standIn.waitForCall('chat.postMessage', (c) => !c.body.thread_ts && c.body.text.includes(`NVDA limit $${price}`), 10_000);
+      const orderId = /\(order (\d+)\)$/.exec(confirmation.body.text)![1];
+      orders.push({ orderId, ts: (await waitForRow(orderId)).message_ts! });
+    }
+    desk.standIn.slowDown('chat.update', 150);
+    desk.standIn.maxInFlight.delete('chat.update');
+    try {
+      const sell = await desk.placeDirect({ portfolio_name: 'Street', symbol: 'NVDA', side: 'SELL', quantity: 60, limit_price: '115.00' });
+      expect(sell.fills).toHaveLength(6);
+      const replies = await waitFor(() => {
+        const r = orders.map(({ ts }) => repliesUnder(ts)[0]);
+        return r.every(Boolean) && r;
+      }, 10_000, 'a fill reply under each of the six confirmations');
+      const updates = await waitFor(() => {
+        const u = orders.map(({ ts }) => updatesOf(ts)[0]);
+        return u.every(Boolean) && u;
+      }, 10_000, 'an update of each of the six confirmations');
+      expect(desk.standIn.maxInFlight.get('chat.update')).toBeLessThanOrEqual(2);
+      // Two at a time, the last of six 150 ms updates arrives 300 ms or more after the first; the replies did not wait.
+      expect(Math.max(...replies.map((c) => c.at))).toBeLessThan(Math.max(...updates.map((c) => c.at)));
+      for (const u of updates) expect(u.body.text).toMatch(/^BUY 10 NVDA limit \$\d+\.00 GTC in Tech Portfolio: Filled 10\/10/);
+    } finally {
+      desk.standIn.slowDown('chat.update', 0);
+    }
+  });
+
   it('fills of orders not placed from Slack are not posted', async () => {
     const before = desk.standIn.callsTo('chat.postMessage').length;
     await desk.placeDirect({ portfolio_name: 'Tech Portfolio', symbol: 'AAPL', side: 'BUY', quantity: 1, limit_price: '100.00' });

@@ -6,7 +6,8 @@ import { type WebSocket, WebSocketServer } from 'ws';
 /**
  * A local stand-in for the Slack Web API and for response_url endpoints. It records every call with its
  * parsed body, answers like Slack (ok:true with plausible ts/channel/view payloads), and can be told to
- * fail the next N calls to a method (an `ok:false` error, an HTTP 5xx, or a 429 with Retry-After).
+ * fail the next N calls to a method (an `ok:false` error, an HTTP 5xx, or a 429 with Retry-After), or
+ * answer a method slowly, counting how many of its calls it holds at once.
  * It also plays Socket Mode: apps.connections.open hands out its own ws:// URL, where it says hello
  * and delivers envelopes (`sendEnvelope`), resolving with the payload the app acks them with.
  */
@@ -39,6 +40,10 @@ export class SlackStandIn {
   readonly calls: RecordedCall[] = [];
   readonly responses: ResponseUrlPost[] = [];
   private readonly failures = new Map<string, { failure: Failure; left: number }>();
+  private readonly delays = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
+  /** The most calls to each method the stand-in held unanswered at once. */
+  readonly maxInFlight = new Map<string, number>();
   private tsCounter = 0;
   private viewCounter = 0;
   private readonly sockets = new WebSocketServer({ noServer: true });
@@ -58,10 +63,20 @@ export class SlackStandIn {
   static async start(): Promise<SlackStandIn> {
     let standIn: SlackStandIn | undefined;
     const server = createServer((req, res) => {
+      const method = new URL(req.url ?? '/', 'http://stand-in').pathname.replace(/^\/api\//, '');
+      const held = (standIn!.inFlight.get(method) ?? 0) + 1;
+      standIn!.inFlight.set(method, held);
+      standIn!.maxInFlight.set(method, Math.max(held, standIn!.maxInFlight.get(method) ?? 0));
       void readBody(req).then((raw) => {
         const { status, headers, body } = standIn!.handle(req, raw);
-        res.writeHead(status, { 'content-type': 'application/json', ...headers });
-        res.end(JSON.stringify(body));
+        const reply = () => {
+          standIn!.inFlight.set(method, standIn!.inFlight.get(method)! - 1);
+          res.writeHead(status, { 'content-type': 'application/json', ...headers });
+          res.end(JSON.stringify(body));
+        };
+        const delay = standIn!.delays.get(method) ?? 0;
+        if (delay > 0) setTimeout(reply, delay);
+        else reply();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -80,6 +95,11 @@ export class SlackStandIn {
   }
 
   /** The next `count` calls to `method` fail as described; later ones succeed again. */
+  /** Answers calls to `method` only after `ms` (0: at once again), as a slow Slack would. */
+  slowDown(method: string, ms: number): void {
+    this.delays.set(method, ms);
+  }
+
   failNext(method: string, count: number, failure: Failure): void {
     this.failures.set(method, { failure, left: count });
   }
