@@ -20,7 +20,8 @@ const RECENT_TRADES = 50;
 
 interface Client {
   readonly socket: WebSocket;
-  readonly channels: Set<string>;
+  /** Subscribed channels, each with the seq of the snapshot it got: later updates only. */
+  readonly channels: Map<string, number>;
   key: ApiKeyRecord | null;
   /** The key as the client sent it, to look it up again: a revoked key loses its private channels. */
   rawKey: string | null;
@@ -90,9 +91,10 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     const seq = nextSeq(channel);
     if (!subs || subs.size === 0) return;
     const text = JSON.stringify({ type: 'update', channel, seq, data });
-    // Serialized now (the state this batch commits), sent after the commit.
+    // Serialized now (the state this batch commits), sent after the commit: to whoever subscribed
+    // before this seq; one who subscribed meanwhile has it in its snapshot already.
     oms.events.send(() => {
-      for (const c of subs) sendRaw(c, text);
+      for (const c of subs) if (seq > (c.channels.get(channel) ?? Infinity)) sendRaw(c, text);
     });
   };
 
@@ -127,9 +129,13 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   /** What each instrument last looked like on the ticker channel, to publish only real changes. */
   const tickerShown = new Map<string, string>(oms.listInstruments().map((i) => [i.symbol, JSON.stringify(tickerJson(i))]));
   const publishTicker = (instruments: InstrumentState[]): void => {
-    // Unheard, the ticker is not compared either: a later subscriber starts from a snapshot, and an
-    // update identical to it is harmless.
-    if (!listened('ticker')) return;
+    // Unheard, the ticker is not compared either, and what was last shown is forgotten: a later
+    // subscriber starts from a snapshot, and its first updates may repeat it (harmless) but never
+    // skip a change that matches an old, stale entry.
+    if (!listened('ticker')) {
+      tickerShown.clear();
+      return;
+    }
     const changed: ReturnType<typeof tickerJson>[] = [];
     for (const i of instruments) {
       const entry = tickerJson(i);
@@ -245,18 +251,19 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
         if (!clients.has(client)) return; // closed while loading
         // Register, read the seq and the state and send the snapshot in the same tick: every update
         // is then either in the snapshot or sent after it with a higher seq.
-        client.channels.add(channel);
+        const seq = seqs.get(channel) ?? 0;
+        client.channels.set(channel, seq);
         let subs = subscribers.get(channel);
         if (!subs) subscribers.set(channel, (subs = new Set()));
         subs.add(client);
-        send(client, { type: 'snapshot', channel, seq: seqs.get(channel) ?? 0, data: snapshot(channel), ...id });
+        send(client, { type: 'snapshot', channel, seq, data: snapshot(channel), ...id });
         return;
       }
     }
   };
 
   wss.on('connection', (socket) => {
-    const client: Client = { socket, channels: new Set(), key: null, rawKey: null, queue: Promise.resolve(), missedPings: 0 };
+    const client: Client = { socket, channels: new Map(), key: null, rawKey: null, queue: Promise.resolve(), missedPings: 0 };
     clients.add(client);
     socket.on('pong', () => {
       client.missedPings = 0;
@@ -277,7 +284,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     });
     socket.on('close', () => {
       clients.delete(client);
-      for (const ch of client.channels) subscribers.get(ch)?.delete(client);
+      for (const ch of client.channels.keys()) subscribers.get(ch)?.delete(client);
     });
     socket.on('error', () => undefined);
   });
@@ -307,7 +314,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
       }
       c.key = null;
       c.rawKey = null;
-      for (const channel of [...c.channels]) {
+      for (const channel of [...c.channels.keys()]) {
         const [kind] = splitChannel(channel);
         if (kind !== 'orders' && kind !== 'portfolio') continue;
         c.channels.delete(channel);

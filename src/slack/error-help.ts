@@ -7,8 +7,9 @@ import { OmsClientError } from './oms-client.js';
  */
 const HELP: Record<string, string> = {
   OMS_UNREACHABLE: 'The trading desk is unreachable right now, so nothing was done. Try again in a moment.',
+  OMS_CONNECTION_LOST: 'The connection to the trading desk dropped before it answered. An order may still have gone through: check `/orders` before retrying.',
   OMS_TIMEOUT: 'The trading desk did not answer in time. An order may still have gone through: check `/orders` before retrying.',
-  OMS_BAD_RESPONSE: 'The trading desk gave an answer I do not understand.',
+  OMS_BAD_RESPONSE: 'The trading desk gave an answer I could not read. An order may still have gone through: check `/orders` before retrying.',
   UNAVAILABLE: 'The trading desk is temporarily unavailable. Try again in a moment.',
   RATE_LIMITED: 'Too many requests right now. Try again in a few seconds.',
   UNAUTHENTICATED: 'The bot\'s OMS API key is missing or invalid: ask an admin to check SLACK_OMS_API_KEY.',

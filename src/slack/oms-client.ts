@@ -1,4 +1,4 @@
-import { httpRequest, type HttpResponse } from './keep-alive-http.js';
+import { httpRequest, type HttpResponse, IncompleteResponseError } from './keep-alive-http.js';
 import type {
   BookSnapshot,
   NewOrder,
@@ -15,8 +15,11 @@ import type {
  * A failed OMS call, coded. `code` is the OMS's own error code (UNKNOWN_SYMBOL, INSUFFICIENT_CASH, ...)
  * when it answered with its error JSON, or one of the client's codes:
  * - OMS_UNREACHABLE: no connection (nothing reached the OMS, so nothing happened there);
+ * - OMS_CONNECTION_LOST: the connection dropped after the request went out, before any answer (the
+ *   request may or may not have taken effect);
  * - OMS_TIMEOUT: no answer in time (the request may or may not have taken effect);
- * - OMS_BAD_RESPONSE: an answer that is not the documented JSON.
+ * - OMS_BAD_RESPONSE: an answer that is not the documented JSON, or one cut off (the request reached
+ *   the OMS, which may have acted on it).
  */
 export class OmsClientError extends Error {
   constructor(
@@ -41,6 +44,9 @@ export interface OmsClientOptions {
 }
 
 type Query = Record<string, string | number | undefined>;
+
+/** Network errors raised before a request could leave: nothing reached the OMS. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 /** The REST calls the bot makes, typed after docs/api.md. */
 export class OmsClient {
@@ -114,10 +120,17 @@ export class OmsClient {
         timeoutMs: this.timeoutMs,
       });
     } catch (e) {
+      if (e instanceof IncompleteResponseError) {
+        throw new OmsClientError('OMS_BAD_RESPONSE', `the OMS answered ${method} ${path} with ${e.status}, but the answer was cut off`, e.status);
+      }
       if ((e as { name?: unknown } | null)?.name === 'TimeoutError') {
         throw new OmsClientError('OMS_TIMEOUT', `the OMS did not answer ${method} ${path} within ${this.timeoutMs} ms`);
       }
-      throw new OmsClientError('OMS_UNREACHABLE', `the OMS at ${this.baseUrl} is unreachable (${describeCause(e)})`);
+      const cause = describeCause(e);
+      // A connection that was refused or never found carried nothing; one dropped after the request
+      // went out may have carried it to an OMS that acted on it.
+      if (NOT_SENT.has(cause)) throw new OmsClientError('OMS_UNREACHABLE', `the OMS at ${this.baseUrl} is unreachable (${cause})`);
+      throw new OmsClientError('OMS_CONNECTION_LOST', `the connection to the OMS was lost during ${method} ${path} (${cause})`);
     }
 
     let body: unknown;

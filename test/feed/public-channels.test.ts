@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { startTestOms, type TestOms } from '../support/oms.js';
-import { FeedTestClient, expectContiguous, isUpdate, restClient, sleep, waitFor, type Frame, type RestClient, FeedClientPool } from './feed-client.js';
+import { type FeedTestClient, expectContiguous, isUpdate, restClient, sleep, waitFor, type Frame, type RestClient, FeedClientPool } from './feed-client.js';
 
 let oms: TestOms;
 let rest: RestClient;
@@ -135,6 +135,42 @@ describe('book:SYMBOL', () => {
       await lock.end();
     }
     expect(first.data.bids).toEqual([{ price: '540.00', quantity: 1, orders: 1 }]);
+  });
+
+  // A client subscribes while a batch is committing: its snapshot already carries that batch's seq
+  // (and state), so the update the commit then releases is not for it.
+  it('sends a client subscribing during a commit its snapshot, then only later seqs', async () => {
+    const early = await connect();
+    await early.subscribe('book:TSLA');
+    const lock = new pg.Client({ connectionString: oms.databaseUrl });
+    await lock.connect();
+    let late: FeedTestClient;
+    let lateSnap: Frame;
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+      const p1 = rest.order({ symbol: 'TSLA', side: 'BUY', quantity: 1, limit_price: '240.00', portfolio_name: 'A' });
+      await waitFor(async () => {
+        const { rows } = await db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%orders_up%'`,
+        );
+        return rows.length > 0;
+      }, 5000, 'the commit of the batch to wait for the lock');
+      late = await connect();
+      lateSnap = await late.subscribe('book:TSLA');
+      await lock.query('COMMIT');
+      await p1;
+    } finally {
+      await lock.end();
+    }
+    const released = await early.next(isUpdate('book:TSLA'), 5000, 'the update the commit released');
+    expect(lateSnap.seq).toBe(released.seq);
+    expect(lateSnap.data.bids).toEqual(released.data.bids);
+    await rest.order({ symbol: 'TSLA', side: 'BUY', quantity: 2, limit_price: '239.00', portfolio_name: 'A' });
+    const next = await late.next(isUpdate('book:TSLA'), 5000, 'the next update');
+    expect(next.seq).toBe(lateSnap.seq! + 1);
+    await early.next(isUpdate('book:TSLA'), 5000, 'the next update, early client');
+    expect(late.untaken(isUpdate('book:TSLA'))).toEqual([]);
   });
 
   it('accepts a lower-case symbol and stops sending after unsubscribe', async () => {
@@ -270,6 +306,20 @@ describe('trades:SYMBOL', () => {
 });
 
 describe('ticker', () => {
+  // While nobody listens, the ticker is not compared with what it showed last; a change back to that
+  // old state after someone subscribed must still reach them.
+  it('after changes nobody listened to, still sends a change back to an earlier state', async () => {
+    const order = await rest.order({ symbol: 'META', side: 'BUY', quantity: 1, limit_price: '495.00', portfolio_name: 'A' });
+    const c = await connect();
+    const snap = await c.subscribe('ticker');
+    expect(snap.data.instruments.find((i: { symbol: string }) => i.symbol === 'META')).toMatchObject({ best_bid: '495.00' });
+    expect((await rest.call('DELETE', `/orders/${order.id}`)).status).toBe(200);
+    const u = await c.next(isUpdate('ticker'), 3000, 'a ticker update without the canceled bid');
+    expect(u.data.instruments).toEqual([{ symbol: 'META', reference_price: '500.00', last_price: null, best_bid: null, best_ask: null }]);
+    expect(u.seq).toBe(snap.seq! + 1);
+    await c.close();
+  });
+
   it('snapshots every instrument and updates those a trade or a new reference price changed', async () => {
     const c = await connect();
     const snap = await c.subscribe('ticker');

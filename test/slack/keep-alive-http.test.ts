@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { httpRequest, keepAliveFetch } from '../../src/slack/keep-alive-http.js';
+import { httpRequest, IncompleteResponseError, keepAliveFetch } from '../../src/slack/keep-alive-http.js';
 
 /**
  * A local server that counts connections and requests. `/drop-next` makes it drop, without an answer,
@@ -28,6 +28,12 @@ beforeAll(async () => {
       } else if (dropReused && socket.served > 1) {
         dropReused = false;
         socket.destroy();
+      } else if (req.url === '/cut') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"partial":');
+        setTimeout(() => socket.destroy(), 20);
+      } else if (req.url === '/205') {
+        res.writeHead(205).end();
       } else if (req.url === '/slow') {
         setTimeout(() => res.end('late'), 1000);
       } else if (req.url === '/empty') {
@@ -66,13 +72,25 @@ describe('httpRequest', () => {
     expect(requests[1].connection).toBe(requests[0].connection);
   });
 
-  it('sends a request dropped on a reused connection once more, on a new connection', async () => {
+  it('sends a GET dropped on a reused connection once more, on a new connection', async () => {
     await post('/drop-next');
-    const res = await post('/echo', '{"c":3}');
-    expect(JSON.parse(res.body.toString())).toEqual({ echo: '{"c":3}' });
+    const res = await httpRequest(`${base}/echo`, { method: 'GET', headers: {}, timeoutMs: 5000 });
+    expect(res.status).toBe(201);
     // armed, then dropped on the old connection, then answered on a new one
-    expect(requests.map((r) => r.url)).toEqual(['/drop-next', '/echo', '/echo']);
+    expect(requests.map((r) => [r.method, r.url])).toEqual([['POST', '/drop-next'], ['GET', '/echo'], ['GET', '/echo']]);
     expect(requests[2].connection).not.toBe(requests[1].connection);
+  });
+
+  it('does not send a POST twice: the server may have acted on it before the connection dropped', async () => {
+    await post('/drop-next');
+    await expect(post('/echo', '{"c":3}')).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(requests.map((r) => r.url)).toEqual(['/drop-next', '/echo']);
+  });
+
+  it('reports an answer cut off after its status as incomplete, with that status', async () => {
+    const e = await post('/cut').catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(IncompleteResponseError);
+    expect(e).toMatchObject({ status: 200 });
   });
 
   it('fails with a TimeoutError when the answer does not come in time', async () => {
@@ -107,10 +125,18 @@ describe('keepAliveFetch', () => {
     expect(requests[0].body).toBe('channel=C1&text=a+b');
   });
 
-  it('gives a 204 a null body', async () => {
+  it('gives a 204 and a 205 a null body', async () => {
     const res = await fetchFn(`${base}/empty`, { method: 'POST', body: '' });
     expect(res.status).toBe(204);
     expect(res.body).toBeNull();
+    const reset = await fetchFn(`${base}/205`, { method: 'POST', body: '' });
+    expect(reset.status).toBe(205);
+    expect(reset.body).toBeNull();
+  });
+
+  it('sends byte bodies as they are', async () => {
+    await fetchFn(`${base}/echo`, { method: 'POST', body: new TextEncoder().encode('{"é":1}') });
+    expect(requests[0].body).toBe('{"é":1}');
   });
 
   it("stops at the caller's abort signal", async () => {

@@ -24,6 +24,12 @@ beforeAll(async () => {
         );
       } else if (path === '/api/v1/orders/slow') {
         setTimeout(() => res.writeHead(200).end('{}'), 1000);
+      } else if (path === '/api/v1/orders/cut') {
+        res.writeHead(201, { 'content-type': 'application/json', 'content-length': '500' });
+        res.write('{"id":"5","sta');
+        setTimeout(() => req.socket.destroy(), 20);
+      } else if (path === '/api/v1/orders/dropped') {
+        req.socket.destroy();
       } else if (path === '/api/v1/orders/garbage') {
         res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
       } else {
@@ -92,6 +98,17 @@ describe('OMS REST client', () => {
   it('reports a non-JSON answer as OMS_BAD_RESPONSE', async () => {
     const e = await failure(client().getOrder('garbage'));
     expect([e.code, e.status]).toEqual(['OMS_BAD_RESPONSE', 502]);
+  });
+
+  it('reports an answer cut off after its status as OMS_BAD_RESPONSE: the OMS got the request', async () => {
+    const e = await failure(client().cancelOrder('cut'));
+    expect([e.code, e.status]).toEqual(['OMS_BAD_RESPONSE', 201]);
+  });
+
+  it('reports a connection dropped before any answer as OMS_CONNECTION_LOST, not as unreachable', async () => {
+    const e = await failure(client().cancelOrder('dropped'));
+    expect(e.code).toBe('OMS_CONNECTION_LOST');
+    expect(e.message).toContain('DELETE /orders/dropped');
   });
 
   it('reports a closed port as OMS_UNREACHABLE, without the key in the message', async () => {
