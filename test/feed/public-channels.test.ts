@@ -103,37 +103,53 @@ describe('book:SYMBOL', () => {
     expect(snapC.data).toEqual(last);
   });
 
-  // Batch 1 (order 1) is held by a table lock while order 2 is applied in memory; the update sent
-  // after batch 1's commit must show the book as batch 1 committed it, without order 2.
-  it('publishes a book update showing only committed orders', async () => {
-    const c = await connect();
-    await c.subscribe('book:SPY');
+  /**
+   * Runs `during` while every commit is held at a lock on the orders table, once `place` (an order)
+   * has reached the commit that waits for that lock; the commits go through after it. What `during`
+   * returns must not wait for a commit.
+   */
+  async function withCommitsHeld<T>(place: () => Promise<unknown>, during: () => Promise<T>): Promise<T> {
     const lock = new pg.Client({ connectionString: oms.databaseUrl });
     await lock.connect();
-    let first: Frame;
     try {
       await lock.query('BEGIN');
       await lock.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
-      const p1 = rest.order({ symbol: 'SPY', side: 'BUY', quantity: 1, limit_price: '540.00', portfolio_name: 'A' });
-      // Batch 1 is committing, blocked by the lock.
+      const placed = place();
       await waitFor(async () => {
         const { rows } = await db.query(
           `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%orders_up%'`,
         );
         return rows.length > 0;
-      }, 5000, 'the commit of batch 1 to wait for the lock');
-      const p2 = rest.order({ symbol: 'SPY', side: 'BUY', quantity: 2, limit_price: '539.00', portfolio_name: 'A' });
-      // Order 2 is in memory (the REST book shows the live book), waiting for batch 2.
-      await waitFor(async () => {
-        const book = (await rest.call('GET', '/book/SPY')).body;
-        return book.bids.some((l: { price: string }) => l.price === '539.00');
-      }, 5000, 'order 2 in the in-memory book');
+      }, 5000, 'the commit to wait for the lock');
+      const result = await during();
       await lock.query('COMMIT');
-      first = await c.next(isUpdate('book:SPY'));
-      await Promise.all([p1, p2]);
+      await placed;
+      return result;
     } finally {
       await lock.end();
     }
+  }
+
+  // Batch 1 (order 1) is held by a table lock while order 2 is applied in memory; the update sent
+  // after batch 1's commit must show the book as batch 1 committed it, without order 2.
+  it('publishes a book update showing only committed orders', async () => {
+    const c = await connect();
+    await c.subscribe('book:SPY');
+    const { order2 } = await withCommitsHeld(
+      () => rest.order({ symbol: 'SPY', side: 'BUY', quantity: 1, limit_price: '540.00', portfolio_name: 'A' }),
+      async () => {
+        const p2 = rest.order({ symbol: 'SPY', side: 'BUY', quantity: 2, limit_price: '539.00', portfolio_name: 'A' });
+        // Order 2 is in memory (the REST book shows the live book), waiting for batch 2.
+        await waitFor(async () => {
+          const book = (await rest.call('GET', '/book/SPY')).body;
+          return book.bids.some((l: { price: string }) => l.price === '539.00');
+        }, 5000, 'order 2 in the in-memory book');
+        // Wrapped: the order's own promise resolves only after its commit.
+        return { order2: p2 };
+      },
+    );
+    const first = await c.next(isUpdate('book:SPY'));
+    await order2;
     expect(first.data.bids).toEqual([{ price: '540.00', quantity: 1, orders: 1 }]);
   });
 
@@ -142,27 +158,13 @@ describe('book:SYMBOL', () => {
   it('sends a client subscribing during a commit its snapshot, then only later seqs', async () => {
     const early = await connect();
     await early.subscribe('book:TSLA');
-    const lock = new pg.Client({ connectionString: oms.databaseUrl });
-    await lock.connect();
-    let late: FeedTestClient;
-    let lateSnap: Frame;
-    try {
-      await lock.query('BEGIN');
-      await lock.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
-      const p1 = rest.order({ symbol: 'TSLA', side: 'BUY', quantity: 1, limit_price: '240.00', portfolio_name: 'A' });
-      await waitFor(async () => {
-        const { rows } = await db.query(
-          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE '%orders_up%'`,
-        );
-        return rows.length > 0;
-      }, 5000, 'the commit of the batch to wait for the lock');
-      late = await connect();
-      lateSnap = await late.subscribe('book:TSLA');
-      await lock.query('COMMIT');
-      await p1;
-    } finally {
-      await lock.end();
-    }
+    const { late, lateSnap } = await withCommitsHeld(
+      () => rest.order({ symbol: 'TSLA', side: 'BUY', quantity: 1, limit_price: '240.00', portfolio_name: 'A' }),
+      async () => {
+        const late = await connect();
+        return { late, lateSnap: await late.subscribe('book:TSLA') };
+      },
+    );
     const released = await early.next(isUpdate('book:TSLA'), 5000, 'the update the commit released');
     expect(lateSnap.seq).toBe(released.seq);
     expect(lateSnap.data.bids).toEqual(released.data.bids);
