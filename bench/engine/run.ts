@@ -210,13 +210,23 @@ function main(): void {
       }
       const fastestPeer = Math.max(...PEERS.map((p) => medians.get(p) ?? 0));
       const ceiling = medians.get(CEILING) ?? 0;
+      const laterMedians = new Map<EngineName, number>();
+      for (const [e, slot] of results) {
+        const later = slot.throughput.flatMap((r) => (r.laterHalfOpsPerSec === undefined ? [] : [r.laterHalfOpsPerSec]));
+        if (later.length > 0) laterMedians.set(e, median(later));
+      }
+      const fastestPeerLater = Math.max(...PEERS.map((p) => laterMedians.get(p) ?? 0));
 
       const rows: string[][] = [
-        ['engine', 'runs', 'median ops/s', 'min-max ops/s', 'p50', 'p99', 'p99.9', 'max', 'peak RSS', 'vs fastest peer', 'ceiling / engine'],
+        [
+          'engine', 'runs', 'median ops/s', 'min-max ops/s', 'p50', 'p99', 'p99.9', 'max', 'peak RSS', 'vs fastest peer',
+          'ceiling / engine', 'later half ops/s', 'later half vs peer',
+        ],
       ];
       const notes: string[] = [];
       for (const [engine, slot] of results) {
         const m = medians.get(engine);
+        const later = laterMedians.get(engine);
         const lat = slot.latency?.latencyNs;
         const all = [...slot.throughput, ...(slot.latency ? [slot.latency] : [])];
         const partial = all.filter((r) => !r.completed);
@@ -236,6 +246,8 @@ function main(): void {
           peakRss === undefined ? '-' : `${(peakRss / 1024).toFixed(0)} MB`,
           m === undefined || fastestPeer === 0 ? '-' : `${(m / fastestPeer).toFixed(2)}x`,
           m === undefined || ceiling === 0 ? '-' : `${(ceiling / m).toFixed(2)}x`,
+          later === undefined ? '-' : fmtInt(later),
+          later === undefined || fastestPeerLater === 0 ? '-' : `${(later / fastestPeerLater).toFixed(2)}x`,
         ]);
         if (partial.length > 0) {
           notes.push(
@@ -275,6 +287,9 @@ function main(): void {
         'Linux would include the parent\'s RSS at spawn), median over throughput runs; includes the flow arrays\n' +
         '(14 bytes per operation), the same for every engine. vs fastest peer: median ops/s divided by\n' +
         'the faster peer median. Peers take string ids: String(id) per order is part of their cost.\n' +
+        'later half: ops/s over the second half of the same throughput runs (from the clock reading\n' +
+        'nearest the middle), without the JIT warm-up and first growth of the run\'s start; a short run\n' +
+        '(realistic 100k, deep sweep) spends much of its time there, which the whole-run figure includes.\n' +
         'bare-ladder is not an engine: a dense integer-tick ladder over typed arrays with O(1) cancel and\n' +
         'nothing else (no validation, stops, events or id index), i.e. the ceiling of plain JavaScript here;\n' +
         '"ceiling / engine" says how many times slower than that ceiling each engine runs.',
