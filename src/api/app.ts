@@ -64,6 +64,16 @@ export function createApp(deps: ApiDeps): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: env.BODY_LIMIT }));
+  // express.json leaves any other body unread: without this, a form or text body would read as
+  // "every field missing".
+  api.use((req, _res, next) => {
+    if (req.is('application/json') === false) {
+      const type = req.get('content-type') ?? 'none';
+      next(new OmsError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON, with Content-Type: application/json', [
+        { path: '(content-type)', message: `${type} is not application/json` },
+      ]));
+    } else next();
+  });
   api.use(
     requireApiKey(deps.keys, (reason, req) => {
       oms.audit(null, 'auth.failure', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason, ip: req.ip });

@@ -96,10 +96,11 @@ export function canUsePortfolio(key: ApiKeyRecord, portfolioName: string): boole
   return key.portfolios.length === 0 || key.portfolios.includes(portfolioName);
 }
 
-export function assertPortfolio(key: ApiKeyRecord, portfolioName: string): void {
+/** `field`: the input that named the portfolio, for the error's details. */
+export function assertPortfolio(key: ApiKeyRecord, portfolioName: string, field = 'portfolio_name'): void {
   if (!canUsePortfolio(key, portfolioName)) {
     throw new OmsError('forbidden', 'FORBIDDEN', `this API key may not act on portfolio ${portfolioName}`, [
-      { path: 'portfolio_name', message: 'not allowed for this key' },
+      { path: field, message: 'not allowed for this key' },
     ]);
   }
 }

@@ -12,6 +12,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   unprocessable: 422,
   rate_limited: 429,
+  unsupported_media_type: 415,
   unavailable: 503,
 };
 
@@ -20,7 +21,23 @@ export function sendError(res: Response, status: number, code: string, message: 
 }
 
 export function zodDetails(error: z.ZodError): ErrorDetail[] {
-  return error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+  return error.issues.flatMap((i) =>
+    // One detail per unknown field, named by its path like any other.
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ path: [...i.path, k].join('.'), message: `Unrecognized key: "${k}"` }))
+      : [{ path: i.path.join('.') || '(body)', message: i.message }],
+  );
+}
+
+/** True when the text is JSON, but not an object or array (which strict body parsing refuses). */
+function isJsonScalar(text: unknown): boolean {
+  if (typeof text !== 'string') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -37,7 +54,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // body-parser errors carry a status and a type; they are the client's fault, never a 500.
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.parse.failed') {
-      sendError(res, 400, 'MALFORMED_JSON', 'the body is not valid JSON', [{ path: '(body)', message: 'malformed JSON' }]);
+      if (isJsonScalar((err as { body?: unknown }).body)) {
+        sendError(res, 400, 'VALIDATION_ERROR', 'the body must be a JSON object', [{ path: '(body)', message: 'must be a JSON object' }]);
+      } else {
+        sendError(res, 400, 'MALFORMED_JSON', 'the body is not valid JSON', [{ path: '(body)', message: 'malformed JSON' }]);
+      }
+      return;
+    }
+    if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') {
+      sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported body encoding', [{ path: '(content-type)', message: 'unsupported' }]);
       return;
     }
     if (e.type === 'entity.too.large') {

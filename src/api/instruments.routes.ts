@@ -27,7 +27,8 @@ export function instrumentsRoutes({ oms, history }: ApiDeps): Router {
     const ref = Number(body.reference_price);
     if (ref % tick !== 0) throw rejected('PRICE_OFF_TICK', 'reference_price must be a multiple of tick_size', 'reference_price');
     const i = await oms.addInstrument(
-      { symbol: body.symbol, name: body.name, tickSize: tick, lotSize: body.lot_size, referencePrice: ref, lastPrice: null },
+      // An instrument without a name goes by its symbol, never by an empty string.
+      { symbol: body.symbol, name: body.name || body.symbol, tickSize: tick, lotSize: body.lot_size, referencePrice: ref, lastPrice: null },
       actorOf(res),
     );
     res.status(201).json(instrumentJson(i));

@@ -49,7 +49,17 @@ const errorResponse = {
   },
 };
 
-const errors = { '400': errorResponse, '401': errorResponse, '403': errorResponse, '404': errorResponse, '409': errorResponse, '422': errorResponse, '429': errorResponse };
+const errors = {
+  '400': errorResponse,
+  '401': errorResponse,
+  '403': errorResponse,
+  '404': errorResponse,
+  '409': errorResponse,
+  '413': errorResponse,
+  '415': errorResponse,
+  '422': errorResponse,
+  '429': errorResponse,
+};
 
 /** The OpenAPI document, built from the same zod schemas that validate requests. */
 export function openApiDocument(): Record<string, unknown> {
@@ -88,7 +98,8 @@ export function openApiDocument(): Record<string, unknown> {
         post: { summary: 'Create an API key (admin); the answer shows the key once', requestBody: body(createKeyBody), responses: { '201': ok('the key record and the key'), ...errors } },
       },
       '/keys/{id}': { delete: { summary: 'Revoke an API key (admin)', parameters: [pathParam('id')], responses: { '200': ok('the revoked key record'), ...errors } } },
-      '/health': { get: { summary: 'Liveness and database check', security: [], responses: { '200': ok('ok'), '503': errorResponse } } },
+      // Outside /api/v1, unlike every other path.
+      '/health': { servers: [{ url: '/' }], get: { summary: 'Liveness and database check', security: [], responses: { '200': ok('ok'), '503': errorResponse } } },
     },
   };
 }

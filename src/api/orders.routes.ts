@@ -1,5 +1,5 @@
-import { Router } from 'express';
-import { assertPortfolio, actorOf, keyOf, requireScope } from './auth.js';
+import { Router, type Request, type Response } from 'express';
+import { assertPortfolio, actorOf, canUsePortfolio, keyOf, requireScope } from './auth.js';
 import { parse } from './validate.js';
 import { visiblePortfolioIds } from './portfolio-scope.js';
 import { idParams, listOrdersQuery, modifyOrderBody, placeOrderBody } from './schemas.js';
@@ -10,7 +10,18 @@ import type { ApiDeps } from './deps.js';
 export function ordersRoutes({ oms, history }: ApiDeps): Router {
   const r = Router();
   const nameOf = (id: number) => oms.portfolioById(id)?.name ?? String(id);
-  const allowed = (res: Parameters<typeof keyOf>[0]) => (p: { name: string }) => assertPortfolio(keyOf(res), p.name);
+  /**
+   * An order of a portfolio the key may not use answers as if it did not exist, as GET does: a 403
+   * would tell the caller the order exists and whose it is. The attempt is audited all the same.
+   */
+  const allowed = (req: Request, res: Response, id: number) => (p: { name: string }) => {
+    if (canUsePortfolio(keyOf(res), p.name)) return;
+    oms.audit(actorOf(res), 'auth.forbidden', `${req.method} ${req.baseUrl}${req.path}`, 'denied', {
+      reason: `this API key may not act on portfolio ${p.name}`,
+      ip: req.ip,
+    });
+    throw notFound('ORDER_NOT_FOUND', `no order ${id}`);
+  };
 
   r.post('/orders', requireScope('trade'), async (req, res) => {
     const body = parse(placeOrderBody, req.body);
@@ -54,7 +65,7 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
   r.get('/orders/:id', requireScope('read'), async (req, res) => {
     const id = Number(parse(idParams, req.params).id);
     const order = await history.order(id);
-    if (!order || !canSee(keyOf(res), order.portfolioName)) throw notFound('ORDER_NOT_FOUND', `no order ${id}`);
+    if (!order || !canUsePortfolio(keyOf(res), order.portfolioName)) throw notFound('ORDER_NOT_FOUND', `no order ${id}`);
     const fills = await history.trades({ orderId: id, limit: 500 });
     res.json({ ...orderJson(order, order.portfolioName), fills: fills.data.map((t) => orderFillJson(t, id, nameOf)) });
   });
@@ -70,20 +81,16 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
         stopPrice: body.stop_price === undefined ? undefined : Number(body.stop_price),
       },
       actorOf(res),
-      allowed(res),
+      allowed(req, res, id),
     );
     res.json({ ...orderJson(result.order, nameOf(result.order.portfolioId)), fills: result.fills.map((f) => fillJson(f, nameOf)) });
   });
 
   r.delete('/orders/:id', requireScope('trade'), async (req, res) => {
     const id = Number(parse(idParams, req.params).id);
-    const order = await oms.cancelOrder(id, actorOf(res), allowed(res));
+    const order = await oms.cancelOrder(id, actorOf(res), allowed(req, res, id));
     res.json(orderJson(order, nameOf(order.portfolioId)));
   });
 
   return r;
-}
-
-function canSee(key: { portfolios: string[] }, portfolio: string): boolean {
-  return key.portfolios.length === 0 || key.portfolios.includes(portfolio);
 }

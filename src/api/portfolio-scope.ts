@@ -8,7 +8,7 @@ import type { Oms } from '../oms/oms.js';
  */
 export function visiblePortfolioIds(oms: Oms, key: ApiKeyRecord, asked: string | undefined): number[] | undefined {
   if (asked !== undefined) {
-    assertPortfolio(key, asked);
+    assertPortfolio(key, asked, 'portfolio');
     return [oms.portfolio(asked)?.id ?? -1];
   }
   return key.portfolios.length > 0 ? key.portfolios.map((n) => oms.portfolio(n)?.id ?? -1) : undefined;

@@ -30,7 +30,7 @@ export function portfoliosRoutes({ oms, env }: ApiDeps): Router {
 
   r.post('/portfolios', requireScope('trade'), async (req, res) => {
     const body = parse(createPortfolioBody, req.body);
-    assertPortfolio(keyOf(res), body.name);
+    assertPortfolio(keyOf(res), body.name, 'name');
     const p = await oms.createPortfolio(
       { name: body.name, startingCash: body.starting_cash ?? defaultCash, allowShort: body.allow_short },
       actorOf(res),

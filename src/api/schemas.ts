@@ -7,7 +7,11 @@ import { parseUnits } from '../oms/units.js';
  */
 
 const upper = <T extends string>(values: readonly [T, ...T[]]) =>
-  z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(values));
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.toUpperCase() : v),
+    // A missing field says so; zod would only list the options.
+    z.enum(values, { error: (issue) => (issue.input === undefined ? `required: one of ${values.join(', ')}` : undefined) }),
+  );
 
 /** A price or amount: JSON number or decimal string, at most 4 decimals, read exactly (never via float math). */
 export const decimal = (what: string) =>
@@ -16,12 +20,13 @@ export const decimal = (what: string) =>
     .transform((v, ctx) => {
       const units = parseUnits(v);
       if (units === null) {
-        ctx.addIssue({ code: 'custom', message: `${what} must be a decimal with at most 4 places` });
+        const tooLarge = /^-?\d{16,}(\.\d*)?$/.test(String(v).trim());
+        ctx.addIssue({ code: 'custom', message: tooLarge ? `${what} is too large` : `${what} must be a decimal with at most 4 places` });
         return z.NEVER;
       }
       return units;
     })
-    .meta({ type: 'string', example: '175.25', description: `${what}: a decimal string or number` });
+    .meta({ example: '175.25', description: `${what}: a decimal string (exact) or number` });
 
 export const positiveDecimal = (what: string) =>
   decimal(what).refine((u) => u > 0n, { message: `${what} must be positive` });
@@ -51,7 +56,7 @@ export const placeOrderBody = z
   .object({
     symbol,
     side: sideSchema,
-    type: orderTypeSchema.default('MARKET'),
+    type: orderTypeSchema,
     quantity,
     limit_price: priceDecimal('limit_price').optional(),
     stop_price: priceDecimal('stop_price').optional(),
@@ -98,7 +103,7 @@ export const createPortfolioBody = z
 export const createInstrumentBody = z
   .object({
     symbol: z.string().trim().regex(/^[A-Za-z][A-Za-z0-9.]{0,15}$/, 'symbol must be 1-16 letters/digits').transform((s) => s.toUpperCase()),
-    name: z.string().max(100).default(''),
+    name: z.string().trim().max(100).default(''),
     tick_size: priceDecimal('tick_size').optional(),
     lot_size: z.number().int().positive().max(1_000_000_000).default(1),
     reference_price: priceDecimal('reference_price'),
@@ -135,14 +140,14 @@ export const listOrdersQuery = z.object({
 export const listTradesQuery = z.object({
   portfolio: z.string().optional(),
   symbol: z.string().transform((s) => s.toUpperCase()).optional(),
-  order_id: z.string().regex(/^\d{1,15}$/, 'order_id must be digits').optional(),
-  since_id: z.string().regex(/^\d{1,15}$/, 'since_id must be digits').optional(),
+  order_id: z.string().regex(/^\d{1,15}$/, 'order_id must be 1 to 15 digits').optional(),
+  since_id: z.string().regex(/^\d{1,15}$/, 'since_id must be 1 to 15 digits').optional(),
   cursor,
   limit,
 });
 
 export const bookQuery = z.object({ depth: z.coerce.number().int().min(1).max(100).default(20) });
 
-export const idParam = z.string().regex(/^\d{1,15}$/, 'id must be digits');
+export const idParam = z.string().regex(/^\d{1,15}$/, 'id must be 1 to 15 digits');
 /** Route parameters (`/orders/:id`), parsed as an object so a 400 names the parameter. */
 export const idParams = z.object({ id: idParam });

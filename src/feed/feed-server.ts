@@ -271,7 +271,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     socket.on('message', (raw: RawData, isBinary: boolean) => {
       const parsed = parseClientFrame(isBinary ? null : raw.toString());
       if (!parsed.ok) {
-        send(client, { type: 'error', code: 'BAD_MESSAGE', message: parsed.message });
+        send(client, { type: 'error', code: 'BAD_MESSAGE', message: parsed.message, ...(parsed.id === undefined ? {} : { id: parsed.id }) });
         return;
       }
       const frame = parsed.frame;

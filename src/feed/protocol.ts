@@ -12,7 +12,19 @@ export const clientFrame = z.discriminatedUnion('op', [
 
 export type ClientFrame = z.infer<typeof clientFrame>;
 
-export function parseClientFrame(text: string | null): { ok: true; frame: ClientFrame } | { ok: false; message: string } {
+/**
+ * A frame's `id` even when the frame itself is refused, so the error still answers the request it
+ * refuses (when that id is one a valid frame could carry).
+ */
+function idOf(value: unknown): { id?: string | number } {
+  if (typeof value !== 'object' || value === null || !('id' in value)) return {};
+  const parsed = id.safeParse((value as { id: unknown }).id);
+  return parsed.success && parsed.data !== undefined ? { id: parsed.data } : {};
+}
+
+export function parseClientFrame(
+  text: string | null,
+): { ok: true; frame: ClientFrame } | { ok: false; message: string; id?: string | number } {
   if (text === null) return { ok: false, message: 'frames must be JSON text, not binary' };
   let value: unknown;
   try {
@@ -26,6 +38,7 @@ export function parseClientFrame(text: string | null): { ok: true; frame: Client
   const path = issue.path.join('.');
   return {
     ok: false,
+    ...idOf(value),
     message: `${path ? `${path}: ` : ''}${issue.message}; expected {"op":"subscribe"|"unsubscribe","channel":...}, {"op":"auth","api_key":...} or {"op":"ping"}`,
   };
 }

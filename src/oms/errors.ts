@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'conflict'
   | 'unprocessable'
   | 'rate_limited'
+  | 'unsupported_media_type'
   | 'unavailable';
 
 export interface ErrorDetail {
@@ -38,6 +39,7 @@ export const rejected = (code: string, message: string, path?: string): OmsError
 
 export const notFound = (code: string, message: string): OmsError => new OmsError('not_found', code, message);
 
-export const conflict = (code: string, message: string): OmsError => new OmsError('conflict', code, message);
+export const conflict = (code: string, message: string, path?: string): OmsError =>
+  new OmsError('conflict', code, message, path ? [{ path, message }] : []);
 
 export const unavailable = (message: string): OmsError => new OmsError('unavailable', 'UNAVAILABLE', message);

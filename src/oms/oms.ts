@@ -13,7 +13,7 @@ import {
   type TimeInForce,
 } from '../engine/index.js';
 import { CommitBatcher } from './commit-batcher.js';
-import { conflict, notFound, rejected, unavailable, validationError } from './errors.js';
+import { type OmsError, conflict, notFound, rejected, unavailable, validationError } from './errors.js';
 import { ClientIdGate } from './client-id-gate.js';
 import { IdBlocks } from './id-blocks.js';
 import { formatUnits } from './units.js';
@@ -73,6 +73,12 @@ export interface OrderResult {
   readonly created: boolean;
 }
 
+/** What a client_order_id names: the order it placed, or the trade it booked. */
+type ClientIdUse = { readonly order: OrderRecord } | { readonly booking: TradeRecord };
+
+const clientIdInUse = (clientOrderId: string, what: string): OmsError =>
+  conflict('CLIENT_ORDER_ID_IN_USE', `client_order_id ${clientOrderId} already names ${what} in this portfolio`, 'client_order_id');
+
 const HOUSE = 'HOUSE';
 const CLIENT_ID_CACHE = 200_000;
 
@@ -89,8 +95,12 @@ export class Oms {
   private readonly portfoliosByName = new Map<string, PortfolioState>();
   /** Open orders, plus the orders of the batch being written. */
   private readonly orders = new Map<number, OrderRecord>();
-  private readonly clientOrders = new ClientIdGate<OrderRecord>(CLIENT_ID_CACHE);
-  private readonly clientBookings = new ClientIdGate<TradeRecord>(CLIENT_ID_CACHE);
+  /**
+   * One client_order_id names one thing per portfolio: an order (POST /orders, or /trade at market)
+   * or a booked trade (/trade with gmv). One gate for both, so a booking and an order cannot take
+   * the same id, even at once.
+   */
+  private readonly clientIds = new ClientIdGate<ClientIdUse>(CLIENT_ID_CACHE);
   private readonly batch: CommitBatcher;
   private readonly orderIds: IdBlocks;
   private failed: unknown = null;
@@ -220,19 +230,32 @@ export class Oms {
     actor: Actor,
   ): Promise<OrderResult> {
     let fills: Fill[] = [];
-    const { value: order, created } = await this.clientOrders.once(
+    const { value: use, created } = await this.clientIds.once(
       key,
-      async () => {
-        const row = await this.store.findOrderByClientId(portfolio.id, input.clientOrderId!);
-        return row && (this.orders.get(row.id) ?? { ...row, reservedCash: 0n, reservedQty: 0 });
-      },
+      () => this.findClientIdUse(portfolio.id, input.clientOrderId!),
       async () => {
         const result = await this.placeNew(instrument, portfolio, input, actor);
         fills = result.fills;
-        return result.order;
+        return { order: result.order };
       },
     );
+    if (!('order' in use)) throw clientIdInUse(input.clientOrderId!, `a booked trade (${use.booking.id})`);
+    const order = use.order;
+    // The terms a modify cannot change: a retry must agree on them, another order may not.
+    if (!created && (order.symbol !== instrument.symbol || order.side !== input.side || order.type !== input.type || order.tif !== input.tif)) {
+      throw clientIdInUse(input.clientOrderId!, `order ${order.id} (${order.side} ${order.type} ${order.tif} ${order.symbol})`);
+    }
     return { order, fills, created };
+  }
+
+  /** What a client_order_id of a portfolio already names, if anything. */
+  private async findClientIdUse(portfolioId: number, clientOrderId: string): Promise<ClientIdUse | null> {
+    const [row, booking] = await Promise.all([
+      this.store.findOrderByClientId(portfolioId, clientOrderId),
+      this.store.findBookedTrade(portfolioId, clientOrderId),
+    ]);
+    if (row) return { order: this.orders.get(row.id) ?? { ...row, reservedCash: 0n, reservedQty: 0 } };
+    return booking && { booking };
   }
 
   /** Validates, risk-checks and executes a new order; resolves once its effects are durable. */
@@ -306,7 +329,7 @@ export class Oms {
     this.assertHealthy();
     const order = this.orders.get(id);
     if (!order || !OPEN_STATUSES.has(order.status)) {
-      const error = await this.notOpen(id);
+      const error = await this.notOpen(id, allowed);
       this.audit(actor, 'order.cancel', String(id), 'rejected', { error: describe(error) });
       throw error;
     }
@@ -330,7 +353,7 @@ export class Oms {
     this.assertHealthy();
     const order = this.orders.get(id);
     if (!order || !OPEN_STATUSES.has(order.status)) {
-      const error = await this.notOpen(id);
+      const error = await this.notOpen(id, allowed);
       this.audit(actor, 'order.modify', String(id), 'rejected', { error: describe(error) });
       throw error;
     }
@@ -399,11 +422,17 @@ export class Oms {
     const portfolio = this.portfoliosByName.get(input.portfolioName);
     // An unknown portfolio has booked nothing: the booking itself refuses it below.
     if (!portfolio) return { trade: await this.bookNew(input, actor), created: true };
-    const { value: trade, created } = await this.clientBookings.once(
+    const { value: use, created } = await this.clientIds.once(
       `${portfolio.id}:${input.clientOrderId}`,
-      () => this.store.findBookedTrade(portfolio.id, input.clientOrderId!),
-      () => this.bookNew(input, actor),
+      () => this.findClientIdUse(portfolio.id, input.clientOrderId!),
+      async () => ({ booking: await this.bookNew(input, actor) }),
     );
+    if (!('booking' in use)) throw clientIdInUse(input.clientOrderId!, `order ${use.order.id}`);
+    const trade = use.booking;
+    const portfolioSide = trade.buyPortfolioId === portfolio.id ? 'BUY' : 'SELL';
+    if (!created && (trade.symbol !== input.symbol || portfolioSide !== input.side || trade.quantity !== input.quantity || trade.gmv !== input.gmv)) {
+      throw clientIdInUse(input.clientOrderId!, `a booked trade (${trade.id}) with other terms`);
+    }
     return { trade, created };
   }
 
@@ -745,6 +774,14 @@ export class Oms {
     if (needsStop && input.stopPrice === null) {
       throw validationError(`a ${input.type} order needs stop_price`, [{ path: 'stop_price', message: 'required' }]);
     }
+    // A price the order type would ignore is refused, not dropped: a LIMIT sent without its type
+    // must not trade at market.
+    if (!needsLimit && input.limitPrice !== null) {
+      throw validationError(`a ${input.type} order takes no limit_price`, [{ path: 'limit_price', message: `not allowed for a ${input.type} order` }]);
+    }
+    if (!needsStop && input.stopPrice !== null) {
+      throw validationError(`a ${input.type} order takes no stop_price`, [{ path: 'stop_price', message: `not allowed for a ${input.type} order` }]);
+    }
     this.checkTickAndLot(
       instrument,
       input.quantity,
@@ -776,11 +813,13 @@ export class Oms {
     return { side: 'BUY', cash, quantity: 0 };
   }
 
-  private async notOpen(id: number): Promise<Error> {
+  /** Why a cancel or modify of a missing or closed order fails; `allowed` first, so it cannot tell a caller about another's order. */
+  private async notOpen(id: number, allowed: (portfolio: PortfolioState) => void): Promise<Error> {
     const stored = this.orders.get(id) ?? (await this.store.findOrder(id));
-    return stored
-      ? conflict('ORDER_NOT_OPEN', `order ${id} is ${stored.status.toLowerCase()}, no longer open`)
-      : notFound('ORDER_NOT_FOUND', `no order ${id}`);
+    if (!stored) return notFound('ORDER_NOT_FOUND', `no order ${id}`);
+    const portfolio = this.portfolios.get(stored.portfolioId);
+    if (portfolio) allowed(portfolio);
+    return conflict('ORDER_NOT_OPEN', `order ${id} is ${stored.status.toLowerCase()}, no longer open`);
   }
 
   private addInstrumentState(row: InstrumentRow, _orders: OrderRow[]): InstrumentState {

@@ -82,6 +82,7 @@ describe('403 FORBIDDEN outside the scopes', () => {
 
 describe('a key limited to portfolio A', () => {
   let bOrder: string;
+  let bFilledOrder: string;
   let bTrade: string;
   let aTrade: string;
 
@@ -92,7 +93,9 @@ describe('a key limited to portfolio A', () => {
     bOrder = (await admin.place(order('B', { limit_price: '90.00' }))).id;
     await admin.createPortfolio('C', '1000000.00', true);
     await admin.place(order('C', { symbol: 'NVDA', side: 'SELL', quantity: 1, limit_price: '120.00' }));
-    bTrade = (await admin.place(order('B', { symbol: 'NVDA', limit_price: '120.00' }))).fills[0].trade_id;
+    const bFilled = await admin.place(order('B', { symbol: 'NVDA', limit_price: '120.00' }));
+    bFilledOrder = bFilled.id;
+    bTrade = bFilled.fills[0].trade_id;
   });
 
   it('may trade in A', async () => {
@@ -101,15 +104,26 @@ describe('a key limited to portfolio A', () => {
     expect(res.body.portfolio_name).toBe('A');
   });
 
-  it('may not place, change or cancel in B: 403 naming portfolio_name', async () => {
-    const details = [{ path: 'portfolio_name', message: 'not allowed for this key' }];
-    expectError(await traderA.post('/orders', order('B')), 403, 'FORBIDDEN', 'this API key may not act on portfolio B', details);
-    expectError(await traderA.post('/trade', { symbol: 'AAPL', side: 'BUY', quantity: 1, portfolio_name: 'B', gmv: '100' }), 403, 'FORBIDDEN', 'this API key may not act on portfolio B', details);
-    expectError(await traderA.patch(`/orders/${bOrder}`, { quantity: 3 }), 403, 'FORBIDDEN', 'this API key may not act on portfolio B', details);
-    expectError(await traderA.delete(`/orders/${bOrder}`), 403, 'FORBIDDEN', 'this API key may not act on portfolio B', details);
-    expectError(await traderA.post('/portfolios', { name: 'D' }), 403, 'FORBIDDEN', 'this API key may not act on portfolio D', details);
-    expectError(await traderA.get('/orders?portfolio=B'), 403, 'FORBIDDEN', 'this API key may not act on portfolio B', details);
+  it('may not place or list in B: 403 naming the field that named B', async () => {
+    const denied = (field: string) => [{ path: field, message: 'not allowed for this key' }];
+    expectError(await traderA.post('/orders', order('B')), 403, 'FORBIDDEN', 'this API key may not act on portfolio B', denied('portfolio_name'));
+    expectError(await traderA.post('/trade', { symbol: 'AAPL', side: 'BUY', quantity: 1, portfolio_name: 'B', gmv: '100' }), 403, 'FORBIDDEN', 'this API key may not act on portfolio B', denied('portfolio_name'));
+    expectError(await traderA.post('/portfolios', { name: 'D' }), 403, 'FORBIDDEN', 'this API key may not act on portfolio D', denied('name'));
+    expectError(await traderA.get('/orders?portfolio=B'), 403, 'FORBIDDEN', 'this API key may not act on portfolio B', denied('portfolio'));
+  });
+
+  it("may not change or cancel B's orders, which it is told do not exist (as GET tells it)", async () => {
+    expectError(await traderA.patch(`/orders/${bOrder}`, { quantity: 3 }), 404, 'ORDER_NOT_FOUND', `no order ${bOrder}`);
+    expectError(await traderA.delete(`/orders/${bOrder}`), 404, 'ORDER_NOT_FOUND', `no order ${bOrder}`);
+    // A closed order of B too: "no longer open" would tell that it exists.
+    expectError(await traderA.delete(`/orders/${bFilledOrder}`), 404, 'ORDER_NOT_FOUND', `no order ${bFilledOrder}`);
+    expectError(await traderA.patch(`/orders/${bFilledOrder}`, { quantity: 3 }), 404, 'ORDER_NOT_FOUND', `no order ${bFilledOrder}`);
     expect((await admin.get(`/orders/${bOrder}`)).body).toMatchObject({ status: 'NEW', quantity: 1 });
+    await oms.service.oms.drain();
+    const denials = await oms.service.prisma.auditEvent.findMany({ where: { action: 'auth.forbidden', target: `DELETE /api/v1/orders/${bOrder}` } });
+    expect(denials.map((d) => ({ actor: d.actor, outcome: d.outcome, details: d.details }))).toEqual([
+      { actor: 'trader-a', outcome: 'denied', details: { reason: 'this API key may not act on portfolio B', ip: expect.any(String) } },
+    ]);
   });
 
   it('sees only A: B is not found, lists hold only what touches A', async () => {

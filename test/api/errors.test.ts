@@ -60,8 +60,15 @@ describe('400 VALIDATION_ERROR names the field', () => {
     );
     expect((await post({ time_in_force: 'GTD' })).body).toEqual(validation('time_in_force', 'Invalid option: expected one of "DAY"|"GTC"|"IOC"|"FOK"'));
     const missing = await api.post('/orders', { side: 'BUY', quantity: 1, portfolio_name: 'Small' });
-    expect({ status: missing.status, body: missing.body }).toEqual({ status: 400, body: validation('symbol', 'Invalid input: expected string, received undefined') });
-    expect((await post({ price: '10.00' })).body).toEqual(validation('(body)', 'Unrecognized key: "price"'));
+    expectError(missing, 400, 'VALIDATION_ERROR', 'symbol: Invalid input: expected string, received undefined; type: required: one of MARKET, LIMIT, STOP, STOP_LIMIT', [
+      { path: 'symbol', message: 'Invalid input: expected string, received undefined' },
+      { path: 'type', message: 'required: one of MARKET, LIMIT, STOP, STOP_LIMIT' },
+    ]);
+    // Each unknown field is named by its own path.
+    expectError(await post({ price: '10.00', qty: 1 }), 400, 'VALIDATION_ERROR', 'price: Unrecognized key: "price"; qty: Unrecognized key: "qty"', [
+      { path: 'price', message: 'Unrecognized key: "price"' },
+      { path: 'qty', message: 'Unrecognized key: "qty"' },
+    ]);
   });
 
   it('a LIMIT without limit_price, a STOP without stop_price', async () => {
@@ -69,8 +76,28 @@ describe('400 VALIDATION_ERROR names the field', () => {
     expectError(await post({ type: 'STOP', limit_price: undefined }), 400, 'VALIDATION_ERROR', 'a STOP order needs stop_price', [{ path: 'stop_price', message: 'required' }]);
   });
 
+  it('a price the order type does not take is refused, never dropped', async () => {
+    // A LIMIT sent without its type must not trade at market: type is required.
+    const untyped = await post({ type: undefined });
+    expectError(untyped, 400, 'VALIDATION_ERROR', 'type: required: one of MARKET, LIMIT, STOP, STOP_LIMIT', [
+      { path: 'type', message: 'required: one of MARKET, LIMIT, STOP, STOP_LIMIT' },
+    ]);
+    expectError(await post({ type: 'MARKET' }), 400, 'VALIDATION_ERROR', 'a MARKET order takes no limit_price', [
+      { path: 'limit_price', message: 'not allowed for a MARKET order' },
+    ]);
+    expectError(await post({ type: 'STOP', stop_price: '9.00' }), 400, 'VALIDATION_ERROR', 'a STOP order takes no limit_price', [
+      { path: 'limit_price', message: 'not allowed for a STOP order' },
+    ]);
+    expectError(await post({ stop_price: '9.00' }), 400, 'VALIDATION_ERROR', 'a LIMIT order takes no stop_price', [
+      { path: 'stop_price', message: 'not allowed for a LIMIT order' },
+    ]);
+    expectError(await post({ type: 'MARKET', limit_price: undefined, stop_price: '9.00' }), 400, 'VALIDATION_ERROR', 'a MARKET order takes no stop_price', [
+      { path: 'stop_price', message: 'not allowed for a MARKET order' },
+    ]);
+  });
+
   it('several problems at once are all named', async () => {
-    const res = await api.post('/orders', { symbol: 'AAPL', side: 'UP', quantity: -1, portfolio_name: 'Small', limit_price: '1.23456' });
+    const res = await api.post('/orders', { symbol: 'AAPL', side: 'UP', type: 'LIMIT', quantity: -1, portfolio_name: 'Small', limit_price: '1.23456' });
     expect({ status: res.status, body: res.body }).toEqual({
       status: 400,
       body: {
@@ -138,7 +165,7 @@ describe('404 and 409 on existing orders', () => {
     expectError(await api.get('/orders/987654321'), 404, 'ORDER_NOT_FOUND', 'no order 987654321');
     expectError(await api.patch('/orders/987654321', { quantity: 5 }), 404, 'ORDER_NOT_FOUND', 'no order 987654321');
     expectError(await api.delete('/orders/987654321'), 404, 'ORDER_NOT_FOUND', 'no order 987654321');
-    expectError(await api.get('/orders/12345678901234567'), 400, 'VALIDATION_ERROR', 'id: id must be digits', [{ path: 'id', message: 'id must be digits' }]);
+    expectError(await api.get('/orders/12345678901234567'), 400, 'VALIDATION_ERROR', 'id: id must be 1 to 15 digits', [{ path: 'id', message: 'id must be 1 to 15 digits' }]);
   });
 
   it('cancel or modify of a filled order: 409 ORDER_NOT_OPEN', async () => {
@@ -155,11 +182,31 @@ describe('404 and 409 on existing orders', () => {
 
 describe('malformed and oversized bodies', () => {
   it('malformed JSON: 400 MALFORMED_JSON', async () => {
-    for (const raw of ['{"symbol": "AAPL",', 'not json', 'null', '"a string"']) {
+    for (const raw of ['{"symbol": "AAPL",', 'not json', "{'symbol': 'AAPL'}"]) {
       expectError(await api.request('POST', '/orders', { raw }), 400, 'MALFORMED_JSON', 'the body is not valid JSON', [
         { path: '(body)', message: 'malformed JSON' },
       ]);
     }
+  });
+
+  it('JSON that is not an object: 400 naming the body', async () => {
+    for (const raw of ['null', '"a string"', '42', 'true']) {
+      expectError(await api.request('POST', '/orders', { raw }), 400, 'VALIDATION_ERROR', 'the body must be a JSON object', [
+        { path: '(body)', message: 'must be a JSON object' },
+      ]);
+    }
+  });
+
+  it('a body that is not sent as JSON: 415 naming the content type', async () => {
+    const raw = JSON.stringify({ ...base, portfolio_name: 'Shorty' });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await api.request('POST', '/orders', { raw, headers: { 'content-type': type } });
+      expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON, with Content-Type: application/json', [
+        { path: '(content-type)', message: `${type} is not application/json` },
+      ]);
+    }
+    // The same body as JSON goes through: the refusal was about its type only.
+    expect((await api.request('POST', '/orders', { raw })).status).toBe(201);
   });
 
   it('a body over the limit (64kb by default): 413 PAYLOAD_TOO_LARGE', async () => {
@@ -218,10 +265,19 @@ describe('hostile inputs never answer a 500 or take the OMS down', () => {
     expectError(await post({ limit_price: '999999999999999' }), 400, 'VALIDATION_ERROR', 'limit_price: limit_price is too large', [
       { path: 'limit_price', message: 'limit_price is too large' },
     ]);
+    // More digits than any amount holds: too large too, not "too many places".
+    for (const limit_price of ['99999999999999999', '12345678901234567.5', 99999999999999999]) {
+      expectError(await post({ limit_price }), 400, 'VALIDATION_ERROR', 'limit_price: limit_price is too large', [
+        { path: 'limit_price', message: 'limit_price is too large' },
+      ]);
+    }
+    expectError(await api.post('/portfolios', { name: 'Rich', starting_cash: '99999999999999999999' }), 400, 'VALIDATION_ERROR', 'starting_cash: starting_cash is too large', [
+      { path: 'starting_cash', message: 'starting_cash is too large' },
+    ]);
     const booked = await api.post('/trade', { symbol: 'AAPL', side: 'SELL', quantity: 1, portfolio_name: 'Shorty', gmv: '999999999999999' });
     expectError(booked, 400, 'VALIDATION_ERROR', 'gmv / quantity is not a valid price', [{ path: 'gmv', message: 'gmv / quantity must be a price from 0.0001 up' }]);
-    expectError(await api.get('/trades?order_id=99999999999999999999'), 400, 'VALIDATION_ERROR', 'order_id: order_id must be digits', [
-      { path: 'order_id', message: 'order_id must be digits' },
+    expectError(await api.get('/trades?order_id=99999999999999999999'), 400, 'VALIDATION_ERROR', 'order_id: order_id must be 1 to 15 digits', [
+      { path: 'order_id', message: 'order_id must be 1 to 15 digits' },
     ]);
   });
 

@@ -70,6 +70,13 @@ describe('POST /instruments', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('an instrument added without a name goes by its symbol', async () => {
+    for (const [symbol, extra] of [['zz1', {}], ['zz2', { name: '   ' }]] as const) {
+      const res = await api.post('/instruments', { symbol, reference_price: '5.00', ...extra });
+      expect({ status: res.status, name: res.body.name }).toEqual({ status: 201, name: symbol.toUpperCase() });
+    }
+  });
+
   it('refuses a duplicate symbol (409), a reference price off its tick (422), a bad body (400)', async () => {
     expectError(await api.post('/instruments', { symbol: 'AAPL', reference_price: '1.00' }), 409, 'INSTRUMENT_EXISTS', 'AAPL already exists');
     expectError(
@@ -189,7 +196,12 @@ describe('around the API', () => {
     );
     expect(schema.properties.side.enum).toEqual(['BUY', 'SELL']);
     expect(schema.properties.time_in_force.enum).toEqual(['DAY', 'GTC', 'IOC', 'FOK']);
-    expect([...schema.required].sort()).toEqual(['portfolio_name', 'quantity', 'side', 'symbol']);
+    expect([...schema.required].sort()).toEqual(['portfolio_name', 'quantity', 'side', 'symbol', 'type']);
+    // Prices are a string or a number, nothing more specific that contradicts it.
+    expect(schema.properties.limit_price).toMatchObject({ type: ['string', 'number'], example: '175.25' });
+    // /health lives outside /api/v1: its own server, so "Try it out" calls the right URL.
+    expect(res.body.paths['/health'].servers).toEqual([{ url: '/' }]);
+    expect((await api.as(null).get('~/health')).status).toBe(200);
     const trade = res.body.paths['/trade'].post.requestBody.content['application/json'].schema;
     expect(Object.keys(trade.properties).sort()).toEqual(['client_order_id', 'gmv', 'portfolio_name', 'quantity', 'side', 'symbol', 'user_id']);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
-import { anyId, anyIso, expectNoServerErrors, orderBody, startApi, type ApiClient } from './support/client.js';
+import { anyId, anyIso, expectError, expectNoServerErrors, orderBody, startApi, type ApiClient } from './support/client.js';
 
 /** POST/GET/PATCH/DELETE /orders: success paths, list filters and pagination, idempotent retries. */
 let oms: TestOms;
@@ -318,11 +318,12 @@ describe('idempotent retries (client_order_id)', () => {
     expect(book.body.bids).toEqual([{ price: '40.00', quantity: 3, orders: 1 }]);
   });
 
-  it('the retry answers the original even when the body differs, with its fills as they are now', async () => {
+  it('the retry answers the original with its fills as they are now, even if its quantity or price differ', async () => {
     const symbol = await api.newSymbol();
     const first = await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 10, limit_price: '40.00', portfolio_name: 'Alpha', client_order_id: 'retry-2' });
     const sell = await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 6, limit_price: '40.00', portfolio_name: 'Beta' });
-    const retry = await api.post('/orders', { symbol, side: 'BUY', type: 'MARKET', quantity: 99, portfolio_name: 'Alpha', client_order_id: 'retry-2' });
+    // A modify may have changed quantity and price since: a retry of the original request still finds it.
+    const retry = await api.post('/orders', { symbol, side: 'BUY', type: 'LIMIT', quantity: 99, limit_price: '41.00', portfolio_name: 'Alpha', client_order_id: 'retry-2' });
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual({
       ...orderBody({
@@ -350,6 +351,44 @@ describe('idempotent retries (client_order_id)', () => {
     const other = await api.post('/orders', { symbol, side: 'SELL', type: 'LIMIT', quantity: 1, limit_price: '45.00', portfolio_name: 'Beta', client_order_id: 'retry-2' });
     expect(other.status).toBe(201);
     expect(other.body.id).not.toBe(first.id);
+  });
+
+  it('a client_order_id already used for another symbol, side, type or time in force: 409, nothing placed', async () => {
+    const symbol = await api.newSymbol();
+    const other = await api.newSymbol();
+    const first = await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 5, limit_price: '40.00', time_in_force: 'GTC', portfolio_name: 'Alpha', client_order_id: 'reused-1' });
+    const message = `client_order_id reused-1 already names order ${first.id} (BUY LIMIT GTC ${symbol}) in this portfolio`;
+    for (const change of [{ symbol: other }, { side: 'SELL' }, { type: 'STOP_LIMIT', stop_price: '39.00' }, { time_in_force: 'DAY' }]) {
+      const res = await api.post('/orders', {
+        symbol, side: 'BUY', type: 'LIMIT', quantity: 5, limit_price: '40.00', time_in_force: 'GTC', portfolio_name: 'Alpha', client_order_id: 'reused-1', ...change,
+      });
+      expectError(res, 409, 'CLIENT_ORDER_ID_IN_USE', message, [{ path: 'client_order_id', message }]);
+    }
+    const orders = await api.all<{ id: string }>(`/orders?portfolio=Alpha&symbol=${other}`);
+    expect(orders).toEqual([]);
+    expect((await api.get(`/orders?portfolio=Alpha&symbol=${symbol}`)).body.data.map((o: { id: string }) => o.id)).toEqual([first.id]);
+  });
+
+  it('orders and booked trades share one client_order_id per portfolio', async () => {
+    const symbol = await api.newSymbol();
+    const booked = await api.post('/trade', { symbol, side: 'BUY', quantity: 2, gmv: '80.00', portfolio_name: 'Alpha', client_order_id: 'shared-1' });
+    expect(booked.status).toBe(201);
+    const asOrder = await api.post('/orders', { symbol, side: 'BUY', type: 'LIMIT', quantity: 2, limit_price: '40.00', portfolio_name: 'Alpha', client_order_id: 'shared-1' });
+    const bookedMessage = `client_order_id shared-1 already names a booked trade (${booked.body.trade_id}) in this portfolio`;
+    expectError(asOrder, 409, 'CLIENT_ORDER_ID_IN_USE', bookedMessage, [{ path: 'client_order_id', message: bookedMessage }]);
+
+    const order = await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 2, limit_price: '40.00', portfolio_name: 'Alpha', client_order_id: 'shared-2' });
+    const orderMessage = `client_order_id shared-2 already names order ${order.id} in this portfolio`;
+    const asBooking = await api.post('/trade', { symbol, side: 'BUY', quantity: 2, gmv: '80.00', portfolio_name: 'Alpha', client_order_id: 'shared-2' });
+    expectError(asBooking, 409, 'CLIENT_ORDER_ID_IN_USE', orderMessage, [{ path: 'client_order_id', message: orderMessage }]);
+    // /trade at market is an order of another type (MARKET IOC), so it may not take the LIMIT's id either.
+    const atMarket = await api.post('/trade', { symbol, side: 'BUY', quantity: 2, portfolio_name: 'Alpha', client_order_id: 'shared-2' });
+    expect({ status: atMarket.status, code: atMarket.body.error?.code }).toEqual({ status: 409, code: 'CLIENT_ORDER_ID_IN_USE' });
+    // A booking retried with other terms is refused too; with the same terms it answers the original.
+    const changed = await api.post('/trade', { symbol, side: 'BUY', quantity: 3, gmv: '80.00', portfolio_name: 'Alpha', client_order_id: 'shared-1' });
+    expect({ status: changed.status, code: changed.body.error?.code }).toEqual({ status: 409, code: 'CLIENT_ORDER_ID_IN_USE' });
+    const same = await api.post('/trade', { symbol, side: 'BUY', quantity: 2, gmv: '80.00', portfolio_name: 'Alpha', client_order_id: 'shared-1' });
+    expect({ status: same.status, trade_id: same.body.trade_id }).toEqual({ status: 200, trade_id: booked.body.trade_id });
   });
 
   it('concurrent requests with the same client_order_id give one order, and the OMS stays healthy', async () => {

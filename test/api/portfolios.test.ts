@@ -61,8 +61,8 @@ describe('POST /portfolios and GET /portfolios', () => {
     expectError(await api.post('/portfolios', { name: 'Neg', starting_cash: '-5' }), 400, 'VALIDATION_ERROR', 'starting_cash: starting_cash must be positive', [
       { path: 'starting_cash', message: 'starting_cash must be positive' },
     ]);
-    expectError(await api.post('/portfolios', { name: 'X', owner: 'me' }), 400, 'VALIDATION_ERROR', '(body): Unrecognized key: "owner"', [
-      { path: '(body)', message: 'Unrecognized key: "owner"' },
+    expectError(await api.post('/portfolios', { name: 'X', owner: 'me' }), 400, 'VALIDATION_ERROR', 'owner: Unrecognized key: "owner"', [
+      { path: 'owner', message: 'Unrecognized key: "owner"' },
     ]);
   });
 
