@@ -79,9 +79,13 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     }
 
     let stopping = false;
-    const oms = await Oms.open(new PrismaOmsStore(prisma, commitPool), (error) => {
-      logger.fatal({ err: error }, 'a commit failed: the OMS stops accepting orders; restart it to reload from the database');
-    });
+    const oms = await Oms.open(
+      new PrismaOmsStore(prisma, commitPool),
+      (error) => {
+        logger.fatal({ err: error }, 'a commit failed: the OMS stops accepting orders; restart it to reload from the database');
+      },
+      { bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS },
+    );
     const history = new HistoryQueries(prisma);
     const keyLookup = new CachedKeyLookup(keys, env.API_KEY_CACHE_MS);
     const app = createApp({

@@ -73,6 +73,16 @@ export interface OrderResult {
   readonly created: boolean;
 }
 
+export interface OmsOptions {
+  /** See BOOKED_PRICE_BAND_BPS in .env.example; 0 turns the check off. */
+  readonly bookedPriceBandBps?: number;
+}
+
+const DEFAULT_BOOKED_PRICE_BAND_BPS = 2000;
+
+/** Basis points as a percentage for messages: 2000n -> "20%", 250n -> "2.5%". */
+const formatBps = (bps: bigint): string => `${bps / 100n}${bps % 100n === 0n ? '' : `.${String(bps % 100n).padStart(2, '0').replace(/0$/, '')}`}%`;
+
 /** What a client_order_id names: the order it placed, or the trade it booked. */
 type ClientIdUse = { readonly order: OrderRecord } | { readonly booking: TradeRecord };
 
@@ -108,13 +118,14 @@ export class Oms {
   private constructor(
     private readonly store: OmsStore,
     private readonly onFatal: (error: unknown) => void,
+    private readonly options: Required<OmsOptions>,
   ) {
     this.batch = new CommitBatcher(store, (error) => this.fail(error));
     this.orderIds = new IdBlocks((n) => store.reserveIds('order', n));
   }
 
-  static async open(store: OmsStore, onFatal: (error: unknown) => void = () => undefined): Promise<Oms> {
-    const oms = new Oms(store, onFatal);
+  static async open(store: OmsStore, onFatal: (error: unknown) => void = () => undefined, options: OmsOptions = {}): Promise<Oms> {
+    const oms = new Oms(store, onFatal, { bookedPriceBandBps: options.bookedPriceBandBps ?? DEFAULT_BOOKED_PRICE_BAND_BPS });
     await oms.load();
     return oms;
   }
@@ -461,6 +472,7 @@ export class Oms {
     if (!Number.isSafeInteger(price) || price <= 0) {
       throw validationError('gmv / quantity is not a valid price', [{ path: 'gmv', message: 'gmv / quantity must be a price from 0.0001 up' }]);
     }
+    this.checkBookedPrice(instrument, price);
     const buyer = input.side === 'BUY' ? portfolio : house;
     const seller = input.side === 'BUY' ? house : portfolio;
     const trade: TradeRecord = {
@@ -757,6 +769,21 @@ export class Oms {
     const i = this.instruments.get(symbol.toUpperCase());
     if (!i) throw rejected('UNKNOWN_SYMBOL', `unknown symbol ${symbol}`, 'symbol');
     return i;
+  }
+
+  /** A booking does not go through the book, so nothing else stops it from printing any price. */
+  private checkBookedPrice(instrument: InstrumentState, price: number): void {
+    const band = BigInt(this.options.bookedPriceBandBps);
+    if (band === 0n) return;
+    const reference = BigInt(instrument.referencePrice);
+    const off = BigInt(price) - reference;
+    if ((off < 0n ? -off : off) * 10_000n > reference * band) {
+      throw rejected(
+        'PRICE_OUTSIDE_BAND',
+        `gmv / quantity = ${formatUnits(price)} is more than ${formatBps(band)} from the reference price ${formatUnits(reference)} of ${instrument.symbol}`,
+        'gmv',
+      );
+    }
   }
 
   private requirePortfolio(name: string): PortfolioState {

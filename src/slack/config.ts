@@ -24,7 +24,7 @@ const blankToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.tr
 const optional = z.preprocess(blankToUndefined, z.string().optional());
 const required = (what: string) => z.preprocess(blankToUndefined, z.string({ error: `is missing (${what})` }));
 
-const schema = z.object({
+export const slackEnvSchema = z.object({
   SLACK_SIGNING_SECRET: required('the app\'s "Signing Secret"'),
   SLACK_BOT_TOKEN: required('the "Bot User OAuth Token", xoxb-...').pipe(
     z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-'),
@@ -72,7 +72,7 @@ export function slackConfigured(env: EnvSource): boolean {
  */
 export function parseSlackConfig(env: EnvSource = process.env): SlackConfig {
   const port = env.PORT?.trim() || '3000';
-  const result = schema.safeParse({
+  const result = slackEnvSchema.safeParse({
     ...env,
     OMS_URL: env.OMS_URL?.trim() || `http://127.0.0.1:${port}`,
     SLACK_OMS_API_KEY: env.SLACK_OMS_API_KEY?.trim() || env.OMS_API_KEY,

@@ -153,7 +153,7 @@ describe('audit trail', () => {
     await traderA.delete(`/orders/${placed.id}`);
     expect((await traderA.delete(`/orders/${placed.id}`)).status).toBe(409);
     expect((await traderA.patch(`/orders/${placed.id}`, { quantity: 5 })).status).toBe(409);
-    expect((await traderA.post('/trade', { symbol: 'AAPL', side: 'BUY', quantity: 1, gmv: '90.00', portfolio_name: 'A' })).status).toBe(201);
+    expect((await traderA.post('/trade', { symbol: 'AAPL', side: 'BUY', quantity: 1, gmv: '180.00', portfolio_name: 'A' })).status).toBe(201);
     expect((await traderA.post('/trade', { symbol: 'AAPL', side: 'BUY', quantity: 1, gmv: '1000000000.00', portfolio_name: 'A' })).status).toBe(422);
     await oms.service.oms.drain();
 

@@ -371,7 +371,7 @@ describe('idempotent retries (client_order_id)', () => {
 
   it('orders and booked trades share one client_order_id per portfolio', async () => {
     const symbol = await api.newSymbol();
-    const booked = await api.post('/trade', { symbol, side: 'BUY', quantity: 2, gmv: '80.00', portfolio_name: 'Alpha', client_order_id: 'shared-1' });
+    const booked = await api.post('/trade', { symbol, side: 'BUY', quantity: 2, gmv: '200.00', portfolio_name: 'Alpha', client_order_id: 'shared-1' });
     expect(booked.status).toBe(201);
     const asOrder = await api.post('/orders', { symbol, side: 'BUY', type: 'LIMIT', quantity: 2, limit_price: '40.00', portfolio_name: 'Alpha', client_order_id: 'shared-1' });
     const bookedMessage = `client_order_id shared-1 already names a booked trade (${booked.body.trade_id}) in this portfolio`;
@@ -379,15 +379,15 @@ describe('idempotent retries (client_order_id)', () => {
 
     const order = await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 2, limit_price: '40.00', portfolio_name: 'Alpha', client_order_id: 'shared-2' });
     const orderMessage = `client_order_id shared-2 already names order ${order.id} in this portfolio`;
-    const asBooking = await api.post('/trade', { symbol, side: 'BUY', quantity: 2, gmv: '80.00', portfolio_name: 'Alpha', client_order_id: 'shared-2' });
+    const asBooking = await api.post('/trade', { symbol, side: 'BUY', quantity: 2, gmv: '200.00', portfolio_name: 'Alpha', client_order_id: 'shared-2' });
     expectError(asBooking, 409, 'CLIENT_ORDER_ID_IN_USE', orderMessage, [{ path: 'client_order_id', message: orderMessage }]);
     // /trade at market is an order of another type (MARKET IOC), so it may not take the LIMIT's id either.
     const atMarket = await api.post('/trade', { symbol, side: 'BUY', quantity: 2, portfolio_name: 'Alpha', client_order_id: 'shared-2' });
     expect({ status: atMarket.status, code: atMarket.body.error?.code }).toEqual({ status: 409, code: 'CLIENT_ORDER_ID_IN_USE' });
     // A booking retried with other terms is refused too; with the same terms it answers the original.
-    const changed = await api.post('/trade', { symbol, side: 'BUY', quantity: 3, gmv: '80.00', portfolio_name: 'Alpha', client_order_id: 'shared-1' });
+    const changed = await api.post('/trade', { symbol, side: 'BUY', quantity: 3, gmv: '300.00', portfolio_name: 'Alpha', client_order_id: 'shared-1' });
     expect({ status: changed.status, code: changed.body.error?.code }).toEqual({ status: 409, code: 'CLIENT_ORDER_ID_IN_USE' });
-    const same = await api.post('/trade', { symbol, side: 'BUY', quantity: 2, gmv: '80.00', portfolio_name: 'Alpha', client_order_id: 'shared-1' });
+    const same = await api.post('/trade', { symbol, side: 'BUY', quantity: 2, gmv: '200.00', portfolio_name: 'Alpha', client_order_id: 'shared-1' });
     expect({ status: same.status, trade_id: same.body.trade_id }).toEqual({ status: 200, trade_id: booked.body.trade_id });
   });
 

@@ -133,6 +133,22 @@ describe('POST /trade', () => {
     expectError(zero, 400, 'VALIDATION_ERROR', 'gmv: gmv must be positive', [{ path: 'gmv', message: 'gmv must be positive' }]);
   });
 
+  it('with gmv books only within 20% of the reference price, so a booking cannot print any P&L it likes', async () => {
+    const symbol = await api.newSymbol('10.00');
+    const cash = async () => (await api.get('/portfolio/Desk')).body.cash as string;
+    const before = await cash();
+    for (const [side, gmv, price] of [['BUY', '120.01', '12.001'], ['BUY', '79.99', '7.999'], ['BUY', '200.00', '20.00'], ['BUY', '0.10', '0.01']] as const) {
+      const res = await api.post('/trade', { symbol, side, quantity: 10, portfolio_name: 'Desk', gmv });
+      const message = `gmv / quantity = ${price} is more than 20% from the reference price 10.00 of ${symbol}`;
+      expectError(res, 422, 'PRICE_OUTSIDE_BAND', message, [{ path: 'gmv', message }]);
+    }
+    expect(await cash()).toBe(before);
+    // The edges of the band are inside it.
+    for (const gmv of ['120.00', '80.00']) {
+      expect((await api.post('/trade', { symbol, side: 'BUY', quantity: 10, portfolio_name: 'Desk', gmv })).status).toBe(201);
+    }
+  });
+
   it('with gmv and a client_order_id books once: retries, even concurrent ones, answer 200 with the same trade', async () => {
     const symbol = await api.newSymbol('50.00');
     const cash = async () => (await api.get('/portfolio/Desk')).body.cash as string;
