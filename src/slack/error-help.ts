@@ -25,6 +25,8 @@ const HELP: Record<string, string> = {
   ORDER_NOT_OPEN: 'That order is no longer open (already filled, canceled or expired).',
   VALIDATION_ERROR: 'The trading desk rejected the request.',
   CONFLICT: 'That clashes with something already on the desk.',
+  PRICE_OUTSIDE_BAND: 'A booked trade must be priced near the market: gmv divided by the quantity is too far from the reference price.',
+  CLIENT_ORDER_ID_IN_USE: 'That request was already used for a different order on this portfolio, so nothing was done.',
 };
 
 export interface ErrorExplanation {
@@ -35,7 +37,11 @@ export interface ErrorExplanation {
 export function explainError(error: unknown): ErrorExplanation {
   if (error instanceof OmsClientError) {
     const help = HELP[error.code] ?? (error.code.endsWith('_NOT_FOUND') ? 'Not found.' : undefined);
-    const details = error.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ');
+    // A business refusal repeats its message in its detail (to name the field): said once is enough.
+    const details = error.details
+      .filter((d) => d.message !== error.message)
+      .map((d) => (d.path ? `${d.path}: ${d.message}` : d.message))
+      .join('; ');
     const omsSays = [error.message, details].filter((s) => s && s !== error.code).join(' ');
     // Client-side codes carry our own message already (it may name the OMS URL, never a key).
     const text = error.code.startsWith('OMS_') ? (HELP[error.code] ?? omsSays) : [help, omsSays].filter(Boolean).join(' ');

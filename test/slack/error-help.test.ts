@@ -15,6 +15,14 @@ describe('OMS errors as Slack help', () => {
     );
   });
 
+  it('explains a booking priced far from the market, once, without repeating the detail that says the same', () => {
+    const message = 'gmv / quantity = 1000.00 is more than 20% from the reference price 175.00 of AAPL';
+    const e = new OmsClientError('PRICE_OUTSIDE_BAND', message, 422, [{ path: 'gmv', message }]);
+    expect(explainError(e).text).toBe(
+      `A booked trade must be priced near the market: gmv divided by the quantity is too far from the reference price. ${message}`,
+    );
+  });
+
   it('says the desk is unreachable without leaking its URL internals or keys', () => {
     const e = new OmsClientError('OMS_UNREACHABLE', 'the OMS at http://127.0.0.1:1 is unreachable (ECONNREFUSED)');
     expect(explainError(e).text).toBe('The trading desk is unreachable right now, so nothing was done. Try again in a moment.');
