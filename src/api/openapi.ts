@@ -10,6 +10,24 @@ import {
   setPriceBody,
   simpleTradeBody,
 } from './schemas.js';
+import {
+  bookWithTradesOut,
+  errorOut,
+  healthOut,
+  instrumentListOut,
+  instrumentOut,
+  keyCreatedOut,
+  keyListOut,
+  keyOut,
+  orderOut,
+  orderPageOut,
+  orderWithFillsOut,
+  portfolioListOut,
+  portfolioSummaryOut,
+  simpleTradeOut,
+  tradeOut,
+  tradePageOut,
+} from '../wire/response-schemas.js';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
@@ -23,31 +41,40 @@ const queryParams = (schema: z.ZodObject) =>
 
 const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 
-const ok = (description: string) => ({
+/** An answer's schema as the server produces it (io: output). */
+const ok = (description: string, schema: z.ZodType) => ({
   description,
-  content: { 'application/json': { schema: { type: 'object' } } },
+  content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) } },
 });
 
-const errorResponse = {
-  description: 'error',
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        properties: {
-          error: {
-            type: 'object',
-            properties: {
-              code: { type: 'string' },
-              message: { type: 'string' },
-              details: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
-            },
-          },
-        },
-      },
-    },
-  },
-};
+const errorResponse = ok('error', errorOut);
+
+/**
+ * The answer of each route when it succeeds, by "METHOD /path" as the document names it (/health
+ * included, though it lives outside /api/v1). The document's responses come from here, and the API
+ * tests hold every real answer to it.
+ */
+export const ANSWERS = {
+  'POST /orders': orderWithFillsOut,
+  'GET /orders': orderPageOut,
+  'GET /orders/{id}': orderWithFillsOut,
+  'PATCH /orders/{id}': orderWithFillsOut,
+  'DELETE /orders/{id}': orderOut,
+  'POST /trade': simpleTradeOut,
+  'GET /trades': tradePageOut,
+  'GET /trades/{trade_id}': tradeOut,
+  'GET /portfolios': portfolioListOut,
+  'POST /portfolios': portfolioSummaryOut,
+  'GET /portfolio/{name}': portfolioSummaryOut,
+  'GET /book/{symbol}': bookWithTradesOut,
+  'GET /instruments': instrumentListOut,
+  'POST /instruments': instrumentOut,
+  'PUT /instruments/{symbol}/price': instrumentOut,
+  'GET /keys': keyListOut,
+  'POST /keys': keyCreatedOut,
+  'DELETE /keys/{id}': keyOut,
+  'GET /health': healthOut,
+} as const satisfies Record<string, z.ZodType>;
 
 const errors = {
   '400': errorResponse,
@@ -71,35 +98,35 @@ export function openApiDocument(): Record<string, unknown> {
     security: [{ apiKey: [] }],
     paths: {
       '/orders': {
-        post: { summary: 'Place an order', requestBody: body(placeOrderBody), responses: { '201': ok('the order and its fills'), '200': ok('the original order of a repeated client_order_id'), ...errors } },
-        get: { summary: 'List orders', parameters: queryParams(listOrdersQuery), responses: { '200': ok('a page of orders'), ...errors } },
+        post: { summary: 'Place an order', requestBody: body(placeOrderBody), responses: { '201': ok('the order and the fills it made at once', ANSWERS['POST /orders']), '200': ok('the original order of a repeated client_order_id, with its fills as they are now', ANSWERS['POST /orders']), ...errors } },
+        get: { summary: 'List orders', parameters: queryParams(listOrdersQuery), responses: { '200': ok('a page of orders, newest first', ANSWERS['GET /orders']), ...errors } },
       },
       '/orders/{id}': {
-        get: { summary: 'Fetch an order with its fills', parameters: [pathParam('id')], responses: { '200': ok('order'), ...errors } },
-        patch: { summary: 'Modify quantity and/or prices', parameters: [pathParam('id')], requestBody: body(modifyOrderBody), responses: { '200': ok('order'), ...errors } },
-        delete: { summary: 'Cancel', parameters: [pathParam('id')], responses: { '200': ok('the canceled order'), ...errors } },
+        get: { summary: 'Fetch an order with its fills', parameters: [pathParam('id')], responses: { '200': ok('the order with its fills', ANSWERS['GET /orders/{id}']), ...errors } },
+        patch: { summary: 'Modify quantity and/or prices', parameters: [pathParam('id')], requestBody: body(modifyOrderBody), responses: { '200': ok('the order with the fills the change made', ANSWERS['PATCH /orders/{id}']), ...errors } },
+        delete: { summary: 'Cancel', parameters: [pathParam('id')], responses: { '200': ok('the canceled order', ANSWERS['DELETE /orders/{id}']), ...errors } },
       },
-      '/trade': { post: { summary: 'Simple paper trade', requestBody: body(simpleTradeBody), responses: { '201': ok('{success, trade_id, message, trade}'), ...errors } } },
-      '/trades': { get: { summary: 'Trade history', parameters: queryParams(listTradesQuery), responses: { '200': ok('a page of trades'), ...errors } } },
-      '/trades/{trade_id}': { get: { summary: 'One trade', parameters: [pathParam('trade_id')], responses: { '200': ok('trade'), ...errors } } },
+      '/trade': { post: { summary: 'Simple paper trade', requestBody: body(simpleTradeBody), responses: { '201': ok('executed or booked', ANSWERS['POST /trade']), '200': ok('nothing executed (success false), or the original outcome of a repeated client_order_id', ANSWERS['POST /trade']), ...errors } } },
+      '/trades': { get: { summary: 'Trade history', parameters: queryParams(listTradesQuery), responses: { '200': ok('a page of trades', ANSWERS['GET /trades']), ...errors } } },
+      '/trades/{trade_id}': { get: { summary: 'One trade', parameters: [pathParam('trade_id')], responses: { '200': ok('the trade', ANSWERS['GET /trades/{trade_id}']), ...errors } } },
       '/portfolios': {
-        get: { summary: 'List portfolios', responses: { '200': ok('portfolios'), ...errors } },
-        post: { summary: 'Create a portfolio', requestBody: body(createPortfolioBody), responses: { '201': ok('portfolio summary'), ...errors } },
+        get: { summary: 'List portfolios', responses: { '200': ok('the portfolios the key may use', ANSWERS['GET /portfolios']), ...errors } },
+        post: { summary: 'Create a portfolio', requestBody: body(createPortfolioBody), responses: { '201': ok('portfolio summary', ANSWERS['POST /portfolios']), ...errors } },
       },
-      '/portfolio/{name}': { get: { summary: 'Portfolio summary', parameters: [pathParam('name')], responses: { '200': ok('summary'), ...errors } } },
-      '/book/{symbol}': { get: { summary: 'Order book snapshot and recent trades', parameters: [pathParam('symbol'), { name: 'depth', in: 'query', schema: { type: 'integer' } }], responses: { '200': ok('book'), ...errors } } },
+      '/portfolio/{name}': { get: { summary: 'Portfolio summary', parameters: [pathParam('name')], responses: { '200': ok('portfolio summary', ANSWERS['GET /portfolio/{name}']), ...errors } } },
+      '/book/{symbol}': { get: { summary: 'Order book snapshot and recent trades', parameters: [pathParam('symbol'), { name: 'depth', in: 'query', schema: { type: 'integer' } }], responses: { '200': ok('book levels, best first, and recent trades', ANSWERS['GET /book/{symbol}']), ...errors } } },
       '/instruments': {
-        get: { summary: 'List instruments', responses: { '200': ok('instruments'), ...errors } },
-        post: { summary: 'Add an instrument (admin)', requestBody: body(createInstrumentBody), responses: { '201': ok('instrument'), ...errors } },
+        get: { summary: 'List instruments', responses: { '200': ok('instruments', ANSWERS['GET /instruments']), ...errors } },
+        post: { summary: 'Add an instrument (admin)', requestBody: body(createInstrumentBody), responses: { '201': ok('instrument', ANSWERS['POST /instruments']), ...errors } },
       },
-      '/instruments/{symbol}/price': { put: { summary: 'Set the reference price (admin)', parameters: [pathParam('symbol')], requestBody: body(setPriceBody), responses: { '200': ok('instrument'), ...errors } } },
+      '/instruments/{symbol}/price': { put: { summary: 'Set the reference price (admin)', parameters: [pathParam('symbol')], requestBody: body(setPriceBody), responses: { '200': ok('instrument', ANSWERS['PUT /instruments/{symbol}/price']), ...errors } } },
       '/keys': {
-        get: { summary: 'List API keys (admin; never the keys themselves)', responses: { '200': ok('keys'), ...errors } },
-        post: { summary: 'Create an API key (admin); the answer shows the key once', requestBody: body(createKeyBody), responses: { '201': ok('the key record and the key'), ...errors } },
+        get: { summary: 'List API keys (admin; never the keys themselves)', responses: { '200': ok('keys', ANSWERS['GET /keys']), ...errors } },
+        post: { summary: 'Create an API key (admin); the answer shows the key once', requestBody: body(createKeyBody), responses: { '201': ok('the key record and the key', ANSWERS['POST /keys']), ...errors } },
       },
-      '/keys/{id}': { delete: { summary: 'Revoke an API key (admin)', parameters: [pathParam('id')], responses: { '200': ok('the revoked key record'), ...errors } } },
+      '/keys/{id}': { delete: { summary: 'Revoke an API key (admin)', parameters: [pathParam('id')], responses: { '200': ok('the revoked key record', ANSWERS['DELETE /keys/{id}']), ...errors } } },
       // Outside /api/v1, unlike every other path.
-      '/health': { servers: [{ url: '/' }], get: { summary: 'Liveness and database check', security: [], responses: { '200': ok('ok'), '503': errorResponse } } },
+      '/health': { servers: [{ url: '/' }], get: { summary: 'Liveness and database check', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': errorResponse } } },
     },
   };
 }

@@ -13,7 +13,7 @@ export interface StoredTrade {
   readonly sellOrderId: number | null;
   readonly buyPortfolio: string;
   readonly sellPortfolio: string;
-  readonly kind: string;
+  readonly kind: 'MATCH' | 'BOOKED';
   readonly createdAt: Date;
 }
 
@@ -137,6 +137,6 @@ function toTrade(r: TradeSqlRow): StoredTrade {
     sellOrderId: r.sell_order_id === null ? null : Number(r.sell_order_id),
     buyPortfolio: r.buy_portfolio,
     sellPortfolio: r.sell_portfolio,
-    kind: r.kind,
+    kind: r.kind as StoredTrade['kind'],
   };
 }

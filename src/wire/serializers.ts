@@ -5,9 +5,10 @@ import type { Fill } from '../oms/oms.js';
 import type { StoredTrade } from '../db/history-queries.js';
 import type { OrderRow } from '../oms/ports.js';
 import type { ApiKeyRecord } from '../db/api-key.repository.js';
+import type { BookOut, FillOut, InstrumentOut, KeyOut, OrderOut, PortfolioSummaryOut, TradeOut } from './response-schemas.js';
 
 /** An API key as admins see it: never the key, nor its hash. */
-export function keyJson(k: ApiKeyRecord) {
+export function keyJson(k: ApiKeyRecord): KeyOut {
   return {
     id: k.id,
     name: k.name,
@@ -23,7 +24,7 @@ export function keyJson(k: ApiKeyRecord) {
 
 const price = (units: number | null): string | null => (units === null ? null : formatUnits(units));
 
-export function orderJson(o: OrderRow, portfolioName: string) {
+export function orderJson(o: OrderRow, portfolioName: string): OrderOut {
   return {
     id: String(o.id),
     client_order_id: o.clientOrderId,
@@ -42,7 +43,8 @@ export function orderJson(o: OrderRow, portfolioName: string) {
     avg_fill_price: o.filled > 0 ? formatUnits(divRound(o.filledNotional, BigInt(o.filled))) : null,
     portfolio_name: portfolioName,
     user_id: o.userId,
-    origin: o.origin ?? null,
+    // Always a JSON object when set: the order schema takes nothing else.
+    origin: (o.origin ?? null) as Record<string, unknown> | null,
     created_at: o.createdAt.toISOString(),
     updated_at: o.updatedAt.toISOString(),
   };
@@ -50,7 +52,7 @@ export function orderJson(o: OrderRow, portfolioName: string) {
 
 export type TradeLike = TradeRecord | StoredTrade;
 
-export function tradeJson(t: TradeLike, portfolioName: (id: number) => string) {
+export function tradeJson(t: TradeLike, portfolioName: (id: number) => string): TradeOut {
   const isRecord = 'buyPortfolioId' in t;
   return {
     trade_id: String(t.id),
@@ -68,17 +70,17 @@ export function tradeJson(t: TradeLike, portfolioName: (id: number) => string) {
   };
 }
 
-export function fillJson(f: Fill, portfolioName: (id: number) => string) {
+export function fillJson(f: Fill, portfolioName: (id: number) => string): FillOut {
   return { ...tradeJson(f.trade, portfolioName), side: f.side, liquidity: f.liquidity };
 }
 
 /** A stored trade as a fill of one of its two orders, from that order's view (like fillJson). */
-export function orderFillJson(t: StoredTrade, orderId: number, portfolioName: (id: number) => string) {
+export function orderFillJson(t: StoredTrade, orderId: number, portfolioName: (id: number) => string): FillOut {
   const side = t.buyOrderId === orderId ? 'BUY' : 'SELL';
   return { ...tradeJson(t, portfolioName), side, liquidity: t.aggressorSide === side ? 'TAKER' : 'MAKER' };
 }
 
-export function instrumentJson(i: InstrumentState) {
+export function instrumentJson(i: InstrumentState): InstrumentOut {
   return {
     symbol: i.symbol,
     name: i.name,
@@ -91,7 +93,7 @@ export function instrumentJson(i: InstrumentState) {
   };
 }
 
-export function bookJson(i: InstrumentState, depth: number) {
+export function bookJson(i: InstrumentState, depth: number): BookOut {
   const d = i.book.depth(depth);
   const level = (l: { price: number; quantity: number; orders: number }) => ({
     price: formatUnits(l.price),
@@ -108,7 +110,7 @@ export function bookJson(i: InstrumentState, depth: number) {
 }
 
 /** Cash, equity and P&L, with positions marked at each instrument's reference price. */
-export function portfolioSummaryJson(p: PortfolioState, instrument: (symbol: string) => InstrumentState | undefined) {
+export function portfolioSummaryJson(p: PortfolioState, instrument: (symbol: string) => InstrumentState | undefined): PortfolioSummaryOut {
   let marketValue = 0n;
   let gmv = 0n;
   let unrealized = 0n;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
 import { ApiKeyRepository, type ApiKeyRecord } from '../../src/db/api-key.repository.js';
 import { expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
+import { expectDocumentedAnswers } from './support/contract.js';
 
 /** API keys: 401 without a valid one, 403 outside its scopes or portfolios, and the audit trail. */
 let oms: TestOms;
@@ -203,7 +204,8 @@ describe('audit trail', () => {
 });
 
 describe('hygiene', () => {
-  it('no response was a 500 or carried a stack trace', () => {
+  it('no response was a 500 or carried a stack trace, and every answer has its documented shape', () => {
     expectNoServerErrors(admin.seen);
+    expectDocumentedAnswers(admin.seen);
   });
 });

@@ -3,6 +3,7 @@ import type { TestOms } from '../support/oms.js';
 import { reconcile } from '../../src/db/reconciliation.js';
 import { parseUnits, divRound, formatUnits } from '../../src/oms/units.js';
 import { expectNoServerErrors, startApi, type ApiClient, type ApiResponse } from './support/client.js';
+import { expectDocumentedAnswers } from './support/contract.js';
 
 /**
  * 200 orders sent at once from several portfolios on one symbol, crossing each other. Afterwards
@@ -223,7 +224,8 @@ describe('200 parallel orders on one symbol', () => {
 });
 
 describe('hygiene', () => {
-  it('no response was a 500 or carried a stack trace', () => {
+  it('no response was a 500 or carried a stack trace, and every answer has its documented shape', () => {
     expectNoServerErrors(api.seen);
+    expectDocumentedAnswers(api.seen);
   });
 });

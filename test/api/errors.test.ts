@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
 import { expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
+import { expectDocumentedAnswers } from './support/contract.js';
 
 /**
  * Every validation and business error of the order path with its whole JSON body, and a sweep of
@@ -294,7 +295,8 @@ describe('hostile inputs never answer a 500 or take the OMS down', () => {
 });
 
 describe('hygiene', () => {
-  it('no response was a 500 or carried a stack trace', () => {
+  it('no response was a 500 or carried a stack trace, and every answer has its documented shape', () => {
     expectNoServerErrors(api.seen);
+    expectDocumentedAnswers(api.seen);
   });
 });

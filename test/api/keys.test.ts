@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
 import { anyIso, expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
+import { expectDocumentedAnswers } from './support/contract.js';
 
 /** /keys: admins create, list and revoke API keys while the service runs. */
 let oms: TestOms;
@@ -95,7 +96,8 @@ describe('API keys', () => {
 });
 
 describe('hygiene', () => {
-  it('no response was a 500 or carried a stack trace', () => {
+  it('no response was a 500 or carried a stack trace, and every answer has its documented shape', () => {
     expectNoServerErrors(admin.seen);
+    expectDocumentedAnswers(admin.seen);
   });
 });

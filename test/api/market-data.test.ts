@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
 import { anyId, anyIso, expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
+import { expectDocumentedAnswers } from './support/contract.js';
 
 /** Instruments, reference prices, the book snapshot, and the endpoints around the API (health, docs). */
 let oms: TestOms;
@@ -199,6 +200,13 @@ describe('around the API', () => {
     expect([...schema.required].sort()).toEqual(['portfolio_name', 'quantity', 'side', 'symbol', 'type']);
     // Prices are a string or a number, nothing more specific that contradicts it.
     expect(schema.properties.limit_price).toMatchObject({ type: ['string', 'number'], example: '175.25' });
+    // Answers are documented field by field, from the schemas the API tests hold real answers to.
+    const placed = res.body.paths['/orders'].post.responses['201'].content['application/json'].schema;
+    expect(placed).toMatchObject({ type: 'object', additionalProperties: false });
+    expect(placed.properties.fills.items.properties.liquidity.enum).toEqual(['MAKER', 'TAKER']);
+    expect(placed.required).toEqual(expect.arrayContaining(['id', 'status', 'avg_fill_price', 'fills']));
+    const failed = res.body.paths['/orders'].post.responses['422'].content['application/json'].schema;
+    expect(Object.keys(failed.properties.error.properties).sort()).toEqual(['code', 'details', 'message']);
     // /health lives outside /api/v1: its own server, so "Try it out" calls the right URL.
     expect(res.body.paths['/health'].servers).toEqual([{ url: '/' }]);
     expect((await api.as(null).get('~/health')).status).toBe(200);
@@ -233,7 +241,8 @@ describe('around the API', () => {
 });
 
 describe('hygiene', () => {
-  it('no response was a 500 or carried a stack trace', () => {
+  it('no response was a 500 or carried a stack trace, and every answer has its documented shape', () => {
     expectNoServerErrors(api.seen.filter((r) => !r.path.startsWith('~/docs/assets')));
+    expectDocumentedAnswers(api.seen.filter((r) => !r.path.startsWith('~/docs/assets')));
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
 import { anyId, anyIso, expectNoServerErrors, orderBody, startApi, type ApiClient } from './support/client.js';
+import { expectDocumentedAnswers } from './support/contract.js';
 
 /**
  * Matching behaviour as a REST client sees it: time in force, stops triggered by a reference price,
@@ -325,7 +326,8 @@ describe('self-trade prevention', () => {
 });
 
 describe('hygiene', () => {
-  it('no response was a 500 or carried a stack trace', () => {
+  it('no response was a 500 or carried a stack trace, and every answer has its documented shape', () => {
     expectNoServerErrors(api.seen);
+    expectDocumentedAnswers(api.seen);
   });
 });

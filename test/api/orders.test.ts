@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
 import { anyId, anyIso, expectError, expectNoServerErrors, orderBody, startApi, type ApiClient } from './support/client.js';
+import { expectDocumentedAnswers } from './support/contract.js';
 
 /** POST/GET/PATCH/DELETE /orders: success paths, list filters and pagination, idempotent retries. */
 let oms: TestOms;
@@ -432,7 +433,8 @@ describe('idempotent retries (client_order_id)', () => {
 });
 
 describe('hygiene', () => {
-  it('no response was a 500 or carried a stack trace', () => {
+  it('no response was a 500 or carried a stack trace, and every answer has its documented shape', () => {
     expectNoServerErrors(api.seen);
+    expectDocumentedAnswers(api.seen);
   });
 });

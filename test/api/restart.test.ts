@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
 import { reconcile } from '../../src/db/reconciliation.js';
 import { expectError, expectNoServerErrors, startApi, type ApiClient, type ApiResponse } from './support/client.js';
+import { expectDocumentedAnswers } from './support/contract.js';
 
 /**
  * Durability over REST: stop the OMS and start it again on the same database and port. Books,
@@ -171,7 +172,8 @@ describe('restart on the same database', () => {
 });
 
 describe('hygiene', () => {
-  it('no response was a 500 or carried a stack trace', () => {
+  it('no response was a 500 or carried a stack trace, and every answer has its documented shape', () => {
     expectNoServerErrors(seen);
+    expectDocumentedAnswers(seen);
   });
 });

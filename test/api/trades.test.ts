@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
 import { anyId, anyIso, expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
+import { expectDocumentedAnswers } from './support/contract.js';
 
 /** POST /trade (at market and booked with gmv), GET /trades with filters and pagination, GET /trades/{id}. */
 let oms: TestOms;
@@ -287,7 +288,8 @@ describe('GET /trades', () => {
 });
 
 describe('hygiene', () => {
-  it('no response was a 500 or carried a stack trace', () => {
+  it('no response was a 500 or carried a stack trace, and every answer has its documented shape', () => {
     expectNoServerErrors(api.seen);
+    expectDocumentedAnswers(api.seen);
   });
 });

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+
+/**
+ * Every JSON answer of the REST API, one zod schema each. The serializers are typed by them (an
+ * undocumented or missing field does not compile), the OpenAPI document describes answers with them,
+ * and the API tests check real answers against them. Objects are strict: a field that is not here is
+ * an error, not a surprise for scripts.
+ */
+
+const decimal = z.string().regex(/^-?\d+\.\d{2,4}$/).meta({ example: '175.25', description: 'exact decimal string' });
+const digits = z.string().regex(/^\d+$/).meta({ example: '42' });
+const timestamp = z.iso.datetime().meta({ example: '2026-01-02T14:30:00.000Z' });
+const side = z.enum(['BUY', 'SELL']);
+
+export const orderOut = z.strictObject({
+  id: digits,
+  client_order_id: z.string().nullable(),
+  symbol: z.string(),
+  side,
+  type: z.enum(['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT']),
+  quantity: z.number().int(),
+  filled_quantity: z.number().int(),
+  remaining_quantity: z.number().int(),
+  limit_price: decimal.nullable(),
+  stop_price: decimal.nullable(),
+  time_in_force: z.enum(['DAY', 'GTC', 'IOC', 'FOK']),
+  status: z.enum(['NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']),
+  reason: z.string().nullable(),
+  /** Stops only: false while waiting for the trigger, true after it; null for other orders. */
+  triggered: z.boolean().nullable(),
+  avg_fill_price: decimal.nullable(),
+  portfolio_name: z.string(),
+  user_id: z.string().nullable(),
+  origin: z.record(z.string(), z.unknown()).nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export const tradeOut = z.strictObject({
+  trade_id: digits,
+  symbol: z.string(),
+  price: decimal,
+  quantity: z.number().int(),
+  gmv: decimal,
+  aggressor_side: side,
+  buy_order_id: digits.nullable(),
+  sell_order_id: digits.nullable(),
+  buy_portfolio: z.string(),
+  sell_portfolio: z.string(),
+  kind: z.enum(['MATCH', 'BOOKED']),
+  executed_at: timestamp,
+});
+
+/** A trade as one of its orders' fills. */
+export const fillOut = tradeOut.extend({ side, liquidity: z.enum(['MAKER', 'TAKER']) });
+
+export const orderWithFillsOut = orderOut.extend({ fills: z.array(fillOut) });
+
+const page = <T extends z.ZodType>(item: T) => z.strictObject({ data: z.array(item), next_cursor: digits.nullable() });
+
+export const orderPageOut = page(orderOut);
+export const tradePageOut = page(tradeOut);
+
+/** POST /trade: one fill, or the aggregate of several (average price, first fill's id) with them. */
+export const simpleTradeOut = z.strictObject({
+  success: z.boolean(),
+  trade_id: digits.nullable(),
+  message: z.string(),
+  trade: z.union([tradeOut, tradeOut.extend({ fills: z.array(tradeOut) })]).nullable(),
+});
+
+export const positionOut = z.strictObject({
+  symbol: z.string(),
+  quantity: z.number().int(),
+  avg_cost: decimal.nullable(),
+  cost_basis: decimal,
+  reference_price: decimal,
+  market_value: decimal,
+  gmv: decimal,
+  unrealized_pnl: decimal,
+  realized_pnl: decimal,
+});
+
+export const portfolioSummaryOut = z.strictObject({
+  name: z.string(),
+  cash: decimal,
+  starting_cash: decimal,
+  equity: decimal,
+  market_value: decimal,
+  gmv: decimal,
+  unrealized_pnl: decimal,
+  realized_pnl: decimal,
+  total_pnl: decimal,
+  allow_short: z.boolean(),
+  open_orders: z.number().int(),
+  positions: z.array(positionOut),
+  as_of: timestamp,
+});
+
+export const portfolioListOut = z.strictObject({
+  data: z.array(
+    z.strictObject({
+      name: z.string(),
+      cash: decimal,
+      starting_cash: decimal,
+      allow_short: z.boolean(),
+      /** The house market maker's portfolio. */
+      is_house: z.boolean(),
+      created_at: timestamp,
+    }),
+  ),
+});
+
+export const instrumentOut = z.strictObject({
+  symbol: z.string(),
+  name: z.string(),
+  tick_size: decimal,
+  lot_size: z.number().int(),
+  reference_price: decimal,
+  last_price: decimal.nullable(),
+  best_bid: decimal.nullable(),
+  best_ask: decimal.nullable(),
+});
+
+export const instrumentListOut = z.strictObject({ data: z.array(instrumentOut) });
+
+const levelOut = z.strictObject({ price: decimal, quantity: z.number().int(), orders: z.number().int() });
+
+export const bookOut = z.strictObject({
+  symbol: z.string(),
+  bids: z.array(levelOut),
+  asks: z.array(levelOut),
+  last_price: decimal.nullable(),
+  reference_price: decimal,
+});
+
+export const bookWithTradesOut = bookOut.extend({ trades: z.array(tradeOut) });
+
+export const keyOut = z.strictObject({
+  id: z.number().int(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.enum(['read', 'trade', 'admin'])),
+  /** Empty: every portfolio. */
+  portfolios: z.array(z.string()),
+  created_at: timestamp,
+  revoked_at: timestamp.nullable(),
+});
+
+export const keyListOut = z.strictObject({ data: z.array(keyOut) });
+
+/** The only answer that shows a key: the one that creates it. */
+export const keyCreatedOut = keyOut.extend({ key: z.string() });
+
+export const healthOut = z.strictObject({ status: z.literal('ok'), database: z.literal('ok') });
+
+export const errorOut = z.strictObject({
+  error: z.strictObject({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.strictObject({ path: z.string(), message: z.string() })),
+  }),
+});
+
+export type OrderOut = z.output<typeof orderOut>;
+export type TradeOut = z.output<typeof tradeOut>;
+export type FillOut = z.output<typeof fillOut>;
+export type InstrumentOut = z.output<typeof instrumentOut>;
+export type BookOut = z.output<typeof bookOut>;
+export type PortfolioSummaryOut = z.output<typeof portfolioSummaryOut>;
+export type KeyOut = z.output<typeof keyOut>;
