@@ -37,9 +37,10 @@ export interface ErrorExplanation {
 export function explainError(error: unknown): ErrorExplanation {
   if (error instanceof OmsClientError) {
     const help = HELP[error.code] ?? (error.code.endsWith('_NOT_FOUND') ? 'Not found.' : undefined);
-    // A business refusal repeats its message in its detail (to name the field): said once is enough.
+    // The OMS's message already holds each detail ("limit_price: limit_price is too large", or a
+    // business refusal repeated to name its field): said once is enough.
     const details = error.details
-      .filter((d) => d.message !== error.message)
+      .filter((d) => !error.message.includes(d.message))
       .map((d) => (d.path ? `${d.path}: ${d.message}` : d.message))
       .join('; ');
     const omsSays = [error.message, details].filter((s) => s && s !== error.code).join(' ');

@@ -21,6 +21,9 @@ describe('small command arguments', () => {
     expect(parseOrderId('#77')).toEqual({ ok: true, value: '77' });
     expect(parseOrderId('')).toEqual({ ok: false, error: expect.stringMatching(/Which order/) });
     expect(parseOrderId('abc')).toEqual({ ok: false, error: '"abc" is not an order id; ids are numbers like 1234.' });
+    // The OMS's ids have at most 15 digits: a longer number is no id either, said by the bot itself.
+    expect(parseOrderId('123456789012345')).toEqual({ ok: true, value: '123456789012345' });
+    expect(parseOrderId('9223372036854775807')).toEqual({ ok: false, error: '"9223372036854775807" is not an order id; ids are numbers like 1234.' });
   });
 
   it('reads one quote symbol', () => {

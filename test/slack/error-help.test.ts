@@ -23,6 +23,11 @@ describe('OMS errors as Slack help', () => {
     );
   });
 
+  it('says a validation problem once, though the OMS message and its detail both hold it', () => {
+    const e = new OmsClientError('VALIDATION_ERROR', 'limit_price: limit_price is too large', 400, [{ path: 'limit_price', message: 'limit_price is too large' }]);
+    expect(explainError(e).text).toBe('The trading desk rejected the request. limit_price: limit_price is too large');
+  });
+
   it('says the desk is unreachable without leaking its URL internals or keys', () => {
     const e = new OmsClientError('OMS_UNREACHABLE', 'the OMS at http://127.0.0.1:1 is unreachable (ECONNREFUSED)');
     expect(explainError(e).text).toBe('The trading desk is unreachable right now, so nothing was done. Try again in a moment.');

@@ -39,7 +39,9 @@ const TYPE_WORDS: Record<string, string> = { MARKET: 'market', LIMIT: 'limit', S
 
 /** "BUY 100 AAPL limit $175.25 GTC", the one-line description of an order used everywhere. */
 export function describeOrder(order: Pick<Order, 'side' | 'quantity' | 'symbol' | 'type' | 'limit_price' | 'stop_price' | 'time_in_force'>): string {
-  const parts = [`${order.side} ${quantity(order.quantity)} ${order.symbol}`, TYPE_WORDS[order.type] ?? order.type.toLowerCase()];
+  const parts = [`${order.side} ${quantity(order.quantity)} ${order.symbol}`];
+  // A STOP says so in its stop price ("stop $180.00"): its type word would only repeat it.
+  if (order.type !== 'STOP') parts.push(TYPE_WORDS[order.type] ?? order.type.toLowerCase());
   if (order.stop_price) parts.push(`stop ${money(order.stop_price)}`);
   if (order.limit_price) parts.push(`${order.type === 'STOP_LIMIT' ? 'limit ' : ''}${money(order.limit_price)}`);
   if (order.type !== 'MARKET') parts.push(order.time_in_force);

@@ -33,7 +33,8 @@ export function parsePortfolioArgs(text: string): Parsed<PortfolioArgs> {
 export function parseOrderId(text: string): Parsed<string> {
   const t = text.trim().replace(/^#/, '');
   if (t === '') return { ok: false, error: 'Which order? Give its id, for example `/cancel 1234`.' };
-  if (!/^\d{1,19}$/.test(t)) return { ok: false, error: `"${text.trim()}" is not an order id; ids are numbers like 1234.` };
+  // The OMS's ids are at most 15 digits (safe integers).
+  if (!/^\d{1,15}$/.test(t)) return { ok: false, error: `"${text.trim()}" is not an order id; ids are numbers like 1234.` };
   return { ok: true, value: t };
 }
 

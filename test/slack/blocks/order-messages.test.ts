@@ -33,7 +33,7 @@ describe('order confirmation', () => {
   it('describes market, stop and stop-limit orders and their states', () => {
     expect(buildOrderConfirmation(anOrder({ type: 'MARKET', limit_price: null, time_in_force: 'DAY' })).text).toMatch(/^BUY 100 AAPL market in /);
     expect(buildOrderConfirmation(anOrder({ type: 'STOP', limit_price: null, stop_price: '250', triggered: false })).text).toBe(
-      'BUY 100 AAPL stop stop $250.00 GTC in Tech Portfolio: Waiting for the stop to trigger (order 101)',
+      'BUY 100 AAPL stop $250.00 GTC in Tech Portfolio: Waiting for the stop to trigger (order 101)',
     );
     expect(buildOrderConfirmation(anOrder({ type: 'STOP_LIMIT', limit_price: '251', stop_price: '250' })).text).toMatch(/stop-limit stop \$250\.00 limit \$251\.00 GTC/);
     expect(buildOrderConfirmation(anOrder({ status: 'CANCELED', reason: 'SELF_TRADE' })).text).toContain('Canceled (self trade)');

@@ -102,6 +102,28 @@ describe('/orders, the Cancel button and /cancel', () => {
     expect(update.body.text).toContain(`Canceled (user) (order ${id})`);
   });
 
+  it('/orders with a portfolio that does not exist says so, not "no open orders"', async () => {
+    await desk.command('/orders', 'tech portfolio', 'orders-typo');
+    const reply = (await desk.standIn.waitForResponse('orders-typo')).body;
+    expect(reply.response_type).toBe('ephemeral');
+    expect(reply.text).toMatch(/^There is no portfolio by that name\..*\n`\/orders`/s);
+  });
+
+  it('help on /orders, /cancel, /portfolio and /quote answers their usage, privately', async () => {
+    for (const [command, usage] of [
+      ['/orders', /^`\/orders`  open orders/],
+      ['/cancel', /^`\/cancel 1234`/],
+      ['/portfolio', /^`\/portfolio`  the summary/],
+      ['/quote', /^`\/quote AAPL`/],
+    ] as const) {
+      const res = await desk.command(command, ' Help ', `help-${command}`);
+      expect(res.status).toBe(200);
+      const reply = (await res.json()) as { response_type: string; text: string };
+      expect({ command, type: reply.response_type }).toEqual({ command, type: 'ephemeral' });
+      expect(reply.text).toMatch(usage);
+    }
+  });
+
   it('/cancel cancels, and a second /cancel says the order is no longer open', async () => {
     const id = await placeFromSlack('buy 3 AAPL @ 171 gtc in Tech Portfolio', 'trig-cancel');
     await desk.command('/cancel', id, 'cancel-1');

@@ -1,4 +1,7 @@
-import type { App } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { buildInfoReply } from '../../blocks/error-reply.js';
+import { CANCEL_USAGE, ORDERS_USAGE, PORTFOLIO_USAGE, QUOTE_USAGE } from '../../commands/command-args.js';
+import { isHelpRequest } from '../../commands/trade-grammar.js';
 import type { SlackDeps } from '../../deps.js';
 import { cancelCommand } from './cancel.js';
 import { ordersCommand } from './orders.js';
@@ -15,6 +18,27 @@ export const SLASH_COMMANDS = {
   '/quote': quoteCommand,
 } as const;
 
+/** `/trade help` has its own, longer answer (trade.ts); the others answer `help` with their usage. */
+const USAGE: Partial<Record<keyof typeof SLASH_COMMANDS, string>> = {
+  '/portfolio': PORTFOLIO_USAGE,
+  '/orders': ORDERS_USAGE,
+  '/cancel': CANCEL_USAGE,
+  '/quote': QUOTE_USAGE,
+};
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
 export function register(app: App, deps: SlackDeps): void {
-  for (const [name, listener] of Object.entries(SLASH_COMMANDS)) app.command(name, listener(deps));
+  for (const [name, listener] of Object.entries(SLASH_COMMANDS)) {
+    const handle = listener(deps);
+    const usage = USAGE[name as keyof typeof SLASH_COMMANDS];
+    app.command(name, async (args: CommandArgs) => {
+      // "help" is no portfolio, symbol or order id: it always means the usage.
+      if (usage !== undefined && isHelpRequest(args.command.text ?? '')) {
+        await args.ack({ response_type: 'ephemeral', ...buildInfoReply(usage) });
+        return;
+      }
+      await handle(args);
+    });
+  }
 }
