@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TICKET } from '../../../src/slack/blocks/trade-ticket.js';
 import { Desk } from '../support/desk.js';
 import { type RecordedCall, waitFor } from '../support/slack-stand-in.js';
 
@@ -104,6 +105,19 @@ describe('each /trade form is placed end to end', () => {
     await desk.command('/trade', 'buy 2 AAPL @ 170', 'default-trade', { channel_id: 'C-growth', trigger_id: 'trig-default' });
     const confirmation = await desk.standIn.waitForCall('chat.postMessage', (c) => c.body.channel === 'C-growth');
     expect(confirmation.body.text).toMatch(/^BUY 2 AAPL limit \$170\.00 DAY in Growth: Working/);
+  });
+
+  it("the trade ticket shows the portfolio a command would use: the channel's default over the bot's", async () => {
+    const ticketPortfolio = async (channel: string, trigger: string) => {
+      await desk.command('/trade', '', `ticket-${trigger}`, { channel_id: channel, trigger_id: trigger });
+      const open = await desk.standIn.waitForCall('views.open', (c) => c.body.trigger_id === trigger);
+      const block = open.body.view.blocks.find((b: { block_id?: string }) => b.block_id === TICKET.portfolio.block);
+      return block.element.initial_value as string | undefined;
+    };
+    await desk.command('/portfolio', 'use Growth', 'use-growth-ticket', { channel_id: 'C-ticket' });
+    await desk.standIn.waitForResponse('use-growth-ticket');
+    expect(await ticketPortfolio('C-ticket', 'trig-ticket-1')).toBe('Growth');
+    expect(await ticketPortfolio('C-no-default', 'trig-ticket-2')).toBeUndefined();
   });
 
   it('a redelivered command (same trigger_id) places one order and one confirmation', async () => {

@@ -22,9 +22,10 @@ export function tradeCommand(deps: SlackDeps) {
     if (text.trim() === '') {
       await ack();
       try {
+        const portfolio = await ticketPortfolio(deps, command.team_id, command.channel_id);
         await client.views.open({
           trigger_id: command.trigger_id,
-          view: buildTradeTicket({ team: command.team_id, channel: command.channel_id }, { portfolio: deps.config.defaultPortfolio }),
+          view: buildTradeTicket({ team: command.team_id, channel: command.channel_id }, { portfolio }),
         });
       } catch (e) {
         await replyError(respond, deps.logger, e, TRADE_USAGE);
@@ -44,6 +45,26 @@ export function tradeCommand(deps: SlackDeps) {
     const who = { team: command.team_id, channel: command.channel_id, user: command.user_id, requestKey: `command:${command.team_id}:${command.trigger_id}` };
     await deps.work.run(() => trade(deps, client, respond, parsed.order, who));
   };
+}
+
+/** How long the ticket waits for the channel's default before it opens without a portfolio filled in. */
+const TICKET_LOOKUP_MS = 500;
+
+/**
+ * The portfolio the ticket shows: the one a command in this channel would use (its default, else the
+ * bot's). A trigger_id expires in 3 s, so a slow lookup leaves the field empty instead; an empty field
+ * is resolved the same way when the ticket is submitted.
+ */
+async function ticketPortfolio(deps: SlackDeps, team: string, channel: string): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), TICKET_LOOKUP_MS);
+  });
+  try {
+    return await Promise.race([choosePortfolio(deps, team, channel).catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function trade(deps: SlackDeps, client: webApi.WebClient, respond: RespondFn, intent: TradeIntent, who: SlackRequester): Promise<void> {
