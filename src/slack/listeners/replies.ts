@@ -32,11 +32,21 @@ export async function replyError(respond: RespondFn, logger: Logger, error: unkn
   await replyEphemeral(respond, logger, buildErrorReply(explained.text, usage));
 }
 
-/** For modal submissions, which have no response_url: an ephemeral message in the channel of origin. */
+/**
+ * For modal submissions, which have no response_url: an ephemeral message in the channel of origin,
+ * else (a private channel or DM the bot is not in refuses both) a direct message from the bot, so the
+ * user always hears what became of the ticket.
+ */
 export async function notifyUser(client: webApi.WebClient, logger: Logger, channel: string, user: string, content: MessageContent): Promise<void> {
   try {
     await client.chat.postEphemeral({ channel, user, ...content });
+    return;
   } catch (e) {
-    logger.warn({ err: e }, 'ephemeral notice not delivered');
+    logger.warn({ err: e }, 'ephemeral notice not delivered; sending it as a direct message');
+  }
+  try {
+    await client.chat.postMessage({ channel: user, ...content });
+  } catch (e) {
+    logger.warn({ err: e }, 'direct message not delivered either');
   }
 }

@@ -177,6 +177,19 @@ describe('trade ticket modal', () => {
     });
   });
 
+  it('from a channel the bot cannot post in, says what became of the ticket in a direct message', async () => {
+    desk.standIn.failNext('chat.postMessage', 1, { error: 'channel_not_found' });
+    desk.standIn.failNext('chat.postEphemeral', 2, { error: 'channel_not_found' });
+    const submit = (viewId: string, fields: Partial<Record<keyof typeof TICKET, string>>) =>
+      desk.submitView({ callbackId: TRADE_TICKET_CALLBACK, viewId, privateMetadata: JSON.stringify({ team: 'T1', channel: 'G-private' }), values: values(fields) });
+    await submit('V-private-1', { side: 'BUY', symbol: 'AAPL', quantity: '1', type: 'LIMIT', limitPrice: '150', timeInForce: 'GTC', portfolio: 'Tech Portfolio' });
+    const placed = await desk.standIn.waitForCall('chat.postMessage', (c) => c.body.channel === 'U1' && /could not post in this channel/.test(c.body.text));
+    expect(placed.body.text).toMatch(/^Order \d+ is placed, but I could not post in this channel \(channel_not_found\)/);
+    await submit('V-private-2', { side: 'BUY', symbol: 'ZZZZ', quantity: '1', type: 'MARKET', portfolio: 'Tech Portfolio' });
+    const refused = await desk.standIn.waitForCall('chat.postMessage', (c) => c.body.channel === 'U1' && /not traded/.test(c.body.text));
+    expect(refused.body.text).toMatch(/^That symbol is not traded on this desk\./);
+  });
+
   it('reports an OMS refusal as an ephemeral message in the channel', async () => {
     await desk.submitView({
       callbackId: TRADE_TICKET_CALLBACK,
