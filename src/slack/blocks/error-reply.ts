@@ -18,3 +18,8 @@ export function buildErrorReply(problem: string, usage?: string): MessageContent
 export function buildInfoReply(message: string): MessageContent {
   return { text: message, blocks: [{ type: 'section', text: mrkdwn(message) }] };
 }
+
+/** A message with a note of ours under it (text and blocks alike). */
+export function withNote(message: MessageContent, note: string): MessageContent {
+  return { text: `${message.text}\n${note}`, blocks: [...message.blocks, ...buildInfoReply(note).blocks] };
+}

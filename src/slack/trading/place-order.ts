@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
+import { withNote } from '../blocks/error-reply.js';
 import { buildOrderConfirmation } from '../blocks/order-confirmation.js';
 import type { OrderIntent } from '../commands/trade-grammar.js';
 import type { SlackDeps } from '../deps.js';
@@ -26,8 +27,9 @@ export interface SlackRequester {
 export interface Placement {
   readonly order: Order;
   /** posted: confirmation in the channel; pending: Slack refused for now, the fill notifier retries;
-   *  failed: Slack will not take it here (e.g. the bot is not in the channel); replayed: a repeat. */
-  readonly confirmation: 'posted' | 'pending' | 'failed' | 'replayed';
+   *  direct: the channel refused it for good (e.g. the bot is not in it), so it went to the user's
+   *  direct messages, where the fills follow; failed: refused there too; replayed: a repeat. */
+  readonly confirmation: 'posted' | 'pending' | 'direct' | 'failed' | 'replayed';
   readonly slackError?: string;
 }
 
@@ -77,17 +79,29 @@ export async function placeFromSlack(
     // A repeat confirms nothing, unless the original delivery died before confirming (no row, not running).
     if (replayed && (!owner || (await findOrderMessage(deps.db, order.id)))) return { order, confirmation: 'replayed' };
 
-    const posted = await postConfirmation(deps, client, who.channel, buildOrderConfirmation(order));
-    if (posted.outcome !== 'failed') {
+    const confirmation = buildOrderConfirmation(order);
+    const posted = await postConfirmation(deps, client, who.channel, confirmation);
+    let outcome: Placement['confirmation'] = posted.outcome;
+    let where = { channel: who.channel, ts: posted.ts };
+    if (posted.outcome === 'failed' && who.user !== who.channel) {
+      // A resting order may fill hours later: its fills need a place to go, so the user's DM it is.
+      const note = `I could not post in <#${who.channel}> (${posted.slackError ?? 'unknown error'}), so this order's confirmation and fills come here.`;
+      const direct = await postConfirmation(deps, client, who.user, withNote(confirmation, note));
+      if (direct.outcome === 'posted') {
+        outcome = 'direct';
+        where = { channel: direct.channel ?? who.user, ts: direct.ts };
+      }
+    }
+    if (outcome !== 'failed') {
       // Before the row exists, so that no fill after it can reach the feed unnoticed.
       if (OPEN_STATUSES.has(order.status)) deps.watchFills(order.portfolio_name);
-      await rememberOrderMessage(deps.db, { orderId: order.id, channelId: who.channel, messageTs: posted.ts ?? null });
+      await rememberOrderMessage(deps.db, { orderId: order.id, channelId: where.channel, messageTs: where.ts ?? null });
       const early = await recordEarlyFills(deps, deps.db, order);
       // Something for the notifier to post now: early fills, or the confirmation Slack refused. A
       // resting order's later fills wake it through the feed (or its poll).
-      if (early > 0 || posted.outcome === 'pending') deps.wakeFillNotifier();
+      if (early > 0 || outcome === 'pending') deps.wakeFillNotifier();
     }
-    return { order, confirmation: posted.outcome, ...(posted.slackError ? { slackError: posted.slackError } : {}) };
+    return { order, confirmation: outcome, ...(posted.slackError ? { slackError: posted.slackError } : {}) };
   } finally {
     if (owner) deps.placing.delete(key);
   }

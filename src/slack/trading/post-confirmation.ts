@@ -13,10 +13,11 @@ export async function postConfirmation(
   client: webApi.WebClient,
   channel: string,
   message: MessageContent,
-): Promise<{ outcome: 'posted' | 'pending' | 'failed'; ts?: string; slackError?: string }> {
+): Promise<{ outcome: 'posted' | 'pending' | 'failed'; ts?: string; channel?: string; slackError?: string }> {
   try {
     const posted = await client.chat.postMessage({ channel, ...message });
-    return { outcome: 'posted', ...(posted.ts ? { ts: posted.ts } : {}) };
+    // `channel` is where it landed: for a user id, the bot's direct-message channel with that user.
+    return { outcome: 'posted', ...(posted.ts ? { ts: posted.ts } : {}), ...(posted.channel ? { channel: posted.channel } : {}) };
   } catch (e) {
     const failure = classifySlackFailure(e);
     const slackError = failure.kind === 'rate_limited' ? 'ratelimited' : failure.code;

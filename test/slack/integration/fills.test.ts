@@ -141,6 +141,23 @@ describe('fill notifications', () => {
     }, 5000, 'the refused notice to be marked handled');
   });
 
+  it('an order whose channel refuses its confirmation is confirmed in the user\'s DM, and its fills follow there', async () => {
+    const price = `${priceLevel--}.00`;
+    desk.standIn.failNext('chat.postMessage', 1, { error: 'not_in_channel' });
+    await desk.command('/trade', `buy 4 AAPL @ ${price} gtc in Tech Portfolio`, 'dm-order', { trigger_id: 'trig-dm-order', channel_id: 'G-private' });
+    const dm = await desk.standIn.waitForCall('chat.postMessage', (c) => c.body.channel === 'U1' && !c.body.thread_ts && c.body.text.includes(`limit $${price}`), 10_000);
+    expect(dm.body.text).toContain("I could not post in <#G-private> (not_in_channel), so this order's confirmation and fills come here.");
+    // Its author hears where it went, privately, in the channel the command came from.
+    expect((await desk.standIn.waitForResponse('dm-order')).body.text).toContain('go to our direct messages');
+    const orderId = /\(order (\d+)\)/.exec(dm.body.text)![1];
+    expect(await waitForRow(orderId)).toMatchObject({ channel_id: 'U1', message_ts: dm.response.ts });
+
+    await desk.placeDirect({ portfolio_name: 'Street', symbol: 'AAPL', side: 'SELL', quantity: 4, limit_price: price });
+    const reply = await desk.standIn.waitForCall('chat.postMessage', (c) => c.body.thread_ts === dm.response.ts, 10_000);
+    expect(reply.body.channel).toBe('U1');
+    expect(reply.body.text).toMatch(/4/);
+  });
+
   it('in a burst of fills, confirmation updates wait their turn (2 at a time) behind the fill replies', async () => {
     // Six resting Slack buys of NVDA (no other test trades it), then one sell that fills them all.
     const orders: { orderId: string; ts: string }[] = [];

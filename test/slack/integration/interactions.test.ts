@@ -179,12 +179,14 @@ describe('trade ticket modal', () => {
 
   it('from a channel the bot cannot post in, says what became of the ticket in a direct message', async () => {
     desk.standIn.failNext('chat.postMessage', 1, { error: 'channel_not_found' });
-    desk.standIn.failNext('chat.postEphemeral', 2, { error: 'channel_not_found' });
+    desk.standIn.failNext('chat.postEphemeral', 1, { error: 'channel_not_found' });
     const submit = (viewId: string, fields: Partial<Record<keyof typeof TICKET, string>>) =>
       desk.submitView({ callbackId: TRADE_TICKET_CALLBACK, viewId, privateMetadata: JSON.stringify({ team: 'T1', channel: 'G-private' }), values: values(fields) });
     await submit('V-private-1', { side: 'BUY', symbol: 'AAPL', quantity: '1', type: 'LIMIT', limitPrice: '150', timeInForce: 'GTC', portfolio: 'Tech Portfolio' });
-    const placed = await desk.standIn.waitForCall('chat.postMessage', (c) => c.body.channel === 'U1' && /could not post in this channel/.test(c.body.text));
-    expect(placed.body.text).toMatch(/^Order \d+ is placed, but I could not post in this channel \(channel_not_found\)/);
+    // Placed: the confirmation itself goes to the DM, saying why.
+    const placed = await desk.standIn.waitForCall('chat.postMessage', (c) => c.body.channel === 'U1' && /so this order's confirmation and fills come here/.test(c.body.text));
+    expect(placed.body.text).toMatch(/^BUY 1 AAPL limit \$150\.00 GTC in Tech Portfolio: Working/);
+    // Refused: the whisper in the channel fails too, so the refusal is a DM as well.
     await submit('V-private-2', { side: 'BUY', symbol: 'ZZZZ', quantity: '1', type: 'MARKET', portfolio: 'Tech Portfolio' });
     const refused = await desk.standIn.waitForCall('chat.postMessage', (c) => c.body.channel === 'U1' && /not traded/.test(c.body.text));
     expect(refused.body.text).toMatch(/^That symbol is not traded on this desk\./);

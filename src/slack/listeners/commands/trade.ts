@@ -1,6 +1,5 @@
 import type { AllMiddlewareArgs, RespondFn, SlackCommandMiddlewareArgs, webApi } from '@slack/bolt';
-import { buildErrorReply, buildInfoReply } from '../../blocks/error-reply.js';
-import type { MessageContent } from '../../blocks/message.js';
+import { buildErrorReply, buildInfoReply, withNote } from '../../blocks/error-reply.js';
 import { buildOrderConfirmation } from '../../blocks/order-confirmation.js';
 import { buildTradeTicket } from '../../blocks/trade-ticket.js';
 import { isHelpRequest, parseTrade, TRADE_USAGE, type TradeIntent } from '../../commands/trade-grammar.js';
@@ -84,9 +83,13 @@ async function trade(deps: SlackDeps, client: webApi.WebClient, respond: Respond
       return;
     }
     const placed = await placeFromSlack(deps, client, intent, portfolio, who);
-    if (placed.confirmation === 'failed' || placed.confirmation === 'pending') {
+    if (placed.confirmation !== 'posted' && placed.confirmation !== 'replayed') {
       // The order is placed; tell its author privately when the channel did not get the confirmation.
-      const note = placed.confirmation === 'failed' ? notPostedHere(placed.slackError) : 'Slack is busy; the confirmation and its fills will follow shortly.';
+      const note = {
+        direct: `I could not post in this channel (${placed.slackError ?? 'unknown error'}), so this order's confirmation and fills go to our direct messages; invite me here to see them in the channel.`,
+        failed: notPostedHere(placed.slackError),
+        pending: 'Slack is busy; the confirmation and its fills will follow shortly.',
+      }[placed.confirmation];
       await replyEphemeral(respond, deps.logger, withNote(buildOrderConfirmation(placed.order), note));
     }
   } catch (e) {
@@ -97,6 +100,3 @@ async function trade(deps: SlackDeps, client: webApi.WebClient, respond: Respond
 const notPostedHere = (slackError?: string): string =>
   `I could not post in this channel (${slackError ?? 'unknown error'}); invite me to it to see confirmations and fills here.`;
 
-function withNote(message: MessageContent, note: string): MessageContent {
-  return { text: `${message.text}\n${note}`, blocks: [...message.blocks, ...buildInfoReply(note).blocks] };
-}

@@ -41,6 +41,7 @@ export function tradeTicketSubmission(deps: SlackDeps) {
     await deps.work.run(async () => {
       try {
         const placed = await placeFromSlack(deps, client, read.order, portfolio, { team, channel, user, requestKey: `view:${view.id}` });
+        // 'direct': the confirmation itself went to the user's direct messages, saying why.
         if (placed.confirmation === 'failed') {
           const note = `Order ${placed.order.id} is placed, but I could not post in this channel (${placed.slackError}): invite me to see its fills here.`;
           await notifyUser(client, deps.logger, channel, user, buildInfoReply(note));
