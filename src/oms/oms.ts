@@ -828,7 +828,7 @@ export class Oms {
     }
     for (const [path, price] of [['limit_price', limitPrice], ['stop_price', stopPrice]] as const) {
       if (price !== undefined && price % instrument.tickSize !== 0) {
-        throw rejected('PRICE_OFF_TICK', `${path} must be a multiple of the tick size of ${instrument.symbol}`, path);
+        throw rejected('PRICE_OFF_TICK', `${path} must be a multiple of the tick size ${formatUnits(instrument.tickSize)} of ${instrument.symbol}`, path);
       }
     }
   }

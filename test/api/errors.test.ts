@@ -131,8 +131,8 @@ describe('422: the business rules say no', () => {
   it('a price off the tick', async () => {
     for (const field of ['limit_price', 'stop_price'] as const) {
       const res = await post({ type: 'STOP_LIMIT', limit_price: '10.00', stop_price: '10.00', [field]: '10.005' });
-      expectError(res, 422, 'PRICE_OFF_TICK', `${field} must be a multiple of the tick size of AAPL`, [
-        { path: field, message: `${field} must be a multiple of the tick size of AAPL` },
+      expectError(res, 422, 'PRICE_OFF_TICK', `${field} must be a multiple of the tick size 0.01 of AAPL`, [
+        { path: field, message: `${field} must be a multiple of the tick size 0.01 of AAPL` },
       ]);
     }
   });

@@ -64,8 +64,8 @@ describe('POST /instruments', () => {
       { path: 'quantity', message: 'quantity must be a multiple of the lot size 10' },
     ]);
     const offTick = await api.post('/orders', { symbol: 'IBM', side: 'BUY', type: 'LIMIT', quantity: 20, limit_price: '190.01', portfolio_name: 'Alpha' });
-    expectError(offTick, 422, 'PRICE_OFF_TICK', 'limit_price must be a multiple of the tick size of IBM', [
-      { path: 'limit_price', message: 'limit_price must be a multiple of the tick size of IBM' },
+    expectError(offTick, 422, 'PRICE_OFF_TICK', 'limit_price must be a multiple of the tick size 0.05 of IBM', [
+      { path: 'limit_price', message: 'limit_price must be a multiple of the tick size 0.05 of IBM' },
     ]);
     const ok = await api.post('/orders', { symbol: 'IBM', side: 'BUY', type: 'LIMIT', quantity: 20, limit_price: '190.05', portfolio_name: 'Alpha' });
     expect(ok.status).toBe(201);

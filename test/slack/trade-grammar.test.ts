@@ -15,6 +15,8 @@ describe('/trade grammar: every form', () => {
     ['buy 1,000 aapl fok', { kind: 'order', side: 'BUY', quantity: 1000, symbol: 'AAPL', type: 'MARKET', timeInForce: 'FOK' }],
     ['BUY 5 msft @ $412.5 DAY', { kind: 'order', side: 'BUY', quantity: 5, symbol: 'MSFT', type: 'LIMIT', limitPrice: '412.5', timeInForce: 'DAY' }],
     ['buy 100 AAPL in Tech Portfolio', { kind: 'order', side: 'BUY', quantity: 100, symbol: 'AAPL', type: 'MARKET', portfolio: 'Tech Portfolio' }],
+    ['buy 100 AAPL market', { kind: 'order', side: 'BUY', quantity: 100, symbol: 'AAPL', type: 'MARKET' }],
+    ['sell 5 MSFT MKT ioc in Growth', { kind: 'order', side: 'SELL', quantity: 5, symbol: 'MSFT', type: 'MARKET', timeInForce: 'IOC', portfolio: 'Growth' }],
     ['buy 100 AAPL in "Tech Portfolio" @ 170 gtc', { kind: 'order', side: 'BUY', quantity: 100, symbol: 'AAPL', type: 'LIMIT', limitPrice: '170', timeInForce: 'GTC', portfolio: 'Tech Portfolio' }],
     ['buy 100 AAPL in \u201CTech Portfolio\u201D gtc', { kind: 'order', side: 'BUY', quantity: 100, symbol: 'AAPL', type: 'MARKET', timeInForce: 'GTC', portfolio: 'Tech Portfolio' }],
     ["sell 1 BRK.B in 'Value & Co'", { kind: 'order', side: 'SELL', quantity: 1, symbol: 'BRK.B', type: 'MARKET', portfolio: 'Value & Co' }],
@@ -22,6 +24,12 @@ describe('/trade grammar: every form', () => {
     ['  buy   7   AAPL   @   0.0001  ', { kind: 'order', side: 'BUY', quantity: 7, symbol: 'AAPL', type: 'LIMIT', limitPrice: '0.0001' }],
   ])('%s', (text, order) => {
     expect(parseTrade(text)).toEqual({ ok: true, order });
+  });
+
+  it('refuses a market order with a price', () => {
+    for (const text of ['buy 1 AAPL market @ 170', 'buy 1 AAPL mkt stop 170', 'buy 1 AAPL gmv 170 market']) {
+      expect(parseTrade(text)).toEqual({ ok: false, error: 'A market order takes no price: drop `market` or the price.' });
+    }
   });
 
   it('keeps prices as exact decimal strings, never floats', () => {

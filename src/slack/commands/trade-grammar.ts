@@ -39,7 +39,7 @@ export type TradeParse = { readonly ok: true; readonly order: TradeIntent } | { 
 
 export const TRADE_USAGE = [
   '*How to trade*',
-  '`/trade buy 100 AAPL`  market order',
+  '`/trade buy 100 AAPL`  market order (`market` or `mkt` may be said)',
   '`/trade sell 50 MSFT @ 412.50 gtc`  limit order (`limit 412.50` works too)',
   '`/trade buy 10 TSLA stop 250`  stop order (market once triggered)',
   '`/trade buy 10 TSLA stop 250 limit 251`  stop-limit order',
@@ -134,6 +134,8 @@ export function parseTrade(text: string): TradeParse {
   let gmv: string | undefined;
   let timeInForce: TimeInForce | undefined;
   let portfolio: string | undefined;
+  /** `market` (or `mkt`) said aloud: what a trader types, though no price already means market. */
+  let saidMarket = false;
 
   for (let i = 3; i < tokens.length; i++) {
     const word = tokens[i].text.toLowerCase();
@@ -154,6 +156,8 @@ export function parseTrade(text: string): TradeParse {
         limitPrice = value.value;
       }
       i++;
+    } else if ((word === 'market' || word === 'mkt') && !tokens[i].quoted) {
+      saidMarket = true;
     } else if (word in TIFS && !tokens[i].quoted) {
       if (timeInForce !== undefined) return fail('The time in force is given twice.');
       timeInForce = TIFS[word];
@@ -172,6 +176,9 @@ export function parseTrade(text: string): TradeParse {
     }
   }
 
+  if (saidMarket && (limitPrice !== undefined || stopPrice !== undefined || gmv !== undefined)) {
+    return fail('A market order takes no price: drop `market` or the price.');
+  }
   if (gmv !== undefined) {
     if (limitPrice !== undefined || stopPrice !== undefined || timeInForce !== undefined) {
       return fail('`gmv` books a trade at gmv ÷ quantity: it takes no price, stop or time in force.');
