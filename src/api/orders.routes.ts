@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { assertPortfolio, actorOf, canUsePortfolio, keyOf, requireScope } from './auth.js';
 import { parse } from './validate.js';
-import { visiblePortfolioIds } from './portfolio-scope.js';
+import { assertClientPortfolio, visiblePortfolioIds } from './portfolio-scope.js';
 import { idParams, listOrdersQuery, modifyOrderBody, placeOrderBody } from './schemas.js';
 import { notFound } from '../oms/errors.js';
 import { fillJson, orderFillJson, orderJson } from '../wire/serializers.js';
@@ -26,6 +26,7 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
   r.post('/orders', requireScope('trade'), async (req, res) => {
     const body = parse(placeOrderBody, req.body);
     assertPortfolio(keyOf(res), body.portfolio_name);
+    assertClientPortfolio(oms, body.portfolio_name);
     const result = await oms.placeOrder(
       {
         symbol: body.symbol,

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { actorOf, assertPortfolio, keyOf, requireScope } from './auth.js';
 import { parse } from './validate.js';
-import { visiblePortfolioIds } from './portfolio-scope.js';
+import { assertClientPortfolio, visiblePortfolioIds } from './portfolio-scope.js';
 import { idParams, listTradesQuery, simpleTradeBody } from './schemas.js';
 import { notFound } from '../oms/errors.js';
 import { formatUnits } from '../oms/units.js';
@@ -19,6 +19,7 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
   r.post('/trade', requireScope('trade'), async (req, res) => {
     const body = parse(simpleTradeBody, req.body);
     assertPortfolio(keyOf(res), body.portfolio_name);
+    assertClientPortfolio(oms, body.portfolio_name);
     const actor = actorOf(res);
     const clientOrderId = body.client_order_id ?? null;
     if (body.gmv !== undefined) {

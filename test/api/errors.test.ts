@@ -122,6 +122,13 @@ describe('422: the business rules say no', () => {
     expectError(await post({ symbol: 'XYZQ' }), 422, 'UNKNOWN_SYMBOL', 'unknown symbol XYZQ', [{ path: 'symbol', message: 'unknown symbol XYZQ' }]);
   });
 
+  it('the house portfolio: no client orders or bookings in it', async () => {
+    const message = "HOUSE is the market maker's portfolio: it takes no orders or bookings from clients";
+    expectError(await post({ portfolio_name: 'HOUSE' }), 422, 'HOUSE_PORTFOLIO', message, [{ path: 'portfolio_name', message }]);
+    const booked = await api.post('/trade', { symbol: 'AAPL', side: 'BUY', quantity: 1, gmv: '175.00', portfolio_name: 'HOUSE' });
+    expectError(booked, 422, 'HOUSE_PORTFOLIO', message, [{ path: 'portfolio_name', message }]);
+  });
+
   it('an unknown portfolio', async () => {
     expectError(await post({ portfolio_name: 'Ghost' }), 422, 'UNKNOWN_PORTFOLIO', 'unknown portfolio Ghost', [
       { path: 'portfolio_name', message: 'unknown portfolio Ghost' },
