@@ -1,4 +1,5 @@
 import { rejected } from './errors.js';
+import { formatUnits } from './units.js';
 import { positionOf } from './portfolio-ledger.js';
 import type { InstrumentState, PortfolioState } from './model.js';
 import type { Side } from '../engine/index.js';
@@ -22,7 +23,9 @@ export function checkRisk(portfolio: PortfolioState, instrument: InstrumentState
   if (exposure.side === 'BUY') {
     const available = portfolio.cash - portfolio.reservedCash;
     if (exposure.cash > available) {
-      throw rejected('INSUFFICIENT_CASH', `portfolio ${portfolio.name} lacks buying power for this order`, 'quantity');
+      // The figures a trader needs to size the order again, like the shares of SHORT_NOT_ALLOWED.
+      const left = formatUnits(available > 0n ? available : 0n);
+      throw rejected('INSUFFICIENT_CASH', `portfolio ${portfolio.name} lacks buying power for this order (needs ${formatUnits(exposure.cash)}, ${left} available)`, 'quantity');
     }
     return;
   }

@@ -144,19 +144,20 @@ describe('422: the business rules say no', () => {
     }
   });
 
-  it('insufficient cash, counting the cash open orders hold', async () => {
-    expectError(await post({ quantity: 101 }), 422, 'INSUFFICIENT_CASH', 'portfolio Small lacks buying power for this order', [
-      { path: 'quantity', message: 'portfolio Small lacks buying power for this order' },
-    ]);
+  it('insufficient cash, counting the cash open orders hold, with the figures', async () => {
+    const noCash = (needs: string, available: string) => {
+      const message = `portfolio Small lacks buying power for this order (needs ${needs}, ${available} available)`;
+      const refusal: [number, string, string, { path: string; message: string }[]] = [422, 'INSUFFICIENT_CASH', message, [{ path: 'quantity', message }]];
+      return refusal;
+    };
+    // Small has 1,000.00; a BUY of 101 at 10.00 needs 1,010.00.
+    expectError(await post({ quantity: 101 }), ...noCash('1010.00', '1000.00'));
+    // 60 at 10.00 resting hold 600.00 of it.
     const resting = await api.place({ ...base, quantity: 60, limit_price: '10.00' });
-    expectError(await post({ quantity: 41 }), 422, 'INSUFFICIENT_CASH', 'portfolio Small lacks buying power for this order', [
-      { path: 'quantity', message: 'portfolio Small lacks buying power for this order' },
-    ]);
+    expectError(await post({ quantity: 41 }), ...noCash('410.00', '400.00'));
     expect((await post({ quantity: 40 })).status).toBe(201);
-    // A modify that needs more cash is refused the same way.
-    expectError(await api.patch(`/orders/${resting.id}`, { quantity: 61 }), 422, 'INSUFFICIENT_CASH', 'portfolio Small lacks buying power for this order', [
-      { path: 'quantity', message: 'portfolio Small lacks buying power for this order' },
-    ]);
+    // A modify that needs more cash is refused the same way: one more share needs 10.00, none is left.
+    expectError(await api.patch(`/orders/${resting.id}`, { quantity: 61 }), ...noCash('10.00', '0.00'));
   });
 
   it('selling what the portfolio does not hold when shorting is off', async () => {

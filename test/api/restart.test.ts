@@ -47,8 +47,10 @@ const limit = (name: string, portfolio: string, symbol: string, side: 'BUY' | 'S
 
 /** The two refusals whose numbers depend on restored reservations (cash held, shares held). */
 async function expectReservationsHeld(): Promise<void> {
-  expectError(await api.post('/orders', { symbol: S2, side: 'BUY', type: 'LIMIT', quantity: 6, limit_price: '50.00', portfolio_name: 'Q' }), 422, 'INSUFFICIENT_CASH', 'portfolio Q lacks buying power for this order', [
-    { path: 'quantity', message: 'portfolio Q lacks buying power for this order' },
+  // 6 at 50.00 needs 300.00; q1 holds 1,000.00 of Q's 1,297.00.
+  const noCash = 'portfolio Q lacks buying power for this order (needs 300.00, 297.00 available)';
+  expectError(await api.post('/orders', { symbol: S2, side: 'BUY', type: 'LIMIT', quantity: 6, limit_price: '50.00', portfolio_name: 'Q' }), 422, 'INSUFFICIENT_CASH', noCash, [
+    { path: 'quantity', message: noCash },
   ]);
   const short = `portfolio Q may not sell more ${S1} than it holds (9 available)`;
   expectError(await api.post('/orders', { symbol: S1, side: 'SELL', type: 'LIMIT', quantity: 10, limit_price: '120.00', portfolio_name: 'Q' }), 422, 'SHORT_NOT_ALLOWED', short, [

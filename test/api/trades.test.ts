@@ -126,10 +126,12 @@ describe('POST /trade', () => {
     expectError(short, 422, 'SHORT_NOT_ALLOWED', `portfolio Desk may not sell more ${symbol} than it holds (0 available)`, [
       { path: 'quantity', message: `portfolio Desk may not sell more ${symbol} than it holds (0 available)` },
     ]);
+    const desk = (await api.get('/portfolio/Desk')).body;
+    // With no open order holding any of it, all of Desk's cash is available.
+    expect(desk.open_orders).toBe(0);
     const rich = await api.post('/trade', { symbol, side: 'BUY', quantity: 10, portfolio_name: 'Desk', user_id: 'u', gmv: '5000000.00' });
-    expectError(rich, 422, 'INSUFFICIENT_CASH', 'portfolio Desk lacks buying power for this order', [
-      { path: 'quantity', message: 'portfolio Desk lacks buying power for this order' },
-    ]);
+    const noCash = `portfolio Desk lacks buying power for this order (needs 5000000.00, ${desk.cash} available)`;
+    expectError(rich, 422, 'INSUFFICIENT_CASH', noCash, [{ path: 'quantity', message: noCash }]);
     const zero = await api.post('/trade', { symbol, side: 'BUY', quantity: 10, portfolio_name: 'Desk', user_id: 'u', gmv: '0' });
     expectError(zero, 400, 'VALIDATION_ERROR', 'gmv: gmv must be positive', [{ path: 'gmv', message: 'gmv must be positive' }]);
   });
