@@ -250,11 +250,16 @@ export class Oms {
         return { order: result.order };
       },
     );
-    if (!('order' in use)) throw clientIdInUse(input.clientOrderId!, `a booked trade (${use.booking.id})`);
+    const refuse = (what: string): never => {
+      const error = clientIdInUse(input.clientOrderId!, what);
+      this.auditRejectedOrder(actor, input, error);
+      throw error;
+    };
+    if (!('order' in use)) return refuse(`a booked trade (${use.booking.id})`);
     const order = use.order;
     // The terms a modify cannot change: a retry must agree on them, another order may not.
     if (!created && (order.symbol !== instrument.symbol || order.side !== input.side || order.type !== input.type || order.tif !== input.tif)) {
-      throw clientIdInUse(input.clientOrderId!, `order ${order.id} (${order.side} ${order.type} ${order.tif} ${order.symbol})`);
+      refuse(`order ${order.id} (${order.side} ${order.type} ${order.tif} ${order.symbol})`);
     }
     return { order, fills, created };
   }
@@ -438,11 +443,16 @@ export class Oms {
       () => this.findClientIdUse(portfolio.id, input.clientOrderId!),
       async () => ({ booking: await this.bookNew(input, actor) }),
     );
-    if (!('booking' in use)) throw clientIdInUse(input.clientOrderId!, `order ${use.order.id}`);
+    const refuse = (what: string): never => {
+      const error = clientIdInUse(input.clientOrderId!, what);
+      this.audit(actor, 'trade.book', input.portfolioName, 'rejected', { symbol: input.symbol, error: describe(error) });
+      throw error;
+    };
+    if (!('booking' in use)) return refuse(`order ${use.order.id}`);
     const trade = use.booking;
     const portfolioSide = trade.buyPortfolioId === portfolio.id ? 'BUY' : 'SELL';
     if (!created && (trade.symbol !== input.symbol || portfolioSide !== input.side || trade.quantity !== input.quantity || trade.gmv !== input.gmv)) {
-      throw clientIdInUse(input.clientOrderId!, `a booked trade (${trade.id}) with other terms`);
+      refuse(`a booked trade (${trade.id}) with other terms`);
     }
     return { trade, created };
   }

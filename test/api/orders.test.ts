@@ -367,6 +367,10 @@ describe('idempotent retries (client_order_id)', () => {
     }
     const orders = await api.all<{ id: string }>(`/orders?portfolio=Alpha&symbol=${other}`);
     expect(orders).toEqual([]);
+    // Each refusal is audited like any refused order.
+    await oms.service.oms.drain();
+    const audited = await oms.service.prisma.auditEvent.findMany({ where: { action: 'order.place', outcome: 'rejected', target: 'Alpha' } });
+    expect(audited.filter((a) => (a.details as { error?: string } | null)?.error === 'CLIENT_ORDER_ID_IN_USE')).toHaveLength(4);
     expect((await api.get(`/orders?portfolio=Alpha&symbol=${symbol}`)).body.data.map((o: { id: string }) => o.id)).toEqual([first.id]);
   });
 
