@@ -41,10 +41,11 @@ type Step = (i: number) => void;
 /**
  * Our engine: commands in, TRADE events out. Every order has its own owner, so no STP. Through
  * submit(), which leaves the events in the book's reusable output columns instead of building
- * event objects: the path the OMS takes too.
+ * event objects: the path the OMS takes too. The book is made with room for the flow's deepest book
+ * (the bare ladder is sized to the flow's ids too).
  */
 function oursStep(flow: Flow, sum: FillChecksum): Step {
-  const book = new OrderBook({ tickSize: 1, lotSize: 1 });
+  const book = new OrderBook({ tickSize: 1, lotSize: 1, capacity: roomFor(flow.summary.restingMax) });
   const { kind, side, price, size, id } = flow;
   return (i) => {
     const k = kind[i];
@@ -68,6 +69,13 @@ function oursStep(flow: Flow, sum: FillChecksum): Step {
       if (kinds[e] === TRADE) sum.add(out.price[e], out.quantity[e]);
     }
   };
+}
+
+/** The capacity a book is given for `orders` live orders: the next power of two, for headroom. */
+function roomFor(orders: number): number {
+  let capacity = 1;
+  while (capacity < orders) capacity *= 2;
+  return capacity;
 }
 
 /**

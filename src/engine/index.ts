@@ -1,4 +1,4 @@
-export { OrderBook } from './order-book.js';
+export { DEFAULT_BOOK_CAPACITY, OrderBook } from './order-book.js';
 export {
   ACCEPTED,
   CANCELED,

@@ -23,6 +23,10 @@ import type {
 } from './types.js';
 
 const NO_PRICE = 0;
+export const DEFAULT_BOOK_CAPACITY = 256;
+/** Freed orders kept for reuse (the pool may start larger, at the book's capacity). */
+const MAX_SPARE = 4096;
+const PRIMING_CALLS = 16;
 
 /**
  * A central limit order book for one instrument: price-time priority, stops, self-trade prevention.
@@ -35,11 +39,14 @@ export class OrderBook {
   private readonly sellStops = new StopQueue(false);
   private readonly orders = new OrderIndex<BookOrder>();
   /**
-   * Starts with one order so that the array holds objects from the first command: an empty array
-   * literal is typed for small integers, and the first order freed (at the first fill) changed its
-   * hidden class under optimized code, which was then thrown away.
+   * Orders out of the book, for reuse, and at first the `capacity` orders allocated with the book.
+   * Orders allocated while the book runs and then resting for a while are objects the collector
+   * copies and promotes: filling a book with 100,000 orders spent more time on that than on placing
+   * them. Never empty from the start, also because an empty array literal is typed for small
+   * integers, and the first order freed (at the first fill) changed its hidden class under optimized
+   * code, which was then thrown away.
    */
-  private readonly spareOrders: BookOrder[] = [new BookOrder()];
+  private readonly spareOrders: BookOrder[] = [];
   /**
    * The events of the last command (see EventBuffer), valid until the next one. Reused, so read it
    * after every command rather than keeping a reference to its columns.
@@ -57,8 +64,18 @@ export class OrderBook {
     if (!isPositiveInt(config.tickSize) || !isPositiveInt(config.lotSize)) {
       throw new Error('tickSize and lotSize must be positive integers');
     }
+    const capacity = config.capacity ?? DEFAULT_BOOK_CAPACITY;
+    if (!isPositiveInt(capacity)) throw new Error('capacity must be a positive integer');
     this.bids = new BookSide(true, config.tickSize);
     this.asks = new BookSide(false, config.tickSize);
+    // Through the path for an empty pool first: when optimized code first took it, late in a run (a
+    // deep book just past its capacity), V8 threw that code away for lack of type feedback, and the
+    // book ran at half speed until it was compiled again. A few times over, because V8 starts to
+    // record feedback for a function only after its first calls.
+    const primed: BookOrder[] = [];
+    for (let i = 0; i < PRIMING_CALLS; i++) primed.push(this.takeOrder());
+    for (const order of primed) this.free(order);
+    for (let i = PRIMING_CALLS; i < capacity; i++) this.spareOrders.push(new BookOrder());
   }
 
   get seq(): number {
@@ -151,7 +168,7 @@ export class OrderBook {
     // Appending in priority order rebuilds every level's FIFO exactly.
     const byPriority = [...snapshot.orders].sort((a, b) => a.priority - b.priority);
     for (const s of byPriority) {
-      const o = new BookOrder().reset(
+      const o = book.takeOrder().reset(
         s.id, s.owner, s.side, s.orderType, s.tif, s.quantity, s.price ?? NO_PRICE, s.stopPrice ?? NO_PRICE,
       );
       o.filled = s.filled;
@@ -426,10 +443,6 @@ export class OrderBook {
     if (level.empty) this.sideOf(order.side).removeLevel(level);
   }
 
-  /**
-   * Orders that left the book, for reuse: a fresh object per order was young garbage, or, once it
-   * had rested a while, an object the collector copied and promoted before it died.
-   */
   private takeOrder(): BookOrder {
     return this.spareOrders.pop() ?? new BookOrder();
   }
@@ -437,8 +450,10 @@ export class OrderBook {
   /** The order has left the book for good; nothing may hold it any more. */
   private free(order: BookOrder): void {
     order.prev = order.next = order.level = null;
-    // Bounded, so a burst of fills does not pin its orders' memory for the life of the book.
-    if (this.spareOrders.length < 4096) this.spareOrders.push(order);
+    // Bounded, so a burst of fills does not pin its orders' memory for the life of the book. Also
+    // measured: in a deep book, recycling every freed order while the pool was large ran the steady
+    // state about a quarter slower than this bound (cause not found; cache placement is suspected).
+    if (this.spareOrders.length < MAX_SPARE) this.spareOrders.push(order);
   }
 
   private sideOf(side: 'BUY' | 'SELL'): BookSide {

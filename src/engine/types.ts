@@ -10,6 +10,11 @@ export type TimeInForce = 'DAY' | 'GTC' | 'IOC' | 'FOK';
 export interface BookConfig {
   readonly tickSize: number;
   readonly lotSize: number;
+  /**
+   * How many live orders to allocate for when the book is made (default 256). A book that holds more
+   * still works, allocating as it goes; this only moves the allocation ahead. See OrderBook's pool.
+   */
+  readonly capacity?: number;
 }
 
 export interface NewOrderCommand {

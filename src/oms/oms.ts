@@ -1,6 +1,7 @@
 import {
   ACCEPTED,
   CANCELED,
+  DEFAULT_BOOK_CAPACITY,
   EXPIRED,
   MODIFIED,
   OrderBook,
@@ -155,7 +156,8 @@ export class Oms {
   private rebuildInstrument(instrument: InstrumentState, rows: OrderRow[]): InstrumentState {
     const records = rows.map((r) => ({ ...r, reservedCash: 0n, reservedQty: 0 }));
     const book = OrderBook.restore({
-      config: instrument.book.config,
+      // Allocated for up front: a start with a deep book does not leave the collector to copy it.
+      config: { ...instrument.book.config, capacity: Math.max(DEFAULT_BOOK_CAPACITY, rows.length) },
       seq: Math.max(0, ...records.map((r) => r.priority ?? 0)),
       marketPrice: instrument.lastPrice ?? instrument.referencePrice,
       orders: records.map((r) => ({

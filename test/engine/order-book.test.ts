@@ -1186,6 +1186,47 @@ describe('snapshot and OrderBook.restore', () => {
   });
 });
 
+describe('capacity: orders allocated up front change nothing but when memory is taken', () => {
+  /** Rests 600 orders a side on 30 levels, sweeps most of them, refills, cancels some. */
+  function flow(): Command[] {
+    const cmds: Command[] = [];
+    let id = 0;
+    for (let i = 0; i < 600; i++) {
+      cmds.push(nw(++id, 'SELL', 10 * (1 + (i % 3)), { price: 500 + 5 * (i % 30) }));
+      cmds.push(nw(++id, 'BUY', 10 * (1 + (i % 4)), { price: 450 - 5 * (i % 30) }));
+    }
+    cmds.push(nw(++id, 'BUY', 9_000, { orderType: 'MARKET', tif: 'IOC' }));
+    for (let i = 0; i < 300; i++) cmds.push(nw(++id, 'SELL', 20, { price: 480 + 5 * (i % 10) }));
+    for (let victim = 2; victim <= 400; victim += 7) cmds.push({ type: 'CANCEL', id: victim });
+    cmds.push(nw(++id, 'SELL', 6_000, { orderType: 'MARKET', tif: 'IOC' }));
+    return cmds;
+  }
+
+  it('books of capacity 1, the default and 5,000 give the same events and the same book', () => {
+    const runs = [{ ...C, capacity: 1 }, C, { ...C, capacity: 5_000 }].map((config) => {
+      const book = makeBook(config);
+      const events = flow().map((cmd) => book.execute(cmd));
+      return { events, orders: book.snapshot().orders, depth: book.depth(100) };
+    });
+    expect(runs[0].events.flatMap((r) => r.events).filter((e) => e.type === 'TRADE').length).toBeGreaterThan(500);
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
+  });
+
+  it('a restored book of capacity 1 holds and answers the same as one made with room for all', () => {
+    const original = makeBook({ ...C, capacity: 2_000 });
+    for (const cmd of flow().slice(0, 900)) original.execute(cmd);
+    const snap = original.snapshot();
+    const restored = track(OrderBook.restore({ ...snap, config: { ...C, capacity: 1 } }));
+    expect(restored.snapshot().orders).toEqual(snap.orders);
+    for (const cmd of flow().slice(900)) expect(restored.execute(cmd)).toEqual(original.execute(cmd));
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses capacity %p', (capacity) => {
+    expect(() => new OrderBook({ ...C, capacity })).toThrow('capacity must be a positive integer');
+  });
+});
+
 describe('invariants', () => {
   it('filled + open + canceled/expired = quantity for every order, and no order trades with its owner', () => {
     const book = makeBook();
