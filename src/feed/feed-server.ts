@@ -10,12 +10,23 @@ import type { InstrumentState, OrderRecord, PortfolioState, TradeRecord } from '
 import { bookJson, instrumentJson, orderJson, portfolioSummaryJson, tradeJson } from '../wire/serializers.js';
 import { parseClientFrame, type ClientFrame } from './protocol.js';
 
+/** A frame larger than this gets a BAD_MESSAGE; one larger than MAX_FRAME_BYTES closes the connection. */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+const MAX_FRAME_BYTES = 1024 * 1024;
+/** How long a closing connection may take to answer the server's close before it is cut. */
+const CLOSE_GRACE_MS = 1000;
 /** Past this many bytes queued for one socket, the client is too slow: it is closed, not buffered. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 const HEARTBEAT_MS = 15_000;
 /** A peer that leaves this many pings in a row unanswered is dropped. */
 const MAX_MISSED_PINGS = 2;
 const BOOK_DEPTH = 20;
+/**
+ * The ticker is conflated: at most one update per interval, with each changed instrument's latest
+ * state. A market maker re-quoting dozens of instruments sent hundreds of frames a second otherwise,
+ * and a dashboard redrew its watchlist for each. Book and trades channels stay unconflated.
+ */
+const TICKER_INTERVAL_MS = 250;
 const RECENT_TRADES = 50;
 
 interface Client {
@@ -52,7 +63,7 @@ export interface FeedDeps {
  */
 export function attachFeed(server: Server, deps: FeedDeps): Feed {
   const { oms, logger } = deps;
-  const wss = new WebSocketServer({ server, path: '/ws', maxPayload: 64 * 1024 });
+  const wss = new WebSocketServer({ server, path: '/ws', maxPayload: MAX_FRAME_BYTES });
   // ws re-emits the HTTP server's errors (a port in use at listen); the service handles those itself,
   // and an 'error' event without a listener would crash the process instead.
   wss.on('error', () => undefined);
@@ -144,7 +155,21 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
       tickerShown.set(i.symbol, text);
       changed.push(entry);
     }
-    if (changed.length > 0) publish('ticker', { instruments: changed });
+    if (changed.length === 0) return;
+    // Held until the commit that makes these entries true, then until the next ticker update.
+    oms.events.send(() => {
+      for (const entry of changed) tickerPending.set(entry.symbol, entry);
+      tickerFlush ??= setTimeout(flushTicker, TICKER_INTERVAL_MS);
+      tickerFlush.unref();
+    });
+  };
+  const tickerPending = new Map<string, ReturnType<typeof tickerJson>>();
+  let tickerFlush: NodeJS.Timeout | null = null;
+  const flushTicker = (): void => {
+    tickerFlush = null;
+    const instruments = [...tickerPending.values()];
+    tickerPending.clear();
+    if (instruments.length > 0) publish('ticker', { instruments });
   };
 
   oms.events.on('trades', (i: InstrumentState, trades: TradeRecord[]) => {
@@ -212,7 +237,35 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
       }
       return oms.portfolio(arg) ? null : { code: 'UNKNOWN_PORTFOLIO', message: `unknown portfolio ${arg}` };
     }
-    return { code: 'UNKNOWN_CHANNEL', message: `unknown channel ${channel}: use book:SYMBOL, trades:SYMBOL, ticker, orders:PORTFOLIO or portfolio:PORTFOLIO` };
+    return { code: 'UNKNOWN_CHANNEL', message: unknownChannel(channel) };
+  };
+
+  /** A private channel refused for the key in force is an auth failure, audited as the REST API's are. */
+  const auditRefusal = (client: Client, channel: string, problem: { code: string; message: string }): void => {
+    if (problem.code === 'UNAUTHENTICATED') {
+      oms.audit(null, 'auth.failure', `ws ${channel}`, 'denied', { reason: 'no API key' });
+    } else if (problem.code === 'FORBIDDEN') {
+      oms.audit(client.key && { keyId: client.key.id, name: client.key.name }, 'auth.forbidden', `ws ${channel}`, 'denied', {
+        reason: problem.message,
+      });
+    }
+  };
+
+  /**
+   * Puts a key in force (null: none) and unsubscribes every channel it may not have, each with an
+   * error frame: a connection that authenticates again, with a narrower key or a bad one, or whose
+   * key was revoked, keeps only what the key now in force may read.
+   */
+  const applyKey = (client: Client, key: ApiKeyRecord | null, rawKey: string | null, why: string): void => {
+    client.key = key;
+    client.rawKey = rawKey;
+    for (const channel of [...client.channels.keys()]) {
+      const problem = refuse(client, channel);
+      if (!problem) continue;
+      client.channels.delete(channel);
+      subscribers.get(channel)?.delete(client);
+      send(client, { type: 'error', code: problem.code, channel, message: `${why}; ${channel} was unsubscribed` });
+    }
   };
 
   const handle = async (client: Client, frame: ClientFrame): Promise<void> => {
@@ -225,16 +278,21 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
         const key = await deps.keys.findActiveByKey(frame.api_key);
         if (!key) {
           oms.audit(null, 'auth.failure', 'ws', 'denied', { reason: 'invalid key' });
-          send(client, { type: 'error', code: 'INVALID_API_KEY', message: 'the API key is not valid', ...id });
+          // The answer first, then what the connection loses: it is left with no key, not the old one.
+          send(client, { type: 'error', code: 'INVALID_API_KEY', message: 'the API key is not valid; the connection now has no key', ...id });
+          applyKey(client, null, null, 'the API key sent was not valid, so none is in force');
           return;
         }
-        client.key = key;
-        client.rawKey = frame.api_key;
         send(client, { type: 'authenticated', scopes: key.scopes, portfolios: key.portfolios, ...id });
+        applyKey(client, key, frame.api_key, 'the API key now in force may not read it');
         return;
       }
       case 'unsubscribe': {
         const channel = normalize(frame.channel);
+        if (!client.channels.has(channel) && !isChannelName(channel)) {
+          send(client, { type: 'error', code: 'UNKNOWN_CHANNEL', message: unknownChannel(channel), channel, ...id });
+          return;
+        }
         client.channels.delete(channel);
         subscribers.get(channel)?.delete(client);
         send(client, { type: 'unsubscribed', channel, ...id });
@@ -244,6 +302,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
         const channel = normalize(frame.channel);
         const problem = refuse(client, channel);
         if (problem) {
+          auditRefusal(client, channel, problem);
           send(client, { type: 'error', ...problem, channel, ...id });
           return;
         }
@@ -269,18 +328,22 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
       client.missedPings = 0;
     });
     socket.on('message', (raw: RawData, isBinary: boolean) => {
-      const parsed = parseClientFrame(isBinary ? null : raw.toString());
-      if (!parsed.ok) {
-        send(client, { type: 'error', code: 'BAD_MESSAGE', message: parsed.message, ...(parsed.id === undefined ? {} : { id: parsed.id }) });
-        return;
-      }
-      const frame = parsed.frame;
-      client.queue = client.queue.then(() =>
-        handle(client, frame).catch((error: unknown) => {
+      const size = frameSize(raw);
+      const parsed =
+        size > MAX_MESSAGE_BYTES
+          ? ({ ok: false, message: `the frame is ${size} bytes; at most ${MAX_MESSAGE_BYTES} are read` } as const)
+          : parseClientFrame(isBinary ? null : raw.toString());
+      // A refusal waits its turn too: answers come in the order the frames were sent.
+      client.queue = client.queue.then(() => {
+        if (!parsed.ok) {
+          send(client, { type: 'error', code: 'BAD_MESSAGE', message: parsed.message, ...('id' in parsed && parsed.id !== undefined ? { id: parsed.id } : {}) });
+          return;
+        }
+        return handle(client, parsed.frame).catch((error: unknown) => {
           logger.warn({ err: error }, 'feed request failed');
           send(client, { type: 'error', code: 'INTERNAL', message: 'the request could not be served' });
-        }),
-      );
+        });
+      });
     });
     socket.on('close', () => {
       clients.delete(client);
@@ -307,20 +370,11 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   const recheckKeys = async (): Promise<void> => {
     for (const c of clients) {
       if (!c.rawKey) continue;
-      const key = await deps.keys.findActiveByKey(c.rawKey);
-      if (key) {
-        c.key = key;
-        continue;
-      }
-      c.key = null;
-      c.rawKey = null;
-      for (const channel of [...c.channels.keys()]) {
-        const [kind] = splitChannel(channel);
-        if (kind !== 'orders' && kind !== 'portfolio') continue;
-        c.channels.delete(channel);
-        subscribers.get(channel)?.delete(c);
-        send(c, { type: 'error', code: 'UNAUTHENTICATED', channel, message: 'the API key is no longer valid: this channel was unsubscribed' });
-      }
+      const rawKey = c.rawKey;
+      const key = await deps.keys.findActiveByKey(rawKey);
+      if (c.rawKey !== rawKey) continue; // authenticated again meanwhile
+      if (key) applyKey(c, key, rawKey, 'the API key may no longer read it');
+      else applyKey(c, null, null, 'the API key is no longer valid');
     }
   };
   let rechecking = false;
@@ -342,7 +396,21 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     async close() {
       clearInterval(heartbeat);
       clearInterval(keyRecheck);
-      for (const c of clients) c.socket.terminate();
+      if (tickerFlush) clearTimeout(tickerFlush);
+      // A close frame tells a dashboard the server is going away (1001), not that the network failed.
+      const closing = [...clients].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.socket.readyState === WebSocket.CLOSED) return resolve();
+            c.socket.once('close', () => resolve());
+            c.socket.close(1001, 'server shutting down');
+            setTimeout(() => {
+              c.socket.terminate();
+              resolve();
+            }, CLOSE_GRACE_MS).unref();
+          }),
+      );
+      await Promise.all(closing);
       await new Promise<void>((r) => wss.close(() => r()));
     },
   };
@@ -353,6 +421,22 @@ type TradeJson = ReturnType<typeof tradeJson>;
 function tickerJson(i: InstrumentState) {
   const j = instrumentJson(i);
   return { symbol: j.symbol, reference_price: j.reference_price, last_price: j.last_price, best_bid: j.best_bid, best_ask: j.best_ask };
+}
+
+function unknownChannel(channel: string): string {
+  return `unknown channel ${channel}: use book:SYMBOL, trades:SYMBOL, ticker, orders:PORTFOLIO or portfolio:PORTFOLIO`;
+}
+
+/** Whether the name has the form of a channel (whether that symbol or portfolio exists aside). */
+function isChannelName(channel: string): boolean {
+  const [kind, arg] = splitChannel(channel);
+  if (kind === 'ticker') return arg === '';
+  return ['book', 'trades', 'orders', 'portfolio'].includes(kind) && arg !== '';
+}
+
+function frameSize(raw: RawData): number {
+  if (Array.isArray(raw)) return raw.reduce((n, b) => n + b.length, 0);
+  return raw instanceof ArrayBuffer ? raw.byteLength : raw.length;
 }
 
 function splitChannel(channel: string): [string, string] {

@@ -726,8 +726,10 @@ export class Oms {
       if (!OPEN_STATUSES.has(o.status)) {
         this.orders.delete(o.id);
         p.openOrders--;
-        changes.portfolios.add(p);
       }
+      // Its summary counts open orders and what they hold: an order placed, resting or modified
+      // changes it as much as a fill does.
+      changes.portfolios.add(p);
       this.batch.order(o);
       changes.order(p, o);
     }

@@ -59,6 +59,30 @@ describe('malformed frames', () => {
     expect((await c.next(isError)).message).toMatch(/JSON/);
   });
 
+  it('a frame over 64 KiB: BAD_MESSAGE naming its size, and the connection stays usable', async () => {
+    c.send(JSON.stringify({ op: 'ping', id: 7, pad: 'x'.repeat(70_000) }));
+    const err = await c.next(isError);
+    expect(err).toEqual({ type: 'error', code: 'BAD_MESSAGE', message: expect.stringMatching(/^the frame is 700\d\d bytes; at most 65536 are read$/) });
+    expect(c.open).toBe(true);
+    expect(await c.request({ op: 'ping' })).toMatchObject({ type: 'pong' });
+  });
+
+  it('a frame over 1 MiB closes the connection with 1009', async () => {
+    const big = await FeedTestClient.connect(oms.baseUrl);
+    big.send('x'.repeat(1024 * 1024 + 1));
+    expect((await big.closed).code).toBe(1009);
+  });
+
+  it('answers refused frames in their turn: in the order the frames were sent', async () => {
+    c.send({ op: 'auth', api_key: oms.adminKey, id: 'first' });
+    c.send('{"op":"nope","id":"second"}');
+    c.send({ op: 'ping', id: 'third' });
+    const answers = [await c.next((f) => f.id === 'first'), await c.next((f) => f.id === 'second'), await c.next((f) => f.id === 'third')];
+    expect(answers.map((f) => f.type)).toEqual(['authenticated', 'error', 'pong']);
+    const at = answers.map((f) => c.log.findIndex((r) => r.frame === f));
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+  });
+
   it('answers a ping with a pong repeating its id (string or number)', async () => {
     c.send({ op: 'ping', id: 'abc' });
     expect(await c.next((f) => f.type === 'pong')).toEqual({ type: 'pong', id: 'abc' });
@@ -82,6 +106,14 @@ describe('unknown channels and symbols', () => {
     expect(err).toMatchObject({ type: 'error', code, channel: expect.any(String), id: expect.any(String) });
     expect(c.open).toBe(true);
     expect(await c.request({ op: 'ping' })).toMatchObject({ type: 'pong' });
+  });
+
+  it.each(['nonsense', 'book:', 'quotes:AAPL'])('unsubscribe of %s: UNKNOWN_CHANNEL, not "unsubscribed"', async (channel) => {
+    expect(await c.request({ op: 'unsubscribe', channel })).toMatchObject({ type: 'error', code: 'UNKNOWN_CHANNEL', channel });
+  });
+
+  it('unsubscribe of a well-formed channel it does not have is answered unsubscribed (idempotent)', async () => {
+    expect(await c.request({ op: 'unsubscribe', channel: 'book:MSFT' })).toMatchObject({ type: 'unsubscribed', channel: 'book:MSFT' });
   });
 
   it('a refused subscription does not stop the others: after all the errors above, updates still flow', async () => {

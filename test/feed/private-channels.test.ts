@@ -112,6 +112,10 @@ describe('private channels', () => {
     const second = await rest.order({ symbol: 'AAPL', side: 'BUY', quantity: 1, limit_price: '160.00', portfolio_name: 'A' });
     let u = await c.next(isUpdate('orders:A'));
     expect(u.data.orders).toEqual([expect.objectContaining({ id: second.id, status: 'NEW' })]);
+    // A's summary counts it at once, as GET /portfolio does: not only at its first fill.
+    const placed = await c.next(isUpdate('portfolio:A'));
+    expect(placed.data).toMatchObject({ open_orders: 2 });
+    expect(placed.data).toEqual({ ...(await rest.call('GET', '/portfolio/A')).body, as_of: expect.any(String) });
     await rest.order({ symbol: 'AAPL', side: 'SELL', quantity: 6, limit_price: '170.00', portfolio_name: 'B' });
     u = await c.next(isUpdate('orders:A'));
     expect(u.data.orders).toEqual([expect.objectContaining({ id: resting.id, status: 'FILLED', remaining_quantity: 0 })]);
@@ -132,6 +136,53 @@ describe('private channels', () => {
     c.send({ op: 'subscribe', channel: 'orders:A', id: 'sub-1' });
     expect(await c.next((f) => f.id === 'auth-1')).toMatchObject({ type: 'authenticated' });
     expect(await c.next((f) => f.id === 'sub-1')).toMatchObject({ type: 'snapshot', channel: 'orders:A' });
+  });
+
+  it('an auth with a narrower key drops the channels it may not read, and their updates stop', async () => {
+    const c = await connect();
+    await c.auth(keyAny);
+    await c.subscribe('orders:A');
+    await c.subscribe('portfolio:A');
+    await c.subscribe('book:AAPL');
+
+    expect(await c.auth(keyB)).toMatchObject({ type: 'authenticated', portfolios: ['B'] });
+    for (const channel of ['orders:A', 'portfolio:A']) {
+      const dropped = await c.next((f) => f.type === 'error' && f.channel === channel, 5000, `the notice for ${channel}`);
+      expect(dropped).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining(`${channel} was unsubscribed`) });
+    }
+    await rest.order({ symbol: 'AAPL', side: 'BUY', quantity: 1, limit_price: '151.00', portfolio_name: 'A' });
+    await c.next(isUpdate('book:AAPL')); // public channels go on
+    await sleep(200);
+    expect(c.untaken((f) => f.channel === 'orders:A' || f.channel === 'portfolio:A')).toEqual([]);
+    expect(await c.subscribe('portfolio:B')).toMatchObject({ type: 'snapshot', channel: 'portfolio:B' });
+  });
+
+  it('an auth with a key that is not valid leaves the connection with no key, not the old one', async () => {
+    const c = await connect();
+    await c.auth(keyA);
+    await c.subscribe('orders:A');
+    expect(await c.auth('pk_not_a_real_key_000000000000')).toMatchObject({ type: 'error', code: 'INVALID_API_KEY' });
+    expect(await c.next((f) => f.type === 'error' && f.channel === 'orders:A')).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await c.request({ op: 'subscribe', channel: 'portfolio:A' })).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED' });
+    await rest.order({ symbol: 'AAPL', side: 'BUY', quantity: 1, limit_price: '152.00', portfolio_name: 'A' });
+    await sleep(200);
+    expect(c.untaken((f) => f.channel === 'orders:A')).toEqual([]);
+  });
+
+  it('audits a private channel refused for want of a key, or of the key\'s portfolio', async () => {
+    const anonymous = await connect();
+    await anonymous.request({ op: 'subscribe', channel: 'portfolio:B' });
+    const reader = await connect();
+    await reader.auth(keyA);
+    await reader.request({ op: 'subscribe', channel: 'orders:B' });
+    await oms.service.oms.drain();
+    const rows = await oms.service.prisma.auditEvent.findMany({ where: { target: { in: ['ws portfolio:B', 'ws orders:B'] } } });
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'auth.failure', target: 'ws portfolio:B', outcome: 'denied' }),
+        expect.objectContaining({ action: 'auth.forbidden', target: 'ws orders:B', outcome: 'denied', actor: 'reader A' }),
+      ]),
+    );
   });
 
   it('drops the private channels of a connection whose key is revoked, and stops its updates', async () => {

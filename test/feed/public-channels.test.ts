@@ -348,6 +348,25 @@ describe('ticker', () => {
     expectContiguous(updates, snap.seq! + 1);
   });
 
+  it('is conflated: a burst of changes arrives as few updates, the last with the latest state', async () => {
+    const c = await connect();
+    const snap = await c.subscribe('ticker');
+    const started = performance.now();
+    const bids = Array.from({ length: 12 }, (_, i) => (170 + i * 0.25).toFixed(2));
+    await Promise.all(bids.map((price) => rest.order({ symbol: 'AMZN', side: 'BUY', quantity: 1, limit_price: price, portfolio_name: 'A' })));
+    const last = bids[bids.length - 1];
+    await c.next((f) => isUpdate('ticker')(f) && f.data.instruments.some((i: { best_bid: string }) => i.best_bid === last), 3000, 'the latest bid');
+    const elapsed = performance.now() - started;
+    const updates = c.framesOf('ticker').slice(1);
+    expectContiguous(updates, snap.seq! + 1);
+    // Twelve changes of the best bid; at most one update per 250 ms (plus the one in flight).
+    expect(updates.length).toBeLessThanOrEqual(Math.floor(elapsed / 250) + 2);
+    expect(updates.length).toBeLessThan(bids.length);
+    for (const u of updates) expect(u.data.instruments.filter((i: { symbol: string }) => i.symbol === 'AMZN').length).toBeLessThanOrEqual(1);
+    await sleep(300);
+    expect(c.untaken(isUpdate('ticker'))).toEqual([]);
+  });
+
   it('updates best_bid / best_ask when an order rests at a new best price', async () => {
     const c = await connect();
     const snap = await c.subscribe('ticker');
