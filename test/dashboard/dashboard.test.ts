@@ -281,6 +281,8 @@ describe('dashboard (/)', () => {
       () => Number(document.querySelector<HTMLElement>('#price-chart')?.dataset.points ?? 0) > 0,
       null,
     );
+    // Labelled with the exact decimal the feed sent, not a float's rendering of it.
+    expect(await page.evaluate(() => document.querySelector<HTMLElement>('#price-chart')?.dataset.lastPrice)).toBe('101.00');
   }, 60_000);
 
   it('shows the portfolio (cash, equity, positions, open orders) once a key is entered', async () => {

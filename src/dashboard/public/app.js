@@ -197,6 +197,8 @@ function renderConnection(s) {
     ui.bookPanel.classList.add('stale');
     ui.tapePanel.classList.add('stale');
     ui.pfPanel.classList.add('stale');
+    // "Live" would be a false claim until the portfolio's next snapshot.
+    if (ui.pfStatus.classList.contains('ok')) setPfStatus(`Reconnecting: ${state.portfolio}`, '');
   }
   renderInfo();
 }
@@ -262,7 +264,7 @@ function selectSymbol(symbol, { remember = false } = {}) {
 
 function addRefPoint(value, t = Date.now()) {
   const p = fmt.toNumber(value);
-  if (p !== null) chart.add('ref', t, p);
+  if (p !== null) chart.add('ref', t, p, fmt.price(value));
 }
 
 function renderQuote(inst) {
@@ -405,7 +407,7 @@ function onTradesSnapshot(data) {
     state.trades
       .slice()
       .reverse()
-      .map((t) => ({ t: Math.min(now, fmt.epochMs(t.executed_at, now)), p: fmt.toNumber(t.price) })),
+      .map((t) => ({ t: Math.min(now, fmt.epochMs(t.executed_at, now)), p: fmt.toNumber(t.price), text: fmt.price(t.price) })),
   );
 }
 
@@ -419,7 +421,7 @@ function onTradesUpdate(data) {
     state.trades.unshift(t);
     ui.tape.prepend(tapeRow(t, true));
     const p = fmt.toNumber(t.price);
-    if (p !== null) chart.add('last', Math.min(now, fmt.epochMs(t.executed_at, now)), p);
+    if (p !== null) chart.add('last', Math.min(now, fmt.epochMs(t.executed_at, now)), p, fmt.price(t.price));
   }
   while (state.trades.length > MAX_TAPE_ROWS) {
     const dropped = state.trades.pop();

@@ -39,8 +39,11 @@ export class PriceChart {
     this.requestDraw();
   }
 
-  /** Add a point; consecutive equal reference prices are collapsed (it is a step series). */
-  add(name, t, p) {
+  /**
+   * Add a point; consecutive equal reference prices are collapsed (it is a step series). `p` places
+   * it; `text`, the exact decimal the feed sent, labels it (a float would round it).
+   */
+  add(name, t, p, text) {
     if (!Number.isFinite(p) || !Number.isFinite(t)) return;
     const s = this.series[name];
     if (!s) return;
@@ -48,7 +51,7 @@ export class PriceChart {
     if (name === 'ref' && prev && prev.p === p) return;
     // Keep the series time-ordered even if a timestamp comes in slightly out of order.
     if (prev && t < prev.t) t = prev.t;
-    s.push({ t, p });
+    s.push({ t, p, text });
     if (s.length > this.maxPoints) s.splice(0, s.length - this.maxPoints);
     this.requestDraw();
   }
@@ -104,10 +107,13 @@ export class PriceChart {
     this.canvas.dataset.points = String(this.pointCount());
     const lastPoint = last[last.length - 1];
     const refPoint = ref[ref.length - 1];
-    this.canvas.dataset.lastPrice = lastPoint ? String(lastPoint.p) : '';
-    this.canvas.dataset.referencePrice = refPoint ? String(refPoint.p) : '';
+    this.canvas.dataset.lastPrice = lastPoint ? (lastPoint.text ?? String(lastPoint.p)) : '';
+    this.canvas.dataset.referencePrice = refPoint ? (refPoint.text ?? String(refPoint.p)) : '';
 
-    const pad = { l: 8, r: 64, t: 10, b: 20 };
+    // The price axis is as wide as its widest exact label: a large or 4-decimal price is not cut.
+    const labels = [refPoint?.text, lastPoint?.text].filter((text) => typeof text === 'string');
+    const labelWidth = Math.max(0, ...labels.map((text) => ctx.measureText(text).width));
+    const pad = { l: 8, r: Math.max(64, Math.ceil(labelWidth) + 12), t: 10, b: 20 };
     const plotW = Math.max(10, W - pad.l - pad.r);
     const plotH = Math.max(10, H - pad.t - pad.b);
 
@@ -158,15 +164,17 @@ export class PriceChart {
     // Time axis.
     ctx.textAlign = 'center';
     ctx.textBaseline = 'alphabetic';
-    for (let i = 0; i <= 4; i += 1) {
-      const t = tMin + ((tMax - tMin) * i) / 4;
+    // As many time labels as fit without touching (an HH:MM:SS label is about 60 px wide).
+    const gaps = Math.max(1, Math.min(4, Math.floor(plotW / 80)));
+    for (let i = 0; i <= gaps; i += 1) {
+      const t = tMin + ((tMax - tMin) * i) / gaps;
       const xx = Math.round(x(t)) + 0.5;
       ctx.beginPath();
       ctx.moveTo(xx, pad.t);
       ctx.lineTo(xx, pad.t + plotH);
       ctx.stroke();
       const label = timeLabel(t);
-      const align = i === 0 ? 'left' : i === 4 ? 'right' : 'center';
+      const align = i === 0 ? 'left' : i === gaps ? 'right' : 'center';
       ctx.textAlign = align;
       ctx.fillText(label, xx, H - 6);
     }
@@ -211,8 +219,8 @@ export class PriceChart {
 
     // Value tags on the price axis.
     const tags = [];
-    if (refPoint) tags.push({ p: refPoint.p, color: COLORS.ref });
-    if (lastPoint) tags.push({ p: lastPoint.p, color: COLORS.last });
+    if (refPoint) tags.push({ p: refPoint.p, text: refPoint.text, color: COLORS.ref });
+    if (lastPoint) tags.push({ p: lastPoint.p, text: lastPoint.text, color: COLORS.last });
     tags.sort((a, b) => b.p - a.p);
     let prevY = -Infinity;
     for (const tag of tags) {
@@ -223,7 +231,7 @@ export class PriceChart {
       ctx.fillRect(pad.l + plotW + 2, yy - 7, pad.r - 4, 14);
       ctx.fillStyle = COLORS.tagText;
       ctx.textAlign = 'left';
-      ctx.fillText(tag.p.toFixed(decimals), pad.l + plotW + 6, yy);
+      ctx.fillText(tag.text ?? tag.p.toFixed(decimals), pad.l + plotW + 6, yy);
     }
   }
 }
