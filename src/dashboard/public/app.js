@@ -207,7 +207,7 @@ function renderConnection(s) {
 // Symbol picker and ticker
 
 function renderSymbolOptions() {
-  const symbols = [...state.instruments.keys()].sort();
+  const symbols = [...state.instruments.keys()].sort(fmt.bySymbol);
   const current = [...ui.select.options].map((o) => o.value);
   if (symbols.length === current.length && symbols.every((s, i) => s === current[i])) return;
   ui.select.replaceChildren(...symbols.map((s) => {
@@ -224,7 +224,7 @@ function chooseInitialSymbol() {
     if (c && state.instruments.has(c)) return c;
   }
   if (state.wantedSymbol) showError(`UNKNOWN_SYMBOL: ${state.wantedSymbol} is not an instrument`);
-  return [...state.instruments.keys()].sort()[0] || null;
+  return [...state.instruments.keys()].sort(fmt.bySymbol)[0] || null;
 }
 
 function selectSymbol(symbol, { remember = false } = {}) {
@@ -297,7 +297,7 @@ function onTicker(data, isSnapshot) {
 
 function renderWatchlist() {
   const rows = [...state.instruments.values()]
-    .sort((a, b) => (a.symbol < b.symbol ? -1 : 1))
+    .sort((a, b) => fmt.bySymbol(a.symbol, b.symbol))
     .map((inst) => {
       const tr = el('tr', inst.symbol === state.symbol ? 'current' : '');
       tr.dataset.symbol = inst.symbol;
@@ -383,7 +383,7 @@ function tapeRow(trade, fresh) {
   row.dataset.quantity = String(trade.quantity);
   row.dataset.side = side;
   row.append(
-    el('span', 't', fmt.clock(trade.executed_at)),
+    Object.assign(el('span', 't', fmt.tapeTime(trade.executed_at)), { title: new Date(trade.executed_at).toLocaleString() }),
     el('span', 'px', fmt.price(trade.price)),
     el('span', 'q', fmt.qty(trade.quantity)),
     el('span', 'sd', side === 'BUY' ? 'BUY' : side === 'SELL' ? 'SELL' : side),
@@ -457,7 +457,7 @@ function renderSummary() {
   const positions = Array.isArray(s.positions) ? s.positions : [];
   const rows = positions
     .slice()
-    .sort((a, b) => (a.symbol < b.symbol ? -1 : 1))
+    .sort((a, b) => fmt.bySymbol(a.symbol, b.symbol))
     .map((p) => {
       const tr = el('tr', Number(p.quantity) === 0 ? 'flat' : '');
       tr.dataset.symbol = String(p.symbol);

@@ -113,6 +113,22 @@ export function clock(value) {
   return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
+/**
+ * A trade's time for the tape: "HH:MM:SS" when it is from today, else its date "MM-DD" (a tape
+ * reloaded the next morning would otherwise show yesterday's trades as if just made).
+ */
+export function tapeTime(value, now = new Date()) {
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return '';
+  const today = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  return today ? clock(d) : `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
+
+/** Symbols in reading order: SYM2 before SYM10. */
+export function bySymbol(a, b) {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
 /** Epoch ms from an ISO timestamp, or the fallback when missing/unparseable. */
 export function epochMs(value, fallback) {
   if (value === null || value === undefined) return fallback;
