@@ -1,3 +1,4 @@
+import { caseHint } from '../oms/name-hint.js';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { OmsError } from '../oms/errors.js';
 import type { ApiKeyRecord, Scope } from '../db/api-key.repository.js';
@@ -99,7 +100,7 @@ export function canUsePortfolio(key: ApiKeyRecord, portfolioName: string): boole
 /** `field`: the input that named the portfolio, for the error's details. */
 export function assertPortfolio(key: ApiKeyRecord, portfolioName: string, field = 'portfolio_name'): void {
   if (!canUsePortfolio(key, portfolioName)) {
-    throw new OmsError('forbidden', 'FORBIDDEN', `this API key may not act on portfolio ${portfolioName}`, [
+    throw new OmsError('forbidden', 'FORBIDDEN', `this API key may not act on portfolio ${portfolioName}${caseHint(portfolioName, key.portfolios)}`, [
       { path: field, message: 'not allowed for this key' },
     ]);
   }

@@ -1,3 +1,4 @@
+import { caseHint } from '../oms/name-hint.js';
 import { Router } from 'express';
 import { actorOf, requireScope } from './auth.js';
 import { parse } from './validate.js';
@@ -21,7 +22,9 @@ export function keysRoutes({ oms, keys: keyCache, keyAdmin }: ApiDeps): Router {
   r.post('/keys', requireScope('admin'), async (req, res) => {
     const body = parse(createKeyBody, req.body);
     body.portfolios.forEach((name, i) => {
-      if (!oms.portfolio(name)) throw rejected('UNKNOWN_PORTFOLIO', `there is no portfolio ${name}`, `portfolios.${i}`);
+      if (!oms.portfolio(name)) {
+        throw rejected('UNKNOWN_PORTFOLIO', `there is no portfolio ${name}${caseHint(name, oms.portfolioNames())}`, `portfolios.${i}`);
+      }
     });
     const { key, record } = await keyAdmin.create({ name: body.name, scopes: body.scopes, portfolios: body.portfolios });
     oms.audit(actorOf(res), 'key.create', String(record.id), 'ok', { name: record.name, scopes: record.scopes, portfolios: record.portfolios });

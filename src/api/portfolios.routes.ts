@@ -1,3 +1,4 @@
+import { caseHint } from '../oms/name-hint.js';
 import { Router } from 'express';
 import { actorOf, assertPortfolio, canUsePortfolio, keyOf, requireScope } from './auth.js';
 import { parse } from './validate.js';
@@ -41,7 +42,12 @@ export function portfoliosRoutes({ oms, env }: ApiDeps): Router {
   r.get('/portfolio/:name', requireScope('read'), (req, res) => {
     const name = String(req.params.name);
     const p = oms.portfolio(name);
-    if (!p || !canUsePortfolio(keyOf(res), name)) throw notFound('PORTFOLIO_NOT_FOUND', `no portfolio ${name}`);
+    const key = keyOf(res);
+    if (!p || !canUsePortfolio(key, name)) {
+      // A hint names only a portfolio this key may read.
+      const readable = [...oms.portfolioNames()].filter((n) => canUsePortfolio(key, n));
+      throw notFound('PORTFOLIO_NOT_FOUND', `no portfolio ${name}${caseHint(name, readable)}`);
+    }
     res.json(portfolioSummaryJson(p, instrument));
   });
 

@@ -1,3 +1,4 @@
+import { caseHint } from '../oms/name-hint.js';
 import type { Server } from 'node:http';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Logger } from 'pino';
@@ -233,9 +234,9 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     if ((kind === 'orders' || kind === 'portfolio') && arg) {
       if (!client.key) return { code: 'UNAUTHENTICATED', message: `${kind} channels need an API key: send {"op":"auth","api_key":...} first` };
       if (!hasScope(client.key, 'read') || !canUsePortfolio(client.key, arg)) {
-        return { code: 'FORBIDDEN', message: `this API key may not read portfolio ${arg}` };
+        return { code: 'FORBIDDEN', message: `this API key may not read portfolio ${arg}${caseHint(arg, client.key.portfolios)}` };
       }
-      return oms.portfolio(arg) ? null : { code: 'UNKNOWN_PORTFOLIO', message: `unknown portfolio ${arg}` };
+      return oms.portfolio(arg) ? null : { code: 'UNKNOWN_PORTFOLIO', message: `unknown portfolio ${arg}${caseHint(arg, oms.portfolioNames())}` };
     }
     return { code: 'UNKNOWN_CHANNEL', message: unknownChannel(channel) };
   };

@@ -13,6 +13,7 @@ import {
   type Side,
   type TimeInForce,
 } from '../engine/index.js';
+import { caseHint } from './name-hint.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { type OmsError, conflict, notFound, rejected, unavailable, validationError } from './errors.js';
 import { ClientIdGate } from './client-id-gate.js';
@@ -196,6 +197,10 @@ export class Oms {
 
   portfolio(name: string): PortfolioState | undefined {
     return this.portfoliosByName.get(name);
+  }
+
+  portfolioNames(): IterableIterator<string> {
+    return this.portfoliosByName.keys();
   }
 
   portfolioById(id: number): PortfolioState | undefined {
@@ -802,7 +807,7 @@ export class Oms {
 
   private requirePortfolio(name: string): PortfolioState {
     const p = this.portfoliosByName.get(name);
-    if (!p) throw rejected('UNKNOWN_PORTFOLIO', `unknown portfolio ${name}`, 'portfolio_name');
+    if (!p) throw rejected('UNKNOWN_PORTFOLIO', `unknown portfolio ${name}${caseHint(name, this.portfolioNames())}`, 'portfolio_name');
     return p;
   }
 

@@ -111,6 +111,9 @@ describe('a key limited to portfolio A', () => {
     expectError(await traderA.post('/trade', { symbol: 'AAPL', side: 'BUY', quantity: 1, portfolio_name: 'B', gmv: '100' }), 403, 'FORBIDDEN', 'this API key may not act on portfolio B', denied('portfolio_name'));
     expectError(await traderA.post('/portfolios', { name: 'D' }), 403, 'FORBIDDEN', 'this API key may not act on portfolio D', denied('name'));
     expectError(await traderA.get('/orders?portfolio=B'), 403, 'FORBIDDEN', 'this API key may not act on portfolio B', denied('portfolio'));
+    // Its own portfolio in the wrong case: refused, with a pointer (to a name the key may use, only).
+    expectError(await traderA.post('/orders', order('a')), 403, 'FORBIDDEN', 'this API key may not act on portfolio a (names are case-sensitive: did you mean "A"?)', denied('portfolio_name'));
+    expectError(await traderA.post('/orders', order('b')), 403, 'FORBIDDEN', 'this API key may not act on portfolio b', denied('portfolio_name'));
   });
 
   it("may not change or cancel B's orders, which it is told do not exist (as GET tells it)", async () => {

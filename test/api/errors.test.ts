@@ -135,6 +135,11 @@ describe('422: the business rules say no', () => {
     ]);
   });
 
+  it('a portfolio named with the wrong case: unknown, with a pointer to the real name', async () => {
+    const message = 'unknown portfolio small (names are case-sensitive: did you mean "Small"?)';
+    expectError(await post({ portfolio_name: 'small' }), 422, 'UNKNOWN_PORTFOLIO', message, [{ path: 'portfolio_name', message }]);
+  });
+
   it('a price off the tick', async () => {
     for (const field of ['limit_price', 'stop_price'] as const) {
       const res = await post({ type: 'STOP_LIMIT', limit_price: '10.00', stop_price: '10.00', [field]: '10.005' });

@@ -70,6 +70,11 @@ describe('POST /portfolios and GET /portfolios', () => {
   it('an unknown portfolio is a 404 PORTFOLIO_NOT_FOUND', async () => {
     expectError(await api.get('/portfolio/Nobody'), 404, 'PORTFOLIO_NOT_FOUND', 'no portfolio Nobody');
   });
+
+  it('a name in the wrong case is not found either, but points to the real one', async () => {
+    expect((await api.get('/portfolio/Tech%20Portfolio')).status).toBe(200);
+    expectError(await api.get('/portfolio/tech%20portfolio'), 404, 'PORTFOLIO_NOT_FOUND', 'no portfolio tech portfolio (names are case-sensitive: did you mean "Tech Portfolio"?)');
+  });
 });
 
 describe('GET /portfolio/{name}: average cost, realized and unrealized P&L', () => {

@@ -73,6 +73,11 @@ describe('private channels', () => {
     const c = await connect();
     await c.auth(keyAny);
     expect(await c.request({ op: 'subscribe', channel: 'portfolio:NOPE' })).toMatchObject({ type: 'error', code: 'UNKNOWN_PORTFOLIO' });
+    expect(await c.request({ op: 'subscribe', channel: 'portfolio:a' })).toMatchObject({
+      type: 'error',
+      code: 'UNKNOWN_PORTFOLIO',
+      message: 'unknown portfolio a (names are case-sensitive: did you mean "A"?)',
+    });
     await expectUsable(c);
   });
 
