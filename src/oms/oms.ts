@@ -264,11 +264,16 @@ export class Oms {
     };
     if (!('order' in use)) return refuse(`a booked trade (${use.booking.id})`);
     const order = use.order;
+    if (created) return { order, fills, created };
     // The terms a modify cannot change: a retry must agree on them, another order may not.
-    if (!created && (order.symbol !== instrument.symbol || order.side !== input.side || order.type !== input.type || order.tif !== input.tif)) {
+    if (order.symbol !== instrument.symbol || order.side !== input.side || order.type !== input.type || order.tif !== input.tif) {
       refuse(`order ${order.id} (${order.side} ${order.type} ${order.tif} ${order.symbol})`);
     }
-    return { order, fills, created };
+    // A retry answers the order as it stands now, but only as far as that is committed.
+    const live = this.orders.get(order.id);
+    if (live) return { order: await this.committedState(live, new ChangeSet()), fills, created };
+    const stored = await this.store.findOrder(order.id);
+    return { order: stored ? { ...stored, reservedCash: 0n, reservedQty: 0 } : order, fills, created };
   }
 
   /** What a client_order_id of a portfolio already names, if anything. */
@@ -344,8 +349,7 @@ export class Oms {
       throw error;
     }
     this.audit(actor, 'order.place', String(order.id), 'ok', { symbol: instrument.symbol, portfolio: portfolio.name });
-    await this.commit(changes);
-    return { order, fills, created: true };
+    return { order: await this.committedState(order, changes), fills, created: true };
   }
 
   async cancelOrder(id: number, actor: Actor, allowed: (portfolio: PortfolioState) => void): Promise<OrderRecord> {
@@ -363,8 +367,7 @@ export class Oms {
     const code = instrument.book.submit({ type: 'CANCEL', id });
     this.applyEvents(instrument, changes, [], null);
     this.audit(actor, 'order.cancel', String(id), code === 'OK' ? 'ok' : 'rejected', null);
-    await this.commit(changes);
-    return order;
+    return this.committedState(order, changes);
   }
 
   async modifyOrder(
@@ -390,8 +393,7 @@ export class Oms {
       throw error;
     }
     this.audit(actor, 'order.modify', String(id), 'ok', null);
-    await this.commit(step.changes);
-    return { order, fills: step.fills };
+    return { order: await this.committedState(order, step.changes), fills: step.fills };
   }
 
   /** The checks and the engine step of a modify (synchronous: nothing interleaves); a throw changed nothing. */
@@ -757,11 +759,30 @@ export class Oms {
 
   // ---- helpers -------------------------------------------------------------------------------
 
-  private commit(changes: ChangeSet): Promise<void> {
-    this.batch.onClose(() => changes.capture(this.events));
+  /**
+   * Commits like commit(), and answers `order` as the batch that commits this command writes it.
+   * By the time that batch is durable, a command of the next batch may have changed the order in
+   * memory (filled it, say); an acknowledgement must not report what a crash could still undo.
+   */
+  private async committedState(order: OrderRecord, changes: ChangeSet): Promise<OrderRecord> {
+    let committed: OrderRecord = order;
+    this.batch.onClose(() => {
+      committed = { ...order };
+      return changes.capture(this.events);
+    });
+    await this.durable();
+    return committed;
+  }
+
+  private durable(): Promise<void> {
     return this.batch.durable().catch(() => {
       throw unavailable('the order could not be made durable; it was not applied');
     });
+  }
+
+  private commit(changes: ChangeSet): Promise<void> {
+    this.batch.onClose(() => changes.capture(this.events));
+    return this.durable();
   }
 
   /**

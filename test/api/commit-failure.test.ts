@@ -91,6 +91,55 @@ describe('a failed commit with the next batch already in memory', () => {
   });
 });
 
+describe('an acknowledgement', () => {
+  it('reports the order as its own batch commits it, not as a later, uncommitted command left it', async () => {
+    const service = await startApi();
+    const client = new pg.Client({ connectionString: service.oms.databaseUrl });
+    const sellerLock = new pg.Client({ connectionString: service.oms.databaseUrl });
+    const buyerLock = new pg.Client({ connectionString: service.oms.databaseUrl });
+    await Promise.all([client.connect(), sellerLock.connect(), buyerLock.connect()]);
+    try {
+      const a = service.api;
+      await a.createPortfolio('Buyer', '100000.00');
+      await a.createPortfolio('Early', '100000.00');
+      await a.createPortfolio('Seller', '100000.00', true);
+      expect((await a.post('/orders', { ...order('100.00'), portfolio_name: 'Early' })).status).toBe(201);
+      // The sell trades 1 with Early's bid: its batch writes Seller's cash, and waits at that row.
+      await sellerLock.query('BEGIN');
+      await sellerLock.query(`SELECT 1 FROM portfolios WHERE name = 'Seller' FOR UPDATE`);
+      const sell = a.post('/orders', { ...order('100.00'), side: 'SELL', quantity: 10, portfolio_name: 'Seller' });
+      await waitForLockedCommit(client, 'WITH seq AS%');
+      // The next batch, in which a buy takes the other 9 in memory, will wait at the buyer's row.
+      await buyerLock.query('BEGIN');
+      await buyerLock.query(`SELECT 1 FROM portfolios WHERE name = 'Buyer' FOR UPDATE`);
+      let buyAnswered = false;
+      const buy = a.post('/orders', { ...order('100.00'), quantity: 9, portfolio_name: 'Buyer' }).finally(() => {
+        buyAnswered = true;
+      });
+      await waitUntil(async () => (await a.get('/book/AAPL')).body.asks.length === 0);
+
+      await sellerLock.query('COMMIT');
+      const sold = await sell;
+      // Durable so far: the sell with its first fill. The rest is in a batch that has not committed.
+      expect(sold.status).toBe(201);
+      expect(sold.body).toMatchObject({ status: 'PARTIALLY_FILLED', filled_quantity: 1, remaining_quantity: 9, avg_fill_price: '100.00' });
+      expect(sold.body.fills).toHaveLength(1);
+      const stored = await client.query<{ status: string }>('SELECT status FROM orders WHERE id = $1', [sold.body.id]);
+      expect(stored.rows[0].status).toBe('PARTIALLY_FILLED');
+      expect(buyAnswered).toBe(false);
+
+      await buyerLock.query('COMMIT');
+      const bought = await buy;
+      expect(bought.status).toBe(201);
+      expect(bought.body).toMatchObject({ status: 'FILLED', filled_quantity: 9 });
+      expect((await a.get(`/orders/${sold.body.id}`)).body).toMatchObject({ status: 'FILLED', filled_quantity: 10 });
+    } finally {
+      await Promise.all([client.end(), sellerLock.end(), buyerLock.end()]);
+      await service.oms.stop();
+    }
+  });
+});
+
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -99,11 +148,12 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): P
   }
 }
 
-/** Until the OMS's batch statement waits for the lock on orders. */
-function waitForLockedCommit(client: pg.Client): Promise<void> {
+/** Until the OMS's batch statement, matching `pattern`, waits for a lock. */
+function waitForLockedCommit(client: pg.Client, pattern = '%orders_up%'): Promise<void> {
   return waitUntil(async () => {
     const { rows } = await client.query(
-      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%orders_up%'`,
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`,
+      [pattern],
     );
     return rows.length > 0;
   });
