@@ -21,6 +21,9 @@ import { MarketMaker } from './market/market-maker.js';
 import { DayEndScheduler } from './oms/day-end-scheduler.js';
 import { attachFeed, type Feed } from './feed/feed-server.js';
 
+/** How long a shutdown waits for requests in flight before it cuts their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface OmsService {
   readonly server: Server;
   readonly port: number;
@@ -98,6 +101,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       checkDatabase: async () => {
         await prisma.$queryRawUnsafe('SELECT 1');
       },
+      stopping: () => stopping,
       mount: options.mount && ((app) => options.mount!(app, { databaseUrl: databaseUrl!, prisma })),
     });
     const server = createServer(app);
@@ -137,9 +141,17 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
         dayEnd.stop();
         await market.stop();
         await feed.close();
+        // Requests in flight are answered once their commits land (the OMS keeps committing); new
+        // ones get a 503. Connections close as they fall idle; past the grace, whatever is left.
         await new Promise<void>((r) => {
-          server.close(() => r());
-          server.closeAllConnections();
+          const sweep = setInterval(() => server.closeIdleConnections(), 50);
+          const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+          server.close(() => {
+            clearInterval(sweep);
+            clearTimeout(cut);
+            r();
+          });
+          server.closeIdleConnections();
         });
         await oms.drain();
         for (const fn of cleanup) await fn().catch(() => undefined);

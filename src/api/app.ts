@@ -52,6 +52,13 @@ export function createApp(deps: ApiDeps): Express {
     });
   }
 
+  // During a shutdown, requests in flight finish and commit; new ones are told to come back.
+  app.use((_req, res, next) => {
+    if (!deps.stopping?.()) return next();
+    res.set('Connection', 'close');
+    sendError(res, 503, 'UNAVAILABLE', 'the OMS is shutting down; nothing was done: retry once it is back');
+  });
+
   app.get('/health', async (_req, res) => {
     try {
       await deps.checkDatabase();

@@ -12,5 +12,7 @@ export interface ApiDeps {
   readonly logger: Logger;
   readonly env: Env;
   readonly checkDatabase: () => Promise<void>;
+  /** True once the service is stopping: requests still arriving are refused, not half-served. */
+  readonly stopping?: () => boolean;
   readonly mount?: (app: import('express').Express) => void;
 }

@@ -140,6 +140,52 @@ describe('an acknowledgement', () => {
   });
 });
 
+describe('a shutdown', () => {
+  it('answers a request waiting for its commit, refuses new ones, and only then closes', async () => {
+    const service = await startApi();
+    const client = new pg.Client({ connectionString: service.oms.databaseUrl });
+    const sellerLock = new pg.Client({ connectionString: service.oms.databaseUrl });
+    await Promise.all([client.connect(), sellerLock.connect()]);
+    try {
+      const a = service.api;
+      await a.createPortfolio('Early', '100000.00');
+      await a.createPortfolio('Seller', '100000.00', true);
+      expect((await a.post('/orders', { ...order('100.00'), portfolio_name: 'Early' })).status).toBe(201);
+      await sellerLock.query('BEGIN');
+      await sellerLock.query(`SELECT 1 FROM portfolios WHERE name = 'Seller' FOR UPDATE`);
+      const sell = a.post('/orders', { ...order('100.00'), side: 'SELL', quantity: 2, portfolio_name: 'Seller' });
+      await waitForLockedCommit(client, 'WITH seq AS%');
+
+      let stopped = false;
+      const stopping = service.oms.service.stop().then(() => {
+        stopped = true;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      // A newcomer is refused (503 on a kept-alive connection, or no connection at all).
+      const late = await a.post('/orders', { ...order('99.00'), portfolio_name: 'Early' }).then(
+        (r) => r.status,
+        () => 'refused',
+      );
+      expect([503, 'refused']).toContain(late);
+      expect(stopped).toBe(false);
+
+      await sellerLock.query('COMMIT');
+      const sold = await sell;
+      expect(sold.status).toBe(201);
+      expect(sold.body).toMatchObject({ status: 'PARTIALLY_FILLED', filled_quantity: 1 });
+      await stopping;
+      const rows = await client.query<{ status: string; price: string }>('SELECT status, limit_price::text AS price FROM orders ORDER BY id');
+      expect(rows.rows).toEqual([
+        { status: 'FILLED', price: '100.0000' },
+        { status: 'PARTIALLY_FILLED', price: '100.0000' },
+      ]);
+    } finally {
+      await Promise.all([client.end(), sellerLock.end()]);
+      await service.oms.stop().catch(() => undefined);
+    }
+  });
+});
+
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
