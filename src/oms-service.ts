@@ -18,7 +18,7 @@ import { CachedKeyLookup } from './api/auth.js';
 import { PaperMarket } from './market/paper-market.js';
 import { RandomWalkSource } from './market/price-source.js';
 import { MarketMaker } from './market/market-maker.js';
-import { DayEndScheduler } from './oms/day-end-scheduler.js';
+import { DayEndScheduler, lastDayEnd } from './oms/day-end-scheduler.js';
 import { attachFeed, type Feed } from './feed/feed-server.js';
 
 /** How long a shutdown waits for requests in flight before it cuts their connections. */
@@ -87,7 +87,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       (error) => {
         logger.fatal({ err: error }, 'a commit failed: the OMS stops accepting orders; restart it to reload from the database');
       },
-      { bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS },
+      { bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS, lastDayEnd: lastDayEnd(env.DAY_END_UTC, new Date()) },
     );
     const history = new HistoryQueries(prisma);
     const keyLookup = new CachedKeyLookup(keys, env.API_KEY_CACHE_MS);

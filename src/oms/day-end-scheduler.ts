@@ -1,5 +1,13 @@
 import type { Logger } from 'pino';
 
+/** The latest end of day at HH:MM UTC that is not after `now` (today's, or else yesterday's). */
+export function lastDayEnd(hhmm: string, now: Date): Date {
+  const [h, m] = hhmm.split(':').map(Number);
+  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), h, m));
+  if (end.getTime() > now.getTime()) end.setUTCDate(end.getUTCDate() - 1);
+  return end;
+}
+
 /** Runs the end-of-day expiry once a day at HH:MM UTC. */
 export class DayEndScheduler {
   private timer: NodeJS.Timeout | null = null;
@@ -22,10 +30,9 @@ export class DayEndScheduler {
   }
 
   msUntilNext(): number {
-    const [h, m] = this.hhmm.split(':').map(Number);
     const now = this.now();
-    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), h, m));
-    if (next.getTime() <= now.getTime()) next.setUTCDate(next.getUTCDate() + 1);
+    const next = lastDayEnd(this.hhmm, now);
+    next.setUTCDate(next.getUTCDate() + 1);
     return next.getTime() - now.getTime();
   }
 

@@ -78,6 +78,11 @@ export interface OrderResult {
 export interface OmsOptions {
   /** See BOOKED_PRICE_BAND_BPS in .env.example; 0 turns the check off. */
   readonly bookedPriceBandBps?: number;
+  /**
+   * The latest end of the trading day. An open DAY order placed before it missed its expiry (the
+   * OMS was down at the time): it is expired at start instead of going back into its book.
+   */
+  readonly lastDayEnd?: Date | null;
 }
 
 const DEFAULT_BOOKED_PRICE_BAND_BPS = 2000;
@@ -127,7 +132,10 @@ export class Oms {
   }
 
   static async open(store: OmsStore, onFatal: (error: unknown) => void = () => undefined, options: OmsOptions = {}): Promise<Oms> {
-    const oms = new Oms(store, onFatal, { bookedPriceBandBps: options.bookedPriceBandBps ?? DEFAULT_BOOKED_PRICE_BAND_BPS });
+    const oms = new Oms(store, onFatal, {
+      bookedPriceBandBps: options.bookedPriceBandBps ?? DEFAULT_BOOKED_PRICE_BAND_BPS,
+      lastDayEnd: options.lastDayEnd ?? null,
+    });
     await oms.load();
     return oms;
   }
@@ -137,7 +145,13 @@ export class Oms {
     for (const row of state.instruments) this.addInstrumentState(row, []);
     for (const p of state.portfolios) this.indexPortfolio(p);
     const bySymbol = new Map<string, OrderRow[]>();
+    const lastDayEnd = this.options.lastDayEnd;
+    const missedExpiry: OrderRow[] = [];
     for (const row of state.openOrders) {
+      if (lastDayEnd && row.tif === 'DAY' && row.createdAt < lastDayEnd) {
+        missedExpiry.push(row);
+        continue;
+      }
       const list = bySymbol.get(row.symbol) ?? [];
       list.push(row);
       bySymbol.set(row.symbol, list);
@@ -146,6 +160,14 @@ export class Oms {
       const instrument = this.instruments.get(symbol);
       if (!instrument) throw new Error(`open orders for unknown instrument ${symbol}`);
       this.instruments.set(symbol, this.rebuildInstrument(instrument, rows));
+    }
+    if (missedExpiry.length > 0) {
+      const now = new Date();
+      for (const row of missedExpiry) {
+        this.batch.order({ ...row, status: 'EXPIRED', reason: 'END_OF_DAY', updatedAt: now, reservedCash: 0n, reservedQty: 0 });
+      }
+      this.audit(null, 'order.expire', 'day end', 'ok', { missed: missedExpiry.length, day_end: lastDayEnd!.toISOString() });
+      await this.durable();
     }
     if (!this.portfoliosByName.has(HOUSE)) {
       const house = await this.store.insertPortfolio({ name: HOUSE, cash: 0n, allowShort: true, isHouse: true, createdBy: null });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import type { TestOms } from '../support/oms.js';
 import { reconcile } from '../../src/db/reconciliation.js';
 import { expectError, expectNoServerErrors, startApi, type ApiClient, type ApiResponse } from './support/client.js';
@@ -170,6 +171,43 @@ describe('restart on the same database', () => {
     expect(new Set(orders.map((o) => o.id)).size).toBe(orders.length);
     const report = await reconcile(oms.service.prisma);
     expect(report).toEqual({ ok: true, problems: [], portfolios: 6, trades: trades.length });
+  });
+});
+
+describe('a start after an end of day the OMS missed', () => {
+  it('expires the DAY orders placed before it, and only those', async () => {
+    // The end of day twelve hours from now: the latest one was twelve hours ago.
+    const at = new Date(Date.now() + 12 * 3600_000);
+    const env = { DAY_END_UTC: `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')}` };
+    let service = await startApi({ env }, seen);
+    try {
+      const a = service.api;
+      await a.createPortfolio('Overnight', '100000.00');
+      const symbol = await a.newSymbol('50.00');
+      const place = async (tif: string, price: string) =>
+        (await a.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 1, limit_price: price, time_in_force: tif, portfolio_name: 'Overnight' })).id as string;
+      const stale = await place('DAY', '49.00');
+      const fresh = await place('DAY', '48.00');
+      const gtc = await place('GTC', '47.00');
+      const { port, databaseUrl } = service.oms;
+      await service.oms.service.stop();
+      // Placed two days ago, as if the OMS had been down over the end of day since.
+      const db = new pg.Client({ connectionString: databaseUrl });
+      await db.connect();
+      await db.query(`UPDATE orders SET created_at = created_at - interval '2 days' WHERE id = ANY($1::bigint[])`, [[stale, gtc]]);
+      await db.end();
+      await service.oms.stop();
+      service = await startApi({ port, databaseUrl, env }, seen);
+
+      expect((await service.api.get(`/orders/${stale}`)).body).toMatchObject({ status: 'EXPIRED', reason: 'END_OF_DAY', filled_quantity: 0 });
+      expect((await service.api.get(`/orders/${fresh}`)).body).toMatchObject({ status: 'NEW' });
+      expect((await service.api.get(`/orders/${gtc}`)).body).toMatchObject({ status: 'NEW' });
+      const book = (await service.api.get(`/book/${symbol}`)).body;
+      expect(book.bids.map((l: { price: string }) => l.price)).toEqual(['48.00', '47.00']);
+      expect((await service.api.get('/portfolio/Overnight')).body).toMatchObject({ open_orders: 2 });
+    } finally {
+      await service.oms.stop();
+    }
   });
 });
 
