@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { OmsError, type ErrorDetail, type ErrorKind } from '../oms/errors.js';
 import type { Logger } from 'pino';
+import { isDatabaseUnreachable } from '../db/database-errors.js';
 
 /** The one place where error kinds become HTTP statuses. */
 const STATUS: Record<ErrorKind, number> = {
@@ -71,6 +72,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       sendError(res, e.status, 'BAD_REQUEST', e.message ?? 'bad request');
+      return;
+    }
+    if (isDatabaseUnreachable(err)) {
+      logger.warn({ err }, 'database unreachable');
+      sendError(res, 503, 'UNAVAILABLE', 'the database is not reachable; nothing was done: retry in a moment');
       return;
     }
     logger.error({ err }, 'unhandled error');

@@ -186,6 +186,33 @@ describe('a shutdown', () => {
   });
 });
 
+describe('a database that cannot be reached', () => {
+  it('is a 503 UNAVAILABLE with the error format, not a 500, and the service recovers with it', async () => {
+    // Keys trusted for 100 ms only, so that every request soon looks its key up in the database.
+    const service = await startApi({ env: { API_KEY_CACHE_MS: '100' } });
+    const url = new URL(service.oms.databaseUrl);
+    const name = url.pathname.slice(1);
+    url.pathname = '/postgres'; // a database cannot refuse connections to itself from within
+    const admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    try {
+      expect((await service.api.get('/portfolios')).status).toBe(200);
+      await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      await new Promise((r) => setTimeout(r, 200));
+      const res = await service.api.get('/portfolios');
+      expectError(res, 503, 'UNAVAILABLE', 'the database is not reachable; nothing was done: retry in a moment');
+
+      await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
+      await waitUntil(async () => (await service.api.get('/portfolios')).status === 200);
+    } finally {
+      await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
+      await admin.end();
+      await service.oms.stop();
+    }
+  });
+});
+
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
