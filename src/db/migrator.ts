@@ -6,11 +6,13 @@
 //   non-empty schema without it is P3005, as with Prisma);
 // - a row still unfinished and not rolled back (a failed migration) blocks every deploy (P3009)
 //   until it is resolved (`prisma migrate resolve --rolled-back <name>` sets `rolled_back_at`);
-// - per pending migration (directories sorted by name): insert the row (uuid, checksum = lowercase
-//   hex SHA-256 of migration.sql, started_at, name), send the whole file as ONE simple-protocol
-//   query (PostgreSQL runs a multi-statement query in one implicit transaction), then
-//   `applied_steps_count + 1` and `finished_at`; on error the row keeps Prisma's P3018 text in
-//   `logs` and the deploy stops.
+// - per pending migration (directories sorted by name): send the whole file as ONE simple-protocol
+//   query (PostgreSQL runs a multi-statement query in one implicit transaction), followed in that
+//   same query by its row (uuid, checksum = lowercase hex SHA-256 of migration.sql, started_at,
+//   name, applied_steps_count 1, finished_at), so script and row commit together (the engine writes
+//   the row first, then the script, then finishes the row: a kill in between blocked every later
+//   deploy); on error the row is written unfinished with Prisma's P3018 text in `logs` and the
+//   deploy stops.
 //
 // Reference: prisma-engines, schema-engine/core/src/commands/apply_migrations.rs,
 // sql-schema-connector/src/sql_migration_persistence.rs and flavour/postgres.rs.
@@ -131,6 +133,10 @@ export function describeDatabase(databaseUrl: string): string {
   } catch {
     return 'PostgreSQL database (unparsable URL)';
   }
+}
+
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }
 
 function quoteIdent(name: string): string {
@@ -417,25 +423,32 @@ export async function applyMigrations(
       log(`Applying migration \`${migration.name}\``);
 
       const id = randomUUID();
-      await client.query(
-        'INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name) VALUES ($1, $2, $3, $4)',
-        [id, migrationChecksum(bytes), new Date(), migration.name],
-      );
+      const checksum = migrationChecksum(bytes);
+      const startedAt = new Date();
+      // Unlike the engine, the history row is written by the script's own query, finished, so it
+      // commits with the script: a process killed mid-migration leaves neither half a script nor
+      // an unfinished row that would block every later deploy (P3009) until resolved by hand.
+      const record =
+        'INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name, applied_steps_count, finished_at) ' +
+        `VALUES (${quoteLiteral(id)}, ${quoteLiteral(checksum)}, ${quoteLiteral(startedAt.toISOString())}, ${quoteLiteral(migration.name)}, 1, clock_timestamp())`;
       try {
-        // No parameters: pg uses the simple query protocol, the whole file in one message.
-        await client.query(script);
+        // No parameters: pg uses the simple query protocol, the whole text in one message, run by
+        // PostgreSQL in one implicit transaction.
+        await client.query(`${script}\n;\n${record};`);
       } catch (err) {
         const logs = formatApplyError(migration.name, script, err);
         // A script with its own BEGIN may leave the session in an aborted transaction.
         await client.query('ROLLBACK').catch(() => {});
-        await client.query('UPDATE _prisma_migrations SET logs = $1 WHERE id = $2', [logs, id]);
+        // A script that failed is recorded as Prisma records it: unfinished, with the error.
+        await client.query('INSERT INTO _prisma_migrations (id, checksum, started_at, migration_name, logs) VALUES ($1, $2, $3, $4, $5)', [
+          id,
+          checksum,
+          startedAt,
+          migration.name,
+          logs,
+        ]);
         throw new MigrationError('P3018', logs, migration.name);
       }
-      await client.query(
-        'UPDATE _prisma_migrations SET applied_steps_count = (applied_steps_count + $1) WHERE id = $2',
-        [1, id],
-      );
-      await client.query('UPDATE _prisma_migrations SET finished_at = $1 WHERE id = $2', [new Date(), id]);
       applied.push(migration.name);
     }
 

@@ -292,6 +292,37 @@ $$ LANGUAGE plpgsql;
     expect(await query(db.url, 'SELECT add_one(41) AS v')).toEqual([{ v: 42 }]);
   });
 
+  it('a deploy killed mid-migration leaves nothing behind: the next deploy applies that migration', async () => {
+    const db = await freshDatabase(true);
+    const slow = '29990101000000_slow';
+    const dir = migrationsDirWith({ [slow]: 'CREATE TABLE slow_one (id integer);\nSELECT pg_sleep(30);\n' });
+    tempDirs.push(dir);
+    const deploy = applyMigrations(db.url, dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // The session dies while the script runs, as it would with the process killed.
+    let killed = 0;
+    for (let i = 0; i < 500 && killed === 0; i++) {
+      const rows = await query<{ n: number }>(
+        db.url,
+        `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`,
+      );
+      killed = rows[0].n;
+      if (killed === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(killed).toBe(1);
+    expect(await deploy).toBeInstanceOf(Error);
+    expect((await records(db.url)).filter((r) => r.migrationName === slow)).toEqual([]);
+    expect(await query(db.url, `SELECT to_regclass('slow_one') AS t`)).toEqual([{ t: null }]);
+
+    writeFileSync(join(dir, slow, 'migration.sql'), 'CREATE TABLE slow_one (id integer);\n');
+    expect(await applyMigrations(db.url, dir)).toEqual([slow]);
+    const row = (await records(db.url)).find((r) => r.migrationName === slow)!;
+    expect(row).toMatchObject({ appliedStepsCount: 1, rolledBackAt: null, logs: null });
+    expect(row.finishedAt).not.toBeNull();
+  });
+
   it('records a failed migration with its error, rolls its script back and blocks later deploys', async () => {
     const db = await freshDatabase(true); // the template already has the init migration
     const broken = '29990101000000_broken';
