@@ -49,4 +49,9 @@ function fail(message: string): number {
   return 2;
 }
 
-process.exit(await main());
+process.exit(
+  await main().catch((error: unknown) => {
+    console.error(`keys could not run: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }),
+);

@@ -130,6 +130,28 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 /**
+ * The URL of the embedded server already running on `dataDir` (the service's, while `npm start`
+ * runs), or null when none is: commands such as `npm run reconcile` then use it instead of
+ * starting their own on a directory in use.
+ */
+export function runningEmbeddedUrl(dataDir: string, database = 'paper_desk'): string | null {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid) || !Number.isInteger(port)) return null;
+  const cmdline = procField(pid, 'cmdline');
+  if (cmdline === undefined || !cmdline.split('\0').includes(resolve(dataDir))) return null;
+  const passwordPath = join(dataDir, PASSWORD_FILE);
+  if (!existsSync(passwordPath)) return null;
+  return urlFor(readFileSync(passwordPath, 'utf8').trim(), port, database);
+}
+
+/**
  * A previous run killed hard (SIGKILL, OOM, container stop) leaves `postmaster.pid` behind, and,
  * if only Node died, an orphaned postmaster still holding the directory.
  */
