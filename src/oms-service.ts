@@ -59,6 +59,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     logger.info({ dataDir }, 'embedded PostgreSQL started');
   }
   const cleanup: (() => Promise<void>)[] = [];
+  let unprintedKey: (() => Promise<void>) | null = null;
   if (embedded) cleanup.push(() => embedded!.stop());
   try {
     const applied = await applyMigrations(databaseUrl, join(packageRoot(), 'prisma', 'migrations'), (m) => logger.debug(m));
@@ -78,7 +79,10 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       await keys.ensure(env.OMS_API_KEY, 'bootstrap admin (OMS_API_KEY)', ['admin']);
     } else if ((await keys.count()) === 0) {
       generatedAdminKey = generateKey();
-      await keys.create({ name: 'bootstrap admin (generated)', scopes: ['admin'], portfolios: [], key: generatedAdminKey });
+      const { record } = await keys.create({ name: 'bootstrap admin (generated)', scopes: ['admin'], portfolios: [], key: generatedAdminKey });
+      // Printed only once the service is up: a start that fails after this (a port in use) revokes
+      // it, so that the next start makes and prints another instead of leaving no key anyone saw.
+      unprintedKey = () => keys.revoke(record.id).then(() => undefined);
     }
 
     let stopping = false;
@@ -158,6 +162,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       },
     };
   } catch (error) {
+    await unprintedKey?.().catch(() => undefined);
     for (const fn of cleanup) await fn().catch(() => undefined);
     throw error;
   }

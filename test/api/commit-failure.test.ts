@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { createTestDatabase } from '../support/database.js';
 import { startTestOms, type TestOms } from '../support/oms.js';
 import { expectError, startApi, type ApiClient } from './support/client.js';
 
@@ -233,6 +234,31 @@ function waitForLockedCommit(client: pg.Client, pattern = '%orders_up%'): Promis
 }
 
 describe('start-up', () => {
+  it('a first start that fails after making the admin key revokes it: the next start makes and prints another', async () => {
+    const other = await startTestOms();
+    const fresh = await createTestDatabase();
+    const client = new pg.Client({ connectionString: fresh.url });
+    try {
+      const noKey = { OMS_API_KEY: '' };
+      await expect(startTestOms({ port: other.port, databaseUrl: fresh.url, env: noKey })).rejects.toThrow('already in use');
+      await client.connect();
+      const active = async () => Number((await client.query<{ n: string }>('SELECT count(*)::text AS n FROM api_keys WHERE revoked_at IS NULL')).rows[0].n);
+      expect(await active()).toBe(0);
+
+      const started = await startTestOms({ databaseUrl: fresh.url, env: noKey });
+      try {
+        expect(started.service.generatedAdminKey).toMatch(/^pk_/);
+        expect(await active()).toBe(1);
+      } finally {
+        await started.stop();
+      }
+    } finally {
+      await client.end();
+      await other.stop();
+      await fresh.drop();
+    }
+  });
+
   it('names the port when it is already in use, instead of crashing', async () => {
     const other = await startTestOms();
     try {
