@@ -92,24 +92,44 @@ describe('a failed commit with the next batch already in memory', () => {
   });
 });
 
+/**
+ * A service where Seller's sell of `quantity` at 100.00 has traded 1 with Early's bid in memory and
+ * its batch waits at Seller's row, held by a lock the test releases.
+ */
+async function sellHeldAtCommit(quantity: number, extraPortfolios: string[] = []) {
+  const service = await startApi();
+  const client = new pg.Client({ connectionString: service.oms.databaseUrl });
+  const sellerLock = new pg.Client({ connectionString: service.oms.databaseUrl });
+  await Promise.all([client.connect(), sellerLock.connect()]);
+  const a = service.api;
+  for (const name of ['Early', ...extraPortfolios]) await a.createPortfolio(name, '100000.00');
+  await a.createPortfolio('Seller', '100000.00', true);
+  expect((await a.post('/orders', { ...order('100.00'), portfolio_name: 'Early' })).status).toBe(201);
+  // The sell trades 1 with Early's bid: its batch writes Seller's cash, and waits at that row.
+  await sellerLock.query('BEGIN');
+  await sellerLock.query(`SELECT 1 FROM portfolios WHERE name = 'Seller' FOR UPDATE`);
+  const sell = a.post('/orders', { ...order('100.00'), side: 'SELL', quantity, portfolio_name: 'Seller' });
+  await waitForLockedCommit(client, 'WITH seq AS%');
+  return {
+    service,
+    api: a,
+    client,
+    sell,
+    release: () => sellerLock.query('COMMIT'),
+    async end() {
+      await Promise.all([client.end(), sellerLock.end()]);
+      await service.oms.stop().catch(() => undefined);
+    },
+  };
+}
+
 describe('an acknowledgement', () => {
   it('reports the order as its own batch commits it, not as a later, uncommitted command left it', async () => {
-    const service = await startApi();
-    const client = new pg.Client({ connectionString: service.oms.databaseUrl });
-    const sellerLock = new pg.Client({ connectionString: service.oms.databaseUrl });
-    const buyerLock = new pg.Client({ connectionString: service.oms.databaseUrl });
-    await Promise.all([client.connect(), sellerLock.connect(), buyerLock.connect()]);
+    const held = await sellHeldAtCommit(10, ['Buyer']);
+    const { api: a, client } = held;
+    const buyerLock = new pg.Client({ connectionString: held.service.oms.databaseUrl });
+    await buyerLock.connect();
     try {
-      const a = service.api;
-      await a.createPortfolio('Buyer', '100000.00');
-      await a.createPortfolio('Early', '100000.00');
-      await a.createPortfolio('Seller', '100000.00', true);
-      expect((await a.post('/orders', { ...order('100.00'), portfolio_name: 'Early' })).status).toBe(201);
-      // The sell trades 1 with Early's bid: its batch writes Seller's cash, and waits at that row.
-      await sellerLock.query('BEGIN');
-      await sellerLock.query(`SELECT 1 FROM portfolios WHERE name = 'Seller' FOR UPDATE`);
-      const sell = a.post('/orders', { ...order('100.00'), side: 'SELL', quantity: 10, portfolio_name: 'Seller' });
-      await waitForLockedCommit(client, 'WITH seq AS%');
       // The next batch, in which a buy takes the other 9 in memory, will wait at the buyer's row.
       await buyerLock.query('BEGIN');
       await buyerLock.query(`SELECT 1 FROM portfolios WHERE name = 'Buyer' FOR UPDATE`);
@@ -119,8 +139,8 @@ describe('an acknowledgement', () => {
       });
       await waitUntil(async () => (await a.get('/book/AAPL')).body.asks.length === 0);
 
-      await sellerLock.query('COMMIT');
-      const sold = await sell;
+      await held.release();
+      const sold = await held.sell;
       // Durable so far: the sell with its first fill. The rest is in a batch that has not committed.
       expect(sold.status).toBe(201);
       expect(sold.body).toMatchObject({ status: 'PARTIALLY_FILLED', filled_quantity: 1, remaining_quantity: 9, avg_fill_price: '100.00' });
@@ -135,30 +155,19 @@ describe('an acknowledgement', () => {
       expect(bought.body).toMatchObject({ status: 'FILLED', filled_quantity: 9 });
       expect((await a.get(`/orders/${sold.body.id}`)).body).toMatchObject({ status: 'FILLED', filled_quantity: 10 });
     } finally {
-      await Promise.all([client.end(), sellerLock.end(), buyerLock.end()]);
-      await service.oms.stop();
+      await buyerLock.end();
+      await held.end();
     }
   });
 });
 
 describe('a shutdown', () => {
   it('answers a request waiting for its commit, refuses new ones, and only then closes', async () => {
-    const service = await startApi();
-    const client = new pg.Client({ connectionString: service.oms.databaseUrl });
-    const sellerLock = new pg.Client({ connectionString: service.oms.databaseUrl });
-    await Promise.all([client.connect(), sellerLock.connect()]);
+    const held = await sellHeldAtCommit(2);
+    const { api: a, client } = held;
     try {
-      const a = service.api;
-      await a.createPortfolio('Early', '100000.00');
-      await a.createPortfolio('Seller', '100000.00', true);
-      expect((await a.post('/orders', { ...order('100.00'), portfolio_name: 'Early' })).status).toBe(201);
-      await sellerLock.query('BEGIN');
-      await sellerLock.query(`SELECT 1 FROM portfolios WHERE name = 'Seller' FOR UPDATE`);
-      const sell = a.post('/orders', { ...order('100.00'), side: 'SELL', quantity: 2, portfolio_name: 'Seller' });
-      await waitForLockedCommit(client, 'WITH seq AS%');
-
       let stopped = false;
-      const stopping = service.oms.service.stop().then(() => {
+      const stopping = held.service.oms.service.stop().then(() => {
         stopped = true;
       });
       await new Promise((r) => setTimeout(r, 200));
@@ -170,8 +179,8 @@ describe('a shutdown', () => {
       expect([503, 'refused']).toContain(late);
       expect(stopped).toBe(false);
 
-      await sellerLock.query('COMMIT');
-      const sold = await sell;
+      await held.release();
+      const sold = await held.sell;
       expect(sold.status).toBe(201);
       expect(sold.body).toMatchObject({ status: 'PARTIALLY_FILLED', filled_quantity: 1 });
       await stopping;
@@ -181,8 +190,7 @@ describe('a shutdown', () => {
         { status: 'PARTIALLY_FILLED', price: '100.0000' },
       ]);
     } finally {
-      await Promise.all([client.end(), sellerLock.end()]);
-      await service.oms.stop().catch(() => undefined);
+      await held.end();
     }
   });
 });
