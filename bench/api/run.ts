@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 // @ts-expect-error autocannon ships no type declarations
@@ -19,9 +19,12 @@ interface AutocannonResult {
  * npm run bench:api — the same autocannon load, in one run, against
  *   (a) a bare Express app that parses and echoes the order JSON, and
  *   (b) POST /api/v1/orders on the live OMS over embedded PostgreSQL (limit orders that rest and
- *       cross, so trades persist too; every 201 is acknowledged only after its commit).
+ *       cross, so trades persist too; every 201 is acknowledged only after its commit), and
+ *   (c) the floor: the OMS's edge (helmet, key check, rate limit, the same zod schema) in front of a
+ *       one-row durable group commit and nothing else, which shows how much of the gap between
+ *       (a) and (b) any durable order endpoint on this stack and machine would pay.
  * Servers run in child processes; the load generator runs here.
- * BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 16,64), BENCH_ROUNDS (default 2).
+ * BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 16,64), BENCH_ROUNDS (default 2), BENCH_PROF.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -29,8 +32,15 @@ const connectionLevels = (process.env.BENCH_CONNECTIONS ?? '16,64').split(',').m
 let connections = connectionLevels[0];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 
-function start(script: string): Promise<{ child: ChildProcess; info: { port: number; key?: string } }> {
-  const child = fork(join(here, script), [], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROF && script.startsWith('oms') ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+type Started = { child: ChildProcess; info: { port: number; key?: string } };
+
+/** BENCH_PROF=1 writes a V8 CPU profile of the OMS, BENCH_PROF=all of every server, to profileDir. */
+const profileDir = join(tmpdir(), 'paper-desk-bench-profiles');
+
+function start(script: string): Promise<Started> {
+  const profiled = process.env.BENCH_PROF === 'all' || (Boolean(process.env.BENCH_PROF) && script.startsWith('oms'));
+  const execArgv = ['--import', 'tsx', ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const child = fork(join(here, script), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (info) => resolve({ child, info: info as { port: number; key?: string } }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -82,6 +92,7 @@ async function load(port: number, key: string | undefined, bodies: string[], amo
 const bodies = orderBodies(200_000);
 const echo = await start('echo-server.ts');
 const oms = await start('oms-server.ts');
+const floor = await start('floor-server.ts');
 const results: { name: string; r: AutocannonResult; cpu: { server: number; db: number; load: number } | null }[] = [];
 
 /**
@@ -89,10 +100,10 @@ const results: { name: string; r: AutocannonResult; cpu: { server: number; db: n
  * database (the embedded PostgreSQL, its child) and here in the load generator. On a machine with
  * few cores these three share them, which bounds what b can reach whatever the database's latency.
  */
-async function measured(name: string, server: ChildProcess, key: string | undefined): Promise<void> {
+async function measured(name: string, { child: server, info }: Started): Promise<void> {
   const before = procAvailable ? cpuMs(server.pid!) : null;
   const load0 = process.cpuUsage();
-  const r = await load(key ? oms.info.port : echo.info.port, key, bodies);
+  const r = await load(info.port, info.key, bodies);
   if (!before) {
     results.push({ name, r, cpu: null });
     return;
@@ -109,11 +120,13 @@ async function measured(name: string, server: ChildProcess, key: string | undefi
 try {
   await load(echo.info.port, undefined, bodies, 1000); // warm-up
   await load(oms.info.port, oms.info.key, bodies, 1000);
+  await load(floor.info.port, floor.info.key, bodies, 1000);
   for (const level of connectionLevels) {
     connections = level;
     for (let round = 0; round < rounds; round++) {
-      await measured(`a: bare Express echo, ${level} conn`, echo.child, undefined);
-      await measured(`b: OMS POST /orders, ${level} conn`, oms.child, oms.info.key);
+      await measured(`a: bare Express echo, ${level} conn`, echo);
+      await measured(`b: OMS POST /orders, ${level} conn`, oms);
+      await measured(`c: floor, ${level} conn`, floor);
     }
   }
   const stats = await new Promise<{ orders: number; trades: number; rss: number }>((resolve) => {
@@ -141,6 +154,8 @@ try {
     console.log(
       `${level} connections: ratio b/a req/s ${(rps(b) / rps(a)).toFixed(2)} (target >= 0.7), p99 ${(p99(b) / p99(a)).toFixed(2)}x (target <= 2)`,
     );
+    const c = results.filter((x) => x.name.startsWith('c') && x.name.endsWith(` ${level} conn`));
+    console.log(`  floor c/a req/s ${(rps(c) / rps(a)).toFixed(2)}, p99 ${(p99(c) / p99(a)).toFixed(2)}x; the OMS reaches b/c ${(rps(b) / rps(c)).toFixed(2)} of its floor`);
     const cpuOf = (xs: typeof a) => {
       const withCpu = xs.filter((x) => x.cpu);
       if (withCpu.length === 0) return null;
@@ -149,10 +164,11 @@ try {
     };
     const ca = cpuOf(a);
     const cb = cpuOf(b);
-    if (ca && cb) {
+    const cc = cpuOf(c);
+    if (ca && cb && cc) {
       console.log(
         `  CPU per request: b ${cb.total.toFixed(0)} µs in all (its server process ${cb.server.toFixed(0)} µs: one event loop, so at most ${Math.round(1e6 / cb.server)} req/s),` +
-          ` a ${ca.total.toFixed(0)} µs (its server ${ca.server.toFixed(0)} µs); ${cpus().length} cores`,
+          ` c ${cc.total.toFixed(0)} µs (its server ${cc.server.toFixed(0)} µs), a ${ca.total.toFixed(0)} µs (its server ${ca.server.toFixed(0)} µs); ${cpus().length} cores`,
       );
     }
   }
@@ -164,4 +180,5 @@ try {
 } finally {
   echo.child.disconnect();
   oms.child.disconnect();
+  floor.child.disconnect();
 }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import { actorOf, requireApiKey, keyOf } from './auth.js';
@@ -22,6 +22,16 @@ export function dashboardDir(): string {
   return candidates.find((d) => existsSync(d)) ?? candidates[0];
 }
 
+/** Helmet's headers, with a policy that lets the dashboard open its WebSocket. */
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: { 'connect-src': ["'self'", 'ws:', 'wss:'], 'upgrade-insecure-requests': null },
+    },
+  });
+}
+
 export function createApp(deps: ApiDeps): Express {
   const { env, oms, logger } = deps;
   const app = express();
@@ -29,14 +39,7 @@ export function createApp(deps: ApiDeps): Express {
   // API answers are live state that no client revalidates; hashing each body for an ETag is wasted work.
   app.set('etag', false);
   app.set('trust proxy', 1);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: true,
-        directives: { 'connect-src': ["'self'", 'ws:', 'wss:'], 'upgrade-insecure-requests': null },
-      },
-    }),
-  );
+  app.use(securityHeaders());
   const origins = env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
   if (origins.length > 0) {
     app.use((req, res, next) => {
