@@ -13,6 +13,7 @@ import { HistoryQueries } from './db/history-queries.js';
 import { ApiKeyRepository, generateKey } from './db/api-key.repository.js';
 import { seedInstruments } from './db/seed.js';
 import { Oms } from './oms/oms.js';
+import { WriterReplacedError } from './oms/ports.js';
 import { createApp } from './api/app.js';
 import { CachedKeyLookup } from './api/auth.js';
 import { PaperMarket } from './market/paper-market.js';
@@ -89,7 +90,11 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     const oms = await Oms.open(
       new PrismaOmsStore(prisma, commitPool),
       (error) => {
-        logger.fatal({ err: error }, 'a commit failed: the OMS stops accepting orders; restart it to reload from the database');
+        if (error instanceof WriterReplacedError) {
+          logger.fatal(`${error.message}: this one stops accepting orders and can be stopped`);
+        } else {
+          logger.fatal({ err: error }, 'a commit failed: the OMS stops accepting orders; restart it to reload from the database');
+        }
       },
       { bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS, lastDayEnd: lastDayEnd(env.DAY_END_UTC, new Date()) },
     );

@@ -65,11 +65,13 @@ export function createApp(deps: ApiDeps): Express {
   app.get('/health', async (_req, res) => {
     try {
       await deps.checkDatabase();
-      if (!oms.healthy) throw new Error('oms unhealthy');
-      res.json({ status: 'ok', database: 'ok' });
     } catch {
       sendError(res, 503, 'UNAVAILABLE', 'the database is not reachable');
+      return;
     }
+    if (oms.replaced) sendError(res, 503, 'UNAVAILABLE', 'another OMS has taken over the database: this one accepts nothing more');
+    else if (!oms.healthy) sendError(res, 503, 'UNAVAILABLE', 'a commit failed: the OMS accepts nothing more until it is restarted');
+    else res.json({ status: 'ok', database: 'ok' });
   });
 
   const api = express.Router();

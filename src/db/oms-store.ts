@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { PrismaClient } from './prisma-client.js';
 import { decimalToUnits, formatUnits } from '../oms/units.js';
 import type { PortfolioState, TradeRecord } from '../oms/model.js';
-import type { BatchRows, InstrumentRow, LoadedState, OmsStore, OrderRow, StoredOrder } from '../oms/ports.js';
+import { WriterReplacedError, type BatchRows, type InstrumentRow, type LoadedState, type OmsStore, type OrderRow, type StoredOrder } from '../oms/ports.js';
 
 type Tx = Pick<PrismaClient, '$queryRawUnsafe'>;
 
@@ -15,7 +15,7 @@ SELECT u.id::bigint, u.cid, u.pid::int, u.sym, u.side::"Side", u.type::"OrderTyp
   u.qty::bigint, u.filled::bigint, u.notional::numeric, u.lp::numeric, u.sp::numeric, u.status::"OrderStatus",
   u.reason, u.waiting::boolean, u.priority::bigint, u.uid, u.origin::jsonb, u.created::timestamptz,
   u.updated::timestamptz
-FROM unnest(${a.join(', ')})
+FROM w, unnest(${a.join(', ')})
   AS u(id, cid, pid, sym, side, type, tif, qty, filled, notional, lp, sp, status, reason, waiting, priority,
   uid, origin, created, updated)
 ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity, filled_quantity = EXCLUDED.filled_quantity,
@@ -87,15 +87,33 @@ const money = (v: bigint | number | null): string | null => (v === null ? null :
 
 /** The OMS's persistence over PostgreSQL: set-based SQL for the group commit, Prisma for the rest. */
 export class PrismaOmsStore implements OmsStore {
+  /** This process's writer number, claimed by loadState; every commit requires it to be current. */
+  private writer: number | null = null;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly pool: pg.Pool,
   ) {}
 
+  /**
+   * One OMS writes a database at a time: a second one started on it (a deploy that starts the new
+   * instance before stopping the old, or two starts by hand) takes over, and the first is fenced off.
+   * The claim bumps the `writer` row, which every batch statement locks and checks: it waits for a
+   * batch the old writer has in flight, so the state loaded next includes that batch, and every later
+   * batch of the old writer matches no writer row and writes nothing.
+   */
+  private async claimWriter(): Promise<number> {
+    const rows = await this.prisma.$queryRawUnsafe<{ next: bigint }[]>(
+      `UPDATE id_sequences SET next = next + 1 WHERE name = 'writer' RETURNING next`,
+    );
+    return Number(rows[0].next);
+  }
+
   async loadState(): Promise<LoadedState> {
     await this.prisma.$executeRawUnsafe(
-      `INSERT INTO id_sequences (name, next) VALUES ('order', 1), ('trade', 1) ON CONFLICT (name) DO NOTHING`,
+      `INSERT INTO id_sequences (name, next) VALUES ('order', 1), ('trade', 1), ('writer', 0) ON CONFLICT (name) DO NOTHING`,
     );
+    this.writer = await this.claimWriter();
     const [instruments, portfolios, positions, openOrders] = await Promise.all([
       this.prisma.instrument.findMany({ orderBy: { symbol: 'asc' } }),
       this.prisma.portfolio.findMany({ orderBy: { id: 'asc' } }),
@@ -155,9 +173,13 @@ export class PrismaOmsStore implements OmsStore {
       return `$${params.length}::text[]`;
     };
     const parts: string[] = [];
+    if (this.writer === null) throw new Error('commit before loadState claimed the writer role');
     const t = batch.trades;
-    params.push(t.length);
-    parts.push(`seq AS (UPDATE id_sequences SET next = next + $1::bigint WHERE name = 'trade' RETURNING next - $1::bigint AS first)`);
+    params.push(t.length, this.writer);
+    // Locked by the UPDATE until this statement commits; empty once another OMS has taken over, and
+    // then every part below joins nothing and writes nothing.
+    parts.push(`w AS (UPDATE id_sequences SET next = next WHERE name = 'writer' AND next = $2::bigint RETURNING next AS writer)`);
+    parts.push(`seq AS (UPDATE id_sequences SET next = next + $1::bigint FROM w WHERE name = 'trade' RETURNING id_sequences.next - $1::bigint AS first)`);
     parts.push(`trades_in AS (INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id,
       sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, client_order_id, created_at)
       SELECT seq.first + u.ord - 1, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
@@ -180,29 +202,34 @@ export class PrismaOmsStore implements OmsStore {
     const p = batch.positions;
     parts.push(`positions_up AS (INSERT INTO positions (portfolio_id, symbol, quantity, cost_basis, realized_pnl, updated_at)
       SELECT u.pid::int, u.sym, u.qty::bigint, u.cost::numeric, u.pnl::numeric, now()
-      FROM unnest(${arg(p.map((r) => String(r.portfolioId)))}, ${arg(p.map((r) => r.symbol))}, ${arg(p.map((r) => String(r.quantity)))},
+      FROM w, unnest(${arg(p.map((r) => String(r.portfolioId)))}, ${arg(p.map((r) => r.symbol))}, ${arg(p.map((r) => String(r.quantity)))},
         ${arg(p.map((r) => formatUnits(r.costBasis)))}, ${arg(p.map((r) => formatUnits(r.realizedPnl)))}) AS u(pid, sym, qty, cost, pnl)
       ON CONFLICT (portfolio_id, symbol) DO UPDATE SET quantity = EXCLUDED.quantity,
         cost_basis = EXCLUDED.cost_basis, realized_pnl = EXCLUDED.realized_pnl, updated_at = now())`);
     const c = batch.portfolios;
     parts.push(`cash_up AS (UPDATE portfolios p SET cash = u.cash::numeric, updated_at = now()
-      FROM unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}) AS u(id, cash) WHERE p.id = u.id::int)`);
+      FROM w, unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}) AS u(id, cash) WHERE p.id = u.id::int)`);
     const i = batch.instruments;
     parts.push(`prices_up AS (UPDATE instruments i SET reference_price = u.ref::numeric, last_price = u.last::numeric, updated_at = now()
-      FROM unnest(${arg(i.map((r) => r.symbol))}, ${arg(i.map((r) => formatUnits(r.referencePrice)))}, ${arg(i.map((r) => money(r.lastPrice)))})
+      FROM w, unnest(${arg(i.map((r) => r.symbol))}, ${arg(i.map((r) => formatUnits(r.referencePrice)))}, ${arg(i.map((r) => money(r.lastPrice)))})
         AS u(sym, ref, last) WHERE i.symbol = u.sym)`);
     const a = batch.audits;
     parts.push(`audit_in AS (INSERT INTO audit_events (at, key_id, actor, action, target, outcome, details)
       SELECT u.at::timestamptz, u.kid::int, u.actor, u.action, u.target, u.outcome, u.details::jsonb
-      FROM unnest(${arg(a.map((r) => r.at.toISOString()))}, ${arg(a.map((r) => str(r.keyId)))}, ${arg(a.map((r) => r.actor))},
+      FROM w, unnest(${arg(a.map((r) => r.at.toISOString()))}, ${arg(a.map((r) => str(r.keyId)))}, ${arg(a.map((r) => r.actor))},
         ${arg(a.map((r) => r.action))}, ${arg(a.map((r) => r.target))}, ${arg(a.map((r) => r.outcome))},
         ${arg(a.map((r) => (r.details === null ? null : JSON.stringify(r.details))))})
         AS u(at, kid, actor, action, target, outcome, details))`);
     // Straight to node-postgres: the batch statement needs none of Prisma's query building. Every
     // part is always there (with empty arrays it touches no row), so the text never changes and each
     // connection parses and plans it once, as a named prepared statement, instead of per batch.
-    const { rows } = await this.pool.query<{ first: string }>({ name: 'oms-commit-batch', text: `WITH ${parts.join(',\n')} SELECT first FROM seq`, values: params });
-    if (rows.length === 0) throw new Error('id sequence trade missing');
+    const { rows } = await this.pool.query<{ first: string | null; writer: number }>({
+      name: 'oms-commit-batch',
+      text: `WITH ${parts.join(',\n')} SELECT (SELECT first FROM seq) AS first, (SELECT count(*)::int FROM w) AS writer`,
+      values: params,
+    });
+    if (rows[0].writer === 0) throw new WriterReplacedError(this.writer);
+    if (rows[0].first === null) throw new Error('id sequence trade missing');
     const first = Number(rows[0].first);
     t.forEach((trade, n) => {
       trade.id = BigInt(first + n);

@@ -22,7 +22,7 @@ import { formatUnits } from './units.js';
 import { OPEN_STATUSES, type AuditRecord, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from './model.js';
 import { ChangeSet, OmsEvents } from './oms-events.js';
 import { applyFill, positionOf } from './portfolio-ledger.js';
-import type { InstrumentRow, OmsStore, OrderRow } from './ports.js';
+import { WriterReplacedError, type InstrumentRow, type OmsStore, type OrderRow } from './ports.js';
 import { checkRisk, estimateMarketBuy, type Exposure } from './risk-check.js';
 
 export interface Actor {
@@ -97,6 +97,7 @@ const clientIdInUse = (clientOrderId: string, what: string): OmsError =>
   conflict('CLIENT_ORDER_ID_IN_USE', `client_order_id ${clientOrderId} already names ${what} in this portfolio`, 'client_order_id');
 
 const HOUSE = 'HOUSE';
+const REPLACED = 'another OMS has taken over the database and answers in place of this one: retry';
 const CLIENT_ID_CACHE = 200_000;
 
 /**
@@ -797,8 +798,12 @@ export class Oms {
   }
 
   private durable(): Promise<void> {
-    return this.batch.durable().catch(() => {
-      throw unavailable('the order could not be made durable; it was not applied');
+    return this.batch.durable().catch((error: unknown) => {
+      throw unavailable(
+        error instanceof WriterReplacedError
+          ? `${REPLACED}; the order was not applied`
+          : 'the order could not be made durable; it was not applied',
+      );
     });
   }
 
@@ -818,7 +823,12 @@ export class Oms {
   }
 
   private assertHealthy(): void {
-    if (this.failed) throw unavailable('the OMS lost its database and is restarting');
+    if (this.failed) throw unavailable(this.replaced ? `${REPLACED}; nothing was done` : 'the OMS lost its database and is restarting');
+  }
+
+  /** True once another OMS has taken over the database (this one then only answers 503s). */
+  get replaced(): boolean {
+    return this.failed instanceof WriterReplacedError;
   }
 
   private order(id: number): OrderRecord {

@@ -41,8 +41,20 @@ export interface StoredOrder extends OrderRow {
   readonly portfolioName: string;
 }
 
+/**
+ * A commit refused because another OMS has since started on the same database and taken over
+ * writing it: nothing of the batch was written, and nothing more will be from this process.
+ */
+export class WriterReplacedError extends Error {
+  constructor(readonly writer: number) {
+    super(`another OMS took over this database (this one was writer ${writer})`);
+    this.name = 'WriterReplacedError';
+  }
+}
+
 /** The persistence the OMS needs; db/ implements it over PostgreSQL. */
 export interface OmsStore {
+  /** Takes over writing the database (a previous writer is fenced off), then reads its state. */
   loadState(): Promise<LoadedState>;
   /** Writes a batch in one transaction; assigns trade ids (global sequence) in batch order. */
   commit(batch: BatchRows): Promise<void>;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { createTestDatabase } from '../support/database.js';
 import { startTestOms, type TestOms } from '../support/oms.js';
-import { expectError, startApi, type ApiClient } from './support/client.js';
+import { reconcile } from '../../src/db/reconciliation.js';
+import { ApiClient, expectError, startApi } from './support/client.js';
 
 /**
  * A commit that fails (here: the database refuses the rows) leaves memory ahead of the database: the
@@ -109,7 +110,7 @@ async function sellHeldAtCommit(quantity: number, extraPortfolios: string[] = []
   await sellerLock.query('BEGIN');
   await sellerLock.query(`SELECT 1 FROM portfolios WHERE name = 'Seller' FOR UPDATE`);
   const sell = a.post('/orders', { ...order('100.00'), side: 'SELL', quantity, portfolio_name: 'Seller' });
-  await waitForLockedCommit(client, 'WITH seq AS%');
+  await waitForLockedCommit(client, 'WITH w AS%');
   return {
     service,
     api: a,
@@ -194,6 +195,113 @@ describe('a shutdown', () => {
     }
   });
 });
+
+const REPLACED = 'another OMS has taken over the database and answers in place of this one: retry';
+
+describe('a second OMS started on the same database', () => {
+  it('takes over: the first is fenced off at its next commit, writes nothing more and says so', async () => {
+    const first = await startApi();
+    const second = { oms: null as TestOms | null };
+    const client = new pg.Client({ connectionString: first.oms.databaseUrl });
+    await client.connect();
+    try {
+      await first.api.createPortfolio('Desk', '100000.00');
+      expect((await first.api.post('/orders', order('100.00'))).status).toBe(201);
+
+      second.oms = await startTestOms({ databaseUrl: first.oms.databaseUrl });
+      const api2 = new ApiClient(second.oms.baseUrl, second.oms.adminKey);
+      expectError(await first.api.post('/orders', order('101.00')), 503, 'UNAVAILABLE', `${REPLACED}; the order was not applied`);
+      expectError(await first.api.post('/orders', order('102.00')), 503, 'UNAVAILABLE', `${REPLACED}; nothing was done`);
+      expectError(await first.api.as(null).get('~/health'), 503, 'UNAVAILABLE', 'another OMS has taken over the database: this one accepts nothing more');
+      // Even an audited auth failure, committed on its own, writes nothing from the old writer.
+      const audits = async () => Number((await client.query<{ n: string }>('SELECT count(*)::text AS n FROM audit_events')).rows[0].n);
+      const before = await audits();
+      expect((await first.api.as('pk_not_a_key_0000000000000000').get('/portfolios')).status).toBe(401);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await audits()).toBe(before);
+
+      // The new writer has the order the first acknowledged, and goes on from it.
+      expect((await api2.get('/book/AAPL')).body.bids).toEqual([expect.objectContaining({ price: '100.00', quantity: 1 })]);
+      expect((await api2.post('/orders', order('99.00'))).status).toBe(201);
+      expect((await api2.as(null).get('~/health')).status).toBe(200);
+      const { rows } = await client.query<{ price: string }>('SELECT limit_price::text AS price FROM orders ORDER BY id');
+      expect(rows.map((r) => r.price)).toEqual(['100.0000', '99.0000']);
+    } finally {
+      await client.end();
+      await first.oms.stop();
+      await second.oms?.stop();
+    }
+  });
+
+  it('waits for the batch the first has in flight and starts from it, so that batch is neither lost nor doubled', async () => {
+    const held = await sellHeldAtCommit(10);
+    let second: TestOms | null = null;
+    try {
+      const starting = startTestOms({ databaseUrl: held.service.oms.databaseUrl });
+      // The new OMS waits for the held batch: at the instrument rows it seeds, and at the writer row.
+      await waitUntil(async () => (await lockWaiters(held.client)) >= 2);
+      await held.release();
+      const sold = await held.sell;
+      expect(sold.status).toBe(201);
+      expect(sold.body).toMatchObject({ status: 'PARTIALLY_FILLED', filled_quantity: 1 });
+
+      second = await starting;
+      const api2 = new ApiClient(second.baseUrl, second.adminKey);
+      expect((await api2.get(`/orders/${sold.body.id}`)).body).toMatchObject({ status: 'PARTIALLY_FILLED', filled_quantity: 1, fills: [expect.anything()] });
+      expect((await api2.get('/book/AAPL')).body.asks).toEqual([expect.objectContaining({ price: '100.00', quantity: 9 })]);
+      // The first learns of the takeover at its next commit.
+      expectError(await held.api.post('/orders', { ...order('99.00'), portfolio_name: 'Early' }), 503, 'UNAVAILABLE', `${REPLACED}; the order was not applied`);
+      expectError(await held.api.post('/orders', { ...order('99.00'), portfolio_name: 'Early' }), 503, 'UNAVAILABLE', `${REPLACED}; nothing was done`);
+
+      const bought = await api2.post('/orders', { ...order('100.00'), quantity: 9, portfolio_name: 'Early' });
+      expect(bought.body).toMatchObject({ status: 'FILLED', filled_quantity: 9 });
+      expect(await reconcile(second.service.prisma)).toMatchObject({ ok: true, problems: [], trades: 2 });
+    } finally {
+      await held.end();
+      await second?.stop();
+    }
+  });
+  it('fences off a batch that reaches the database after the takeover: it is refused whole and never acknowledged', async () => {
+    const first = await startApi();
+    let second: TestOms | null = null;
+    const client = new pg.Client({ connectionString: first.oms.databaseUrl });
+    const lock = new pg.Client({ connectionString: first.oms.databaseUrl });
+    await Promise.all([client.connect(), lock.connect()]);
+    try {
+      await first.api.createPortfolio('Desk', '100000.00');
+      expect((await first.api.post('/orders', order('100.00'))).status).toBe(201);
+      // The first's next batch waits to open the orders table, before it has checked the writer row.
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+      const late = first.api.post('/orders', order('101.00'));
+      await waitForLockedCommit(client, 'WITH w AS%');
+      // The second claims the database at once, then waits to read the orders table too.
+      const starting = startTestOms({ databaseUrl: first.oms.databaseUrl });
+      await waitUntil(async () => (await lockWaiters(client)) >= 2);
+      await lock.query('COMMIT');
+
+      expectError(await late, 503, 'UNAVAILABLE', `${REPLACED}; the order was not applied`);
+      second = await starting;
+      const api2 = new ApiClient(second.baseUrl, second.adminKey);
+      expect((await api2.get('/book/AAPL')).body.bids).toEqual([expect.objectContaining({ price: '100.00', quantity: 1 })]);
+      const { rows } = await client.query<{ price: string }>('SELECT limit_price::text AS price FROM orders ORDER BY id');
+      expect(rows.map((r) => r.price)).toEqual(['100.0000']);
+    } finally {
+      await lock.query('ROLLBACK').catch(() => undefined);
+      await Promise.all([client.end(), lock.end()]);
+      await first.oms.stop();
+      await second?.stop();
+    }
+  });
+});
+
+/** How many sessions of this database wait for a lock. */
+async function lockWaiters(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+  );
+  return rows[0].n;
+}
 
 describe('a database that cannot be reached', () => {
   it('is a 503 UNAVAILABLE with the error format, not a 500, and the service recovers with it', async () => {
