@@ -24,6 +24,12 @@ ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity, filled_quantity = E
   waiting = EXCLUDED.waiting, priority = EXCLUDED.priority, updated_at = EXCLUDED.updated_at`;
 }
 
+/**
+ * The guard of a write made outside the batch statement (a new portfolio or instrument): the row is
+ * written only while the writer row still names this process, whose claim waits for it (FOR SHARE).
+ */
+const stillWriter = (param: number) => `EXISTS (SELECT 1 FROM id_sequences WHERE name = 'writer' AND next = $${param}::bigint FOR SHARE)`;
+
 const ORDER_COLUMNS = `o.id, o.client_order_id, o.portfolio_id, o.symbol, o.side::text, o.type::text,
   o.time_in_force::text, o.quantity, o.filled_quantity, o.filled_notional::text, o.limit_price::text,
   o.stop_price::text, o.status::text, o.reason, o.waiting, o.priority, o.user_id, o.origin, o.created_at,
@@ -173,9 +179,8 @@ export class PrismaOmsStore implements OmsStore {
       return `$${params.length}::text[]`;
     };
     const parts: string[] = [];
-    if (this.writer === null) throw new Error('commit before loadState claimed the writer role');
     const t = batch.trades;
-    params.push(t.length, this.writer);
+    params.push(t.length, this.currentWriter());
     // Locked by the UPDATE until this statement commits; empty once another OMS has taken over, and
     // then every part below joins nothing and writes nothing.
     parts.push(`w AS (UPDATE id_sequences SET next = next WHERE name = 'writer' AND next = $2::bigint RETURNING next AS writer)`);
@@ -228,7 +233,7 @@ export class PrismaOmsStore implements OmsStore {
       text: `WITH ${parts.join(',\n')} SELECT (SELECT first FROM seq) AS first, (SELECT count(*)::int FROM w) AS writer`,
       values: params,
     });
-    if (rows[0].writer === 0) throw new WriterReplacedError(this.writer);
+    if (rows[0].writer === 0) throw new WriterReplacedError(this.currentWriter());
     if (rows[0].first === null) throw new Error('id sequence trade missing');
     const first = Number(rows[0].first);
     t.forEach((trade, n) => {
@@ -290,16 +295,19 @@ export class PrismaOmsStore implements OmsStore {
   }
 
   async insertInstrument(row: InstrumentRow): Promise<void> {
-    await this.prisma.instrument.create({
-      data: {
-        symbol: row.symbol,
-        name: row.name,
-        tickSize: formatUnits(row.tickSize),
-        lotSize: row.lotSize,
-        referencePrice: formatUnits(row.referencePrice),
-        lastPrice: money(row.lastPrice),
-      },
-    });
+    const rows = await this.prisma.$queryRawUnsafe<{ symbol: string }[]>(
+      `INSERT INTO instruments (symbol, name, tick_size, lot_size, reference_price, last_price, updated_at)
+       SELECT $1, $2, $3::numeric, $4::int, $5::numeric, $6::numeric, now() WHERE ${stillWriter(7)}
+       RETURNING symbol`,
+      row.symbol,
+      row.name,
+      formatUnits(row.tickSize),
+      row.lotSize,
+      formatUnits(row.referencePrice),
+      money(row.lastPrice),
+      this.currentWriter(),
+    );
+    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
   }
 
   async insertPortfolio(p: {
@@ -309,28 +317,35 @@ export class PrismaOmsStore implements OmsStore {
     isHouse: boolean;
     createdBy: string | null;
   }): Promise<PortfolioState> {
-    const row = await this.prisma.portfolio.create({
-      data: {
-        name: p.name,
-        cash: formatUnits(p.cash),
-        startingCash: formatUnits(p.cash),
-        allowShort: p.allowShort,
-        isHouse: p.isHouse,
-        createdBy: p.createdBy,
-      },
-    });
+    const rows = await this.prisma.$queryRawUnsafe<{ id: number; created_at: Date }[]>(
+      `INSERT INTO portfolios (name, cash, starting_cash, allow_short, is_house, created_by, updated_at)
+       SELECT $1, $2::numeric, $2::numeric, $3, $4, $5, now() WHERE ${stillWriter(6)}
+       RETURNING id, created_at`,
+      p.name,
+      formatUnits(p.cash),
+      p.allowShort,
+      p.isHouse,
+      p.createdBy,
+      this.currentWriter(),
+    );
+    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
     return {
-      id: row.id,
-      name: row.name,
+      id: rows[0].id,
+      name: p.name,
       cash: p.cash,
       startingCash: p.cash,
-      allowShort: row.allowShort,
-      isHouse: row.isHouse,
+      allowShort: p.allowShort,
+      isHouse: p.isHouse,
       reservedCash: 0n,
       openOrders: 0,
       positions: new Map(),
-      createdAt: row.createdAt,
+      createdAt: rows[0].created_at,
     };
+  }
+
+  private currentWriter(): number {
+    if (this.writer === null) throw new Error('a write before loadState claimed the writer role');
+    return this.writer;
   }
 }
 

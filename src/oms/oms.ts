@@ -589,13 +589,15 @@ export class Oms {
     if (this.portfoliosByName.has(input.name)) {
       throw conflict('PORTFOLIO_EXISTS', `a portfolio named ${input.name} already exists`);
     }
-    const p = await this.store.insertPortfolio({
-      name: input.name,
-      cash: input.startingCash,
-      allowShort: input.allowShort,
-      isHouse: false,
-      createdBy: actor.name,
-    });
+    const p = await this.written(
+      this.store.insertPortfolio({
+        name: input.name,
+        cash: input.startingCash,
+        allowShort: input.allowShort,
+        isHouse: false,
+        createdBy: actor.name,
+      }),
+    );
     this.indexPortfolio(p);
     this.audit(actor, 'portfolio.create', p.name, 'ok', null);
     return p;
@@ -604,7 +606,7 @@ export class Oms {
   async addInstrument(row: InstrumentRow, actor: Actor): Promise<InstrumentState> {
     this.assertHealthy();
     if (this.instruments.has(row.symbol)) throw conflict('INSTRUMENT_EXISTS', `${row.symbol} already exists`);
-    await this.store.insertInstrument(row);
+    await this.written(this.store.insertInstrument(row));
     const changes = new ChangeSet();
     const instrument = this.addInstrumentState(row, []);
     changes.tickers.add(instrument);
@@ -820,6 +822,17 @@ export class Oms {
     if (this.failed) return;
     this.failed = error;
     this.onFatal(error);
+  }
+
+  /** A write outside the group commit: refused once another OMS has taken over, like a commit. */
+  private async written<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } catch (error) {
+      if (!(error instanceof WriterReplacedError)) throw error;
+      this.fail(error);
+      throw unavailable(`${REPLACED}; nothing was done`);
+    }
   }
 
   private assertHealthy(): void {

@@ -233,6 +233,26 @@ describe('a second OMS started on the same database', () => {
     }
   });
 
+  it('fences off a new portfolio or instrument too, written by the first before it has learnt of the takeover', async () => {
+    const first = await startApi();
+    let second: TestOms | null = null;
+    const client = new pg.Client({ connectionString: first.oms.databaseUrl });
+    await client.connect();
+    try {
+      second = await startTestOms({ databaseUrl: first.oms.databaseUrl });
+      expectError(await first.api.post('/portfolios', { name: 'Late', starting_cash: '1000.00' }), 503, 'UNAVAILABLE', `${REPLACED}; nothing was done`);
+      expectError(await first.api.post('/instruments', { symbol: 'LATE', name: 'Late Inc', reference_price: '10.00' }), 503, 'UNAVAILABLE', `${REPLACED}; nothing was done`);
+      const { rows } = await client.query(`SELECT name FROM portfolios WHERE name = 'Late' UNION ALL SELECT symbol FROM instruments WHERE symbol = 'LATE'`);
+      expect(rows).toEqual([]);
+      const api2 = new ApiClient(second.baseUrl, second.adminKey);
+      expect((await api2.post('/portfolios', { name: 'Late', starting_cash: '1000.00' })).status).toBe(201);
+    } finally {
+      await client.end();
+      await first.oms.stop();
+      await second?.stop();
+    }
+  });
+
   it('waits for the batch the first has in flight and starts from it, so that batch is neither lost nor doubled', async () => {
     const held = await sellHeldAtCommit(10);
     let second: TestOms | null = null;
