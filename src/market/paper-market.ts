@@ -23,7 +23,9 @@ export class PaperMarket {
     if (!this.source && !this.maker) return;
     this.running = this.tick();
     this.timer = setInterval(() => {
-      if (!this.running) this.running = this.tick();
+      // An OMS that takes no more work (a failed commit, or another OMS took over) said why once;
+      // ticking on would only log the same refusal every interval.
+      if (!this.running && this.oms.healthy) this.running = this.tick();
     }, this.intervalMs);
     this.timer.unref();
   }
