@@ -87,16 +87,21 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     }
 
     let stopping = false;
+    // Ready once the desk can trade: state loaded and, with the house on, its first quotes committed.
+    let ready = false;
     const oms = await Oms.open(
       new PrismaOmsStore(prisma, commitPool),
-      (error) => {
-        if (error instanceof WriterReplacedError) {
-          logger.fatal(`${error.message}: this one stops accepting orders and can be stopped`);
-        } else {
-          logger.fatal({ err: error }, 'a commit failed: the OMS stops accepting orders; restart it to reload from the database');
-        }
+      {
+        commitFailed: (error) => logger.error({ err: error }, 'a commit failed: its requests were answered 503; reloading the committed state'),
+        replaced: (error) => logger.fatal(`${error.message}: this one stops accepting orders and can be stopped`),
+        reloaded: (afterMs) => logger.info({ afterMs }, 'committed state reloaded: the OMS serves again'),
+        reloadFailed: (error, retryMs) => logger.warn({ err: error, retryMs }, 'reloading the committed state failed; retrying'),
       },
-      { bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS, lastDayEnd: lastDayEnd(env.DAY_END_UTC, new Date()) },
+      {
+        bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS,
+        lastDayEnd: lastDayEnd(env.DAY_END_UTC, new Date()),
+        marketCollarBps: env.MARKET_ORDER_COLLAR_BPS,
+      },
     );
     const history = new HistoryQueries(prisma);
     const keyLookup = new CachedKeyLookup(keys, env.API_KEY_CACHE_MS);
@@ -111,6 +116,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
         await prisma.$queryRawUnsafe('SELECT 1');
       },
       stopping: () => stopping,
+      ready: () => ready,
       mount: options.mount && ((app) => options.mount!(app, { databaseUrl: databaseUrl!, prisma })),
     });
     const server = createServer(app);
@@ -132,7 +138,8 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       env.SIMULATOR_INTERVAL_MS,
       logger,
     );
-    market.start();
+    await market.start();
+    ready = true;
     const dayEnd = new DayEndScheduler(env.DAY_END_UTC, () => oms.expireDay(), logger);
     dayEnd.start();
 

@@ -70,7 +70,8 @@ export function createApp(deps: ApiDeps): Express {
       return;
     }
     if (oms.replaced) sendError(res, 503, 'UNAVAILABLE', 'another OMS has taken over the database: this one accepts nothing more');
-    else if (!oms.healthy) sendError(res, 503, 'UNAVAILABLE', 'a commit failed: the OMS accepts nothing more until it is restarted');
+    else if (!oms.healthy) res.status(503).json({ status: 'degraded', database: 'ok', detail: 'a commit failed: the OMS is reloading its committed state and serves again by itself' });
+    else if (deps.ready && !deps.ready()) res.status(503).json({ status: 'starting', database: 'ok', detail: 'loading the books and the first quotes' });
     else res.json({ status: 'ok', database: 'ok' });
   });
 

@@ -14,5 +14,7 @@ export interface ApiDeps {
   readonly checkDatabase: () => Promise<void>;
   /** True once the service is stopping: requests still arriving are refused, not half-served. */
   readonly stopping?: () => boolean;
+  /** False until the desk can trade (state loaded, the house's first quotes committed): /health says `starting`. */
+  readonly ready?: () => boolean;
   readonly mount?: (app: import('express').Express) => void;
 }

@@ -36,6 +36,7 @@ export const envSchema = z.object({
     .default('21:00'),
   DEFAULT_STARTING_CASH: z.string().regex(/^\d+(\.\d{1,4})?$/, 'must be a decimal amount').default('1000000.00'),
   BOOKED_PRICE_BAND_BPS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+  MARKET_ORDER_COLLAR_BPS: z.coerce.number().int().min(0).max(10_000).default(500),
 });
 
 export type Env = z.infer<typeof envSchema>;

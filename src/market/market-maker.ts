@@ -11,7 +11,8 @@ export interface MarketMakerConfig {
 }
 
 const HOUSE = 'HOUSE';
-const ACTOR = { keyId: null, name: 'house-market-maker' };
+/** Its re-quotes are not audited (see Actor.audited); its trades are in the trades table. */
+const ACTOR = { keyId: null, name: 'house-market-maker', audited: false };
 
 /**
  * The house keeps `levels` quotes each side of the reference price. It re-quotes by modifying its

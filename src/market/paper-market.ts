@@ -19,15 +19,22 @@ export class PaperMarket {
     private readonly logger: Logger,
   ) {}
 
-  start(): void {
-    if (!this.source && !this.maker) return;
-    this.running = this.tick();
+  /** Starts ticking; resolves once the first tick is committed (the house's first quotes: ready to trade). */
+  start(): Promise<void> {
+    if (this.maker) {
+      const maker = this.maker;
+      // A new instrument is quoted before its creation is answered, not at the next tick.
+      this.oms.onInstrumentAdded((i) => maker.quote(i));
+    }
+    if (!this.source && !this.maker) return Promise.resolve();
+    const first = (this.running = this.tick());
     this.timer = setInterval(() => {
       // An OMS that takes no more work (a failed commit, or another OMS took over) said why once;
       // ticking on would only log the same refusal every interval.
       if (!this.running && this.oms.healthy) this.running = this.tick();
     }, this.intervalMs);
     this.timer.unref();
+    return first;
   }
 
   async stop(): Promise<void> {

@@ -28,7 +28,26 @@ import { checkRisk, estimateMarketBuy, type Exposure } from './risk-check.js';
 export interface Actor {
   readonly keyId: number | null;
   readonly name: string | null;
+  /**
+   * False for the house's own quoting: its re-quotes would write an audit row every tick while
+   * nobody trades, and what it does that matters (its trades) is in the trades table.
+   */
+  readonly audited?: boolean;
 }
+
+/** What the OMS tells its owner about its own health (for the log). */
+export interface OmsMonitor {
+  /** A commit failed: the OMS answers 503 and reloads the committed state. */
+  commitFailed(error: unknown): void;
+  /** Another OMS took over the database: this one accepts nothing more, for good. */
+  replaced(error: WriterReplacedError): void;
+  /** The committed state is loaded again and the OMS serves. */
+  reloaded(afterMs: number): void;
+  /** A reload attempt failed (the database still away): retried after `retryMs`. */
+  reloadFailed(error: unknown, retryMs: number): void;
+}
+
+const SILENT_MONITOR: OmsMonitor = { commitFailed() {}, replaced() {}, reloaded() {}, reloadFailed() {} };
 
 export interface PlaceOrderInput {
   readonly symbol: string;
@@ -83,9 +102,17 @@ export interface OmsOptions {
    * OMS was down at the time): it is expired at start instead of going back into its book.
    */
   readonly lastDayEnd?: Date | null;
+  /**
+   * How far above the best ask (or the reference price, with no ask) a market buy is priced for the
+   * buying-power check; see MARKET_ORDER_COLLAR_BPS in .env.example.
+   */
+  readonly marketCollarBps?: number;
 }
 
 const DEFAULT_BOOKED_PRICE_BAND_BPS = 2000;
+const DEFAULT_MARKET_COLLAR_BPS = 500;
+/** Reload retries after a failed commit: quick at first (a blip), then no faster than this. */
+const RELOAD_RETRY_MS = [100, 250, 500, 1000, 2000, 5000] as const;
 
 /** Basis points as a percentage for messages: 2000n -> "20%", 250n -> "2.5%". */
 const formatBps = (bps: bigint): string => `${bps / 100n}${bps % 100n === 0n ? '' : `.${String(bps % 100n).padStart(2, '0').replace(/0$/, '')}`}%`;
@@ -108,37 +135,56 @@ const CLIENT_ID_CACHE = 200_000;
  */
 export class Oms {
   readonly events = new OmsEvents();
-  private readonly instruments = new Map<string, InstrumentState>();
-  private readonly portfolios = new Map<number, PortfolioState>();
-  private readonly portfoliosByName = new Map<string, PortfolioState>();
+  // Not readonly: a reload after a failed commit replaces the whole state at once (see recover()).
+  private instruments = new Map<string, InstrumentState>();
+  private portfolios = new Map<number, PortfolioState>();
+  private portfoliosByName = new Map<string, PortfolioState>();
   /** Open orders, plus the orders of the batch being written. */
-  private readonly orders = new Map<number, OrderRecord>();
+  private orders = new Map<number, OrderRecord>();
   /**
    * One client_order_id names one thing per portfolio: an order (POST /orders, or /trade at market)
    * or a booked trade (/trade with gmv). One gate for both, so a booking and an order cannot take
    * the same id, even at once.
    */
-  private readonly clientIds = new ClientIdGate<ClientIdUse>(CLIENT_ID_CACHE);
-  private readonly batch: CommitBatcher;
-  private readonly orderIds: IdBlocks;
+  private clientIds = new ClientIdGate<ClientIdUse>(CLIENT_ID_CACHE);
+  private batch!: CommitBatcher;
+  private orderIds!: IdBlocks;
+  /** Why the OMS takes no work now: a failed commit it is recovering from, or a takeover (for good). */
   private failed: unknown = null;
+  /**
+   * Bumped by every reload. A command that awaited something (an id block, a client_order_id
+   * lookup) checks it before touching state: objects it resolved before the reload are orphans.
+   */
+  private epoch = 0;
+  private instrumentAdded: ((instrument: InstrumentState) => Promise<void>) | null = null;
 
   private constructor(
     private readonly store: OmsStore,
-    private readonly onFatal: (error: unknown) => void,
+    private readonly monitor: OmsMonitor,
     private readonly options: Required<OmsOptions>,
   ) {
-    this.batch = new CommitBatcher(store, (error) => this.fail(error));
-    this.orderIds = new IdBlocks((n) => store.reserveIds('order', n));
+    this.freshState();
   }
 
-  static async open(store: OmsStore, onFatal: (error: unknown) => void = () => undefined, options: OmsOptions = {}): Promise<Oms> {
-    const oms = new Oms(store, onFatal, {
+  static async open(store: OmsStore, monitor: OmsMonitor = SILENT_MONITOR, options: OmsOptions = {}): Promise<Oms> {
+    const oms = new Oms(store, monitor, {
       bookedPriceBandBps: options.bookedPriceBandBps ?? DEFAULT_BOOKED_PRICE_BAND_BPS,
       lastDayEnd: options.lastDayEnd ?? null,
+      marketCollarBps: options.marketCollarBps ?? DEFAULT_MARKET_COLLAR_BPS,
     });
     await oms.load();
     return oms;
+  }
+
+  /** Empty state and a new group commit, as a process starts with. */
+  private freshState(): void {
+    this.instruments = new Map();
+    this.portfolios = new Map();
+    this.portfoliosByName = new Map();
+    this.orders = new Map();
+    this.clientIds = new ClientIdGate<ClientIdUse>(CLIENT_ID_CACHE);
+    this.batch = new CommitBatcher(this.store, (error) => this.fail(error));
+    this.orderIds = new IdBlocks((n) => this.store.reserveIds('order', n));
   }
 
   private async load(): Promise<void> {
@@ -249,6 +295,7 @@ export class Oms {
 
   async placeOrder(input: PlaceOrderInput, actor: Actor): Promise<OrderResult> {
     this.assertHealthy();
+    const epoch = this.epoch;
     let instrument: InstrumentState;
     let portfolio: PortfolioState;
     try {
@@ -258,7 +305,7 @@ export class Oms {
       this.auditRejectedOrder(actor, input, error);
       throw error;
     }
-    if (input.clientOrderId === null) return this.placeNew(instrument, portfolio, input, actor);
+    if (input.clientOrderId === null) return this.placeNew(instrument, portfolio, input, actor, epoch);
     return this.placeOnce(`${portfolio.id}:${input.clientOrderId}`, instrument, portfolio, input, actor);
   }
 
@@ -270,12 +317,13 @@ export class Oms {
     input: PlaceOrderInput,
     actor: Actor,
   ): Promise<OrderResult> {
+    const epoch = this.epoch;
     let fills: Fill[] = [];
     const { value: use, created } = await this.clientIds.once(
       key,
       () => this.findClientIdUse(portfolio.id, input.clientOrderId!),
       async () => {
-        const result = await this.placeNew(instrument, portfolio, input, actor);
+        const result = await this.placeNew(instrument, portfolio, input, actor, epoch);
         fills = result.fills;
         return { order: result.order };
       },
@@ -315,8 +363,10 @@ export class Oms {
     portfolio: PortfolioState,
     input: PlaceOrderInput,
     actor: Actor,
+    epoch: number,
   ): Promise<OrderResult> {
     await this.orderIds.ready();
+    this.assertSameState(epoch);
     // From here to the commit request nothing awaits: the command is applied atomically.
     let order: OrderRecord;
     const changes = new ChangeSet();
@@ -589,6 +639,7 @@ export class Oms {
     if (this.portfoliosByName.has(input.name)) {
       throw conflict('PORTFOLIO_EXISTS', `a portfolio named ${input.name} already exists`);
     }
+    const epoch = this.epoch;
     const p = await this.written(
       this.store.insertPortfolio({
         name: input.name,
@@ -598,6 +649,8 @@ export class Oms {
         createdBy: actor.name,
       }),
     );
+    // A reload meanwhile read it from the database already.
+    if (epoch !== this.epoch) return this.portfoliosByName.get(p.name) ?? p;
     this.indexPortfolio(p);
     this.audit(actor, 'portfolio.create', p.name, 'ok', null);
     return p;
@@ -606,17 +659,28 @@ export class Oms {
   async addInstrument(row: InstrumentRow, actor: Actor): Promise<InstrumentState> {
     this.assertHealthy();
     if (this.instruments.has(row.symbol)) throw conflict('INSTRUMENT_EXISTS', `${row.symbol} already exists`);
+    const epoch = this.epoch;
     await this.written(this.store.insertInstrument(row));
+    const loaded = epoch !== this.epoch ? this.instruments.get(row.symbol) : undefined;
+    if (loaded) return loaded;
+    this.assertHealthy();
     const changes = new ChangeSet();
     const instrument = this.addInstrumentState(row, []);
     changes.tickers.add(instrument);
     this.audit(actor, 'instrument.create', row.symbol, 'ok', null);
     await this.commit(changes);
+    await this.instrumentAdded?.(instrument);
     return instrument;
+  }
+
+  /** Runs after a new instrument is committed, before its creation is answered (the house quotes it). */
+  onInstrumentAdded(fn: (instrument: InstrumentState) => Promise<void>): void {
+    this.instrumentAdded = fn;
   }
 
   /** Records an auth failure or any other event worth an audit row; written with the next commit. */
   audit(actor: Actor | null, action: string, target: string | null, outcome: string, details: unknown): void {
+    if (actor?.audited === false) return;
     const record: AuditRecord = {
       at: new Date(),
       keyId: actor?.keyId ?? null,
@@ -640,6 +704,11 @@ export class Oms {
 
   get healthy(): boolean {
     return this.failed === null;
+  }
+
+  /** `ok`, `degraded` (recovering from a failed commit: back by itself) or `replaced` (for good). */
+  get state(): 'ok' | 'degraded' | 'replaced' {
+    return this.failed === null ? 'ok' : this.replaced ? 'replaced' : 'degraded';
   }
 
   // ---- applying engine events ----------------------------------------------------------------
@@ -815,13 +884,53 @@ export class Oms {
   }
 
   /**
-   * A failed commit leaves memory ahead of the database. Refuse new work and let the owner
-   * restart from the database, which rebuilds books and portfolios exactly as committed.
+   * A failed commit leaves memory ahead of the database: refuse new work, then load the committed
+   * state again, as a restart would (books and portfolios exactly as committed), and serve again.
+   * A takeover by another OMS is for good: that one serves now.
    */
   private fail(error: unknown): void {
     if (this.failed) return;
     this.failed = error;
-    this.onFatal(error);
+    if (error instanceof WriterReplacedError) {
+      this.monitor.replaced(error);
+      return;
+    }
+    this.monitor.commitFailed(error);
+    void this.recover(Date.now());
+  }
+
+  private async recover(since: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      // The failed batch's waiters have been told; a batch still in flight settles first.
+      await this.batch.drain();
+      this.epoch++;
+      this.freshState();
+      try {
+        await this.load();
+      } catch (error) {
+        if (error instanceof WriterReplacedError) {
+          this.failed = error;
+          this.monitor.replaced(error);
+          return;
+        }
+        const retryMs = RELOAD_RETRY_MS[Math.min(attempt, RELOAD_RETRY_MS.length - 1)];
+        this.monitor.reloadFailed(error, retryMs);
+        await new Promise((r) => setTimeout(r, retryMs));
+        continue;
+      }
+      this.failed = null;
+      // Listeners (the feed) hold books and summaries as last committed, which is what was loaded;
+      // a fresh snapshot of each book and price realigns anyone who may have missed a step.
+      for (const i of this.instruments.values()) this.events.emit('book', i);
+      this.events.emit('ticker', [...this.instruments.values()]);
+      this.monitor.reloaded(Date.now() - since);
+      return;
+    }
+  }
+
+  private assertSameState(epoch: number): void {
+    if (epoch !== this.epoch) throw unavailable('the OMS reloaded its state while this request waited; nothing was done: retry');
+    this.assertHealthy();
   }
 
   /** A write outside the group commit: refused once another OMS has taken over, like a commit. */
@@ -836,7 +945,9 @@ export class Oms {
   }
 
   private assertHealthy(): void {
-    if (this.failed) throw unavailable(this.replaced ? `${REPLACED}; nothing was done` : 'the OMS lost its database and is restarting');
+    if (this.failed) {
+      throw unavailable(this.replaced ? `${REPLACED}; nothing was done` : 'a commit failed and the OMS is reloading its state; nothing was done: retry in a moment');
+    }
   }
 
   /** True once another OMS has taken over the database (this one then only answers 503s). */
@@ -921,7 +1032,7 @@ export class Oms {
   private exposureOfNew(instrument: InstrumentState, input: PlaceOrderInput): Exposure {
     if (input.side === 'SELL') return { side: 'SELL', cash: 0n, quantity: input.quantity };
     const price = input.type === 'MARKET' ? null : input.type === 'STOP' ? input.stopPrice : input.limitPrice;
-    const cash = price === null ? estimateMarketBuy(instrument, input.quantity) : BigInt(price) * BigInt(input.quantity);
+    const cash = price === null ? estimateMarketBuy(instrument, input.quantity, this.options.marketCollarBps) : BigInt(price) * BigInt(input.quantity);
     return { side: 'BUY', cash, quantity: 0 };
   }
 

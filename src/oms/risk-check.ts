@@ -41,19 +41,35 @@ export function checkRisk(portfolio: PortfolioState, instrument: InstrumentState
   }
 }
 
-/** Cost of buying `quantity` now against the book's asks, best first; beyond its depth, at the worst ask. */
-export function estimateMarketBuy(instrument: InstrumentState, quantity: number): bigint {
-  const asks = instrument.book.depth(100).asks;
+/**
+ * What a market buy of `quantity` may cost, priced for the whole quantity as a broker prices it:
+ * the visible asks it would take, best first (exact: nothing runs between this check and the
+ * match), and whatever they lack at the worst of them or the reference price, whichever is higher,
+ * raised by the collar. So an order far beyond the portfolio's cash is refused instead of filling
+ * whatever the book happens to hold.
+ */
+export function estimateMarketBuy(instrument: InstrumentState, quantity: number, collarBps: number): bigint {
   let left = quantity;
   let cost = 0n;
-  let worst = 0;
-  for (const level of asks) {
-    const take = Math.min(left, level.quantity);
-    cost += BigInt(take) * BigInt(level.price);
-    worst = level.price;
-    left -= take;
-    if (left === 0) break;
+  let worst = instrument.referencePrice;
+  let depth = 16;
+  // The book's levels, enough of them for the quantity (each pass asks for four times as many).
+  for (;;) {
+    const asks = instrument.book.depth(depth).asks;
+    left = quantity;
+    cost = 0n;
+    for (const level of asks) {
+      const take = Math.min(left, level.quantity);
+      cost += BigInt(take) * BigInt(level.price);
+      worst = level.price;
+      left -= take;
+      if (left === 0) break;
+    }
+    if (left === 0 || asks.length < depth) break;
+    depth *= 4;
   }
-  if (left > 0 && worst > 0 && asks.length === 100) cost += BigInt(left) * BigInt(worst);
-  return cost;
+  if (left === 0) return cost;
+  // The part no visible ask covers has no known price: the collar covers the market moving away.
+  const beyond = BigInt(left) * BigInt(Math.max(worst, instrument.referencePrice));
+  return cost + (beyond * BigInt(10_000 + collarBps) + 9_999n) / 10_000n;
 }
