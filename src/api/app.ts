@@ -5,7 +5,7 @@ import express, { type Express, type NextFunction, type Request, type RequestHan
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import { actorOf, requireApiKey, keyOf } from './auth.js';
-import { OmsError } from '../oms/errors.js';
+import { HttpError } from './http-errors.js';
 import { errorHandler, sendError } from './error-mapper.js';
 import { ordersRoutes } from './orders.routes.js';
 import { tradesRoutes } from './trades.routes.js';
@@ -59,17 +59,17 @@ export function createApp(deps: ApiDeps): Express {
   app.use((_req, res, next) => {
     if (!deps.stopping?.()) return next();
     res.set('Connection', 'close');
-    sendError(res, 503, 'UNAVAILABLE', 'the OMS is shutting down; nothing was done: retry once it is back');
+    sendError(res, 'UNAVAILABLE', 'the OMS is shutting down; nothing was done: retry once it is back');
   });
 
   app.get('/health', async (_req, res) => {
     try {
       await deps.checkDatabase();
     } catch {
-      sendError(res, 503, 'UNAVAILABLE', 'the database is not reachable');
+      sendError(res, 'UNAVAILABLE', 'the database is not reachable');
       return;
     }
-    if (oms.replaced) sendError(res, 503, 'UNAVAILABLE', 'another OMS has taken over the database: this one accepts nothing more');
+    if (oms.replaced) sendError(res, 'UNAVAILABLE', 'another OMS has taken over the database: this one accepts nothing more');
     else if (!oms.healthy) res.status(503).json({ status: 'degraded', database: 'ok', detail: 'a commit failed: the OMS is reloading its committed state and serves again by itself' });
     else if (deps.ready && !deps.ready()) res.status(503).json({ status: 'starting', database: 'ok', detail: 'loading the books and the first quotes' });
     else res.json({ status: 'ok', database: 'ok' });
@@ -82,7 +82,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use((req, _res, next) => {
     if (req.is('application/json') === false) {
       const type = req.get('content-type') ?? 'none';
-      next(new OmsError('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON, with Content-Type: application/json', [
+      next(new HttpError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON, with Content-Type: application/json', [
         { path: '(content-type)', message: `${type} is not application/json` },
       ]));
     } else next();
@@ -101,7 +101,7 @@ export function createApp(deps: ApiDeps): Express {
       keyGenerator: (_req, res) => `key:${keyOf(res).id}`,
       handler: (_req, res, _next, options) => {
         res.set('Retry-After', String(Math.ceil(options.windowMs / 1000)));
-        sendError(res, 429, 'RATE_LIMITED', `more than ${env.RATE_LIMIT_PER_MINUTE} requests a minute for this key`);
+        sendError(res, 'RATE_LIMITED', `more than ${env.RATE_LIMIT_PER_MINUTE} requests a minute for this key`);
       },
     }),
   );
@@ -110,10 +110,10 @@ export function createApp(deps: ApiDeps): Express {
   api.use(portfoliosRoutes(deps));
   api.use(instrumentsRoutes(deps));
   api.use(keysRoutes(deps));
-  api.use((req, res) => sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
+  api.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
   // A valid key used outside its scopes or portfolios is an auth failure too: audited, then mapped.
   api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (err instanceof OmsError && err.kind === 'forbidden') {
+    if (err instanceof HttpError && err.code === 'FORBIDDEN') {
       oms.audit(actorOf(res), 'auth.forbidden', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason: err.message, ip: req.ip });
     }
     next(err);
@@ -123,7 +123,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(docsRoutes());
   deps.mount?.(app);
   app.use(express.static(dashboardDir(), { index: 'index.html', maxAge: 0 }));
-  app.use((req, res) => sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
+  app.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
   app.use(errorHandler(logger));
   return app;
 }

@@ -1,6 +1,6 @@
 import { caseHint } from '../oms/name-hint.js';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { OmsError } from '../oms/errors.js';
+import { HttpError } from './http-errors.js';
 import type { ApiKeyRecord, Scope } from '../db/api-key.repository.js';
 import type { Actor } from '../oms/oms.js';
 
@@ -53,14 +53,14 @@ export function requireApiKey(keys: KeyLookup, onFailure: AuthFailureAudit): Req
     const key = req.get('x-api-key');
     if (!key) {
       onFailure('missing key', req);
-      next(new OmsError('unauthenticated', 'UNAUTHENTICATED', 'send an API key in the X-API-Key header'));
+      next(new HttpError('UNAUTHENTICATED', 'send an API key in the X-API-Key header'));
       return;
     }
     try {
       const record = await keys.findActiveByKey(key);
       if (!record) {
         onFailure('invalid key', req);
-        next(new OmsError('unauthenticated', 'UNAUTHENTICATED', 'the API key is not valid'));
+        next(new HttpError('UNAUTHENTICATED', 'the API key is not valid'));
         return;
       }
       res.locals.apiKey = record;
@@ -85,7 +85,7 @@ export function requireScope(scope: Scope): RequestHandler {
   return (_req, res, next) => {
     const key = keyOf(res);
     if (hasScope(key, scope)) next();
-    else next(new OmsError('forbidden', 'FORBIDDEN', `this API key lacks the ${scope} scope`));
+    else next(new HttpError('FORBIDDEN', `this API key lacks the ${scope} scope`));
   };
 }
 
@@ -100,7 +100,7 @@ export function canUsePortfolio(key: ApiKeyRecord, portfolioName: string): boole
 /** `field`: the input that named the portfolio, for the error's details. */
 export function assertPortfolio(key: ApiKeyRecord, portfolioName: string, field = 'portfolio_name'): void {
   if (!canUsePortfolio(key, portfolioName)) {
-    throw new OmsError('forbidden', 'FORBIDDEN', `this API key may not act on portfolio ${portfolioName}${caseHint(portfolioName, key.portfolios)}`, [
+    throw new HttpError('FORBIDDEN', `this API key may not act on portfolio ${portfolioName}${caseHint(portfolioName, key.portfolios)}`, [
       { path: field, message: 'not allowed for this key' },
     ]);
   }

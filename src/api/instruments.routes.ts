@@ -3,14 +3,13 @@ import { actorOf, requireScope } from './auth.js';
 import { parse } from './validate.js';
 import { bookQuery, createInstrumentBody, setPriceBody } from './schemas.js';
 import { rejected } from '../oms/errors.js';
-import { bookJson, instrumentJson, tradeJson } from '../wire/serializers.js';
+import { bookJson, instrumentJson, publicTradeJson } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
 
 const DEFAULT_TICK = 100; // 0.01 in price units
 
 export function instrumentsRoutes({ oms, history }: ApiDeps): Router {
   const r = Router();
-  const nameOf = (id: number) => oms.portfolioById(id)?.name ?? String(id);
   const requireInstrument = (symbol: string) => {
     const i = oms.instrument(symbol);
     if (!i) throw rejected('UNKNOWN_SYMBOL', `unknown symbol ${symbol}`, 'symbol');
@@ -45,7 +44,7 @@ export function instrumentsRoutes({ oms, history }: ApiDeps): Router {
     const i = requireInstrument(String(req.params.symbol));
     const q = parse(bookQuery, req.query);
     const trades = await history.trades({ symbol: i.symbol, limit: 20 });
-    res.json({ ...bookJson(i, q.depth), trades: trades.data.map((t) => tradeJson(t, nameOf)) });
+    res.json({ ...bookJson(i, q.depth), trades: trades.data.map(publicTradeJson) });
   });
 
   return r;

@@ -8,7 +8,7 @@ import { canUsePortfolio, hasScope } from '../api/auth.js';
 import type { ApiKeyRecord } from '../db/api-key.repository.js';
 import type { HistoryQueries } from '../db/history-queries.js';
 import type { InstrumentState, OrderRecord, PortfolioState, TradeRecord } from '../oms/model.js';
-import { bookJson, instrumentJson, orderJson, portfolioSummaryJson, tradeJson } from '../wire/serializers.js';
+import { bookJson, instrumentJson, orderJson, portfolioSummaryJson, publicTradeJson } from '../wire/serializers.js';
 import { parseClientFrame, type ClientFrame } from './protocol.js';
 
 /** A frame larger than this gets a BAD_MESSAGE; one larger than MAX_FRAME_BYTES closes the connection. */
@@ -110,7 +110,6 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     });
   };
 
-  const nameOf = (id: number): string => oms.portfolioById(id)?.name ?? String(id);
   const instrumentOf = (s: string) => oms.instrument(s);
 
   /**
@@ -126,7 +125,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
       (page) => {
         // Trades published while the query ran are already in front; the query may hold them too.
         const have = new Set(entry.trades.map((t) => t.trade_id));
-        const stored = page.data.map((t) => tradeJson(t, nameOf)).filter((t) => !have.has(t.trade_id));
+        const stored = page.data.map(publicTradeJson).filter((t) => !have.has(t.trade_id));
         entry.trades = [...entry.trades, ...stored].slice(0, RECENT_TRADES);
       },
       (error: unknown) => {
@@ -179,7 +178,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
       nextSeq(`trades:${i.symbol}`);
       return;
     }
-    let json = trades.map((t) => tradeJson(t, nameOf));
+    let json = trades.map(publicTradeJson);
     if (recent) {
       // A trade committed just before the first snapshot's query may have come from the database already.
       const have = new Set(recent.trades.map((t) => t.trade_id));
@@ -417,7 +416,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   };
 }
 
-type TradeJson = ReturnType<typeof tradeJson>;
+type TradeJson = ReturnType<typeof publicTradeJson>;
 
 function tickerJson(i: InstrumentState) {
   const j = instrumentJson(i);

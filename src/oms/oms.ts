@@ -16,6 +16,7 @@ import {
 import { caseHint } from './name-hint.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { type OmsError, conflict, notFound, rejected, unavailable, validationError } from './errors.js';
+import { codeOfEngineRefusal } from './error-catalogue.js';
 import { ClientIdGate } from './client-id-gate.js';
 import { IdBlocks } from './id-blocks.js';
 import { formatUnits } from './units.js';
@@ -501,7 +502,7 @@ export class Oms {
     });
     if (code === 'REJECTED') {
       const out = instrument.book.output;
-      throw rejected(out.kind[0] === REJECTED ? out.rejectReason(0) : 'INVALID_MODIFY', 'the order cannot be changed that way');
+      throw rejected(out.kind[0] === REJECTED ? codeOfEngineRefusal(out.rejectReason(0)) : 'INVALID_MODIFY', 'the order cannot be changed that way');
     }
     this.applyEvents(instrument, changes, fills, id);
     return { changes, fills };
@@ -815,7 +816,7 @@ export class Oms {
         }
         case REJECTED: {
           const reason = out.rejectReason(i);
-          throw rejected(reason, `the engine refused the command: ${reason}`);
+          throw rejected(codeOfEngineRefusal(reason), `the engine refused the command: ${reason}`);
         }
       }
     }

@@ -134,7 +134,20 @@ export const bookOut = z.strictObject({
   reference_price: decimal,
 });
 
-export const bookWithTradesOut = bookOut.extend({ trades: z.array(tradeOut) });
+/**
+ * A trade as public market data shows it (GET /book, the trades:SYMBOL feed channel): what printed
+ * and when, never who traded: no portfolio, no order id. Those stay with the keys that may see them
+ * (GET /trades, an order's fills, orders:PORTFOLIO).
+ */
+export const publicTradeOut = z.strictObject({
+  trade_id: digits,
+  price: decimal,
+  quantity: z.number().int(),
+  aggressor_side: side,
+  executed_at: timestamp,
+});
+
+export const bookWithTradesOut = bookOut.extend({ trades: z.array(publicTradeOut) });
 
 export const keyOut = z.strictObject({
   id: z.number().int(),
@@ -164,6 +177,7 @@ export const errorOut = z.strictObject({
 
 export type OrderOut = z.output<typeof orderOut>;
 export type TradeOut = z.output<typeof tradeOut>;
+export type PublicTradeOut = z.output<typeof publicTradeOut>;
 export type FillOut = z.output<typeof fillOut>;
 export type InstrumentOut = z.output<typeof instrumentOut>;
 export type BookOut = z.output<typeof bookOut>;

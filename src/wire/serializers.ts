@@ -5,7 +5,7 @@ import type { Fill } from '../oms/oms.js';
 import type { StoredTrade } from '../db/history-queries.js';
 import type { OrderRow } from '../oms/ports.js';
 import type { ApiKeyRecord } from '../db/api-key.repository.js';
-import type { BookOut, FillOut, InstrumentOut, KeyOut, OrderOut, PortfolioSummaryOut, TradeOut } from './response-schemas.js';
+import type { BookOut, FillOut, InstrumentOut, KeyOut, OrderOut, PortfolioSummaryOut, PublicTradeOut, TradeOut } from './response-schemas.js';
 
 /** An API key as admins see it: never the key, nor its hash. */
 export function keyJson(k: ApiKeyRecord): KeyOut {
@@ -66,6 +66,17 @@ export function tradeJson(t: TradeLike, portfolioName: (id: number) => string): 
     buy_portfolio: isRecord ? portfolioName(t.buyPortfolioId) : t.buyPortfolio,
     sell_portfolio: isRecord ? portfolioName(t.sellPortfolioId) : t.sellPortfolio,
     kind: t.kind,
+    executed_at: t.createdAt.toISOString(),
+  };
+}
+
+/** A trade on the public tape: built field by field, so that nothing about its parties can slip in. */
+export function publicTradeJson(t: TradeLike): PublicTradeOut {
+  return {
+    trade_id: String(t.id),
+    price: formatUnits(t.price),
+    quantity: t.quantity,
+    aggressor_side: t.aggressorSide,
     executed_at: t.createdAt.toISOString(),
   };
 }

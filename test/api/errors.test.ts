@@ -223,6 +223,11 @@ describe('malformed and oversized bodies', () => {
     expect((await api.request('POST', '/orders', { raw })).status).toBe(201);
   });
 
+  it('a body that cannot be decoded: 400 BAD_REQUEST', async () => {
+    const res = await api.request('POST', '/orders', { raw: JSON.stringify(base), headers: { 'content-encoding': 'gzip' } });
+    expectError(res, 400, 'BAD_REQUEST', 'Bad Request');
+  });
+
   it('a body over the limit (64kb by default): 413 PAYLOAD_TOO_LARGE', async () => {
     const raw = JSON.stringify({ ...base, user_id: 'x'.repeat(70 * 1024) });
     expectError(await api.request('POST', '/orders', { raw }), 413, 'PAYLOAD_TOO_LARGE', 'the body is larger than the limit');

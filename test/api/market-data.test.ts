@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
-import { anyId, anyIso, expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
+import { expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
 import { expectDocumentedAnswers } from './support/contract.js';
+import { leaksOf } from '../support/anonymity.js';
 
 /** Instruments, reference prices, the book snapshot, and the endpoints around the API (health, docs). */
 let oms: TestOms;
@@ -130,7 +131,7 @@ describe('GET /book/{symbol}', () => {
 
     const res = await api.get(`/book/${symbol.toLowerCase()}`);
     expect(res.status).toBe(200);
-    const trade = (fields: Record<string, unknown>) => ({ trade_id: anyId(), symbol, kind: 'MATCH', executed_at: anyIso(), ...fields });
+    // Public market data: what printed and when, never who (no portfolio, no order id).
     expect(res.body).toEqual({
       symbol,
       bids: [
@@ -142,8 +143,8 @@ describe('GET /book/{symbol}', () => {
       last_price: '50.10',
       reference_price: '50.00',
       trades: [
-        trade({ trade_id: t2.fills[0].trade_id, price: '50.10', quantity: 3, gmv: '150.30', aggressor_side: 'BUY', buy_order_id: t2.id, sell_order_id: anyId(), buy_portfolio: 'Alpha', sell_portfolio: 'Beta' }),
-        trade({ trade_id: t1.fills[0].trade_id, price: '49.90', quantity: 2, gmv: '99.80', aggressor_side: 'SELL', buy_order_id: anyId(), sell_order_id: t1.id, buy_portfolio: 'Alpha', sell_portfolio: 'Beta' }),
+        { trade_id: t2.fills[0].trade_id, price: '50.10', quantity: 3, aggressor_side: 'BUY', executed_at: t2.fills[0].executed_at },
+        { trade_id: t1.fills[0].trade_id, price: '49.90', quantity: 2, aggressor_side: 'SELL', executed_at: t1.fills[0].executed_at },
       ],
     });
 
@@ -155,6 +156,36 @@ describe('GET /book/{symbol}', () => {
     expectError(await api.get(`/book/${symbol}?depth=0`), 400, 'VALIDATION_ERROR', 'depth: Too small: expected number to be >=1', [
       { path: 'depth', message: 'Too small: expected number to be >=1' },
     ]);
+  });
+
+  it('names no portfolio and no order, to any key: not even to the key whose orders made the trades', async () => {
+    await api.createPortfolio('Quiet Harbor Fund', '1000000.00', true);
+    await api.createPortfolio('Northwind Desk', '1000000.00', true);
+    const symbol = await api.newSymbol('20.00');
+    const orders = [
+      await api.place({ symbol, side: 'SELL', type: 'LIMIT', quantity: 5, limit_price: '20.10', portfolio_name: 'Quiet Harbor Fund', client_order_id: 'qh-1' }),
+      await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 4, limit_price: '19.90', portfolio_name: 'Northwind Desk', user_id: 'Northwind Desk trader' }),
+      await api.place({ symbol, side: 'BUY', type: 'LIMIT', quantity: 2, limit_price: '20.10', portfolio_name: 'Northwind Desk' }),
+      await api.place({ symbol, side: 'SELL', type: 'MARKET', quantity: 1, portfolio_name: 'Quiet Harbor Fund' }),
+    ];
+    const tradeIds = orders.flatMap((o) => o.fills.map((f: { trade_id: string }) => f.trade_id));
+    expect(tradeIds).toHaveLength(2);
+    const secrets = { portfolios: ['Quiet Harbor Fund', 'Northwind Desk'], orderIds: orders.map((o) => o.id), tradeIds };
+
+    const made = await api.post('/keys', { name: 'onlooker', scopes: ['read'], portfolios: ['Alpha'] });
+    const own = await api.post('/keys', { name: 'trader', scopes: ['read', 'trade'], portfolios: ['Quiet Harbor Fund'] });
+    const answers = [];
+    for (const client of [api, api.as(made.body.key), api.as(own.body.key)]) {
+      for (const path of [`/book/${symbol}`, `/book/${symbol}?depth=100`, '/instruments']) {
+        const res = await client.get(path);
+        expect({ path, status: res.status }).toEqual({ path, status: 200 });
+        answers.push(res.body);
+      }
+    }
+    expect(answers[0].trades.map((t: { trade_id: string }) => t.trade_id)).toEqual([...tradeIds].reverse());
+    expect(leaksOf(answers, secrets)).toEqual([]);
+    // The detector finds what it looks for: an order's own answer names its portfolio and id.
+    expect(leaksOf(orders[3], secrets)).toEqual(expect.arrayContaining([`$.id: ${orders[3].id} is an id of an order, not a trade_id`]));
   });
 
   it('an unknown symbol is a 422 UNKNOWN_SYMBOL', async () => {
@@ -210,6 +241,10 @@ describe('around the API', () => {
     // /health lives outside /api/v1: its own server, so "Try it out" calls the right URL.
     expect(res.body.paths['/health'].servers).toEqual([{ url: '/' }]);
     expect((await api.as(null).get('~/health')).status).toBe(200);
+    // Market data documents its trades without their parties.
+    const book = res.body.paths['/book/{symbol}'].get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(book.properties.trades.items.properties).sort()).toEqual(['aggressor_side', 'executed_at', 'price', 'quantity', 'trade_id']);
+    expect(book.properties.trades.items.additionalProperties).toBe(false);
     const trade = res.body.paths['/trade'].post.requestBody.content['application/json'].schema;
     expect(Object.keys(trade.properties).sort()).toEqual(['client_order_id', 'gmv', 'portfolio_name', 'quantity', 'side', 'symbol', 'user_id']);
   });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { startTestOms, type TestOms } from '../support/oms.js';
+import { leaksOf } from '../support/anonymity.js';
 import { type FeedTestClient, expectContiguous, isUpdate, restClient, sleep, waitFor, type Frame, type RestClient, FeedClientPool } from './feed-client.js';
 
 let oms: TestOms;
@@ -217,15 +218,17 @@ describe('trades:SYMBOL', () => {
     const { side, liquidity, ...fillTrade } = taker.fills[0];
     expect(side).toBe('BUY');
     expect(liquidity).toBe('TAKER');
-    expect(update.data.trades).toEqual([fillTrade]);
     expect(fillTrade).toMatchObject({ symbol: 'GOOGL', price: '165.00', quantity: 3, aggressor_side: 'BUY', buy_portfolio: 'A', sell_portfolio: 'B', kind: 'MATCH' });
-    // The same trade over REST.
+    // The public tape shows the trade, not its parties.
+    const onTape = { trade_id: fillTrade.trade_id, price: '165.00', quantity: 3, aggressor_side: 'BUY', executed_at: fillTrade.executed_at };
+    expect(update.data.trades).toEqual([onTape]);
+    // The whole trade over REST, to a key that may read it.
     expect((await rest.call('GET', `/trades/${fillTrade.trade_id}`)).body).toEqual(fillTrade);
-    // And in the next subscriber's snapshot.
+    // And in the next subscriber's snapshot, as on the tape.
     const d = await connect();
     const snap2 = await d.subscribe('trades:GOOGL');
     expect(snap2.seq).toBe(update.seq);
-    expect(snap2.data.trades).toEqual([fillTrade]);
+    expect(snap2.data.trades).toEqual([onTape]);
   });
 
   it('delivers many trades in order with contiguous seqs, each trade exactly once, equal to the database', async () => {
@@ -304,6 +307,53 @@ describe('trades:SYMBOL', () => {
       const seen = [...later.reverse(), ...snapIds];
       expect(seen).toEqual(all.slice(0, seen.length));
     }
+  });
+});
+
+describe('anonymity', () => {
+  // The secrets: two portfolios with names found nowhere else, the ids of their orders.
+  it('no public frame names a portfolio or an order, to an anonymous client or to the key of those orders', async () => {
+    expect((await rest.call('POST', '/instruments', { symbol: 'ANON', reference_price: '120.00' })).status).toBe(201);
+    await rest.portfolio('Quiet Harbor Fund');
+    await rest.portfolio('Northwind Desk');
+    const key = await rest.call('POST', '/keys', { name: 'harbor reader', scopes: ['read'], portfolios: ['Quiet Harbor Fund'] });
+    const anonymous = await connect();
+    const keyed = await connect();
+    expect(await keyed.auth(key.body.key)).toMatchObject({ type: 'authenticated' });
+    const channels = ['book:ANON', 'trades:ANON', 'ticker'];
+    for (const c of [anonymous, keyed]) for (const channel of channels) await c.subscribe(channel);
+    // The key's own orders channel: the control, where the ids must show.
+    await keyed.subscribe('orders:Quiet Harbor Fund');
+
+    const orders = [
+      await rest.order({ symbol: 'ANON', side: 'SELL', quantity: 5, limit_price: '120.10', portfolio_name: 'Quiet Harbor Fund', client_order_id: 'qh-7' }),
+      await rest.order({ symbol: 'ANON', side: 'BUY', quantity: 4, limit_price: '119.90', portfolio_name: 'Northwind Desk', user_id: 'Northwind Desk trader' }),
+      await rest.order({ symbol: 'ANON', side: 'BUY', quantity: 2, limit_price: '120.10', portfolio_name: 'Northwind Desk' }),
+      await rest.order({ symbol: 'ANON', side: 'SELL', type: 'MARKET', time_in_force: 'IOC', quantity: 1, portfolio_name: 'Quiet Harbor Fund' }),
+    ];
+    const tradeIds: string[] = orders.flatMap((o) => o.fills.map((f: { trade_id: string }) => f.trade_id));
+    expect(tradeIds).toHaveLength(2);
+    const hasBothTrades = (c: FeedTestClient) => {
+      const seen = c.framesOf('trades:ANON').flatMap((f) => f.data.trades.map((t: { trade_id: string }) => t.trade_id));
+      return tradeIds.every((id) => seen.includes(id));
+    };
+    await waitFor(() => hasBothTrades(anonymous) && hasBothTrades(keyed), 5000, 'both trades on both tapes');
+    await waitFor(() => keyed.framesOf('orders:Quiet Harbor Fund').some((f) => f.data.orders?.some((o: { id: string }) => o.id === orders[3].id)), 5000, 'the market order on its channel');
+    // The ticker is conflated: wait for its last change, so that it is in the frames (and no later test gets it).
+    const settled = { symbol: 'ANON', reference_price: '120.00', last_price: '119.90', best_bid: '119.90', best_ask: '120.10' };
+    await waitFor(() => anonymous.framesOf('ticker').some((f) => f.data.instruments.some((i: object) => JSON.stringify(i) === JSON.stringify(settled))), 5000, 'the settled ticker');
+    // A fresh snapshot of each public channel, with the trades in it.
+    const late = await connect();
+    for (const channel of channels) await late.subscribe(channel);
+
+    const secrets = { portfolios: ['Quiet Harbor Fund', 'Northwind Desk'], orderIds: orders.map((o) => o.id), tradeIds };
+    const publicFrames = [anonymous, keyed, late].flatMap((c) => channels.flatMap((channel) => c.framesOf(channel)));
+    expect(publicFrames.length).toBeGreaterThan(channels.length * 3);
+    expect(leaksOf(publicFrames, secrets)).toEqual([]);
+    // The key still sees its own orders, ids and all, where it may.
+    const own = keyed.framesOf('orders:Quiet Harbor Fund').flatMap((f) => f.data.orders.map((o: { id: string }) => o.id));
+    expect(own).toEqual(expect.arrayContaining([orders[0].id, orders[3].id]));
+    expect(leaksOf(keyed.framesOf('orders:Quiet Harbor Fund'), secrets)).toEqual(expect.arrayContaining([expect.stringContaining(`is an id of an order`)]));
   });
 });
 

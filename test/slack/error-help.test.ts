@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { explainError } from '../../src/slack/error-help.js';
+import { ERROR_HELP, explainError } from '../../src/slack/error-help.js';
+import { OMS_ERROR_CODES } from '../../src/oms/error-catalogue.js';
+import { HTTP_ERROR_CODES } from '../../src/api/http-errors.js';
+import { statusOf } from '../../src/api/error-mapper.js';
 import { OmsClientError } from '../../src/slack/oms-client.js';
 import { classifySlackFailure } from '../../src/slack/slack-failure.js';
 
@@ -43,6 +46,29 @@ describe('OMS errors as Slack help', () => {
       'Slack refused the request (expired_trigger_id).',
     );
     expect(explainError(new TypeError('boom'))).toEqual({ code: 'INTERNAL', text: expect.stringMatching(/Something went wrong/) });
+  });
+});
+
+describe('the help covers the OMS error catalogue', () => {
+  // The bot may not import the OMS; this test may, and holds the bot's table to the OMS's.
+  const apiCodes = [...OMS_ERROR_CODES, ...HTTP_ERROR_CODES];
+
+  it('has help of its own for every code the OMS API answers with', () => {
+    const generic = (code: string) => explainError(new OmsClientError(code, 'the desk says no', statusOf(code as never))).text;
+    const withoutHelp = apiCodes.filter((code) => ['the desk says no', 'Not found. the desk says no'].includes(generic(code)));
+    expect(withoutHelp).toEqual([]);
+    expect(generic('HOUSE_PORTFOLIO')).toBe(
+      "That is the market maker's portfolio: it takes no orders or bookings. Pick one of your own with `/portfolio use <name>`. the desk says no",
+    );
+  });
+
+  it('has help only for codes the OMS API or the client can give', () => {
+    const stale = Object.keys(ERROR_HELP).filter((code) => !(apiCodes as string[]).includes(code) && !code.startsWith('OMS_'));
+    expect(stale).toEqual([]);
+  });
+
+  it('takes a code from the wire as data, never as a property name', () => {
+    expect(explainError(new OmsClientError('constructor', 'odd', 422)).text).toBe('odd');
   });
 });
 

@@ -96,7 +96,7 @@ describe('quote', () => {
 });
 
 describe('App Home', () => {
-  const portfolios = [{ name: 'Tech Portfolio', cash: '982475', starting_cash: '1000000', allow_short: false, created_at: '2026-11-23T09:00:00Z' }];
+  const portfolios = [{ name: 'Tech Portfolio', cash: '982475', starting_cash: '1000000', allow_short: false, is_house: false, created_at: '2026-11-23T09:00:00Z' }];
 
   it('shows the user\'s open orders with Cancel and the portfolios with cash', () => {
     const view = buildAppHome({ portfolios, orders: [anOrder({ id: '7' })] });

@@ -1,6 +1,6 @@
 import type { BookSnapshot, Order, PortfolioSummary, Trade } from '../../../src/slack/oms-types.js';
 
-/** OMS objects shaped as docs/api.md shows them, for the pure block tests. */
+/** OMS objects shaped as the OMS answers them (typed by its response schemas), for the pure block tests. */
 
 export function anOrder(over: Partial<Order> = {}): Order {
   return {
@@ -17,6 +17,7 @@ export function anOrder(over: Partial<Order> = {}): Order {
     time_in_force: 'GTC',
     status: 'NEW',
     reason: null,
+    triggered: null,
     avg_fill_price: null,
     portfolio_name: 'Tech Portfolio',
     user_id: 'slack:T1:U1',
@@ -79,8 +80,8 @@ export function aSummary(over: Partial<PortfolioSummary> = {}): PortfolioSummary
 export function aBook(over: Partial<BookSnapshot> = {}): BookSnapshot {
   return {
     symbol: 'AAPL',
-    bids: [{ price: '175.20', quantity: 300 }],
-    asks: [{ price: '175.30', quantity: 1200 }],
+    bids: [{ price: '175.20', quantity: 300, orders: 2 }],
+    asks: [{ price: '175.30', quantity: 1200, orders: 3 }],
     last_price: '175.25',
     reference_price: '175.00',
     trades: [],
