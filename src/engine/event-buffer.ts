@@ -83,6 +83,16 @@ export class EventBuffer {
     return CANCEL_REASONS[this.code[i]];
   }
 
+  /** TRADE: the side of the incoming order. */
+  aggressorSide(i: number): Side {
+    return this.side[i] === 0 ? 'BUY' : 'SELL';
+  }
+
+  /** MODIFIED: whether the order kept its time priority. */
+  keptPriority(i: number): boolean {
+    return this.code[i] === 1;
+  }
+
   accepted(seq: number, orderId: number): void {
     const i = this.next();
     this.kind[i] = ACCEPTED;
@@ -184,7 +194,7 @@ export class EventBuffer {
           seq,
           price: this.price[i],
           quantity: this.quantity[i],
-          aggressorSide: (this.side[i] === 0 ? 'BUY' : 'SELL') as Side,
+          aggressorSide: this.aggressorSide(i),
           takerOrderId: orderId,
           takerOwner: this.owner[i],
           makerOrderId: this.makerOrderId[i],

@@ -94,3 +94,10 @@ export interface AuditRecord {
   readonly outcome: string;
   readonly details: unknown;
 }
+
+/** A fill from one order's point of view. */
+export interface Fill {
+  readonly trade: TradeRecord;
+  readonly side: Side;
+  readonly liquidity: 'MAKER' | 'TAKER';
+}

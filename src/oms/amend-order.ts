@@ -1,0 +1,110 @@
+import { REJECTED } from '../engine/index.js';
+import { conflict, notFound, rejected } from './errors.js';
+import { codeOfEngineRefusal } from './error-catalogue.js';
+import { OPEN_STATUSES, type Fill, type OrderRecord, type PortfolioState } from './model.js';
+import { ChangeSet } from './oms-events.js';
+import { checkRisk } from './risk-check.js';
+import { checkTickAndLot } from './order-checks.js';
+import { applyEngineEvents } from './apply-events.js';
+import { describeError, type Actor, type DeskCore } from './desk-core.js';
+
+export interface ModifyOrderInput {
+  readonly quantity?: number;
+  readonly limitPrice?: number;
+  readonly stopPrice?: number;
+}
+
+/** Access to a portfolio: throws (403) when the caller may not act on it. */
+export type PortfolioAccess = (portfolio: PortfolioState) => void;
+
+/**
+ * The prologue cancel and modify share: the order must be open and the caller allowed on its
+ * portfolio. Access is checked before anything is said about the order, so a caller cannot learn
+ * of another's orders from the refusal.
+ */
+async function openOrderFor(desk: DeskCore, id: number, actor: Actor, action: string, allowed: PortfolioAccess): Promise<{ order: OrderRecord; portfolio: PortfolioState }> {
+  desk.assertHealthy();
+  const order = desk.state.orders.get(id);
+  if (!order || !OPEN_STATUSES.has(order.status)) {
+    const error = await notOpen(desk, id, allowed);
+    desk.audit(actor, action, String(id), 'rejected', { error: describeError(error) });
+    throw error;
+  }
+  const portfolio = desk.state.portfolios.get(order.portfolioId)!;
+  allowed(portfolio);
+  return { order, portfolio };
+}
+
+async function notOpen(desk: DeskCore, id: number, allowed: PortfolioAccess): Promise<Error> {
+  const stored = desk.state.orders.get(id) ?? (await desk.store.findOrder(id));
+  if (!stored) return notFound('ORDER_NOT_FOUND', `no order ${id}`);
+  const portfolio = desk.state.portfolios.get(stored.portfolioId);
+  if (portfolio) allowed(portfolio);
+  return conflict('ORDER_NOT_OPEN', `order ${id} is ${stored.status.toLowerCase()}, no longer open`);
+}
+
+export async function cancelOrder(desk: DeskCore, id: number, actor: Actor, allowed: PortfolioAccess): Promise<OrderRecord> {
+  const { order } = await openOrderFor(desk, id, actor, 'order.cancel', allowed);
+  const instrument = desk.state.instruments.get(order.symbol)!;
+  const changes = new ChangeSet();
+  const code = instrument.book.submit({ type: 'CANCEL', id });
+  applyEngineEvents(desk.state, instrument, changes);
+  desk.audit(actor, 'order.cancel', String(id), code === 'OK' ? 'ok' : 'rejected', null);
+  return desk.committedState(order, changes);
+}
+
+export async function modifyOrder(
+  desk: DeskCore,
+  id: number,
+  input: ModifyOrderInput,
+  actor: Actor,
+  allowed: PortfolioAccess,
+): Promise<{ order: OrderRecord; fills: Fill[] }> {
+  const { order, portfolio } = await openOrderFor(desk, id, actor, 'order.modify', allowed);
+  let step: { changes: ChangeSet; fills: Fill[] };
+  try {
+    step = applyModify(desk, order, portfolio, input);
+  } catch (error) {
+    desk.audit(actor, 'order.modify', String(id), 'rejected', { error: describeError(error) });
+    throw error;
+  }
+  desk.audit(actor, 'order.modify', String(id), 'ok', null);
+  return { order: await desk.committedState(order, step.changes), fills: step.fills };
+}
+
+/** The checks and the engine step of a modify (synchronous: nothing interleaves); a throw changed nothing. */
+function applyModify(desk: DeskCore, order: OrderRecord, portfolio: PortfolioState, input: ModifyOrderInput): { changes: ChangeSet; fills: Fill[] } {
+  const id = order.id;
+  const instrument = desk.state.instruments.get(order.symbol)!;
+  if (input.quantity !== undefined && input.quantity <= order.filled) {
+    throw rejected('INVALID_MODIFY', `quantity must be above the ${order.filled} already filled`, 'quantity');
+  }
+  if (input.limitPrice !== undefined && order.limitPrice === null) {
+    throw rejected('INVALID_MODIFY', `a ${order.type} order has no limit price`, 'limit_price');
+  }
+  if (input.stopPrice !== undefined && !order.waiting) {
+    throw rejected('INVALID_MODIFY', 'only a waiting stop order has a stop price to change', 'stop_price');
+  }
+  checkTickAndLot(instrument, input.quantity, input.limitPrice, input.stopPrice);
+  const quantity = input.quantity ?? order.quantity;
+  const price = input.limitPrice ?? order.limitPrice ?? input.stopPrice ?? order.stopPrice ?? 0;
+  checkRisk(portfolio, instrument, {
+    side: order.side,
+    cash: BigInt(price) * BigInt(quantity - order.filled) - order.reservedCash,
+    quantity: quantity - order.filled - order.reservedQty,
+  });
+  const changes = new ChangeSet();
+  const code = instrument.book.submit({
+    type: 'MODIFY',
+    id,
+    quantity: input.quantity,
+    price: input.limitPrice,
+    stopPrice: input.stopPrice,
+  });
+  if (code === 'REJECTED') {
+    const out = instrument.book.output;
+    throw rejected(out.kind[0] === REJECTED ? codeOfEngineRefusal(out.rejectReason(0)) : 'INVALID_MODIFY', 'the order cannot be changed that way');
+  }
+  const fills = applyEngineEvents(desk.state, instrument, changes).fillsOf(id);
+  return { changes, fills };
+}

@@ -1,0 +1,111 @@
+import type { Side } from '../engine/index.js';
+import { validationError } from './errors.js';
+import type { TradeRecord } from './model.js';
+import { ChangeSet } from './oms-events.js';
+import { applyFill } from './portfolio-ledger.js';
+import { checkRisk } from './risk-check.js';
+import { checkBookedPrice, checkTickAndLot } from './order-checks.js';
+import { clientIdInUse, findClientIdUse } from './place-order.js';
+import { HOUSE, type DeskState } from './desk-state.js';
+import { describeError, type Actor, type DeskCore } from './desk-core.js';
+
+/** POST /trade with a gmv (money in internal units). */
+export interface BookTradeInput {
+  readonly symbol: string;
+  readonly side: Side;
+  readonly quantity: number;
+  readonly gmv: bigint;
+  readonly portfolioName: string;
+  readonly clientOrderId: string | null;
+  readonly userId: string | null;
+}
+
+/**
+ * POST /trade with a gmv: books an execution at gmv / quantity against the house, off the book
+ * (the book's prices are not touched); with a client_order_id, at most once per portfolio.
+ */
+export async function bookTrade(desk: DeskCore, input: BookTradeInput, actor: Actor): Promise<{ trade: TradeRecord; created: boolean }> {
+  desk.assertHealthy();
+  const state = desk.state;
+  if (input.clientOrderId === null) return { trade: await bookNew(desk, state, input, actor), created: true };
+  const portfolio = state.portfoliosByName.get(input.portfolioName);
+  // An unknown portfolio has booked nothing: the booking itself refuses it below.
+  if (!portfolio) return { trade: await bookNew(desk, state, input, actor), created: true };
+  const { value: use, created } = await state.clientIds.once(
+    `${portfolio.id}:${input.clientOrderId}`,
+    () => findClientIdUse(desk, portfolio.id, input.clientOrderId!),
+    async () => ({ booking: await bookNew(desk, state, input, actor) }),
+  );
+  const refuse = (what: string): never => {
+    const error = clientIdInUse(input.clientOrderId!, what);
+    auditRefusal(desk, actor, input, error);
+    throw error;
+  };
+  if (!('booking' in use)) return refuse(`order ${use.order.id}`);
+  const trade = use.booking;
+  const portfolioSide = trade.buyPortfolioId === portfolio.id ? 'BUY' : 'SELL';
+  if (!created && (trade.symbol !== input.symbol || portfolioSide !== input.side || trade.quantity !== input.quantity || trade.gmv !== input.gmv)) {
+    refuse(`a booked trade (${trade.id}) with other terms`);
+  }
+  return { trade, created };
+}
+
+async function bookNew(desk: DeskCore, state: DeskState, input: BookTradeInput, actor: Actor): Promise<TradeRecord> {
+  desk.assertSameState(state);
+  let step: { trade: TradeRecord; changes: ChangeSet };
+  try {
+    step = applyBooking(desk, state, input);
+  } catch (error) {
+    auditRefusal(desk, actor, input, error);
+    throw error;
+  }
+  desk.audit(actor, 'trade.book', input.portfolioName, 'ok', { symbol: step.trade.symbol, user: input.userId });
+  await desk.commit(step.changes);
+  return step.trade;
+}
+
+/** The checks and the booking in memory (synchronous: nothing interleaves); a throw changed nothing. */
+function applyBooking(desk: DeskCore, state: DeskState, input: BookTradeInput): { trade: TradeRecord; changes: ChangeSet } {
+  const instrument = state.requireInstrument(input.symbol);
+  const portfolio = state.requirePortfolio(input.portfolioName);
+  const house = state.portfoliosByName.get(HOUSE)!;
+  if (input.gmv <= 0n) throw validationError('gmv must be positive', [{ path: 'gmv', message: 'must be positive' }]);
+  checkTickAndLot(instrument, input.quantity, undefined, undefined);
+  checkRisk(portfolio, instrument, { side: input.side, cash: input.gmv, quantity: input.quantity });
+  const price = Number((input.gmv + BigInt(input.quantity) / 2n) / BigInt(input.quantity));
+  if (!Number.isSafeInteger(price) || price <= 0) {
+    throw validationError('gmv / quantity is not a valid price', [{ path: 'gmv', message: 'gmv / quantity must be a price from 0.0001 up' }]);
+  }
+  checkBookedPrice(instrument, price, desk.options.bookedPriceBandBps);
+  const buyer = input.side === 'BUY' ? portfolio : house;
+  const seller = input.side === 'BUY' ? house : portfolio;
+  const trade: TradeRecord = {
+    id: 0n,
+    symbol: instrument.symbol,
+    price,
+    quantity: input.quantity,
+    gmv: input.gmv,
+    aggressorSide: input.side,
+    buyOrderId: null,
+    sellOrderId: null,
+    buyPortfolioId: buyer.id,
+    sellPortfolioId: seller.id,
+    kind: 'BOOKED',
+    clientOrderId: input.clientOrderId,
+    createdAt: new Date(),
+  };
+  const changes = new ChangeSet();
+  for (const [p, side] of [[buyer, 'BUY'], [seller, 'SELL']] as const) {
+    applyFill(p, instrument.symbol, side, input.quantity, input.gmv);
+    state.batch.portfolio(p);
+    state.batch.position(p, instrument.symbol);
+    changes.portfolios.add(p);
+  }
+  state.batch.trade(trade);
+  changes.trade(instrument, trade);
+  return { trade, changes };
+}
+
+function auditRefusal(desk: DeskCore, actor: Actor, input: BookTradeInput, error: unknown): void {
+  desk.audit(actor, 'trade.book', input.portfolioName, 'rejected', { symbol: input.symbol, error: describeError(error) });
+}

@@ -1,0 +1,170 @@
+import { conflict, type OmsError } from './errors.js';
+import type { Fill, InstrumentState, OrderRecord, PortfolioState } from './model.js';
+import { ChangeSet } from './oms-events.js';
+import { checkRisk, estimateMarketBuy, type Exposure } from './risk-check.js';
+import { checkOrderShape, type PlaceOrderInput } from './order-checks.js';
+import { applyEngineEvents } from './apply-events.js';
+import type { ClientIdUse, DeskState } from './desk-state.js';
+import { describeError, type Actor, type DeskCore } from './desk-core.js';
+
+export type { PlaceOrderInput };
+
+export interface OrderResult {
+  readonly order: OrderRecord;
+  readonly fills: Fill[];
+  /** False when a repeated client_order_id returned the original order. */
+  readonly created: boolean;
+}
+
+export const clientIdInUse = (clientOrderId: string, what: string): OmsError =>
+  conflict('CLIENT_ORDER_ID_IN_USE', `client_order_id ${clientOrderId} already names ${what} in this portfolio`, 'client_order_id');
+
+/** What a client_order_id of a portfolio already names, if anything. */
+export async function findClientIdUse(desk: DeskCore, portfolioId: number, clientOrderId: string): Promise<ClientIdUse | null> {
+  const [row, booking] = await Promise.all([
+    desk.store.findOrderByClientId(portfolioId, clientOrderId),
+    desk.store.findBookedTrade(portfolioId, clientOrderId),
+  ]);
+  if (row) return { order: desk.state.orders.get(row.id) ?? { ...row, reservedCash: 0n, reservedQty: 0 } };
+  return booking && { booking };
+}
+
+/** Places a new order; with a client_order_id, at most once per portfolio. */
+export async function placeOrder(desk: DeskCore, input: PlaceOrderInput, actor: Actor): Promise<OrderResult> {
+  desk.assertHealthy();
+  const state = desk.state;
+  let instrument: InstrumentState;
+  let portfolio: PortfolioState;
+  try {
+    instrument = state.requireInstrument(input.symbol);
+    portfolio = state.requirePortfolio(input.portfolioName);
+  } catch (error) {
+    auditRefusal(desk, actor, input, error);
+    throw error;
+  }
+  if (input.clientOrderId === null) return placeNew(desk, state, instrument, portfolio, input, actor);
+  return placeOnce(desk, state, instrument, portfolio, input, actor);
+}
+
+/** Places an order with a client_order_id at most once (see ClientIdGate). */
+async function placeOnce(
+  desk: DeskCore,
+  state: DeskState,
+  instrument: InstrumentState,
+  portfolio: PortfolioState,
+  input: PlaceOrderInput,
+  actor: Actor,
+): Promise<OrderResult> {
+  let fills: Fill[] = [];
+  const { value: use, created } = await state.clientIds.once(
+    `${portfolio.id}:${input.clientOrderId}`,
+    () => findClientIdUse(desk, portfolio.id, input.clientOrderId!),
+    async () => {
+      const result = await placeNew(desk, state, instrument, portfolio, input, actor);
+      fills = result.fills;
+      return { order: result.order };
+    },
+  );
+  const refuse = (what: string): never => {
+    const error = clientIdInUse(input.clientOrderId!, what);
+    auditRefusal(desk, actor, input, error);
+    throw error;
+  };
+  if (!('order' in use)) return refuse(`a booked trade (${use.booking.id})`);
+  const order = use.order;
+  if (created) return { order, fills, created };
+  // The terms a modify cannot change: a retry must agree on them, another order may not.
+  if (order.symbol !== instrument.symbol || order.side !== input.side || order.type !== input.type || order.tif !== input.tif) {
+    refuse(`order ${order.id} (${order.side} ${order.type} ${order.tif} ${order.symbol})`);
+  }
+  // A retry answers the order as it stands now, but only as far as that is committed.
+  const live = desk.state.orders.get(order.id);
+  if (live) return { order: await desk.committedState(live, new ChangeSet()), fills, created };
+  const stored = await desk.store.findOrder(order.id);
+  return { order: stored ? { ...stored, reservedCash: 0n, reservedQty: 0 } : order, fills, created };
+}
+
+/** Validates, risk-checks and executes a new order; resolves once its effects are durable. */
+async function placeNew(
+  desk: DeskCore,
+  state: DeskState,
+  instrument: InstrumentState,
+  portfolio: PortfolioState,
+  input: PlaceOrderInput,
+  actor: Actor,
+): Promise<OrderResult> {
+  await state.orderIds.ready();
+  desk.assertSameState(state);
+  // From here to the commit request nothing awaits: the command is applied atomically.
+  let order: OrderRecord;
+  const changes = new ChangeSet();
+  let fills: Fill[];
+  try {
+    checkOrderShape(instrument, input);
+    checkRisk(portfolio, instrument, exposureOfNew(desk, instrument, input));
+    order = newOrder(state, portfolio, instrument, input);
+    const code = instrument.book.submit({
+      type: 'NEW',
+      id: order.id,
+      owner: portfolio.id,
+      side: order.side,
+      orderType: order.type,
+      tif: order.tif,
+      quantity: order.quantity,
+      price: order.limitPrice ?? undefined,
+      stopPrice: order.stopPrice ?? undefined,
+    });
+    // The engine refuses before changing anything, so a refused order is never recorded;
+    // applyEngineEvents turns the REJECTED event into the error.
+    if (code === 'OK') {
+      state.orders.set(order.id, order);
+      portfolio.openOrders++;
+    }
+    fills = applyEngineEvents(state, instrument, changes).fillsOf(order.id);
+  } catch (error) {
+    auditRefusal(desk, actor, input, error);
+    throw error;
+  }
+  desk.audit(actor, 'order.place', String(order.id), 'ok', { symbol: instrument.symbol, portfolio: portfolio.name });
+  return { order: await desk.committedState(order, changes), fills, created: true };
+}
+
+function newOrder(state: DeskState, portfolio: PortfolioState, instrument: InstrumentState, input: PlaceOrderInput): OrderRecord {
+  const now = new Date();
+  const stop = input.type === 'STOP' || input.type === 'STOP_LIMIT';
+  return {
+    id: state.orderIds.next(),
+    clientOrderId: input.clientOrderId,
+    portfolioId: portfolio.id,
+    symbol: instrument.symbol,
+    side: input.side,
+    type: input.type,
+    tif: input.tif,
+    quantity: input.quantity,
+    filled: 0,
+    filledNotional: 0n,
+    limitPrice: input.type === 'LIMIT' || input.type === 'STOP_LIMIT' ? input.limitPrice : null,
+    stopPrice: stop ? input.stopPrice : null,
+    status: 'NEW',
+    reason: null,
+    waiting: stop,
+    priority: null,
+    userId: input.userId,
+    origin: input.origin ?? null,
+    createdAt: now,
+    updatedAt: now,
+    reservedCash: 0n,
+    reservedQty: 0,
+  };
+}
+
+function exposureOfNew(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): Exposure {
+  if (input.side === 'SELL') return { side: 'SELL', cash: 0n, quantity: input.quantity };
+  const price = input.type === 'MARKET' ? null : input.type === 'STOP' ? input.stopPrice : input.limitPrice;
+  const cash = price === null ? estimateMarketBuy(instrument, input.quantity, desk.options.marketCollarBps) : BigInt(price) * BigInt(input.quantity);
+  return { side: 'BUY', cash, quantity: 0 };
+}
+
+function auditRefusal(desk: DeskCore, actor: Actor, input: PlaceOrderInput, error: unknown): void {
+  desk.audit(actor, 'order.place', input.portfolioName, 'rejected', { symbol: input.symbol, error: describeError(error) });
+}
