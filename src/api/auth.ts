@@ -1,12 +1,12 @@
 import { caseHint } from '../oms/name-hint.js';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HttpError } from './http-errors.js';
-import type { ApiKeyRecord, Scope } from '../db/api-key.repository.js';
+import type { ApiKeyRecord } from '../db/api-key.repository.js';
 import type { Actor } from '../oms/oms.js';
+import { canUsePortfolio, hasScope, type KeyLookup as KeyLookupOf, type Scope } from '../oms/access.js';
 
-export interface KeyLookup {
-  findActiveByKey(key: string): Promise<ApiKeyRecord | null>;
-}
+export { canUsePortfolio, hasScope };
+export type KeyLookup = KeyLookupOf<ApiKeyRecord>;
 
 /** A lookup that keeps answers for a while, and can drop a revoked key's at once. */
 export interface KeyCache extends KeyLookup {
@@ -75,9 +75,11 @@ export function keyOf(res: Response): ApiKeyRecord {
   return res.locals.apiKey as ApiKeyRecord;
 }
 
+/** The key behind a request as the OMS sees it: who, what it may do, and where the request came from. */
 export function actorOf(res: Response): Actor {
   const key = keyOf(res);
-  return { keyId: key.id, name: key.name };
+  const req = res.req;
+  return { keyId: key.id, name: key.name, access: key, request: { target: `${req.method} ${req.baseUrl}${req.path}`, ip: req.ip } };
 }
 
 /** 403 unless the key has the scope (admin implies every scope). */
@@ -89,13 +91,6 @@ export function requireScope(scope: Scope): RequestHandler {
   };
 }
 
-export function hasScope(key: ApiKeyRecord, scope: Scope): boolean {
-  return key.scopes.includes(scope) || key.scopes.includes('admin');
-}
-
-export function canUsePortfolio(key: ApiKeyRecord, portfolioName: string): boolean {
-  return key.portfolios.length === 0 || key.portfolios.includes(portfolioName);
-}
 
 /** `field`: the input that named the portfolio, for the error's details. */
 export function assertPortfolio(key: ApiKeyRecord, portfolioName: string, field = 'portfolio_name'): void {

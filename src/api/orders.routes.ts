@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { assertPortfolio, actorOf, canUsePortfolio, keyOf, requireScope } from './auth.js';
 import { parse } from './validate.js';
 import { assertClientPortfolio, visiblePortfolioIds } from './portfolio-scope.js';
@@ -10,19 +10,6 @@ import type { ApiDeps } from './deps.js';
 export function ordersRoutes({ oms, history }: ApiDeps): Router {
   const r = Router();
   const nameOf = (id: number) => oms.portfolioById(id)?.name ?? String(id);
-  /**
-   * An order of a portfolio the key may not use answers as if it did not exist, as GET does: a 403
-   * would tell the caller the order exists and whose it is. The attempt is audited all the same.
-   */
-  const allowed = (req: Request, res: Response, id: number) => (p: { name: string }) => {
-    if (canUsePortfolio(keyOf(res), p.name)) return;
-    oms.audit(actorOf(res), 'auth.forbidden', `${req.method} ${req.baseUrl}${req.path}`, 'denied', {
-      reason: `this API key may not act on portfolio ${p.name}`,
-      ip: req.ip,
-    });
-    throw notFound('ORDER_NOT_FOUND', `no order ${id}`);
-  };
-
   r.post('/orders', requireScope('trade'), async (req, res) => {
     const body = parse(placeOrderBody, req.body);
     assertPortfolio(keyOf(res), body.portfolio_name);
@@ -82,14 +69,13 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
         stopPrice: body.stop_price === undefined ? undefined : Number(body.stop_price),
       },
       actorOf(res),
-      allowed(req, res, id),
     );
     res.json({ ...orderJson(result.order, nameOf(result.order.portfolioId)), fills: result.fills.map((f) => fillJson(f, nameOf)) });
   });
 
   r.delete('/orders/:id', requireScope('trade'), async (req, res) => {
     const id = Number(parse(idParams, req.params).id);
-    const order = await oms.cancelOrder(id, actorOf(res), allowed(req, res, id));
+    const order = await oms.cancelOrder(id, actorOf(res));
     res.json(orderJson(order, nameOf(order.portfolioId)));
   });
 

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from './prisma-client.js';
 
-export type Scope = 'read' | 'trade' | 'admin';
-export const SCOPES: readonly Scope[] = ['read', 'trade', 'admin'];
+import { SCOPES, type Scope } from '../oms/access.js';
+
+export { SCOPES, type Scope };
 
 export interface ApiKeyRecord {
   readonly id: number;

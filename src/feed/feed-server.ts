@@ -3,8 +3,7 @@ import type { Server } from 'node:http';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Logger } from 'pino';
 import type { Oms } from '../oms/oms.js';
-import type { KeyLookup } from '../api/auth.js';
-import { canUsePortfolio, hasScope } from '../api/auth.js';
+import { canUsePortfolio, hasScope, type KeyLookup } from '../oms/access.js';
 import type { ApiKeyRecord } from '../db/api-key.repository.js';
 import type { HistoryQueries } from '../db/history-queries.js';
 import type { InstrumentState, OrderRecord, PortfolioState, TradeRecord } from '../oms/model.js';
@@ -50,7 +49,7 @@ export interface Feed {
 
 export interface FeedDeps {
   readonly oms: Oms;
-  readonly keys: KeyLookup;
+  readonly keys: KeyLookup<ApiKeyRecord>;
   /** How often open connections' keys are looked up again. */
   readonly keyRecheckMs: number;
   readonly history: HistoryQueries;

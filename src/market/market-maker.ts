@@ -51,14 +51,14 @@ export class MarketMaker {
         const o = standing[i];
         if (o && OPEN_STATUSES.has(o.status)) {
           if (o.limitPrice !== price || o.quantity - o.filled !== this.config.size) {
-            await this.oms.modifyOrder(o.id, { limitPrice: price, quantity: o.filled + this.config.size }, ACTOR, () => undefined);
+            await this.oms.modifyOrder(o.id, { limitPrice: price, quantity: o.filled + this.config.size }, ACTOR);
           }
         } else {
           await this.oms.placeOrder(this.order(instrument, side, price), ACTOR);
         }
       }
       for (const extra of standing.slice(targets.length)) {
-        if (OPEN_STATUSES.has(extra.status)) await this.oms.cancelOrder(extra.id, ACTOR, () => undefined);
+        if (OPEN_STATUSES.has(extra.status)) await this.oms.cancelOrder(extra.id, ACTOR);
       }
     }
   }

@@ -7,6 +7,7 @@ import { checkRisk } from './risk-check.js';
 import { checkTickAndLot } from './order-checks.js';
 import { applyEngineEvents } from './apply-events.js';
 import { describeError, type Actor, type DeskCore } from './desk-core.js';
+import { canUsePortfolio } from './access.js';
 
 export interface ModifyOrderInput {
   readonly quantity?: number;
@@ -14,37 +15,47 @@ export interface ModifyOrderInput {
   readonly stopPrice?: number;
 }
 
-/** Access to a portfolio: throws (403) when the caller may not act on it. */
-export type PortfolioAccess = (portfolio: PortfolioState) => void;
-
 /**
  * The prologue cancel and modify share: the order must be open and the caller allowed on its
  * portfolio. Access is checked before anything is said about the order, so a caller cannot learn
  * of another's orders from the refusal.
  */
-async function openOrderFor(desk: DeskCore, id: number, actor: Actor, action: string, allowed: PortfolioAccess): Promise<{ order: OrderRecord; portfolio: PortfolioState }> {
+async function openOrderFor(desk: DeskCore, id: number, actor: Actor, action: string): Promise<{ order: OrderRecord; portfolio: PortfolioState }> {
   desk.assertHealthy();
   const order = desk.state.orders.get(id);
   if (!order || !OPEN_STATUSES.has(order.status)) {
-    const error = await notOpen(desk, id, allowed);
+    const error = await notOpen(desk, id, actor);
     desk.audit(actor, action, String(id), 'rejected', { error: describeError(error) });
     throw error;
   }
   const portfolio = desk.state.portfolios.get(order.portfolioId)!;
-  allowed(portfolio);
+  assertMayUse(desk, actor, portfolio, id);
   return { order, portfolio };
 }
 
-async function notOpen(desk: DeskCore, id: number, allowed: PortfolioAccess): Promise<Error> {
+async function notOpen(desk: DeskCore, id: number, actor: Actor): Promise<Error> {
   const stored = desk.state.orders.get(id) ?? (await desk.store.findOrder(id));
   if (!stored) return notFound('ORDER_NOT_FOUND', `no order ${id}`);
   const portfolio = desk.state.portfolios.get(stored.portfolioId);
-  if (portfolio) allowed(portfolio);
+  if (portfolio) assertMayUse(desk, actor, portfolio, id);
   return conflict('ORDER_NOT_OPEN', `order ${id} is ${stored.status.toLowerCase()}, no longer open`);
 }
 
-export async function cancelOrder(desk: DeskCore, id: number, actor: Actor, allowed: PortfolioAccess): Promise<OrderRecord> {
-  const { order } = await openOrderFor(desk, id, actor, 'order.cancel', allowed);
+/**
+ * An order of a portfolio the caller may not use answers as if it did not exist, as a read does: a
+ * 403 would tell the caller the order exists and whose it is. The attempt is audited all the same.
+ */
+function assertMayUse(desk: DeskCore, actor: Actor, portfolio: PortfolioState, id: number): void {
+  if (!actor.access || canUsePortfolio(actor.access, portfolio.name)) return;
+  desk.audit(actor, 'auth.forbidden', actor.request?.target ?? `order ${id}`, 'denied', {
+    reason: `this API key may not act on portfolio ${portfolio.name}`,
+    ip: actor.request?.ip,
+  });
+  throw notFound('ORDER_NOT_FOUND', `no order ${id}`);
+}
+
+export async function cancelOrder(desk: DeskCore, id: number, actor: Actor): Promise<OrderRecord> {
+  const { order } = await openOrderFor(desk, id, actor, 'order.cancel');
   const instrument = desk.state.instruments.get(order.symbol)!;
   const changes = new ChangeSet();
   const code = instrument.book.submit({ type: 'CANCEL', id });
@@ -58,9 +69,8 @@ export async function modifyOrder(
   id: number,
   input: ModifyOrderInput,
   actor: Actor,
-  allowed: PortfolioAccess,
 ): Promise<{ order: OrderRecord; fills: Fill[] }> {
-  const { order, portfolio } = await openOrderFor(desk, id, actor, 'order.modify', allowed);
+  const { order, portfolio } = await openOrderFor(desk, id, actor, 'order.modify');
   let step: { changes: ChangeSet; fills: Fill[] };
   try {
     step = applyModify(desk, order, portfolio, input);

@@ -2,6 +2,7 @@ import type { DeskState } from './desk-state.js';
 import type { ChangeSet, OmsEvents } from './oms-events.js';
 import type { InstrumentState, OrderRecord } from './model.js';
 import type { OmsStore } from './ports.js';
+import type { Access } from './access.js';
 
 /** Who acts: an API key (by id and name), or the OMS itself (null). */
 export interface Actor {
@@ -12,6 +13,10 @@ export interface Actor {
    * nobody trades, and what it does that matters (its trades) is in the trades table.
    */
   readonly audited?: boolean;
+  /** What the key may do; none for the OMS's own commands (the house, the clock). */
+  readonly access?: Access;
+  /** Where the command came from, for the audit of a refusal (`DELETE /api/v1/orders/7`, and the client's address). */
+  readonly request?: { readonly target: string; readonly ip: string | undefined };
 }
 
 export interface DeskOptions {

@@ -5,7 +5,7 @@ import { WriterReplacedError, type InstrumentRow, type OmsStore, type OrderRow }
 import { DeskState, HOUSE } from './desk-state.js';
 import type { Actor, DeskCore, DeskOptions } from './desk-core.js';
 import { placeOrder, type OrderResult, type PlaceOrderInput } from './place-order.js';
-import { cancelOrder, modifyOrder, type ModifyOrderInput, type PortfolioAccess } from './amend-order.js';
+import { cancelOrder, modifyOrder, type ModifyOrderInput } from './amend-order.js';
 import { bookTrade, type BookTradeInput } from './book-trade.js';
 import { addInstrument, createPortfolio, expireDay, setReferencePrice } from './market-admin.js';
 
@@ -142,12 +142,12 @@ export class Oms implements DeskCore {
     return placeOrder(this, input, actor);
   }
 
-  cancelOrder(id: number, actor: Actor, allowed: PortfolioAccess): Promise<OrderRecord> {
-    return cancelOrder(this, id, actor, allowed);
+  cancelOrder(id: number, actor: Actor): Promise<OrderRecord> {
+    return cancelOrder(this, id, actor);
   }
 
-  modifyOrder(id: number, input: ModifyOrderInput, actor: Actor, allowed: PortfolioAccess): Promise<{ order: OrderRecord; fills: Fill[] }> {
-    return modifyOrder(this, id, input, actor, allowed);
+  modifyOrder(id: number, input: ModifyOrderInput, actor: Actor): Promise<{ order: OrderRecord; fills: Fill[] }> {
+    return modifyOrder(this, id, input, actor);
   }
 
   bookTrade(input: BookTradeInput, actor: Actor): Promise<{ trade: TradeRecord; created: boolean }> {
