@@ -1,5 +1,6 @@
 import { TICKET } from '../blocks/trade-ticket.js';
 import type { OrderType, Side, TimeInForce } from '../oms-types.js';
+import { fieldTextProblem, MAX_PORTFOLIO_NAME } from './command-text.js';
 import { type OrderIntent, parsePrice, parseQuantity, parseSymbol } from './trade-grammar.js';
 
 /** The part of a view_submission's `view.state.values` the reader looks at. */
@@ -56,6 +57,8 @@ export function readTradeTicket(values: TicketValues): TicketRead {
 
   const timeInForce = (choice(values, TICKET.timeInForce) ?? 'DAY') as TimeInForce;
   const portfolio = text(values, TICKET.portfolio);
+  const portfolioProblem = fieldTextProblem(portfolio, MAX_PORTFOLIO_NAME);
+  if (portfolioProblem !== null) errors[TICKET.portfolio.block] = portfolioProblem;
 
   if (Object.keys(errors).length > 0 || !symbol?.ok || !quantity?.ok) return { ok: false, errors };
   return {
