@@ -144,10 +144,7 @@ export const listOrdersQuery = z
   .object({
     portfolio: text({ min: 1, max: 100 }).optional(),
     symbol: text({ min: 1, max: 16 }).transform((s) => s.toUpperCase()).optional(),
-    status: text({ max: 32 })
-      .transform((s) => s.toUpperCase())
-      .pipe(z.enum(['OPEN', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']))
-      .optional(),
+    status: upper(['OPEN', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']).optional(),
     user_id: text({ min: 1, max: 128 }).optional(),
     cursor,
     limit,
