@@ -194,6 +194,17 @@ describe('trade ticket modal', () => {
     });
   });
 
+  it('shows what is wrong with text no OMS input may hold under its field, and places nothing', async () => {
+    const before = (await desk.ordersOf('Tech Portfolio')).length;
+    const res = await desk.submitView({
+      callbackId: TRADE_TICKET_CALLBACK,
+      privateMetadata: JSON.stringify({ team: 'T1', channel: 'C-modal' }),
+      values: values({ side: 'BUY', symbol: 'AAPL', quantity: '1', type: 'MARKET', portfolio: 'Tech\u0000Portfolio' }),
+    });
+    expect(res.json()).toEqual({ response_action: 'errors', errors: { [TICKET.portfolio.block]: 'This text holds a control character (U+0000 at index 4).' } });
+    expect((await desk.ordersOf('Tech Portfolio')).length).toBe(before);
+  });
+
   it('from a channel the bot cannot post in, says what became of the ticket in a direct message', async () => {
     desk.standIn.failNext('chat.postMessage', 1, { error: 'channel_not_found' });
     desk.standIn.failNext('chat.postEphemeral', 1, { error: 'channel_not_found' });
