@@ -99,6 +99,8 @@ const errors = {
   '415': errorResponse,
   '422': errorResponse,
   '429': errorResponse,
+  // Answered before routing, by any path: request line and headers over 16 KiB.
+  '431': errorResponse,
 };
 
 /** The OpenAPI document, built from the same zod schemas that validate requests. */

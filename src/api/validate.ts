@@ -17,6 +17,8 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<
  * Node's decoder silently turns it into U+FFFD, so the checks would judge text the client never sent.
  */
 export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
+  // Most requests carry no query: nothing to decode, and Express's parser is not run for them.
+  if (!req.originalUrl.includes('?')) return parse(schema, {});
   const details = undecodableQuery(req.originalUrl);
   if (details.length > 0) throw validationError(details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
   return parse(schema, req.query);
