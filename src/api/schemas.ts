@@ -52,7 +52,7 @@ export const tifSchema = upper(['DAY', 'GTC', 'IOC', 'FOK']);
  * Every text input is `text()` (src/wire/text.ts): no control characters, unpaired surrogates or
  * bidi controls, bounded by the width of the column that stores it.
  */
-const portfolioName = (field: string) => text({ min: 1, max: 100, trim: true, required: `${field} is required` });
+const portfolioName = (field?: string) => text({ min: 1, max: 100, trim: true, ...(field === undefined ? {} : { required: `${field} is required` }) });
 const symbol = text({ min: 1, max: 16, trim: true }).transform((s) => s.toUpperCase());
 /** Chosen by the client, unique per portfolio: a retry with the same one acts at most once. */
 const clientOrderId = text({ min: 1, max: 64, trim: true }).optional();
@@ -129,7 +129,7 @@ export const createKeyBody = z
     name: text({ min: 1, max: 100, trim: true, required: 'name is required' }),
     scopes: z.array(z.enum(['read', 'trade', 'admin'])).min(1, 'give at least one scope').default(['read', 'trade']),
     /** Empty: every portfolio. */
-    portfolios: z.array(portfolioName('portfolios')).max(100).default([]),
+    portfolios: z.array(portfolioName()).max(100).default([]),
   })
   .strict();
 
