@@ -15,6 +15,7 @@ import { seedInstruments } from './db/seed.js';
 import { Oms } from './oms/oms.js';
 import { WriterReplacedError } from './oms/ports.js';
 import { createApp } from './api/app.js';
+import { answerClientError } from './api/client-error.js';
 import { CachedKeyLookup } from './api/auth.js';
 import { PaperMarket } from './market/paper-market.js';
 import { RandomWalkSource } from './market/price-source.js';
@@ -120,6 +121,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       mount: options.mount && ((app) => options.mount!(app, { databaseUrl: databaseUrl!, prisma })),
     });
     const server = createServer(app);
+    server.on('clientError', answerClientError);
     const feed: Feed = attachFeed(server, { oms, keys: keyLookup, keyRecheckMs: Math.max(env.API_KEY_CACHE_MS, 100), history, logger });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type RateLimitInfo } from 'express-rate-limit';
 import { actorOf, requireApiKey, keyOf } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { errorHandler, sendError } from './error-mapper.js';
@@ -99,8 +99,11 @@ export function createApp(deps: ApiDeps): Express {
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       keyGenerator: (_req, res) => `key:${keyOf(res).id}`,
-      handler: (_req, res, _next, options) => {
-        res.set('Retry-After', String(Math.ceil(options.windowMs / 1000)));
+      handler: (req, res, _next, options) => {
+        // The key's own window: whole seconds until it resets (at least 1, so a client never retries at once).
+        const reset = (req as Request & { rateLimit?: RateLimitInfo }).rateLimit?.resetTime;
+        const ms = reset === undefined ? options.windowMs : reset.getTime() - Date.now();
+        res.set('Retry-After', String(Math.max(1, Math.ceil(ms / 1000))));
         sendError(res, 'RATE_LIMITED', `more than ${env.RATE_LIMIT_PER_MINUTE} requests a minute for this key`);
       },
     }),

@@ -11,9 +11,11 @@ export const HTTP_ERRORS = {
   UNAUTHENTICATED: { status: 401, meaning: 'missing or invalid API key' },
   FORBIDDEN: { status: 403, meaning: 'scope or portfolio not allowed for the key' },
   NOT_FOUND: { status: 404, meaning: 'no such route' },
+  REQUEST_TIMEOUT: { status: 408, meaning: 'the request did not arrive in time' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'the body is larger than the limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'a body not sent as `application/json`, or in an unsupported charset' },
   RATE_LIMITED: { status: 429, meaning: 'too many requests a minute for this key (with `Retry-After`)' },
+  HEADERS_TOO_LARGE: { status: 431, meaning: 'request line and headers over 16 KiB (e.g. a very long query string)' },
   INTERNAL: { status: 500, meaning: 'a fault of the server; nothing more is said' },
 } as const satisfies Record<string, { readonly status: number; readonly meaning: string }>;
 

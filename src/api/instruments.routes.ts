@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { actorOf, requireScope } from './auth.js';
-import { parse } from './validate.js';
-import { bookQuery, createInstrumentBody, setPriceBody } from './schemas.js';
+import { parse, parseQuery } from './validate.js';
+import { undecodableParams } from './path-params.js';
+import { bookQuery, createInstrumentBody, noQuery, setPriceBody, symbolParams } from './schemas.js';
 import { rejected } from '../oms/errors.js';
 import { bookJson, instrumentJson, publicTradeJson } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
@@ -16,11 +17,13 @@ export function instrumentsRoutes({ oms, history }: ApiDeps): Router {
     return i;
   };
 
-  r.get('/instruments', requireScope('read'), (_req, res) => {
+  r.get('/instruments', requireScope('read'), (req, res) => {
+    parseQuery(noQuery, req);
     res.json({ data: oms.listInstruments().map(instrumentJson) });
   });
 
   r.post('/instruments', requireScope('admin'), async (req, res) => {
+    parseQuery(noQuery, req);
     const body = parse(createInstrumentBody, req.body);
     const tick = body.tick_size === undefined ? DEFAULT_TICK : Number(body.tick_size);
     const ref = Number(body.reference_price);
@@ -34,18 +37,20 @@ export function instrumentsRoutes({ oms, history }: ApiDeps): Router {
   });
 
   r.put('/instruments/:symbol/price', requireScope('admin'), async (req, res) => {
-    const i = requireInstrument(String(req.params.symbol));
+    const i = requireInstrument(parse(symbolParams, req.params).symbol);
+    parseQuery(noQuery, req);
     const body = parse(setPriceBody, req.body);
     await oms.setReferencePrice(i.symbol, Number(body.price), actorOf(res));
     res.json(instrumentJson(i));
   });
 
   r.get('/book/:symbol', requireScope('read'), async (req, res) => {
-    const i = requireInstrument(String(req.params.symbol));
-    const q = parse(bookQuery, req.query);
+    const i = requireInstrument(parse(symbolParams, req.params).symbol);
+    const q = parseQuery(bookQuery, req);
     const trades = await history.trades({ symbol: i.symbol, limit: 20 });
     res.json({ ...bookJson(i, q.depth), trades: trades.data.map(publicTradeJson) });
   });
 
+  r.use(undecodableParams(r));
   return r;
 }

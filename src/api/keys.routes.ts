@@ -1,8 +1,9 @@
 import { caseHint } from '../oms/name-hint.js';
 import { Router } from 'express';
 import { actorOf, requireScope } from './auth.js';
-import { parse } from './validate.js';
-import { createKeyBody, idParams } from './schemas.js';
+import { parse, parseQuery } from './validate.js';
+import { undecodableParams } from './path-params.js';
+import { createKeyBody, idParams, noQuery } from './schemas.js';
 import { conflict, notFound, rejected } from '../oms/errors.js';
 import { keyJson } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
@@ -15,11 +16,13 @@ import type { ApiDeps } from './deps.js';
 export function keysRoutes({ oms, keys: keyCache, keyAdmin }: ApiDeps): Router {
   const r = Router();
 
-  r.get('/keys', requireScope('admin'), async (_req, res) => {
+  r.get('/keys', requireScope('admin'), async (req, res) => {
+    parseQuery(noQuery, req);
     res.json({ data: (await keyAdmin.list()).map(keyJson) });
   });
 
   r.post('/keys', requireScope('admin'), async (req, res) => {
+    parseQuery(noQuery, req);
     const body = parse(createKeyBody, req.body);
     body.portfolios.forEach((name, i) => {
       if (!oms.portfolio(name)) {
@@ -33,6 +36,7 @@ export function keysRoutes({ oms, keys: keyCache, keyAdmin }: ApiDeps): Router {
 
   r.delete('/keys/:id', requireScope('admin'), async (req, res) => {
     const id = Number(parse(idParams, req.params).id);
+    parseQuery(noQuery, req);
     const keys = await keyAdmin.list();
     const target = keys.find((k) => k.id === id);
     if (!target) throw notFound('KEY_NOT_FOUND', `no API key ${id}`);
@@ -48,5 +52,6 @@ export function keysRoutes({ oms, keys: keyCache, keyAdmin }: ApiDeps): Router {
     res.json(keyJson((await keyAdmin.list()).find((k) => k.id === id)!));
   });
 
+  r.use(undecodableParams(r));
   return r;
 }

@@ -1,14 +1,19 @@
 import { z } from 'zod';
 import {
+  bookQuery,
   createInstrumentBody,
   createKeyBody,
   createPortfolioBody,
+  idParams,
   listOrdersQuery,
   listTradesQuery,
   modifyOrderBody,
+  nameParams,
   placeOrderBody,
   setPriceBody,
   simpleTradeBody,
+  symbolParams,
+  tradeIdParams,
 } from './schemas.js';
 import {
   bookWithTradesOut,
@@ -29,17 +34,25 @@ import {
   tradePageOut,
 } from '../wire/response-schemas.js';
 
-const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+const json = (schema: z.ZodType): Record<string, unknown> => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
 const body = (schema: z.ZodType) => ({
   required: true,
   content: { 'application/json': { schema: json(schema) } },
 });
 
+/** Each parameter with its own bounds and form, as its schema checks them; the document adds no other. */
 const queryParams = (schema: z.ZodObject) =>
-  Object.keys(schema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }));
+  Object.entries(schema.shape).map(([name, field]) => {
+    const { $schema: _, ...param } = json(field as z.ZodType);
+    return { name, in: 'query', required: false, schema: param };
+  });
 
-const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const pathParam = (name: string, schema?: z.ZodObject) => {
+  const field = schema?.shape[name] as z.ZodType | undefined;
+  const param = field === undefined ? { type: 'string' } : (({ $schema: _, ...rest }) => rest)(json(field));
+  return { name, in: 'path', required: true, schema: param };
+};
 
 /** An answer's schema as the server produces it (io: output). */
 const ok = (description: string, schema: z.ZodType) => ({
@@ -86,6 +99,8 @@ const errors = {
   '415': errorResponse,
   '422': errorResponse,
   '429': errorResponse,
+  // Answered before routing, by any path: request line and headers over 16 KiB.
+  '431': errorResponse,
 };
 
 /** The OpenAPI document, built from the same zod schemas that validate requests. */
@@ -102,29 +117,29 @@ export function openApiDocument(): Record<string, unknown> {
         get: { summary: 'List orders', parameters: queryParams(listOrdersQuery), responses: { '200': ok('a page of orders, newest first', ANSWERS['GET /orders']), ...errors } },
       },
       '/orders/{id}': {
-        get: { summary: 'Fetch an order with its fills', parameters: [pathParam('id')], responses: { '200': ok('the order with its fills', ANSWERS['GET /orders/{id}']), ...errors } },
-        patch: { summary: 'Modify quantity and/or prices', parameters: [pathParam('id')], requestBody: body(modifyOrderBody), responses: { '200': ok('the order with the fills the change made', ANSWERS['PATCH /orders/{id}']), ...errors } },
-        delete: { summary: 'Cancel', parameters: [pathParam('id')], responses: { '200': ok('the canceled order', ANSWERS['DELETE /orders/{id}']), ...errors } },
+        get: { summary: 'Fetch an order with its fills', parameters: [pathParam('id', idParams)], responses: { '200': ok('the order with its fills', ANSWERS['GET /orders/{id}']), ...errors } },
+        patch: { summary: 'Modify quantity and/or prices', parameters: [pathParam('id', idParams)], requestBody: body(modifyOrderBody), responses: { '200': ok('the order with the fills the change made', ANSWERS['PATCH /orders/{id}']), ...errors } },
+        delete: { summary: 'Cancel', parameters: [pathParam('id', idParams)], responses: { '200': ok('the canceled order', ANSWERS['DELETE /orders/{id}']), ...errors } },
       },
       '/trade': { post: { summary: 'Simple paper trade', requestBody: body(simpleTradeBody), responses: { '201': ok('executed or booked', ANSWERS['POST /trade']), '200': ok('nothing executed (success false), or the original outcome of a repeated client_order_id', ANSWERS['POST /trade']), ...errors } } },
       '/trades': { get: { summary: 'Trade history', parameters: queryParams(listTradesQuery), responses: { '200': ok('a page of trades', ANSWERS['GET /trades']), ...errors } } },
-      '/trades/{trade_id}': { get: { summary: 'One trade', parameters: [pathParam('trade_id')], responses: { '200': ok('the trade', ANSWERS['GET /trades/{trade_id}']), ...errors } } },
+      '/trades/{trade_id}': { get: { summary: 'One trade', parameters: [pathParam('trade_id', tradeIdParams)], responses: { '200': ok('the trade', ANSWERS['GET /trades/{trade_id}']), ...errors } } },
       '/portfolios': {
         get: { summary: 'List portfolios', responses: { '200': ok('the portfolios the key may use', ANSWERS['GET /portfolios']), ...errors } },
         post: { summary: 'Create a portfolio', requestBody: body(createPortfolioBody), responses: { '201': ok('portfolio summary', ANSWERS['POST /portfolios']), ...errors } },
       },
-      '/portfolio/{name}': { get: { summary: 'Portfolio summary', parameters: [pathParam('name')], responses: { '200': ok('portfolio summary', ANSWERS['GET /portfolio/{name}']), ...errors } } },
-      '/book/{symbol}': { get: { summary: 'Order book snapshot and recent trades', parameters: [pathParam('symbol'), { name: 'depth', in: 'query', schema: { type: 'integer' } }], responses: { '200': ok('book levels, best first, and recent trades', ANSWERS['GET /book/{symbol}']), ...errors } } },
+      '/portfolio/{name}': { get: { summary: 'Portfolio summary', parameters: [pathParam('name', nameParams)], responses: { '200': ok('portfolio summary', ANSWERS['GET /portfolio/{name}']), ...errors } } },
+      '/book/{symbol}': { get: { summary: 'Order book snapshot and recent trades', parameters: [pathParam('symbol', symbolParams), ...queryParams(bookQuery)], responses: { '200': ok('book levels, best first, and recent trades', ANSWERS['GET /book/{symbol}']), ...errors } } },
       '/instruments': {
         get: { summary: 'List instruments', responses: { '200': ok('instruments', ANSWERS['GET /instruments']), ...errors } },
         post: { summary: 'Add an instrument (admin)', requestBody: body(createInstrumentBody), responses: { '201': ok('instrument', ANSWERS['POST /instruments']), ...errors } },
       },
-      '/instruments/{symbol}/price': { put: { summary: 'Set the reference price (admin)', parameters: [pathParam('symbol')], requestBody: body(setPriceBody), responses: { '200': ok('instrument', ANSWERS['PUT /instruments/{symbol}/price']), ...errors } } },
+      '/instruments/{symbol}/price': { put: { summary: 'Set the reference price (admin)', parameters: [pathParam('symbol', symbolParams)], requestBody: body(setPriceBody), responses: { '200': ok('instrument', ANSWERS['PUT /instruments/{symbol}/price']), ...errors } } },
       '/keys': {
         get: { summary: 'List API keys (admin; never the keys themselves)', responses: { '200': ok('keys', ANSWERS['GET /keys']), ...errors } },
         post: { summary: 'Create an API key (admin); the answer shows the key once', requestBody: body(createKeyBody), responses: { '201': ok('the key record and the key', ANSWERS['POST /keys']), ...errors } },
       },
-      '/keys/{id}': { delete: { summary: 'Revoke an API key (admin)', parameters: [pathParam('id')], responses: { '200': ok('the revoked key record', ANSWERS['DELETE /keys/{id}']), ...errors } } },
+      '/keys/{id}': { delete: { summary: 'Revoke an API key (admin)', parameters: [pathParam('id', idParams)], responses: { '200': ok('the revoked key record', ANSWERS['DELETE /keys/{id}']), ...errors } } },
       // Outside /api/v1, unlike every other path.
       '/health': { servers: [{ url: '/' }], get: { summary: 'Liveness and database check', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': errorResponse } } },
     },

@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { assertPortfolio, actorOf, canUsePortfolio, keyOf, requireScope } from './auth.js';
-import { parse } from './validate.js';
+import { parse, parseQuery } from './validate.js';
+import { undecodableParams } from './path-params.js';
 import { assertClientPortfolio, visiblePortfolioIds } from './portfolio-scope.js';
-import { idParams, listOrdersQuery, modifyOrderBody, placeOrderBody } from './schemas.js';
+import { idParams, listOrdersQuery, modifyOrderBody, noQuery, placeOrderBody } from './schemas.js';
 import { notFound } from '../oms/errors.js';
 import { fillJson, orderFillJson, orderJson } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
@@ -11,6 +12,7 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
   const r = Router();
   const nameOf = (id: number) => oms.portfolioById(id)?.name ?? String(id);
   r.post('/orders', requireScope('trade'), async (req, res) => {
+    parseQuery(noQuery, req);
     const body = parse(placeOrderBody, req.body);
     assertPortfolio(keyOf(res), body.portfolio_name);
     assertClientPortfolio(oms, body.portfolio_name);
@@ -37,13 +39,14 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
   });
 
   r.get('/orders', requireScope('read'), async (req, res) => {
-    const q = parse(listOrdersQuery, req.query);
+    const q = parseQuery(listOrdersQuery, req);
     const key = keyOf(res);
     const portfolioIds = visiblePortfolioIds(oms, key, q.portfolio);
     const page = await history.orders({
       portfolioIds,
       symbol: q.symbol,
       statuses: q.status === undefined ? undefined : q.status === 'OPEN' ? ['NEW', 'PARTIALLY_FILLED'] : [q.status],
+      userId: q.user_id,
       cursor: q.cursor === undefined ? undefined : Number(q.cursor),
       limit: q.limit,
     });
@@ -52,6 +55,7 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
 
   r.get('/orders/:id', requireScope('read'), async (req, res) => {
     const id = Number(parse(idParams, req.params).id);
+    parseQuery(noQuery, req);
     const order = await history.order(id);
     if (!order || !canUsePortfolio(keyOf(res), order.portfolioName)) throw notFound('ORDER_NOT_FOUND', `no order ${id}`);
     const fills = await history.trades({ orderId: id, limit: 500 });
@@ -60,6 +64,7 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
 
   r.patch('/orders/:id', requireScope('trade'), async (req, res) => {
     const id = Number(parse(idParams, req.params).id);
+    parseQuery(noQuery, req);
     const body = parse(modifyOrderBody, req.body);
     const result = await oms.modifyOrder(
       id,
@@ -75,9 +80,11 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
 
   r.delete('/orders/:id', requireScope('trade'), async (req, res) => {
     const id = Number(parse(idParams, req.params).id);
+    parseQuery(noQuery, req);
     const order = await oms.cancelOrder(id, actorOf(res));
     res.json(orderJson(order, nameOf(order.portfolioId)));
   });
 
+  r.use(undecodableParams(r));
   return r;
 }

@@ -1,8 +1,9 @@
 import { caseHint } from '../oms/name-hint.js';
 import { Router } from 'express';
 import { actorOf, assertPortfolio, canUsePortfolio, keyOf, requireScope } from './auth.js';
-import { parse } from './validate.js';
-import { createPortfolioBody } from './schemas.js';
+import { parse, parseQuery } from './validate.js';
+import { undecodableParams } from './path-params.js';
+import { createPortfolioBody, nameParams, noQuery } from './schemas.js';
 import { notFound } from '../oms/errors.js';
 import { formatUnits, parseUnits } from '../oms/units.js';
 import { portfolioSummaryJson } from '../wire/serializers.js';
@@ -13,7 +14,8 @@ export function portfoliosRoutes({ oms, env }: ApiDeps): Router {
   const instrument = (s: string) => oms.instrument(s);
   const defaultCash = parseUnits(env.DEFAULT_STARTING_CASH)!;
 
-  r.get('/portfolios', requireScope('read'), (_req, res) => {
+  r.get('/portfolios', requireScope('read'), (req, res) => {
+    parseQuery(noQuery, req);
     const key = keyOf(res);
     const data = oms
       .listPortfolios()
@@ -30,6 +32,7 @@ export function portfoliosRoutes({ oms, env }: ApiDeps): Router {
   });
 
   r.post('/portfolios', requireScope('trade'), async (req, res) => {
+    parseQuery(noQuery, req);
     const body = parse(createPortfolioBody, req.body);
     assertPortfolio(keyOf(res), body.name, 'name');
     const p = await oms.createPortfolio(
@@ -40,7 +43,8 @@ export function portfoliosRoutes({ oms, env }: ApiDeps): Router {
   });
 
   r.get('/portfolio/:name', requireScope('read'), (req, res) => {
-    const name = String(req.params.name);
+    const { name } = parse(nameParams, req.params);
+    parseQuery(noQuery, req);
     const p = oms.portfolio(name);
     const key = keyOf(res);
     if (!p || !canUsePortfolio(key, name)) {
@@ -51,5 +55,6 @@ export function portfoliosRoutes({ oms, env }: ApiDeps): Router {
     res.json(portfolioSummaryJson(p, instrument));
   });
 
+  r.use(undecodableParams(r));
   return r;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseUnits } from '../oms/units.js';
+import { jsonObject, text } from '../wire/text.js';
 
 /**
  * One zod schema per input: validation, the TypeScript types (z.infer) and the OpenAPI document
@@ -16,7 +17,7 @@ const upper = <T extends string>(values: readonly [T, ...T[]]) =>
 /** A price or amount: JSON number or decimal string, at most 4 decimals, read exactly (never via float math). */
 export const decimal = (what: string) =>
   z
-    .union([z.string(), z.number()])
+    .union([text({ max: 64 }), z.number()])
     .transform((v, ctx) => {
       const units = parseUnits(v);
       if (units === null) {
@@ -47,10 +48,18 @@ export const quantity = z
 export const sideSchema = upper(['BUY', 'SELL']);
 export const orderTypeSchema = upper(['MARKET', 'LIMIT', 'STOP', 'STOP_LIMIT']);
 export const tifSchema = upper(['DAY', 'GTC', 'IOC', 'FOK']);
-const portfolioName = z.string().trim().min(1, 'portfolio_name is required').max(100);
-const symbol = z.string().trim().min(1).max(16).transform((s) => s.toUpperCase());
+/**
+ * Every text input is `text()` (src/wire/text.ts): no control characters, unpaired surrogates or
+ * bidi controls, bounded by the width of the column that stores it.
+ */
+const portfolioName = (field?: string) => text({ min: 1, max: 100, trim: true, ...(field === undefined ? {} : { required: `${field} is required` }) });
+const symbol = text({ min: 1, max: 16, trim: true }).transform((s) => s.toUpperCase());
 /** Chosen by the client, unique per portfolio: a retry with the same one acts at most once. */
-const clientOrderId = z.string().trim().min(1).max(64).optional();
+const clientOrderId = text({ min: 1, max: 64, trim: true }).optional();
+/** Whoever the client says placed it (a Slack user, a strategy): stored and shown, never interpreted. */
+const userId = text({ max: 128 }).optional();
+/** Ids are at most 15 digits (safe integers), so a query never casts an out-of-range bigint. */
+const digits = (what: string) => text({ max: 64, pattern: { regex: /^\d{1,15}$/, message: `${what} must be 1 to 15 digits` } });
 
 export const placeOrderBody = z
   .object({
@@ -61,10 +70,11 @@ export const placeOrderBody = z
     limit_price: priceDecimal('limit_price').optional(),
     stop_price: priceDecimal('stop_price').optional(),
     time_in_force: tifSchema.default('DAY'),
-    portfolio_name: portfolioName,
+    portfolio_name: portfolioName('portfolio_name'),
     client_order_id: clientOrderId,
-    user_id: z.string().max(128).optional(),
-    origin: z.record(z.string(), z.unknown()).optional(),
+    user_id: userId,
+    /** Free-form JSON for the client's own routing (Slack: team, channel, user), stored as given. */
+    origin: jsonObject({ depth: 8, keyMax: 64, stringMax: 1000 }).optional(),
   })
   .strict();
 export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
@@ -85,8 +95,8 @@ export const simpleTradeBody = z
     symbol,
     quantity,
     side: sideSchema,
-    portfolio_name: portfolioName,
-    user_id: z.string().max(128).optional(),
+    portfolio_name: portfolioName('portfolio_name'),
+    user_id: userId,
     gmv: positiveDecimal('gmv').optional(),
     client_order_id: clientOrderId,
   })
@@ -94,7 +104,7 @@ export const simpleTradeBody = z
 
 export const createPortfolioBody = z
   .object({
-    name: z.string().trim().min(1).max(100).regex(/^[\w .\-]+$/, 'name may hold letters, digits, space, . _ -'),
+    name: text({ min: 1, max: 100, trim: true, pattern: { regex: /^[\w .\-]+$/, message: 'name may hold letters, digits, space, . _ -' } }),
     starting_cash: positiveDecimal('starting_cash').optional(),
     allow_short: z.boolean().default(false),
   })
@@ -102,8 +112,10 @@ export const createPortfolioBody = z
 
 export const createInstrumentBody = z
   .object({
-    symbol: z.string().trim().regex(/^[A-Za-z][A-Za-z0-9.]{0,15}$/, 'symbol must be 1-16 letters/digits').transform((s) => s.toUpperCase()),
-    name: z.string().trim().max(100).default(''),
+    symbol: text({ max: 16, trim: true, pattern: { regex: /^[A-Za-z][A-Za-z0-9.]{0,15}$/, message: 'symbol must be 1-16 letters/digits' } }).transform((s) =>
+      s.toUpperCase(),
+    ),
+    name: text({ max: 100, trim: true }).default(''),
     tick_size: priceDecimal('tick_size').optional(),
     lot_size: z.number().int().positive().max(1_000_000_000).default(1),
     reference_price: priceDecimal('reference_price'),
@@ -114,40 +126,52 @@ export const setPriceBody = z.object({ price: priceDecimal('price') }).strict();
 
 export const createKeyBody = z
   .object({
-    name: z.string().trim().min(1, 'name is required').max(100),
+    name: text({ min: 1, max: 100, trim: true, required: 'name is required' }),
     scopes: z.array(z.enum(['read', 'trade', 'admin'])).min(1, 'give at least one scope').default(['read', 'trade']),
     /** Empty: every portfolio. */
-    portfolios: z.array(portfolioName).max(100).default([]),
+    portfolios: z.array(portfolioName()).max(100).default([]),
   })
   .strict();
 
 const limit = z.coerce.number().int().min(1).max(500).default(100);
-// Ids are at most 15 digits (safe integers), so a query never casts an out-of-range bigint.
-const cursor = z.string().regex(/^\d{1,15}$/, 'cursor must come from next_cursor').optional();
+const cursor = text({ max: 64, pattern: { regex: /^\d{1,15}$/, message: 'cursor must come from next_cursor' } }).optional();
 
-export const listOrdersQuery = z.object({
-  portfolio: z.string().optional(),
-  symbol: z.string().transform((s) => s.toUpperCase()).optional(),
-  status: z
-    .string()
-    .transform((s) => s.toUpperCase())
-    .pipe(z.enum(['OPEN', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']))
-    .optional(),
-  cursor,
-  limit,
-});
+/**
+ * Query strings are strict like bodies: a parameter the endpoint does not know is a 400 naming it,
+ * never silently ignored (a misspelt filter would otherwise list everything).
+ */
+export const listOrdersQuery = z
+  .object({
+    portfolio: text({ min: 1, max: 100 }).optional(),
+    symbol: text({ min: 1, max: 16 }).transform((s) => s.toUpperCase()).optional(),
+    status: upper(['OPEN', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']).optional(),
+    user_id: text({ min: 1, max: 128 }).optional(),
+    cursor,
+    limit,
+  })
+  .strict();
 
-export const listTradesQuery = z.object({
-  portfolio: z.string().optional(),
-  symbol: z.string().transform((s) => s.toUpperCase()).optional(),
-  order_id: z.string().regex(/^\d{1,15}$/, 'order_id must be 1 to 15 digits').optional(),
-  since_id: z.string().regex(/^\d{1,15}$/, 'since_id must be 1 to 15 digits').optional(),
-  cursor,
-  limit,
-});
+export const listTradesQuery = z
+  .object({
+    portfolio: text({ min: 1, max: 100 }).optional(),
+    symbol: text({ min: 1, max: 16 }).transform((s) => s.toUpperCase()).optional(),
+    order_id: digits('order_id').optional(),
+    since_id: digits('since_id').optional(),
+    user_id: text({ min: 1, max: 128 }).optional(),
+    cursor,
+    limit,
+  })
+  .strict();
 
-export const bookQuery = z.object({ depth: z.coerce.number().int().min(1).max(100).default(20) });
+export const bookQuery = z.object({ depth: z.coerce.number().int().min(1).max(100).default(20) }).strict();
 
-export const idParam = z.string().regex(/^\d{1,15}$/, 'id must be 1 to 15 digits');
+/** The query of an endpoint that takes none: any parameter is refused, by name. */
+export const noQuery = z.object({}).strict();
+
+export const idParam = digits('id');
 /** Route parameters (`/orders/:id`), parsed as an object so a 400 names the parameter. */
 export const idParams = z.object({ id: idParam });
+/** A trade's id is `trade_id` in the path, as in the trade object. */
+export const tradeIdParams = z.object({ trade_id: digits('trade_id') });
+export const nameParams = z.object({ name: portfolioName('name') });
+export const symbolParams = z.object({ symbol: symbol });

@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { actorOf, assertPortfolio, keyOf, requireScope } from './auth.js';
-import { parse } from './validate.js';
+import { parse, parseQuery } from './validate.js';
+import { undecodableParams } from './path-params.js';
 import { assertClientPortfolio, visiblePortfolioIds } from './portfolio-scope.js';
-import { idParams, listTradesQuery, simpleTradeBody } from './schemas.js';
+import { listTradesQuery, noQuery, simpleTradeBody, tradeIdParams } from './schemas.js';
 import { notFound } from '../oms/errors.js';
 import { formatUnits } from '../oms/units.js';
 import { tradeJson, type TradeLike } from '../wire/serializers.js';
@@ -17,6 +18,7 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
    * client_order_id, a retry answers 200 with the original outcome instead of trading again.
    */
   r.post('/trade', requireScope('trade'), async (req, res) => {
+    parseQuery(noQuery, req);
     const body = parse(simpleTradeBody, req.body);
     assertPortfolio(keyOf(res), body.portfolio_name);
     assertClientPortfolio(oms, body.portfolio_name);
@@ -94,7 +96,7 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
   });
 
   r.get('/trades', requireScope('read'), async (req, res) => {
-    const q = parse(listTradesQuery, req.query);
+    const q = parseQuery(listTradesQuery, req);
     const key = keyOf(res);
     const portfolioIds = visiblePortfolioIds(oms, key, q.portfolio);
     const page = await history.trades({
@@ -102,14 +104,16 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
       symbol: q.symbol,
       orderId: q.order_id === undefined ? undefined : Number(q.order_id),
       sinceId: q.since_id === undefined ? undefined : BigInt(q.since_id),
+      userId: q.user_id,
       cursor: q.cursor === undefined ? undefined : BigInt(q.cursor),
       limit: q.limit,
     });
     res.json({ data: page.data.map((t) => tradeJson(t, nameOf)), next_cursor: page.nextCursor });
   });
 
-  r.get('/trades/:id', requireScope('read'), async (req, res) => {
-    const id = BigInt(parse(idParams, req.params).id);
+  r.get('/trades/:trade_id', requireScope('read'), async (req, res) => {
+    const id = BigInt(parse(tradeIdParams, req.params).trade_id);
+    parseQuery(noQuery, req);
     const trade = await history.trade(id);
     const key = keyOf(res);
     if (!trade || (key.portfolios.length > 0 && !key.portfolios.includes(trade.buyPortfolio) && !key.portfolios.includes(trade.sellPortfolio))) {
@@ -118,5 +122,6 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
     res.json(tradeJson(trade, nameOf));
   });
 
+  r.use(undecodableParams(r));
   return r;
 }

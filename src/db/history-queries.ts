@@ -1,6 +1,7 @@
 import type { PrismaClient } from './prisma-client.js';
 import { ORDER_COLUMNS, toOrderRow, tradeFields, type OrderSqlRow, type TradeSqlColumns } from './oms-store.js';
 import type { StoredOrder } from '../oms/ports.js';
+import { storableText } from './storable.js';
 
 export interface StoredTrade {
   readonly id: bigint;
@@ -26,6 +27,8 @@ export interface OrderFilter {
   portfolioIds?: number[];
   symbol?: string;
   statuses?: string[];
+  /** The user_id given when the order was placed. */
+  userId?: string;
   cursor?: number;
   limit: number;
 }
@@ -34,6 +37,12 @@ export interface TradeFilter {
   portfolioIds?: number[];
   symbol?: string;
   orderId?: number;
+  /**
+   * Trades of orders placed with this user_id: a trade matches by its side whose portfolio the
+   * listing may show, so a filter never tells whose the other side's order was. A booked trade
+   * (POST /trade with gmv) has no order, so it matches no user.
+   */
+  userId?: string;
   /** Ascending from after this id (a stream reader's position), instead of newest first. */
   sinceId?: bigint;
   cursor?: bigint;
@@ -63,8 +72,10 @@ export class HistoryQueries {
       where.push(sql.replace('?', `$${params.length}`));
     };
     if (f.portfolioIds) add('o.portfolio_id = ANY(?::int[])', f.portfolioIds);
-    if (f.symbol) add('o.symbol = ?', f.symbol);
+    // Filters compare with text as the batch stored it (and a NUL would fail the query itself).
+    if (f.symbol) add('o.symbol = ?', storableText(f.symbol));
     if (f.statuses) add('o.status::text = ANY(?::text[])', f.statuses);
+    if (f.userId !== undefined) add('o.user_id = ?', storableText(f.userId));
     if (f.cursor !== undefined) add('o.id < ?::bigint', String(f.cursor));
     params.push(f.limit + 1);
     const rows = await this.prisma.$queryRawUnsafe<OrderSqlRow[]>(
@@ -87,8 +98,21 @@ export class HistoryQueries {
       where.push(out);
     };
     if (f.portfolioIds) add('(t.buy_portfolio_id = ANY(?::int[]) OR t.sell_portfolio_id = ANY(?::int[]))', f.portfolioIds, f.portfolioIds);
-    if (f.symbol) add('t.symbol = ?', f.symbol);
+    if (f.symbol) add('t.symbol = ?', storableText(f.symbol));
     if (f.orderId !== undefined) add('(t.buy_order_id = ?::bigint OR t.sell_order_id = ?::bigint)', String(f.orderId), String(f.orderId));
+    if (f.userId !== undefined) {
+      const userId = storableText(f.userId);
+      const byUser = (side: 'buy' | 'sell') => `EXISTS (SELECT 1 FROM orders o WHERE o.id = t.${side}_order_id AND o.user_id = ?)`;
+      if (f.portfolioIds) {
+        add(
+          `((t.buy_portfolio_id = ANY(?::int[]) AND ${byUser('buy')}) OR (t.sell_portfolio_id = ANY(?::int[]) AND ${byUser('sell')}))`,
+          f.portfolioIds,
+          userId,
+          f.portfolioIds,
+          userId,
+        );
+      } else add(`(${byUser('buy')} OR ${byUser('sell')})`, userId, userId);
+    }
     const ascending = f.sinceId !== undefined;
     if (f.sinceId !== undefined) {
       // Ascending pages go on from next_cursor (the last id of the previous page), past since_id.

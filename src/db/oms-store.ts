@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { PrismaClient } from './prisma-client.js';
 import { decimalToUnits, formatUnits } from '../oms/units.js';
 import type { PortfolioState, TradeRecord } from '../oms/model.js';
+import { storableJson, storableText, storableTextOrNull } from './storable.js';
 import { WriterReplacedError, type BatchRows, type InstrumentRow, type LoadedState, type OmsStore, type OrderRow, type StoredOrder } from '../oms/ports.js';
 
 type Tx = Pick<PrismaClient, '$queryRawUnsafe'>;
@@ -89,6 +90,13 @@ interface BookedTradeSqlRow extends TradeSqlColumns {
 }
 
 const str = (v: bigint | number | null): string | null => (v === null ? null : String(v));
+/**
+ * Widths of the VARCHAR columns the batch writes (prisma/schema.prisma). Every string a client could
+ * have chosen goes in through `storableText` with its column's width: one value PostgreSQL refuses
+ * would fail the whole batch, every client's work in it, and stop the OMS.
+ */
+const WIDTH = { symbol: 16, clientOrderId: 64, reason: 64, userId: 128, kind: 16, actor: 128, action: 64, target: 128, outcome: 32, name: 100 } as const;
+const texts = (values: (string | null)[], width?: number): (string | null)[] => values.map((v) => storableTextOrNull(v, width));
 const money = (v: bigint | number | null): string | null => (v === null ? null : formatUnits(v));
 
 /** The OMS's persistence over PostgreSQL: set-based SQL for the group commit, Prisma for the rest. */
@@ -189,25 +197,25 @@ export class PrismaOmsStore implements OmsStore {
       sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, client_order_id, created_at)
       SELECT seq.first + u.ord - 1, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
         u.sid::bigint, u.bpid::int, u.spid::int, u.kind, u.cid, u.at::timestamptz
-      FROM seq, unnest(${arg(t.map((r) => r.symbol))}, ${arg(t.map((r) => formatUnits(r.price)))}, ${arg(t.map((r) => String(r.quantity)))},
+      FROM seq, unnest(${arg(texts(t.map((r) => r.symbol), WIDTH.symbol))}, ${arg(t.map((r) => formatUnits(r.price)))}, ${arg(t.map((r) => String(r.quantity)))},
         ${arg(t.map((r) => formatUnits(r.gmv)))}, ${arg(t.map((r) => r.aggressorSide))}, ${arg(t.map((r) => str(r.buyOrderId)))},
         ${arg(t.map((r) => str(r.sellOrderId)))}, ${arg(t.map((r) => String(r.buyPortfolioId)))}, ${arg(t.map((r) => String(r.sellPortfolioId)))},
-        ${arg(t.map((r) => r.kind))}, ${arg(t.map((r) => r.clientOrderId))}, ${arg(t.map((r) => r.createdAt.toISOString()))})
+        ${arg(texts(t.map((r) => r.kind), WIDTH.kind))}, ${arg(texts(t.map((r) => r.clientOrderId), WIDTH.clientOrderId))}, ${arg(t.map((r) => r.createdAt.toISOString()))})
         WITH ORDINALITY AS u(sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, cid, at, ord))`);
     const o = batch.orders;
     parts.push(`orders_up AS (${orderUpsert([
-      arg(o.map((r) => String(r.id))), arg(o.map((r) => r.clientOrderId)), arg(o.map((r) => String(r.portfolioId))),
-      arg(o.map((r) => r.symbol)), arg(o.map((r) => r.side)), arg(o.map((r) => r.type)), arg(o.map((r) => r.tif)),
+      arg(o.map((r) => String(r.id))), arg(texts(o.map((r) => r.clientOrderId), WIDTH.clientOrderId)), arg(o.map((r) => String(r.portfolioId))),
+      arg(texts(o.map((r) => r.symbol), WIDTH.symbol)), arg(o.map((r) => r.side)), arg(o.map((r) => r.type)), arg(o.map((r) => r.tif)),
       arg(o.map((r) => String(r.quantity))), arg(o.map((r) => String(r.filled))), arg(o.map((r) => formatUnits(r.filledNotional))),
       arg(o.map((r) => money(r.limitPrice))), arg(o.map((r) => money(r.stopPrice))), arg(o.map((r) => r.status)),
-      arg(o.map((r) => r.reason)), arg(o.map((r) => String(r.waiting))), arg(o.map((r) => str(r.priority))),
-      arg(o.map((r) => r.userId)), arg(o.map((r) => (r.origin === null || r.origin === undefined ? null : JSON.stringify(r.origin)))),
+      arg(texts(o.map((r) => r.reason), WIDTH.reason)), arg(o.map((r) => String(r.waiting))), arg(o.map((r) => str(r.priority))),
+      arg(texts(o.map((r) => r.userId), WIDTH.userId)), arg(o.map((r) => storableJson(r.origin))),
       arg(o.map((r) => r.createdAt.toISOString())), arg(o.map((r) => r.updatedAt.toISOString())),
     ])})`);
     const p = batch.positions;
     parts.push(`positions_up AS (INSERT INTO positions (portfolio_id, symbol, quantity, cost_basis, realized_pnl, updated_at)
       SELECT u.pid::int, u.sym, u.qty::bigint, u.cost::numeric, u.pnl::numeric, now()
-      FROM w, unnest(${arg(p.map((r) => String(r.portfolioId)))}, ${arg(p.map((r) => r.symbol))}, ${arg(p.map((r) => String(r.quantity)))},
+      FROM w, unnest(${arg(p.map((r) => String(r.portfolioId)))}, ${arg(texts(p.map((r) => r.symbol), WIDTH.symbol))}, ${arg(p.map((r) => String(r.quantity)))},
         ${arg(p.map((r) => formatUnits(r.costBasis)))}, ${arg(p.map((r) => formatUnits(r.realizedPnl)))}) AS u(pid, sym, qty, cost, pnl)
       ON CONFLICT (portfolio_id, symbol) DO UPDATE SET quantity = EXCLUDED.quantity,
         cost_basis = EXCLUDED.cost_basis, realized_pnl = EXCLUDED.realized_pnl, updated_at = now())`);
@@ -216,14 +224,14 @@ export class PrismaOmsStore implements OmsStore {
       FROM w, unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}) AS u(id, cash) WHERE p.id = u.id::int)`);
     const i = batch.instruments;
     parts.push(`prices_up AS (UPDATE instruments i SET reference_price = u.ref::numeric, last_price = u.last::numeric, updated_at = now()
-      FROM w, unnest(${arg(i.map((r) => r.symbol))}, ${arg(i.map((r) => formatUnits(r.referencePrice)))}, ${arg(i.map((r) => money(r.lastPrice)))})
+      FROM w, unnest(${arg(texts(i.map((r) => r.symbol), WIDTH.symbol))}, ${arg(i.map((r) => formatUnits(r.referencePrice)))}, ${arg(i.map((r) => money(r.lastPrice)))})
         AS u(sym, ref, last) WHERE i.symbol = u.sym)`);
     const a = batch.audits;
     parts.push(`audit_in AS (INSERT INTO audit_events (at, key_id, actor, action, target, outcome, details)
       SELECT u.at::timestamptz, u.kid::int, u.actor, u.action, u.target, u.outcome, u.details::jsonb
-      FROM w, unnest(${arg(a.map((r) => r.at.toISOString()))}, ${arg(a.map((r) => str(r.keyId)))}, ${arg(a.map((r) => r.actor))},
-        ${arg(a.map((r) => r.action))}, ${arg(a.map((r) => r.target))}, ${arg(a.map((r) => r.outcome))},
-        ${arg(a.map((r) => (r.details === null ? null : JSON.stringify(r.details))))})
+      FROM w, unnest(${arg(a.map((r) => r.at.toISOString()))}, ${arg(a.map((r) => str(r.keyId)))}, ${arg(texts(a.map((r) => r.actor), WIDTH.actor))},
+        ${arg(texts(a.map((r) => r.action), WIDTH.action))}, ${arg(texts(a.map((r) => r.target), WIDTH.target))},
+        ${arg(texts(a.map((r) => r.outcome), WIDTH.outcome))}, ${arg(a.map((r) => storableJson(r.details)))})
         AS u(at, kid, actor, action, target, outcome, details))`);
     // Straight to node-postgres: the batch statement needs none of Prisma's query building. Every
     // part is always there (with empty arrays it touches no row), so the text never changes and each
@@ -268,7 +276,8 @@ export class PrismaOmsStore implements OmsStore {
       `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id
        WHERE o.portfolio_id = $1::int AND o.client_order_id = $2`,
       portfolioId,
-      clientOrderId,
+      // As the batch stored it, so a retry finds what the first request wrote.
+      storableText(clientOrderId, WIDTH.clientOrderId),
     );
     return rows.length ? toOrderRow(rows[0]) : null;
   }
@@ -279,7 +288,7 @@ export class PrismaOmsStore implements OmsStore {
          client_order_id, created_at
        FROM trades WHERE client_order_id = $2 AND kind = 'BOOKED' AND (buy_portfolio_id = $1::int OR sell_portfolio_id = $1::int)`,
       portfolioId,
-      clientOrderId,
+      storableText(clientOrderId, WIDTH.clientOrderId),
     );
     if (rows.length === 0) return null;
     const r = rows[0];
@@ -299,8 +308,8 @@ export class PrismaOmsStore implements OmsStore {
       `INSERT INTO instruments (symbol, name, tick_size, lot_size, reference_price, last_price, updated_at)
        SELECT $1, $2, $3::numeric, $4::int, $5::numeric, $6::numeric, now() WHERE ${stillWriter(7)}
        RETURNING symbol`,
-      row.symbol,
-      row.name,
+      storableText(row.symbol, WIDTH.symbol),
+      storableText(row.name),
       formatUnits(row.tickSize),
       row.lotSize,
       formatUnits(row.referencePrice),
@@ -321,17 +330,18 @@ export class PrismaOmsStore implements OmsStore {
       `INSERT INTO portfolios (name, cash, starting_cash, allow_short, is_house, created_by, updated_at)
        SELECT $1, $2::numeric, $2::numeric, $3, $4, $5, now() WHERE ${stillWriter(6)}
        RETURNING id, created_at`,
-      p.name,
+      storableText(p.name, WIDTH.name),
       formatUnits(p.cash),
       p.allowShort,
       p.isHouse,
-      p.createdBy,
+      storableTextOrNull(p.createdBy),
       this.currentWriter(),
     );
     if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
     return {
       id: rows[0].id,
-      name: p.name,
+      // As stored, so this process and the next start know the portfolio by the same name.
+      name: storableText(p.name, WIDTH.name),
       cash: p.cash,
       startingCash: p.cash,
       allowShort: p.allowShort,

@@ -1,12 +1,17 @@
 import { z } from 'zod';
+import { text } from '../wire/text.js';
 
-/** Client-to-server frames of the feed (docs/feed.md). */
-const id = z.union([z.string().max(64), z.number()]).optional();
+/**
+ * Client-to-server frames of the feed (docs/feed.md). Every string is `text()`, as on the REST API:
+ * a channel names a portfolio that lands in audit rows, and an id is echoed back.
+ */
+const id = z.union([text({ max: 64 }), z.number()]).optional();
+const channel = text({ min: 1, max: 120 });
 
 export const clientFrame = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('subscribe'), channel: z.string().min(1).max(120), id }),
-  z.object({ op: z.literal('unsubscribe'), channel: z.string().min(1).max(120), id }),
-  z.object({ op: z.literal('auth'), api_key: z.string().min(1).max(200), id }),
+  z.object({ op: z.literal('subscribe'), channel, id }),
+  z.object({ op: z.literal('unsubscribe'), channel, id }),
+  z.object({ op: z.literal('auth'), api_key: text({ min: 1, max: 200 }), id }),
   z.object({ op: z.literal('ping'), id }),
 ]);
 

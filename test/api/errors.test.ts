@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
 import { expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
@@ -226,6 +227,25 @@ describe('malformed and oversized bodies', () => {
   it('a body that cannot be decoded: 400 BAD_REQUEST', async () => {
     const res = await api.request('POST', '/orders', { raw: JSON.stringify(base), headers: { 'content-encoding': 'gzip' } });
     expectError(res, 400, 'BAD_REQUEST', 'Bad Request');
+  });
+
+  it('a request line and headers over 16 KiB (a 100,000-character query): 431 HEADERS_TOO_LARGE, as JSON', async () => {
+    const res = await api.get(`/orders?portfolio=${'x'.repeat(100_000)}`);
+    expectError(res, 431, 'HEADERS_TOO_LARGE', 'the request line and headers are over 16384 bytes: shorten the query string or path');
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  });
+
+  it('bytes that are not HTTP: 400 BAD_REQUEST, as JSON', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(oms.port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(JSON.parse(body)).toEqual({ error: { code: 'BAD_REQUEST', message: 'the request is not valid HTTP', details: [] } });
   });
 
   it('a body over the limit (64kb by default): 413 PAYLOAD_TOO_LARGE', async () => {

@@ -3,6 +3,7 @@ import type { TestOms } from '../support/oms.js';
 import { ApiKeyRepository } from '../../src/db/api-key.repository.js';
 import { expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
 import { expectDocumentedAnswers } from './support/contract.js';
+import { waitFor } from '../feed/feed-client.js';
 
 /** Per-key rate limits and the body size limit, configured through the environment. */
 let oms: TestOms;
@@ -31,7 +32,9 @@ describe('rate limit (RATE_LIMIT_PER_MINUTE=5)', () => {
     }
     const limited = await busy.get('/instruments');
     expectError(limited, 429, 'RATE_LIMITED', 'more than 5 requests a minute for this key');
-    expect(limited.headers.get('retry-after')).toBe('60');
+    // The window began with the first request, under a second ago: it resets in (just under) 60 s.
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
     // Writes count too, and are refused before they reach the OMS.
     expectError(await busy.post('/portfolios', { name: 'Never' }), 429, 'RATE_LIMITED', 'more than 5 requests a minute for this key');
     expect(await oms.service.prisma.portfolio.count({ where: { name: 'Never' } })).toBe(0);
@@ -40,6 +43,30 @@ describe('rate limit (RATE_LIMIT_PER_MINUTE=5)', () => {
     expect((await calm.get('/instruments')).status).toBe(200);
     // /health is outside the API and never limited.
     expect((await busy.get('~/health')).status).toBe(200);
+  });
+
+
+  it("Retry-After is the whole seconds until the key's window resets, not the window's length", async () => {
+    const key = await freshKey('waiting');
+    const firstSent = Date.now();
+    expect((await key.get('/instruments')).status).toBe(200);
+    const firstAnswered = Date.now();
+    for (let i = 0; i < 4; i++) expect((await key.get('/instruments')).status).toBe(200);
+    // The window has to age for its remaining time to differ from its length: let 2 s pass.
+    await waitFor(() => Date.now() >= firstAnswered + 2000, 5000, 'the window to age 2 s');
+    const limitedSent = Date.now();
+    const limited = await key.get('/instruments');
+    const limitedAnswered = Date.now();
+    expectError(limited, 429, 'RATE_LIMITED', 'more than 5 requests a minute for this key');
+    // The window opened at the first request (between firstSent and firstAnswered) and lasts 60 s;
+    // the 429 was decided between limitedSent and limitedAnswered.
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(Math.ceil((firstSent + 60_000 - limitedAnswered) / 1000));
+    expect(retryAfter).toBeLessThanOrEqual(Math.ceil((firstAnswered + 60_000 - limitedSent) / 1000));
+    expect(retryAfter).toBeLessThanOrEqual(58);
+    // It agrees with the RateLimit header of the same answer (computed a moment apart).
+    const reset = Number(/reset=(\d+)$/.exec(limited.headers.get('ratelimit') ?? '')?.[1]);
+    expect(Math.abs(retryAfter - reset)).toBeLessThanOrEqual(1);
   });
 });
 

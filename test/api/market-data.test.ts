@@ -229,8 +229,16 @@ describe('around the API', () => {
     expect(schema.properties.side.enum).toEqual(['BUY', 'SELL']);
     expect(schema.properties.time_in_force.enum).toEqual(['DAY', 'GTC', 'IOC', 'FOK']);
     expect([...schema.required].sort()).toEqual(['portfolio_name', 'quantity', 'side', 'symbol', 'type']);
-    // Prices are a string or a number, nothing more specific that contradicts it.
-    expect(schema.properties.limit_price).toMatchObject({ type: ['string', 'number'], example: '175.25' });
+    // Prices are a string (bounded, like every text input) or a number, nothing more specific that contradicts it.
+    expect(schema.properties.limit_price).toMatchObject({ anyOf: [{ type: 'string', maxLength: 64 }, { type: 'number' }], example: '175.25' });
+    // Text fields and parameters carry the bounds their schemas check.
+    expect(schema.properties.client_order_id).toEqual({ type: 'string', minLength: 1, maxLength: 64 });
+    expect(res.body.paths['/orders'].get.parameters.find((p: { name: string }) => p.name === 'user_id')).toEqual({
+      name: 'user_id',
+      in: 'query',
+      required: false,
+      schema: { type: 'string', minLength: 1, maxLength: 128 },
+    });
     // Answers are documented field by field, from the schemas the API tests hold real answers to.
     const placed = res.body.paths['/orders'].post.responses['201'].content['application/json'].schema;
     expect(placed).toMatchObject({ type: 'object', additionalProperties: false });

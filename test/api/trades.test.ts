@@ -285,7 +285,9 @@ describe('GET /trades', () => {
 
   it('an unknown trade is a 404 TRADE_NOT_FOUND; a bad id a 400', async () => {
     expectError(await api.get('/trades/999999999'), 404, 'TRADE_NOT_FOUND', 'no trade 999999999');
-    expectError(await api.get('/trades/abc'), 400, 'VALIDATION_ERROR', 'id: id must be 1 to 15 digits', [{ path: 'id', message: 'id must be 1 to 15 digits' }]);
+    expectError(await api.get('/trades/abc'), 400, 'VALIDATION_ERROR', 'trade_id: trade_id must be 1 to 15 digits', [
+      { path: 'trade_id', message: 'trade_id must be 1 to 15 digits' },
+    ]);
   });
 });
 

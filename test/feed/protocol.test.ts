@@ -51,6 +51,22 @@ describe('parseClientFrame', () => {
     expect(bad('{"op":"auth","api_key":""}')).toMatch(/^api_key: /);
   });
 
+  it('refuses text that could hurt in every string, naming the field and the problem', () => {
+    const frame = (fields: Record<string, unknown>) => JSON.stringify(fields);
+    expect(bad(frame({ op: 'subscribe', channel: 'orders:A\u0000' }))).toMatch(/^channel: holds a control character \(U\+0000 at index 8\); expected /);
+    expect(bad(frame({ op: 'unsubscribe', channel: 'book:\u202eLPAA' }))).toMatch(/^channel: holds a bidirectional override or isolate control \(U\+202E at index 5\)/);
+    expect(bad(frame({ op: 'auth', api_key: 'pk_\ud800' }))).toMatch(/^api_key: holds an unpaired UTF-16 surrogate \(U\+D800 at index 3\)/);
+    expect(bad(frame({ op: 'ping', id: 'a\u0007' }))).toMatch(/^id: holds a control character \(U\+0007 at index 1\)/);
+    expect(bad(frame({ op: 'ping\u0000' }))).toMatch(/^op: /);
+    // Valid text of any script passes untouched.
+    expect(ok(frame({ op: 'subscribe', channel: 'orders:Café Ünïcödé 日本 📈', id: '日本 📈' }))).toEqual({ op: 'subscribe', channel: 'orders:Café Ünïcödé 日本 📈', id: '日本 📈' });
+  });
+
+  it('a refused frame never echoes an id that is not clean text', () => {
+    const r = parseClientFrame(JSON.stringify({ op: 'subscribe', channel: '\u0000', id: 'x\u202e' }));
+    expect(r.ok === false && 'id' in r).toBe(false);
+  });
+
   it('bounds the sizes of channel, key and id', () => {
     expect(ok(`{"op":"subscribe","channel":"${'x'.repeat(120)}"}`)).toMatchObject({ op: 'subscribe' });
     expect(bad(`{"op":"subscribe","channel":"${'x'.repeat(121)}"}`)).toMatch(/^channel: /);

@@ -26,6 +26,10 @@ describe('/trade grammar: every form', () => {
     expect(parseTrade(text)).toEqual({ ok: true, order });
   });
 
+  it('reads a portfolio named in any script', () => {
+    expect(parseTrade('buy 1 AAPL in Café Ünïcödé 日本 📈')).toMatchObject({ ok: true, order: { portfolio: 'Café Ünïcödé 日本 📈' } });
+  });
+
   it('refuses a market order with a price', () => {
     for (const text of ['buy 1 AAPL market @ 170', 'buy 1 AAPL mkt stop 170', 'buy 1 AAPL gmv 170 market']) {
       expect(parseTrade(text)).toEqual({ ok: false, error: 'A market order takes no price: drop `market` or the price.' });
@@ -69,6 +73,10 @@ describe('/trade grammar: every error is a value with a message', () => {
     ['buy 100 AAPL in "Tech" in "Other"', /portfolio is given twice/],
     ['buy 100 AAPL now', /I don't understand "now"/],
     ['buy 100 AAPL in "Tech', /quote is not closed/],
+    ['buy 100 AAPL in Te\u0000ch', /^I can't read that: the text holds a control character \(U\+0000 at index 18\)\.$/],
+    ['buy 100 AAPL in T\u202Eech', /^I can't read that: the text holds a bidirectional override or isolate control \(U\+202E at index 17\)/],
+    ['buy 100 AAPL in T\udc00', /^I can't read that: the text holds an unpaired UTF-16 surrogate \(U\+DC00 at index 17\)/],
+    [`buy 100 AAPL in ${'x'.repeat(1000)}`, /^That is 1016 characters long; a command takes at most 1000\.$/],
   ])('%j', (text, message) => {
     const parsed = parseTrade(text);
     expect(parsed.ok).toBe(false);

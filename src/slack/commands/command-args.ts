@@ -1,6 +1,10 @@
+import { commandTextProblem } from './command-text.js';
 import { type Parsed, parseSymbol, tokenize } from './trade-grammar.js';
 
-/** Pure parsers for the small commands; like the trade grammar they return values, never throw. */
+/**
+ * Pure parsers for the small commands; like the trade grammar they return values, never throw, and
+ * first refuse text no command can hold (command-text.ts).
+ */
 
 export const PORTFOLIO_USAGE = [
   '`/portfolio`  the summary of this channel\'s portfolio',
@@ -20,6 +24,8 @@ export function portfolioName(text: string): string | undefined {
 }
 
 export function parsePortfolioArgs(text: string): Parsed<PortfolioArgs> {
+  const problem = commandTextProblem(text);
+  if (problem !== null) return { ok: false, error: problem };
   const tokens = tokenize(text);
   if (tokens.length > 0 && !tokens[0].quoted && tokens[0].text.toLowerCase() === 'use') {
     const name = portfolioName(text.trim().slice(3));
@@ -30,7 +36,17 @@ export function parsePortfolioArgs(text: string): Parsed<PortfolioArgs> {
   return { ok: true, value: name ? { kind: 'show', name } : { kind: 'show' } };
 }
 
+/** `/orders [portfolio]`: the portfolio named, if any. */
+export function parseOrdersArgs(text: string): Parsed<{ readonly portfolio?: string }> {
+  const problem = commandTextProblem(text);
+  if (problem !== null) return { ok: false, error: problem };
+  const name = portfolioName(text);
+  return { ok: true, value: name === undefined ? {} : { portfolio: name } };
+}
+
 export function parseOrderId(text: string): Parsed<string> {
+  const problem = commandTextProblem(text);
+  if (problem !== null) return { ok: false, error: problem };
   const t = text.trim().replace(/^#/, '');
   if (t === '') return { ok: false, error: 'Which order? Give its id, for example `/cancel 1234`.' };
   // The OMS's ids are at most 15 digits (safe integers).
@@ -39,6 +55,8 @@ export function parseOrderId(text: string): Parsed<string> {
 }
 
 export function parseQuoteArgs(text: string): Parsed<string> {
+  const problem = commandTextProblem(text);
+  if (problem !== null) return { ok: false, error: problem };
   const t = text.trim();
   if (t === '') return { ok: false, error: 'Which symbol? For example `/quote AAPL`.' };
   if (/\s/.test(t)) return { ok: false, error: 'Quote one symbol at a time, for example `/quote AAPL`.' };

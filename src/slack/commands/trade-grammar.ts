@@ -1,4 +1,5 @@
 import type { OrderType, Side, TimeInForce } from '../oms-types.js';
+import { commandTextProblem } from './command-text.js';
 
 /**
  * The `/trade` language, as a pure parser: text in, a value out, never a throw.
@@ -106,6 +107,8 @@ export function tokenize(text: string): Token[] {
 }
 
 export function parseTrade(text: string): TradeParse {
+  const problem = commandTextProblem(text);
+  if (problem !== null) return fail(problem);
   const tokens = tokenize(text);
   if (tokens.length === 0) return fail('Tell me what to trade, for example `buy 100 AAPL`.');
   if (tokens.some((t) => !t.quoted && /^["']/.test(t.text))) return fail('A quote is not closed: write `in "Tech Portfolio"`.');

@@ -1,5 +1,6 @@
 import { TICKET } from '../blocks/trade-ticket.js';
 import type { OrderType, Side, TimeInForce } from '../oms-types.js';
+import { fieldTextProblem, MAX_PORTFOLIO_NAME } from './command-text.js';
 import { type OrderIntent, parsePrice, parseQuantity, parseSymbol } from './trade-grammar.js';
 
 /** The part of a view_submission's `view.state.values` the reader looks at. */
@@ -15,8 +16,26 @@ const text = (values: TicketValues, ids: { block: string; action: string }): str
 const choice = (values: TicketValues, ids: { block: string; action: string }): string | undefined =>
   values[ids.block]?.[ids.action]?.selected_option?.value;
 
-/** Validates a submitted trade ticket with the same rules as the `/trade` grammar. Pure. */
+/** The ticket's typed-in fields: checked as text before anything else reads them. */
+const TEXT_FIELDS = [TICKET.symbol, TICKET.quantity, TICKET.limitPrice, TICKET.stopPrice, TICKET.portfolio];
+
+/**
+ * Validates a submitted trade ticket with the same rules as the `/trade` grammar. Pure. A field whose
+ * text no OMS input may hold gets that said under it, in place of what the grammar would say (which
+ * may quote the text back).
+ */
 export function readTradeTicket(values: TicketValues): TicketRead {
+  const problems: Record<string, string> = {};
+  for (const ids of TEXT_FIELDS) {
+    const problem = fieldTextProblem(text(values, ids), MAX_PORTFOLIO_NAME);
+    if (problem !== null) problems[ids.block] = problem;
+  }
+  const read = readFields(values);
+  if (Object.keys(problems).length === 0) return read;
+  return { ok: false, errors: { ...(read.ok ? {} : read.errors), ...problems } };
+}
+
+function readFields(values: TicketValues): TicketRead {
   const errors: Record<string, string> = {};
 
   const side = choice(values, TICKET.side) as Side | undefined;

@@ -76,6 +76,29 @@ describe('reading a submitted ticket', () => {
     expect(read.ok && 'portfolio' in read.order).toBe(false);
   });
 
+  it('refuses a portfolio name no OMS input may hold, under its field', () => {
+    for (const [portfolio, error] of [
+      ['Tech\u0000', 'This text holds a control character (U+0000 at index 4).'],
+      ['Te\u202Ech', 'This text holds a bidirectional override or isolate control (U+202E at index 2), which can make text display as other text.'],
+      ['x'.repeat(101), 'This is 101 characters long; at most 100 are allowed.'],
+    ]) {
+      expect(readTradeTicket(submit({ symbol: 'AAPL', quantity: '1', portfolio }))).toEqual({ ok: false, errors: { [TICKET.portfolio.block]: error } });
+    }
+    expect(readTradeTicket(submit({ symbol: 'AAPL', quantity: '1', portfolio: 'Café Ünïcödé 日本 📈' }))).toMatchObject({ ok: true, order: { portfolio: 'Café Ünïcödé 日本 📈' } });
+  });
+
+  it('says what is wrong with the text of any typed-in field, not quoting it back, beside the other errors', () => {
+    expect(readTradeTicket(submit({ symbol: 'AA\u202EPL', quantity: '1\u0000', type: 'LIMIT', limitPrice: '1\ud800', side: '' }))).toEqual({
+      ok: false,
+      errors: {
+        [TICKET.side.block]: 'Choose buy or sell.',
+        [TICKET.symbol.block]: 'This text holds a bidirectional override or isolate control (U+202E at index 2), which can make text display as other text.',
+        [TICKET.quantity.block]: 'This text holds a control character (U+0000 at index 1).',
+        [TICKET.limitPrice.block]: 'This text holds an unpaired UTF-16 surrogate (U+D800 at index 1): not valid Unicode text.',
+      },
+    });
+  });
+
   it('reports each bad field under its own block id', () => {
     expect(readTradeTicket(submit({ symbol: '', quantity: '' }))).toEqual({
       ok: false,

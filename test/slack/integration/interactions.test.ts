@@ -109,6 +109,23 @@ describe('/orders, the Cancel button and /cancel', () => {
     expect(reply.text).toMatch(/^There is no portfolio by that name\..*\n`\/orders`/s);
   });
 
+  it('text no command can hold is refused privately, with the usage, by every command', async () => {
+    for (const [command, usage] of [
+      ['/orders', /\n`\/orders`  open orders/],
+      ['/cancel', /\n`\/cancel 1234`/],
+      ['/portfolio', /\n`\/portfolio`  the summary/],
+      ['/quote', /\n`\/quote AAPL`/],
+      ['/trade', /\n\*How to trade\*/],
+    ] as const) {
+      const res = await desk.command(command, 'Tech\u0007Portfolio', `bell-${command}`);
+      expect(res.status).toBe(200);
+      const reply = (await res.json()) as { response_type: string; text: string };
+      expect({ command, type: reply.response_type }).toEqual({ command, type: 'ephemeral' });
+      expect(reply.text).toMatch(/^I can't read that: the text holds a control character \(U\+0007 at index 4\)\./);
+      expect(reply.text).toMatch(usage);
+    }
+  });
+
   it('help on /orders, /cancel, /portfolio and /quote answers their usage, privately', async () => {
     for (const [command, usage] of [
       ['/orders', /^`\/orders`  open orders/],
@@ -175,6 +192,17 @@ describe('trade ticket modal', () => {
       response_action: 'errors',
       errors: { [TICKET.quantity.block]: 'The quantity must be more than 0.', [TICKET.stopPrice.block]: 'A stop or stop-limit order needs a stop price.' },
     });
+  });
+
+  it('shows what is wrong with text no OMS input may hold under its field, and places nothing', async () => {
+    const before = (await desk.ordersOf('Tech Portfolio')).length;
+    const res = await desk.submitView({
+      callbackId: TRADE_TICKET_CALLBACK,
+      privateMetadata: JSON.stringify({ team: 'T1', channel: 'C-modal' }),
+      values: values({ side: 'BUY', symbol: 'AAPL', quantity: '1', type: 'MARKET', portfolio: 'Tech\u0000Portfolio' }),
+    });
+    expect(res.json()).toEqual({ response_action: 'errors', errors: { [TICKET.portfolio.block]: 'This text holds a control character (U+0000 at index 4).' } });
+    expect((await desk.ordersOf('Tech Portfolio')).length).toBe(before);
   });
 
   it('from a channel the bot cannot post in, says what became of the ticket in a direct message', async () => {

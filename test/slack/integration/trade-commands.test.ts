@@ -159,6 +159,8 @@ describe('each error is an ephemeral reply with the usage', () => {
     ['insufficient cash', 'buy 100 AAPL @ 175 in Small', /^Not enough cash in the portfolio for this order\./],
     ['short selling', 'sell 10 MSFT @ 500 in Growth', /^This portfolio cannot sell short/],
     ['price off tick', 'buy 1 AAPL @ 170.001 in Tech Portfolio', /^The price is not a multiple of the symbol's tick size\./],
+    ['a control character', 'buy 1 AAPL in Tech\u0000Portfolio', /^I can't read that: the text holds a control character \(U\+0000 at index 18\)\./],
+    ['a right-to-left override', 'buy 1 AAPL in \u202EoiloftroP hceT', /^I can't read that: the text holds a bidirectional override/],
   ])('%s', async (_case, text, message) => {
     const reply = await replyTo(text, `err-${text}`);
     expect(reply.response_type).toBe('ephemeral');
