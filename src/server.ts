@@ -1,4 +1,5 @@
 import { loadEnv, ConfigError } from './config/env.js';
+import { loadDotEnvOrExit } from './config/dotenv.js';
 import { startOmsService } from './oms-service.js';
 import { ApiKeyRepository } from './db/api-key.repository.js';
 import { slackConfigured, parseSlackConfig } from './slack/config.js';
@@ -6,6 +7,7 @@ import { createSlackBot, type SlackBot } from './slack/app.js';
 
 /** `npm start`: the OMS, feed and dashboard (and the Slack bot when configured) on one port. */
 async function main(): Promise<void> {
+  loadDotEnvOrExit();
   let env;
   try {
     env = loadEnv();

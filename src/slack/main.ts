@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { loadDotEnvOrExit } from '../config/dotenv.js';
 import { createSlackBot } from './app.js';
 import { parseSlackConfig } from './config.js';
 
@@ -6,6 +7,7 @@ import { parseSlackConfig } from './config.js';
  * The bot as its own service (`npm run start:slack`): HTTP on SLACK_PORT (default 3001), or Socket
  * Mode when SLACK_APP_TOKEN is set. SIGINT/SIGTERM stop it cleanly.
  */
+loadDotEnvOrExit();
 const logger = pino({ name: 'slack', level: process.env.LOG_LEVEL ?? 'info' });
 
 async function main(): Promise<void> {
