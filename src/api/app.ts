@@ -71,7 +71,7 @@ export function createApp(deps: ApiDeps): Express {
     }
     if (oms.replaced) sendError(res, 503, 'UNAVAILABLE', 'another OMS has taken over the database: this one accepts nothing more');
     else if (!oms.healthy) sendError(res, 503, 'UNAVAILABLE', 'a commit failed: the OMS accepts nothing more until it is restarted');
-    else res.json({ status: 'ok', database: 'ok' });
+    else res.json({ status: 'ok', database: 'ok', ...deps.healthComponents?.() });
   });
 
   const api = express.Router();

@@ -15,4 +15,9 @@ export interface ApiDeps {
   /** True once the service is stopping: requests still arriving are refused, not half-served. */
   readonly stopping?: () => boolean;
   readonly mount?: (app: import('express').Express) => void;
+  /**
+   * States of parts that run beside the OMS without being needed to trade (the Slack bot: `slack`),
+   * added to a healthy /health answer as they are; they never make it fail.
+   */
+  readonly healthComponents?: () => Readonly<Record<string, string>>;
 }
