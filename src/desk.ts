@@ -4,6 +4,7 @@ import { ApiKeyRepository } from './db/api-key.repository.js';
 import { startOmsService, type OmsService } from './oms-service.js';
 import { createSlackBot, EVENTS_PATH, refuseUntilConnected, type SlackBot } from './slack/app.js';
 import { type EnvSource, parseSlackConfig, slackConfigured } from './slack/config.js';
+import { ensureSlackBotKey } from './slack-bot-key.js';
 
 export interface Desk {
   readonly service: OmsService;
@@ -53,11 +54,9 @@ export async function startDesk(source: EnvSource = process.env, options: DeskOp
     if (withSlack) {
       const logger = service.logger.child({ name: 'slack' });
       const configuredKey = source.SLACK_OMS_API_KEY?.trim();
-      let omsKey = configuredKey || source.OMS_API_KEY?.trim();
-      if (!omsKey) {
-        // No key given for the bot: it gets its own read+trade key, kept only in this process.
-        omsKey = (await new ApiKeyRepository(service.prisma).create({ name: 'slack bot (npm start)', scopes: ['read', 'trade'], portfolios: [] })).key;
-      }
+      const signingSecret = source.SLACK_SIGNING_SECRET!.trim();
+      // Made once and found again on every later start: restarts never mint keys.
+      const omsKey = configuredKey || (await ensureSlackBotKey(new ApiKeyRepository(service.prisma), signingSecret, logger));
       const config = parseSlackConfig({
         ...source,
         OMS_URL: source.OMS_URL?.trim() || `http://127.0.0.1:${service.port}`,
