@@ -42,6 +42,8 @@ export interface OmsServiceOptions {
   readonly logger?: Logger;
   /** Mount extra routes (the Slack bot's /slack/events) before the API's 404 handler. */
   readonly mount?: (app: import('express').Express, context: { databaseUrl: string; prisma: PrismaClient }) => void;
+  /** Extra fields of a healthy /health answer (see ApiDeps.healthComponents). */
+  readonly healthComponents?: () => Readonly<Record<string, string>>;
 }
 
 export function packageRoot(): string {
@@ -119,6 +121,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       stopping: () => stopping,
       ready: () => ready,
       mount: options.mount && ((app) => options.mount!(app, { databaseUrl: databaseUrl!, prisma })),
+      healthComponents: options.healthComponents,
     });
     const server = createServer(app);
     server.on('clientError', answerClientError);

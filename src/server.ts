@@ -1,60 +1,29 @@
-import { loadEnv, ConfigError } from './config/env.js';
-import { startOmsService } from './oms-service.js';
-import { ApiKeyRepository } from './db/api-key.repository.js';
-import { slackConfigured, parseSlackConfig } from './slack/config.js';
-import { createSlackBot, type SlackBot } from './slack/app.js';
+import { ConfigError } from './config/env.js';
+import { loadDotEnvOrExit } from './config/dotenv.js';
+import { startDesk } from './desk.js';
+import { SlackConfigError } from './slack/config.js';
 
 /** `npm start`: the OMS, feed and dashboard (and the Slack bot when configured) on one port. */
 async function main(): Promise<void> {
-  let env;
+  loadDotEnvOrExit();
+  let desk;
   try {
-    env = loadEnv();
+    desk = await startDesk(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof SlackConfigError) {
       console.error(error.message);
       process.exit(1);
     }
     throw error;
   }
-  // The Slack bot runs beside the OMS when Slack credentials are set: its /slack/events shares the
-  // OMS's port, and it still talks to the OMS only over HTTP, as it does as its own service.
-  let bot: SlackBot | null = null;
-  let databaseUrl = '';
-  const withSlack = slackConfigured(process.env);
-  const service = await startOmsService(env, {
-    mount: withSlack
-      ? (app, context) => {
-          databaseUrl = context.databaseUrl;
-          app.use((req, res, next) => {
-            const router = bot?.receiver?.router;
-            if (router) router(req, res, next);
-            else next();
-          });
-        }
-      : undefined,
-  });
+  const { service } = desk;
   const { logger } = service;
   if (service.generatedAdminKey) {
     // Printed once: only its hash is stored. Set OMS_API_KEY to choose your own.
     process.stdout.write(`\nBootstrap admin API key (shown once, keep it): ${service.generatedAdminKey}\n\n`);
   }
-  if (withSlack) {
-    let omsKey = process.env.SLACK_OMS_API_KEY || env.OMS_API_KEY;
-    if (!omsKey) {
-      // No key given for the bot: it gets its own read+trade key, kept only in this process.
-      omsKey = (await new ApiKeyRepository(service.prisma).create({ name: 'slack bot (npm start)', scopes: ['read', 'trade'], portfolios: [] })).key;
-    }
-    const config = parseSlackConfig({
-      ...process.env,
-      OMS_URL: process.env.OMS_URL || `http://127.0.0.1:${service.port}`,
-      SLACK_DATABASE_URL: process.env.SLACK_DATABASE_URL || databaseUrl,
-      SLACK_OMS_API_KEY: omsKey,
-    });
-    bot = createSlackBot(config, logger.child({ name: 'slack' }));
-    await bot.start();
-    logger.info(config.appToken ? 'Slack bot running (Socket Mode)' : 'Slack bot running beside the OMS on /slack/events');
-  }
-  logger.info({ port: service.port }, `paper desk listening: dashboard http://localhost:${service.port}/ , API /api/v1, docs /docs`);
+  if (desk.bot) logger.info(desk.bot.receiver ? 'Slack bot beside the OMS on /slack/events' : 'Slack bot beside the OMS (Socket Mode)');
+  logger.info({ port: desk.port }, `paper desk listening: dashboard http://localhost:${desk.port}/ , API /api/v1, docs /docs`);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -66,9 +35,7 @@ async function main(): Promise<void> {
       logger.error('shutdown did not finish within 20 s; exiting');
       process.exit(1);
     }, 20_000).unref();
-    Promise.resolve(bot ? (bot as SlackBot).stop() : undefined)
-      .then(() => service.stop())
-      .then(
+    desk.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -69,10 +69,11 @@ export function createApp(deps: ApiDeps): Express {
       sendError(res, 'UNAVAILABLE', 'the database is not reachable');
       return;
     }
+    const components = deps.healthComponents?.() ?? {};
     if (oms.replaced) sendError(res, 'UNAVAILABLE', 'another OMS has taken over the database: this one accepts nothing more');
-    else if (!oms.healthy) res.status(503).json({ status: 'degraded', database: 'ok', detail: 'a commit failed: the OMS is reloading its committed state and serves again by itself' });
-    else if (deps.ready && !deps.ready()) res.status(503).json({ status: 'starting', database: 'ok', detail: 'loading the books and the first quotes' });
-    else res.json({ status: 'ok', database: 'ok' });
+    else if (!oms.healthy) res.status(503).json({ status: 'degraded', database: 'ok', ...components, detail: 'a commit failed: the OMS is reloading its committed state and serves again by itself' });
+    else if (deps.ready && !deps.ready()) res.status(503).json({ status: 'starting', database: 'ok', ...components, detail: 'loading the books and the first quotes' });
+    else res.json({ status: 'ok', database: 'ok', ...components });
   });
 
   const api = express.Router();

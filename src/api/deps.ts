@@ -17,4 +17,9 @@ export interface ApiDeps {
   /** False until the desk can trade (state loaded, the house's first quotes committed): /health says `starting`. */
   readonly ready?: () => boolean;
   readonly mount?: (app: import('express').Express) => void;
+  /**
+   * States of parts that run beside the OMS without being needed to trade (the Slack bot: `slack`),
+   * added to a healthy /health answer as they are; they never make it fail.
+   */
+  readonly healthComponents?: () => Readonly<Record<string, string>>;
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { loadDotEnvOrExit } from '../config/dotenv.js';
 import { withDatabase } from './database-url.js';
 import { ApiKeyRepository, SCOPES, type Scope } from '../db/api-key.repository.js';
 
@@ -49,6 +50,7 @@ function fail(message: string): number {
   return 2;
 }
 
+loadDotEnvOrExit();
 process.exit(
   await main().catch((error: unknown) => {
     console.error(`keys could not run: ${error instanceof Error ? error.message : String(error)}`);

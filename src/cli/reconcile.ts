@@ -1,5 +1,8 @@
+import { loadDotEnvOrExit } from '../config/dotenv.js';
 import { withDatabase } from './database-url.js';
 import { reconcile } from '../db/reconciliation.js';
+
+loadDotEnvOrExit();
 
 /** `npm run reconcile`: exit 0 when positions and cash equal the fold of all trades, 1 otherwise. */
 try {

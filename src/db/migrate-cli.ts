@@ -3,6 +3,7 @@
 
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadDotEnvOrExit } from '../config/dotenv.js';
 import { MigrationError, applyMigrations, describeDatabase } from './migrator.js';
 
 // src/db/migrate-cli.ts and dist/db/migrate-cli.js are both two levels below the package root.
@@ -10,9 +11,10 @@ const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const MIGRATIONS_DIR = join(packageRoot, 'prisma', 'migrations');
 
 async function main(): Promise<number> {
+  loadDotEnvOrExit();
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
-    console.error('DATABASE_URL is not set: export the PostgreSQL connection URL to migrate.');
+    console.error('DATABASE_URL is not set: export the PostgreSQL connection URL (or put it in .env) to migrate.');
     return 1;
   }
   console.log(`Datasource: ${describeDatabase(databaseUrl)}`);

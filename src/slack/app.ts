@@ -1,9 +1,10 @@
-import type { AddressInfo } from 'node:net';
-import { App, ExpressReceiver, type webApi } from '@slack/bolt';
+import { App, ExpressReceiver, SocketModeReceiver, type webApi } from '@slack/bolt';
+import express, { type Response } from 'express';
 import type pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackConfig } from './config.js';
+import { quietWhile, type SlackLinkState, SlackConnection } from './connection.js';
 import type { SlackDeps } from './deps.js';
 import { FillFeed } from './fills/fill-feed.js';
 import { FillNotifier } from './fills/fill-notifier.js';
@@ -15,17 +16,23 @@ import { WorkQueue } from './work-queue.js';
 
 export interface SlackBot {
   readonly app: App;
-  /** HTTP mode only: mount `receiver.router` on another Express app (before any body parser). */
+  /**
+   * HTTP mode only: mount `receiver.router` on an Express app (before any body parser). It serves
+   * POST /slack/events, answering 503 until the bot is connected to Slack.
+   */
   readonly receiver: ExpressReceiver | undefined;
   readonly notifier: FillNotifier;
   readonly db: pg.Pool;
+  /** The link to Slack, for /health. */
+  readonly state: SlackLinkState;
   /**
-   * Checks the token (auth.test), starts the fill notifier and: in Socket Mode connects; in HTTP mode
-   * listens on `port` when one is given (0: any free port), else leaves serving to whoever mounted
-   * the router. Resolves with the port listened on, if any.
+   * Connects to Slack in the background (auth.test; in Socket Mode, the socket too) and keeps
+   * retrying with backoff until it does; the fill notifier starts once connected. Never throws.
    */
-  start(port?: number): Promise<{ port?: number }>;
-  /** Stops listening, lets started listener work and the current notifier pass finish, closes the pool. */
+  start(): void;
+  /** Resolves once connected to Slack. */
+  connected(): Promise<void>;
+  /** Stops connecting and listening, lets started listener work and the current notifier pass finish, closes the pool. */
   stop(): Promise<void>;
 }
 
@@ -48,26 +55,55 @@ export function slackClientOptions(config: SlackConfig): webApi.WebClientOptions
   };
 }
 
+export const EVENTS_PATH = '/slack/events';
+
+const SOCKET_CLOSE_WAIT_MS = 3000;
+
+/** The answer to Slack's requests while the bot cannot act on them (Slack shows the user an error). */
+export function refuseUntilConnected(res: Response, state: SlackLinkState): void {
+  res.status(503).set('Retry-After', '5').json({
+    error: { code: 'UNAVAILABLE', message: `the Slack bot is not connected to Slack (${state}); try again shortly`, details: [] },
+  });
+}
+
 export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name: 'slack' })): SlackBot {
-  const log = boltLogger(logger);
-  const socketMode = config.appToken !== undefined;
-  const receiver = socketMode
+  let connection: SlackConnection | undefined;
+  const log = quietWhile(boltLogger(logger), () => connection !== undefined && connection.state !== 'ok');
+  const clientOptions = slackClientOptions(config);
+  // Before Bolt's own route: until auth.test has passed Bolt cannot authorize a request, and would
+  // ack it with nothing done. A 503 tells Slack (and whoever looks) the truth instead.
+  const router = express.Router();
+  router.post(EVENTS_PATH, (_req, res, next) => {
+    const state = connection?.state ?? 'connecting';
+    if (state === 'ok') {
+      next();
+      return;
+    }
+    refuseUntilConnected(res, state);
+  });
+  const receiver = config.appToken
     ? undefined
     : new ExpressReceiver({
         signingSecret: config.signingSecret,
-        endpoints: '/slack/events',
+        endpoints: EVENTS_PATH,
+        router,
         signatureVerification: true,
         // Ack first: a listener's slow work (OMS, Slack calls) never delays the HTTP answer.
         processBeforeResponse: false,
         logger: log,
       });
+  // Socket Mode's own reconnect loop is off: its failed reconnects end in unhandled rejections and it
+  // gives up on network errors. The SlackConnection below reconnects instead, with backoff.
+  const socket = config.appToken
+    ? new SocketModeReceiver({ appToken: config.appToken, logger: log, autoReconnectEnabled: false, installerOptions: { clientOptions } })
+    : undefined;
   const app = new App({
     token: config.botToken,
-    ...(receiver ? { receiver } : { socketMode: true, appToken: config.appToken }),
-    clientOptions: slackClientOptions(config),
+    ...(receiver ? { receiver } : { socketMode: true, receiver: socket }),
+    clientOptions,
     logger: log,
-    // auth.test runs in start(), where its failure is an error to the caller rather than an
-    // unhandled rejection from the constructor.
+    // auth.test runs in the connection attempts, where its failure is a state and a retry rather
+    // than an unhandled rejection from the constructor.
     deferInitialization: true,
   });
   app.error(async (error) => {
@@ -90,36 +126,62 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
   };
   registerListeners(app, deps);
 
-  let listening = false;
+  /**
+   * Closes the Socket Mode connection and waits for Slack to confirm (the receiver's own stop does
+   * not wait; a peer that drops the socket mid-close then leaves the client's 30 s timer behind),
+   * but never longer than a shutdown can afford.
+   */
+  const closeSocket = async (): Promise<void> => {
+    if (!socket) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([socket.client.disconnect(), new Promise<void>((resolve) => (timer = setTimeout(resolve, SOCKET_CLOSE_WAIT_MS)))]).catch(() => undefined);
+    clearTimeout(timer);
+  };
+  let initialized = false;
+  let notifying = false;
+  const link = new SlackConnection({
+    retry: config.retry,
+    logger,
+    async connect() {
+      if (!initialized) {
+        await app.init();
+        initialized = true;
+      }
+      if (socket) await socket.start();
+    },
+    disconnect: () => closeSocket(),
+    onConnected() {
+      if (notifying) return;
+      notifying = true;
+      notifier.start();
+      feed.start();
+    },
+  });
+  connection = link;
+  socket?.client.on('disconnected', () => link.lost('the Socket Mode connection closed'));
+
   return {
     app,
     receiver,
     notifier,
     db,
-    async start(port?: number) {
-      await app.init();
-      notifier.start();
-      feed.start();
-      if (socketMode) {
-        await app.start();
-        listening = true;
-        logger.info('Slack bot connected (Socket Mode)');
-        return {};
-      }
-      if (port === undefined) return {};
-      const server = (await app.start(port)) as { address(): AddressInfo | string | null };
-      listening = true;
-      const address = server.address();
-      const bound = typeof address === 'object' && address ? address.port : port;
-      logger.info({ port: bound }, 'Slack bot listening on /slack/events');
-      return { port: bound };
+    get state() {
+      return link.state;
+    },
+    start() {
+      link.start();
+    },
+    connected() {
+      return link.connected();
     },
     async stop() {
-      if (listening) await app.stop();
-      listening = false;
+      link.stop();
+      await closeSocket();
       await deps.work.idle();
-      feed.stop();
-      await notifier.stop();
+      if (notifying) {
+        feed.stop();
+        await notifier.stop();
+      }
       await db.end();
     },
   };

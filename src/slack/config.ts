@@ -16,6 +16,8 @@ export interface SlackConfig {
   readonly fillPollMs: number;
   /** Port of the standalone bot service (`src/slack/main.ts`). */
   readonly port: number;
+  /** How the bot retries Slack while it cannot connect: from `minMs`, doubling, at most `maxMs` apart. */
+  readonly retry: { readonly minMs: number; readonly maxMs: number };
 }
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -50,6 +52,14 @@ export const slackEnvSchema = z.object({
     blankToUndefined,
     z.coerce.number({ error: 'must be a number' }).int().min(0).max(65535, 'must be a port number').default(3001),
   ),
+  SLACK_RETRY_MIN_MS: z.preprocess(
+    blankToUndefined,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(10, 'must be at least 10').default(1000),
+  ),
+  SLACK_RETRY_MAX_MS: z.preprocess(
+    blankToUndefined,
+    z.coerce.number({ error: 'must be a number' }).int('must be an integer').max(3_600_000, 'must be at most 3600000 (an hour)').default(60_000),
+  ),
 });
 
 export class SlackConfigError extends Error {
@@ -78,8 +88,11 @@ export function parseSlackConfig(env: EnvSource = process.env): SlackConfig {
     SLACK_OMS_API_KEY: env.SLACK_OMS_API_KEY?.trim() || env.OMS_API_KEY,
     SLACK_DATABASE_URL: env.SLACK_DATABASE_URL?.trim() || env.DATABASE_URL,
   });
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+  const problems = result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+  if (result.success && result.data.SLACK_RETRY_MAX_MS < result.data.SLACK_RETRY_MIN_MS) {
+    problems.push('SLACK_RETRY_MAX_MS must be at least SLACK_RETRY_MIN_MS');
+  }
+  if (!result.success || problems.length > 0) {
     throw new SlackConfigError(`invalid Slack bot configuration: ${problems.join('; ')}`);
   }
   const e = result.data;
@@ -94,5 +107,6 @@ export function parseSlackConfig(env: EnvSource = process.env): SlackConfig {
     defaultPortfolio: e.SLACK_DEFAULT_PORTFOLIO?.trim(),
     fillPollMs: e.SLACK_FILL_POLL_MS,
     port: e.SLACK_PORT,
+    retry: { minMs: e.SLACK_RETRY_MIN_MS, maxMs: e.SLACK_RETRY_MAX_MS },
   };
 }

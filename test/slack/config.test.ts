@@ -31,6 +31,7 @@ describe('Slack bot configuration', () => {
       defaultPortfolio: undefined,
       fillPollMs: 250,
       port: 3001,
+      retry: { minMs: 1000, maxMs: 60_000 },
     });
     expect(parseSlackConfig(base).omsUrl).toBe('http://127.0.0.1:3000');
   });
@@ -46,6 +47,8 @@ describe('Slack bot configuration', () => {
       SLACK_DEFAULT_PORTFOLIO: ' Tech Portfolio ',
       SLACK_FILL_POLL_MS: '100',
       SLACK_PORT: '0',
+      SLACK_RETRY_MIN_MS: '50',
+      SLACK_RETRY_MAX_MS: '400',
     });
     expect(config).toEqual(
       expect.objectContaining({
@@ -57,6 +60,7 @@ describe('Slack bot configuration', () => {
         defaultPortfolio: 'Tech Portfolio',
         fillPollMs: 100,
         port: 0,
+        retry: { minMs: 50, maxMs: 400 },
       }),
     );
   });
@@ -78,6 +82,14 @@ describe('Slack bot configuration', () => {
     expect(message).toContain('SLACK_FILL_POLL_MS must be a number');
     expect(message).toContain('SLACK_DATABASE_URL must be a postgres:// URL');
     expect(message).not.toContain('xoxp-user-token-secret');
+  });
+
+  it('refuses a retry policy whose ceiling lies below its start, or that retries too fast', () => {
+    expect(errorOf({ ...base, SLACK_RETRY_MIN_MS: '5000', SLACK_RETRY_MAX_MS: '1000' })).toBe(
+      'invalid Slack bot configuration: SLACK_RETRY_MAX_MS must be at least SLACK_RETRY_MIN_MS',
+    );
+    expect(errorOf({ ...base, SLACK_RETRY_MIN_MS: '1' })).toContain('SLACK_RETRY_MIN_MS must be at least 10');
+    expect(errorOf({ ...base, SLACK_RETRY_MAX_MS: 'soon' })).toContain('SLACK_RETRY_MAX_MS must be a number');
   });
 
   it('treats blank values as missing', () => {

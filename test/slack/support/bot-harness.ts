@@ -1,3 +1,6 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { pino } from 'pino';
 import { createSlackBot, type SlackBot } from '../../../src/slack/app.js';
 import { parseSlackConfig, type SlackConfig } from '../../../src/slack/config.js';
@@ -26,7 +29,7 @@ export interface BotOptions {
 
 /**
  * A real bot (Bolt, ExpressReceiver, signature checks) on an ephemeral port, talking to the Slack
- * stand-in and to the given OMS. The stand-in must already run: Bolt calls auth.test at start.
+ * stand-in and to the given OMS, connected to the stand-in (auth.test passed) when it resolves.
  */
 export async function startBot(o: BotOptions): Promise<RunningBot> {
   const config = parseSlackConfig({
@@ -41,11 +44,26 @@ export async function startBot(o: BotOptions): Promise<RunningBot> {
     SLACK_APP_TOKEN: o.appToken,
   });
   const bot = createSlackBot(config, pino({ level: process.env.SLACK_TEST_LOG ?? 'silent' }));
-  const { port } = await bot.start(o.appToken ? undefined : 0);
+  bot.start();
+  await bot.connected();
+  let server: Server | undefined;
+  if (bot.receiver) {
+    const app = express().use(bot.receiver.router);
+    server = createServer(app);
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  }
+  const port = server ? (server.address() as AddressInfo).port : 0;
   return {
     bot,
     config,
     eventsUrl: `http://127.0.0.1:${port}/slack/events`,
-    stop: () => bot.stop(),
+    async stop() {
+      if (server) {
+        const closed = new Promise((resolve) => server!.close(resolve));
+        server.closeIdleConnections();
+        await closed;
+      }
+      await bot.stop();
+    },
   };
 }

@@ -60,7 +60,8 @@ export class SlackStandIn {
     });
   }
 
-  static async start(): Promise<SlackStandIn> {
+  /** Listens on `port` (a Slack that comes back where the bot expects it), or on any free one. */
+  static async start(opts: { port?: number } = {}): Promise<SlackStandIn> {
     let standIn: SlackStandIn | undefined;
     const server = createServer((req, res) => {
       const method = new URL(req.url ?? '/', 'http://stand-in').pathname.replace(/^\/api\//, '');
@@ -79,7 +80,10 @@ export class SlackStandIn {
         else reply();
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, '127.0.0.1', resolve);
+    });
     const { port } = server.address() as AddressInfo;
     standIn = new SlackStandIn(server, `http://127.0.0.1:${port}`);
     return standIn;

@@ -1,0 +1,43 @@
+import { createHmac } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ApiKeyRepository } from './db/api-key.repository.js';
+
+/** The name of the bot's key in the key list (also the name earlier versions gave the keys they made). */
+export const SLACK_BOT_KEY_NAME = 'slack bot (npm start)';
+
+/** Changing it gives the bot a new key (and revokes the old one) on the next start. */
+const DERIVATION_LABEL = 'paper-desk/slack-bot/oms-api-key/v1';
+
+/**
+ * The OMS key of a bot running inside the OMS process without SLACK_OMS_API_KEY: HMAC-SHA256 of a
+ * fixed label under the Slack signing secret, in the format of generated keys (`pk_` + 32 bytes,
+ * base64url). Every start with the same secret gets the same key, so none is minted per start, and
+ * nothing new needs keeping. Whoever knows the signing secret can already forge any Slack request
+ * to the bot, which trades with this key: deriving the key from it gives nobody more than they have.
+ */
+export function deriveSlackBotKey(signingSecret: string): string {
+  return `pk_${createHmac('sha256', signingSecret).update(DERIVATION_LABEL).digest('base64url')}`;
+}
+
+/**
+ * Makes the derived key exist (read and trade, every portfolio; stored as its hash only) and revokes
+ * every other active key of the same name: those of an earlier signing secret, and the ones earlier
+ * versions made on each start, which nobody holds. Returns the key; it is never logged.
+ */
+export async function ensureSlackBotKey(keys: ApiKeyRepository, signingSecret: string, logger: Logger): Promise<string> {
+  const key = deriveSlackBotKey(signingSecret);
+  try {
+    await keys.ensure(key, SLACK_BOT_KEY_NAME, ['read', 'trade']);
+  } catch (error) {
+    // Two OMS processes starting at once (a deploy's takeover) may both insert it: one wins.
+    if (!(await keys.findActiveByKey(key))) throw error;
+  }
+  const own = await keys.findActiveByKey(key);
+  if (!own) {
+    logger.warn(`the Slack bot's OMS key ("${SLACK_BOT_KEY_NAME}") was revoked: the bot's OMS calls will be refused until SLACK_OMS_API_KEY names a key of its own`);
+  }
+  const stale = (await keys.list()).filter((k) => k.name === SLACK_BOT_KEY_NAME && k.revokedAt === null && k.id !== own?.id);
+  for (const k of stale) await keys.revoke(k.id);
+  if (stale.length) logger.info({ revoked: stale.map((k) => k.id) }, 'revoked the Slack bot\'s earlier OMS keys');
+  return key;
+}
