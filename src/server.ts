@@ -1,14 +1,14 @@
 import { ConfigError } from './config/env.js';
 import { loadDotEnvOrExit } from './config/dotenv.js';
-import { startDesk } from './desk.js';
+import { startDeployment } from './deployment.js';
 import { SlackConfigError } from './slack/config.js';
 
 /** `npm start`: the OMS, feed and dashboard (and the Slack bot when configured) on one port. */
 async function main(): Promise<void> {
   loadDotEnvOrExit();
-  let desk;
+  let deployment;
   try {
-    desk = await startDesk(process.env);
+    deployment = await startDeployment(process.env);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof SlackConfigError) {
       console.error(error.message);
@@ -16,14 +16,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const { service } = desk;
+  const { service } = deployment;
   const { logger } = service;
   if (service.generatedAdminKey) {
     // Printed once: only its hash is stored. Set OMS_API_KEY to choose your own.
     process.stdout.write(`\nBootstrap admin API key (shown once, keep it): ${service.generatedAdminKey}\n\n`);
   }
-  if (desk.bot) logger.info(desk.bot.receiver ? 'Slack bot beside the OMS on /slack/events' : 'Slack bot beside the OMS (Socket Mode)');
-  logger.info({ port: desk.port }, `paper desk listening: dashboard http://localhost:${desk.port}/ , API /api/v1, docs /docs`);
+  if (deployment.bot) logger.info(deployment.bot.receiver ? 'Slack bot beside the OMS on /slack/events' : 'Slack bot beside the OMS (Socket Mode)');
+  logger.info({ port: deployment.port }, `paper desk listening: dashboard http://localhost:${deployment.port}/ , API /api/v1, docs /docs`);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       logger.error('shutdown did not finish within 20 s; exiting');
       process.exit(1);
     }, 20_000).unref();
-    desk.stop().then(
+    deployment.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

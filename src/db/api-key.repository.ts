@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from './prisma-client.js';
 
 import { SCOPES, type Scope } from '../oms/access.js';
+import { MAIN_DESK_ID } from './desks.js';
 
 export { SCOPES, type Scope };
 
@@ -28,10 +29,10 @@ export function generateKey(): string {
 export class ApiKeyRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async create(input: { name: string; scopes: Scope[]; portfolios: string[]; key?: string }): Promise<{ key: string; record: ApiKeyRecord }> {
+  async create(input: { name: string; scopes: Scope[]; portfolios: string[]; key?: string; deskId?: number }): Promise<{ key: string; record: ApiKeyRecord }> {
     const key = input.key ?? generateKey();
     const row = await this.prisma.apiKey.create({
-      data: { name: input.name, prefix: key.slice(0, 10), hash: hashKey(key), scopes: input.scopes, portfolios: input.portfolios },
+      data: { deskId: input.deskId ?? MAIN_DESK_ID, name: input.name, prefix: key.slice(0, 10), hash: hashKey(key), scopes: input.scopes, portfolios: input.portfolios },
     });
     return { key, record: toRecord(row) };
   }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { MAIN_DESK_ID } from './desks.js';
 import type { PrismaClient } from './prisma-client.js';
 import { decimalToUnits, formatUnits } from '../oms/units.js';
 import type { PortfolioState, TradeRecord } from '../oms/model.js';
@@ -107,6 +108,8 @@ export class PrismaOmsStore implements OmsStore {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly pool: pg.Pool,
+    /** The desk whose portfolios, orders and audit rows this store reads and writes. */
+    private readonly deskId: number = MAIN_DESK_ID,
   ) {}
 
   /**
@@ -130,11 +133,11 @@ export class PrismaOmsStore implements OmsStore {
     this.writer = await this.claimWriter();
     const [instruments, portfolios, positions, openOrders] = await Promise.all([
       this.prisma.instrument.findMany({ orderBy: { symbol: 'asc' } }),
-      this.prisma.portfolio.findMany({ orderBy: { id: 'asc' } }),
-      this.prisma.position.findMany(),
+      this.prisma.portfolio.findMany({ where: { deskId: this.deskId }, orderBy: { id: 'asc' } }),
+      this.prisma.position.findMany({ where: { portfolio: { deskId: this.deskId } } }),
       this.prisma.$queryRawUnsafe<OrderSqlRow[]>(
         `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id
-         WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY o.symbol, o.priority NULLS LAST, o.id`,
+         WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND p.desk_id = ${Number(this.deskId)} ORDER BY o.symbol, o.priority NULLS LAST, o.id`,
       ),
     ]);
     const byId = new Map<number, PortfolioState>();
@@ -227,12 +230,13 @@ export class PrismaOmsStore implements OmsStore {
       FROM w, unnest(${arg(texts(i.map((r) => r.symbol), WIDTH.symbol))}, ${arg(i.map((r) => formatUnits(r.referencePrice)))}, ${arg(i.map((r) => money(r.lastPrice)))})
         AS u(sym, ref, last) WHERE i.symbol = u.sym)`);
     const a = batch.audits;
-    parts.push(`audit_in AS (INSERT INTO audit_events (at, key_id, actor, action, target, outcome, details)
-      SELECT u.at::timestamptz, u.kid::int, u.actor, u.action, u.target, u.outcome, u.details::jsonb
-      FROM w, unnest(${arg(a.map((r) => r.at.toISOString()))}, ${arg(a.map((r) => str(r.keyId)))}, ${arg(texts(a.map((r) => r.actor), WIDTH.actor))},
+    // A request without a valid key concerns no desk; every other row is this desk's.
+    parts.push(`audit_in AS (INSERT INTO audit_events (at, desk_id, key_id, actor, action, target, outcome, details)
+      SELECT u.at::timestamptz, u.desk::int, u.kid::int, u.actor, u.action, u.target, u.outcome, u.details::jsonb
+      FROM w, unnest(${arg(a.map((r) => r.at.toISOString()))}, ${arg(a.map((r) => (r.action === 'auth.failure' ? null : String(this.deskId))))}, ${arg(a.map((r) => str(r.keyId)))}, ${arg(texts(a.map((r) => r.actor), WIDTH.actor))},
         ${arg(texts(a.map((r) => r.action), WIDTH.action))}, ${arg(texts(a.map((r) => r.target), WIDTH.target))},
         ${arg(texts(a.map((r) => r.outcome), WIDTH.outcome))}, ${arg(a.map((r) => storableJson(r.details)))})
-        AS u(at, kid, actor, action, target, outcome, details))`);
+        AS u(at, desk, kid, actor, action, target, outcome, details))`);
     // Straight to node-postgres: the batch statement needs none of Prisma's query building. Every
     // part is always there (with empty arrays it touches no row), so the text never changes and each
     // connection parses and plans it once, as a named prepared statement, instead of per batch.
@@ -327,8 +331,8 @@ export class PrismaOmsStore implements OmsStore {
     createdBy: string | null;
   }): Promise<PortfolioState> {
     const rows = await this.prisma.$queryRawUnsafe<{ id: number; created_at: Date }[]>(
-      `INSERT INTO portfolios (name, cash, starting_cash, allow_short, is_house, created_by, updated_at)
-       SELECT $1, $2::numeric, $2::numeric, $3, $4, $5, now() WHERE ${stillWriter(6)}
+      `INSERT INTO portfolios (desk_id, name, cash, starting_cash, allow_short, is_house, created_by, updated_at)
+       SELECT $7, $1, $2::numeric, $2::numeric, $3, $4, $5, now() WHERE ${stillWriter(6)}
        RETURNING id, created_at`,
       storableText(p.name, WIDTH.name),
       formatUnits(p.cash),
@@ -336,6 +340,7 @@ export class PrismaOmsStore implements OmsStore {
       p.isHouse,
       storableTextOrNull(p.createdBy),
       this.currentWriter(),
+      this.deskId,
     );
     if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
     return {

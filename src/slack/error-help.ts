@@ -45,6 +45,8 @@ export const ERROR_HELP: Readonly<Record<string, string>> = {
   BAD_REQUEST: 'The trading desk could not read the bot\'s request, so nothing was done.',
   UNSUPPORTED_MEDIA_TYPE: 'The trading desk could not read the bot\'s request, so nothing was done.',
   PAYLOAD_TOO_LARGE: 'That request is too large for the trading desk, so nothing was done.',
+  HEADERS_TOO_LARGE: 'That request is too large for the trading desk, so nothing was done.',
+  REQUEST_TIMEOUT: 'The trading desk did not receive that request in time, so nothing was done. Try again.',
   NOT_FOUND: 'The trading desk does not know that request: the bot and the desk may be of different versions.',
   INTERNAL: 'The trading desk failed on its side. An order may still have gone through: check `/orders` before retrying.',
 };

@@ -59,9 +59,11 @@ describe('the error catalogue', () => {
       ['UNAUTHENTICATED', 401],
       ['FORBIDDEN', 403],
       ['NOT_FOUND', 404],
+      ['REQUEST_TIMEOUT', 408],
       ['PAYLOAD_TOO_LARGE', 413],
       ['UNSUPPORTED_MEDIA_TYPE', 415],
       ['RATE_LIMITED', 429],
+      ['HEADERS_TOO_LARGE', 431],
       ['INTERNAL', 500],
     ]);
   });

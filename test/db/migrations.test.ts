@@ -372,6 +372,41 @@ $$ LANGUAGE plpgsql;
   });
 });
 
+describe('the desks migration', () => {
+  it('an upgrade from the schema before desks keeps every row in desk main, and names become unique per desk', async () => {
+    const DESKS = '20261207120000_desks';
+    const db = await freshDatabase(false);
+    // The history up to the migration before desks, with data in it.
+    const before = mkdtempSync(join(tmpdir(), 'paper-desk-migrations-'));
+    tempDirs.push(before);
+    for (const name of migrationNames.filter((n) => n < DESKS)) cpSync(join(MIGRATIONS_DIR, name), join(before, name), { recursive: true });
+    cpSync(join(MIGRATIONS_DIR, 'migration_lock.toml'), join(before, 'migration_lock.toml'));
+    await applyMigrations(db.url, before);
+    await query(db.url, `INSERT INTO portfolios (name, cash, starting_cash, updated_at) VALUES ('Main', 100, 100, now()), ('Other', 5, 5, now())`);
+    await query(db.url, `INSERT INTO api_keys (name, prefix, hash, scopes, portfolios) VALUES ('k', 'pk_x', repeat('a', 64), '{admin}', '{}')`);
+    await query(db.url, `INSERT INTO audit_events (key_id, action, outcome) VALUES (1, 'portfolio.create', 'ok'), (NULL, 'auth.failure', 'denied')`);
+
+    expect(await applyMigrations(db.url, MIGRATIONS_DIR)).toEqual(migrationNames.filter((n) => n >= DESKS));
+    expect(await query(db.url, 'SELECT id, name FROM desks')).toEqual([{ id: 1, name: 'main' }]);
+    expect(await query(db.url, 'SELECT name, desk_id FROM portfolios ORDER BY id')).toEqual([
+      { name: 'Main', desk_id: 1 },
+      { name: 'Other', desk_id: 1 },
+    ]);
+    expect(await query(db.url, 'SELECT desk_id FROM api_keys')).toEqual([{ desk_id: 1 }]);
+    expect(await query(db.url, 'SELECT action, desk_id FROM audit_events ORDER BY id')).toEqual([
+      { action: 'portfolio.create', desk_id: 1 },
+      { action: 'auth.failure', desk_id: null },
+    ]);
+    // A second desk may have its own Main; one desk may not have two.
+    const [{ id }] = await query<{ id: number }>(db.url, `INSERT INTO desks (name) VALUES ('second') RETURNING id`);
+    expect(id).toBe(2);
+    await query(db.url, `INSERT INTO portfolios (desk_id, name, cash, starting_cash, updated_at) VALUES ($1, 'Main', 1, 1, now())`, [id]);
+    await expect(query(db.url, `INSERT INTO portfolios (desk_id, name, cash, starting_cash, updated_at) VALUES (1, 'Main', 1, 1, now())`)).rejects.toThrow(/portfolios_desk_id_name_key/);
+    // New rows must name their desk.
+    await expect(query(db.url, `INSERT INTO portfolios (name, cash, starting_cash, updated_at) VALUES ('Nowhere', 1, 1, now())`)).rejects.toThrow(/desk_id/);
+  });
+});
+
 describe('schema (no drift)', () => {
   it('the migrated database matches prisma/schema.prisma (Prisma schema engine diff is empty)', async () => {
     const db = await freshDatabase(true);
@@ -403,7 +438,7 @@ describe('Prisma client through @prisma/adapter-pg', () => {
         data: { symbol: 'ACME', name: 'Acme Corp', tickSize: '0.0100', lotSize: 1, referencePrice: '123.4500' },
       });
       const portfolio = await prisma.portfolio.create({
-        data: { name: 'alpha', cash: '99999999999999999999.9999', startingCash: '1000000.0000', createdBy: 'U123' },
+        data: { deskId: 1, name: 'alpha', cash: '99999999999999999999.9999', startingCash: '1000000.0000', createdBy: 'U123' },
       });
       expect(portfolio.id).toEqual(expect.any(Number));
       expect(portfolio.cash.toFixed(4)).toBe('99999999999999999999.9999'); // beyond double precision

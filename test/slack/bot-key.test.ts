@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { deriveSlackBotKey, SLACK_BOT_KEY_NAME } from '../../src/slack-bot-key.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TEST_ADMIN_KEY } from '../support/oms.js';
-import { runDesk, type RunningDesk, slackEnv } from './support/running-desk.js';
+import { runDesk, type RunningDesk, slackEnv } from './support/running-deployment.js';
 import { SlackStandIn, waitFor } from './support/slack-stand-in.js';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { TEST_ADMIN_KEY } from '../support/oms.js';
-import { closedPort, type LogLine, runDesk, type RunningDesk, slackEnv } from './support/running-desk.js';
+import { closedPort, type LogLine, runDesk, type RunningDesk, slackEnv } from './support/running-deployment.js';
 import { SlackStandIn, waitFor } from './support/slack-stand-in.js';
 
 /**

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { startSlackService, type SlackService } from '../../src/slack/service.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { SIGNING_SECRET } from './support/bot-harness.js';
-import { closedPort } from './support/running-desk.js';
+import { closedPort } from './support/running-deployment.js';
 import { send, slashCommand } from './support/signed-request.js';
 import { SlackStandIn, waitFor } from './support/slack-stand-in.js';
 

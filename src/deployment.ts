@@ -6,7 +6,7 @@ import { createSlackBot, EVENTS_PATH, refuseUntilConnected, type SlackBot } from
 import { type EnvSource, parseSlackConfig, slackConfigured } from './slack/config.js';
 import { ensureSlackBotKey } from './slack-bot-key.js';
 
-export interface Desk {
+export interface Deployment {
   readonly service: OmsService;
   readonly port: number;
   /** The Slack bot running beside the OMS, or null when no Slack is configured. */
@@ -15,7 +15,7 @@ export interface Desk {
   stop(): Promise<void>;
 }
 
-export interface DeskOptions {
+export interface DeploymentOptions {
   readonly logger?: Logger;
 }
 
@@ -26,7 +26,7 @@ export interface DeskOptions {
  * background and /health says how that goes (`slack`). Throws a ConfigError or SlackConfigError for
  * bad settings before anything starts.
  */
-export async function startDesk(source: EnvSource = process.env, options: DeskOptions = {}): Promise<Desk> {
+export async function startDeployment(source: EnvSource = process.env, options: DeploymentOptions = {}): Promise<Deployment> {
   const env = loadEnv(source);
   const withSlack = slackConfigured(source);
   // In Socket Mode, Slack's requests come over the socket: nothing to serve on /slack/events.

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { type Desk, startDesk } from '../../../src/desk.js';
+import { type Deployment, startDeployment } from '../../../src/deployment.js';
 import { TEST_ADMIN_KEY } from '../../support/oms.js';
 import { SIGNING_SECRET } from './bot-harness.js';
 import { send, slashCommand, type SentResponse } from './signed-request.js';
@@ -10,7 +10,7 @@ import { send, slashCommand, type SentResponse } from './signed-request.js';
 export type LogLine = { level: number; msg: string; slack?: string; [field: string]: unknown };
 
 export interface RunningDesk {
-  readonly desk: Desk;
+  readonly desk: Deployment;
   readonly baseUrl: string;
   /** Everything logged so far (debug and up). */
   readonly logs: LogLine[];
@@ -30,7 +30,7 @@ export interface RunningDesk {
 export async function runDesk(databaseUrl: string, env: Record<string, string | undefined> = {}): Promise<RunningDesk> {
   const logs: LogLine[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
-  const desk = await startDesk(
+  const desk = await startDeployment(
     {
       NODE_ENV: 'test',
       PORT: '0',
