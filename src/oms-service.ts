@@ -13,13 +13,15 @@ import { HistoryQueries } from './db/history-queries.js';
 import { ApiKeyRepository, generateKey } from './db/api-key.repository.js';
 import { seedInstruments } from './db/seed.js';
 import { Oms } from './oms/oms.js';
-import { WriterReplacedError } from './oms/ports.js';
+import { Desks, type DeskInfo } from './oms/desks.js';
+import { DeskRepository } from './db/desk.repository.js';
+import { WriterRole } from './db/writer-role.js';
+import { MAIN_DESK_ID } from './db/desks.js';
 import { createApp } from './api/app.js';
 import { answerClientError } from './api/client-error.js';
 import { CachedKeyLookup } from './api/auth.js';
 import { PaperMarket } from './market/paper-market.js';
 import { RandomWalkSource } from './market/price-source.js';
-import { MarketMaker } from './market/market-maker.js';
 import { DayEndScheduler, lastDayEnd } from './oms/day-end-scheduler.js';
 import { attachFeed, type Feed } from './feed/feed-server.js';
 
@@ -30,7 +32,9 @@ export interface OmsService {
   readonly server: Server;
   readonly port: number;
   readonly databaseUrl: string;
+  /** Desk main (the desk of single-team deployments, and of the tests). */
   readonly oms: Oms;
+  readonly desks: Desks;
   readonly prisma: PrismaClient;
   readonly logger: Logger;
   /** The bootstrap admin key when it was generated on this start (printed once), else null. */
@@ -79,40 +83,61 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     await seedInstruments(prisma);
     const keys = new ApiKeyRepository(prisma);
     let generatedAdminKey: string | null = null;
+    // The bootstrap key is admin of desk main and the deployment's operator (it makes desks).
     if (env.OMS_API_KEY) {
-      await keys.ensure(env.OMS_API_KEY, 'bootstrap admin (OMS_API_KEY)', ['admin']);
+      await keys.ensure(env.OMS_API_KEY, 'bootstrap admin (OMS_API_KEY)', ['admin', 'operator']);
     } else if ((await keys.count()) === 0) {
       generatedAdminKey = generateKey();
-      const { record } = await keys.create({ name: 'bootstrap admin (generated)', scopes: ['admin'], portfolios: [], key: generatedAdminKey });
+      const { record } = await keys.create({ name: 'bootstrap admin (generated)', scopes: ['admin', 'operator'], portfolios: [], key: generatedAdminKey });
       // Printed only once the service is up: a start that fails after this (a port in use) revokes
       // it, so that the next start makes and prints another instead of leaving no key anyone saw.
       unprintedKey = () => keys.revoke(record.id).then(() => undefined);
     }
 
     let stopping = false;
-    // Ready once the desk can trade: state loaded and, with the house on, its first quotes committed.
+    // Ready once the desks can trade: state loaded and, with the house on, its first quotes committed.
     let ready = false;
-    const oms = await Oms.open(
-      new PrismaOmsStore(prisma, commitPool),
-      {
-        commitFailed: (error) => logger.error({ err: error }, 'a commit failed: its requests were answered 503; reloading the committed state'),
-        replaced: (error) => logger.fatal(`${error.message}: this one stops accepting orders and can be stopped`),
-        reloaded: (afterMs) => logger.info({ afterMs }, 'committed state reloaded: the OMS serves again'),
-        reloadFailed: (error, retryMs) => logger.warn({ err: error, retryMs }, 'reloading the committed state failed; retrying'),
-      },
-      {
-        bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS,
-        lastDayEnd: lastDayEnd(env.DAY_END_UTC, new Date()),
-        marketCollarBps: env.MARKET_ORDER_COLLAR_BPS,
-      },
-    );
+    const writer = new WriterRole(prisma);
+    // Claimed before any desk loads: it waits for a batch a previous OMS has in flight.
+    await writer.ensureClaimed();
+    const deskOptions = {
+      bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS,
+      lastDayEnd: lastDayEnd(env.DAY_END_UTC, new Date()),
+      marketCollarBps: env.MARKET_ORDER_COLLAR_BPS,
+    };
+    const openDesk = (info: DeskInfo): Promise<Oms> => {
+      const log = logger.child({ desk: info.name });
+      return Oms.open(
+        new PrismaOmsStore(prisma, commitPool, info.id, writer),
+        {
+          commitFailed: (error) => log.error({ err: error }, 'a commit failed: its requests were answered 503; reloading the committed state'),
+          replaced: (error) => log.fatal(`${error.message}: this one stops accepting orders and can be stopped`),
+          reloaded: (afterMs) => log.info({ afterMs }, 'committed state reloaded: the desk serves again'),
+          reloadFailed: (error, retryMs) => log.warn({ err: error, retryMs }, 'reloading the committed state failed; retrying'),
+        },
+        deskOptions,
+        info,
+      );
+    };
+    const deskRows = new DeskRepository(prisma);
+    const desks = new Desks(MAIN_DESK_ID);
+    for (const info of await deskRows.list()) await desks.add(await openDesk(info));
+    const oms = desks.main;
     const history = new HistoryQueries(prisma);
     const keyLookup = new CachedKeyLookup(keys, env.API_KEY_CACHE_MS);
     const app = createApp({
-      oms,
+      desks,
       history,
       keys: keyLookup,
       keyAdmin: keys,
+      createDesk: async (name) => {
+        const info = await deskRows.create(name);
+        if (!info) return null;
+        const desk = await openDesk(info);
+        await desks.add(desk);
+        const { key } = await keys.create({ name: `${name} admin`, scopes: ['admin'], portfolios: [], deskId: info.id });
+        return { desk: info, adminKey: key };
+      },
       logger,
       env,
       checkDatabase: async () => {
@@ -125,7 +150,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     });
     const server = createServer(app);
     server.on('clientError', answerClientError);
-    const feed: Feed = attachFeed(server, { oms, keys: keyLookup, keyRecheckMs: Math.max(env.API_KEY_CACHE_MS, 100), history, logger });
+    const feed: Feed = attachFeed(server, { desks, keys: keyLookup, keyRecheckMs: Math.max(env.API_KEY_CACHE_MS, 100), history, logger });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
         reject(error.code === 'EADDRINUSE' ? new Error(`port ${env.PORT} on ${env.HOST} is already in use: stop what holds it or set PORT`) : error);
@@ -135,17 +160,17 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     const port = (server.address() as AddressInfo).port;
 
     const market = new PaperMarket(
-      oms,
+      desks,
       env.SIMULATOR_ENABLED ? new RandomWalkSource(env.SIMULATOR_SEED) : null,
       env.MARKET_MAKER_ENABLED
-        ? new MarketMaker(oms, { levels: env.MARKET_MAKER_LEVELS, spreadBps: env.MARKET_MAKER_SPREAD_BPS, stepBps: env.MARKET_MAKER_STEP_BPS, size: env.MARKET_MAKER_SIZE }, logger)
+        ? { levels: env.MARKET_MAKER_LEVELS, spreadBps: env.MARKET_MAKER_SPREAD_BPS, stepBps: env.MARKET_MAKER_STEP_BPS, size: env.MARKET_MAKER_SIZE }
         : null,
       env.SIMULATOR_INTERVAL_MS,
       logger,
     );
     await market.start();
     ready = true;
-    const dayEnd = new DayEndScheduler(env.DAY_END_UTC, () => oms.expireDay(), logger);
+    const dayEnd = new DayEndScheduler(env.DAY_END_UTC, () => desks.expireDay(), logger);
     dayEnd.start();
 
     return {
@@ -153,6 +178,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       port,
       databaseUrl,
       oms,
+      desks,
       prisma,
       logger,
       generatedAdminKey,
@@ -174,7 +200,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
           });
           server.closeIdleConnections();
         });
-        await oms.drain();
+        await desks.drain();
         for (const fn of cleanup) await fn().catch(() => undefined);
       },
     };

@@ -13,6 +13,8 @@ import { portfoliosRoutes } from './portfolios.routes.js';
 import { instrumentsRoutes } from './instruments.routes.js';
 import { docsRoutes } from './docs.routes.js';
 import { keysRoutes } from './keys.routes.js';
+import { desksRoutes } from './desks.routes.js';
+import { deskOf } from './desk-of.js';
 import type { ApiDeps } from './deps.js';
 
 /** The dashboard's static files: next to this file's folder in src/ and in dist/ alike. */
@@ -33,7 +35,7 @@ export function securityHeaders(): RequestHandler {
 }
 
 export function createApp(deps: ApiDeps): Express {
-  const { env, oms, logger } = deps;
+  const { env, desks, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   // API answers are live state that no client revalidates; hashing each body for an ETag is wasted work.
@@ -70,8 +72,11 @@ export function createApp(deps: ApiDeps): Express {
       return;
     }
     const components = deps.healthComponents?.() ?? {};
-    if (oms.replaced) sendError(res, 'UNAVAILABLE', 'another OMS has taken over the database: this one accepts nothing more');
-    else if (!oms.healthy) res.status(503).json({ status: 'degraded', database: 'ok', ...components, detail: 'a commit failed: the OMS is reloading its committed state and serves again by itself' });
+    const degraded = desks.degraded().map((d) => d.desk.name);
+    if (desks.replaced) sendError(res, 'UNAVAILABLE', 'another OMS has taken over the database: this one accepts nothing more');
+    else if (degraded.length > 0) {
+      res.status(503).json({ status: 'degraded', database: 'ok', ...components, degraded_desks: degraded, detail: 'a commit failed: the desk is reloading its committed state and serves again by itself' });
+    }
     else if (deps.ready && !deps.ready()) res.status(503).json({ status: 'starting', database: 'ok', ...components, detail: 'loading the books and the first quotes' });
     else res.json({ status: 'ok', database: 'ok', ...components });
   });
@@ -90,9 +95,17 @@ export function createApp(deps: ApiDeps): Express {
   });
   api.use(
     requireApiKey(deps.keys, (reason, req) => {
-      oms.audit(null, 'auth.failure', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason, ip: req.ip });
+      desks.main.audit(null, 'auth.failure', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason, ip: req.ip });
     }),
   );
+  // Every command acts within the desk of its key.
+  api.use((_req, res, next) => {
+    const desk = desks.get(keyOf(res).deskId);
+    if (desk) {
+      res.locals.desk = desk;
+      next();
+    } else sendError(res, 'UNAVAILABLE', "the key's desk is not served here yet; nothing was done: retry in a moment");
+  });
   api.use(
     rateLimit({
       windowMs: 60_000,
@@ -114,11 +127,12 @@ export function createApp(deps: ApiDeps): Express {
   api.use(portfoliosRoutes(deps));
   api.use(instrumentsRoutes(deps));
   api.use(keysRoutes(deps));
+  api.use(desksRoutes(deps));
   api.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
   // A valid key used outside its scopes or portfolios is an auth failure too: audited, then mapped.
   api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (err instanceof HttpError && err.code === 'FORBIDDEN') {
-      oms.audit(actorOf(res), 'auth.forbidden', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason: err.message, ip: req.ip });
+      (deskOf(res) ?? desks.main).audit(actorOf(res), 'auth.forbidden', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason: err.message, ip: req.ip });
     }
     next(err);
   });

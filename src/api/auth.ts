@@ -15,9 +15,10 @@ export interface KeyCache extends KeyLookup {
 
 /** Key management for admins (the keys routes). Only a key's hash is stored; `create` shows the key once. */
 export interface KeyAdmin {
-  create(input: { name: string; scopes: Scope[]; portfolios: string[] }): Promise<{ key: string; record: ApiKeyRecord }>;
-  list(): Promise<ApiKeyRecord[]>;
-  revoke(id: number): Promise<boolean>;
+  create(input: { name: string; scopes: Scope[]; portfolios: string[]; deskId: number }): Promise<{ key: string; record: ApiKeyRecord }>;
+  /** The keys of one desk. */
+  list(deskId: number): Promise<ApiKeyRecord[]>;
+  revoke(id: number, deskId: number): Promise<boolean>;
 }
 
 /** Resolves keys through a short cache, so a revoked key stops working within `ttlMs`. */

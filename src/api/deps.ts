@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
-import type { Oms } from '../oms/oms.js';
+import type { Desks, DeskInfo } from '../oms/desks.js';
 import type { HistoryQueries } from '../db/history-queries.js';
 import type { KeyAdmin, KeyCache } from './auth.js';
 import type { Env } from '../config/env.js';
 
 export interface ApiDeps {
-  readonly oms: Oms;
+  readonly desks: Desks;
+  /** Makes a desk (row, state, house quotes) and its first admin key; null when the name is taken. */
+  readonly createDesk: (name: string) => Promise<{ desk: DeskInfo; adminKey: string } | null>;
   readonly history: HistoryQueries;
   readonly keys: KeyCache;
   readonly keyAdmin: KeyAdmin;

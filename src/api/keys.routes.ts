@@ -1,6 +1,8 @@
 import { caseHint } from '../oms/name-hint.js';
 import { Router } from 'express';
-import { actorOf, requireScope } from './auth.js';
+import { actorOf, keyOf, requireScope } from './auth.js';
+import { HttpError } from './http-errors.js';
+import { deskOf } from './desk-of.js';
 import { parse, parseQuery } from './validate.js';
 import { undecodableParams } from './path-params.js';
 import { createKeyBody, idParams, noQuery } from './schemas.js';
@@ -13,15 +15,17 @@ import type { ApiDeps } from './deps.js';
  * a key), revoke (at once on this API; open feed connections lose their private channels within
  * API_KEY_CACHE_MS).
  */
-export function keysRoutes({ oms, keys: keyCache, keyAdmin }: ApiDeps): Router {
+export function keysRoutes({ keys: keyCache, keyAdmin }: ApiDeps): Router {
   const r = Router();
 
   r.get('/keys', requireScope('admin'), async (req, res) => {
+    const oms = deskOf(res);
     parseQuery(noQuery, req);
-    res.json({ data: (await keyAdmin.list()).map(keyJson) });
+    res.json({ data: (await keyAdmin.list(oms.desk.id)).map(keyJson) });
   });
 
   r.post('/keys', requireScope('admin'), async (req, res) => {
+    const oms = deskOf(res);
     parseQuery(noQuery, req);
     const body = parse(createKeyBody, req.body);
     body.portfolios.forEach((name, i) => {
@@ -29,15 +33,20 @@ export function keysRoutes({ oms, keys: keyCache, keyAdmin }: ApiDeps): Router {
         throw rejected('UNKNOWN_PORTFOLIO', `there is no portfolio ${name}${caseHint(name, oms.portfolioNames())}`, `portfolios.${i}`);
       }
     });
-    const { key, record } = await keyAdmin.create({ name: body.name, scopes: body.scopes, portfolios: body.portfolios });
+    // Operator is the deployment's scope: only an operator hands it on.
+    if (body.scopes.includes('operator') && !keyOf(res).scopes.includes('operator')) {
+      throw new HttpError('FORBIDDEN', 'only an operator key may create a key with the operator scope', [{ path: 'scopes', message: 'operator is not yours to give' }]);
+    }
+    const { key, record } = await keyAdmin.create({ name: body.name, scopes: body.scopes, portfolios: body.portfolios, deskId: oms.desk.id });
     oms.audit(actorOf(res), 'key.create', String(record.id), 'ok', { name: record.name, scopes: record.scopes, portfolios: record.portfolios });
     res.status(201).json({ ...keyJson(record), key });
   });
 
   r.delete('/keys/:id', requireScope('admin'), async (req, res) => {
+    const oms = deskOf(res);
     const id = Number(parse(idParams, req.params).id);
     parseQuery(noQuery, req);
-    const keys = await keyAdmin.list();
+    const keys = await keyAdmin.list(oms.desk.id);
     const target = keys.find((k) => k.id === id);
     if (!target) throw notFound('KEY_NOT_FOUND', `no API key ${id}`);
     if (target.revokedAt !== null) throw conflict('KEY_REVOKED', `API key ${id} is already revoked`);
@@ -46,10 +55,10 @@ export function keysRoutes({ oms, keys: keyCache, keyAdmin }: ApiDeps): Router {
       throw conflict('LAST_ADMIN_KEY', 'this is the last active admin key: create another admin key before revoking it');
     }
     // Two admins revoking the same key at once: the second finds it revoked.
-    if (!(await keyAdmin.revoke(id))) throw conflict('KEY_REVOKED', `API key ${id} is already revoked`);
+    if (!(await keyAdmin.revoke(id, oms.desk.id))) throw conflict('KEY_REVOKED', `API key ${id} is already revoked`);
     keyCache.forget(id);
     oms.audit(actorOf(res), 'key.revoke', String(id), 'ok', { name: target.name });
-    res.json(keyJson((await keyAdmin.list()).find((k) => k.id === id)!));
+    res.json(keyJson((await keyAdmin.list(oms.desk.id)).find((k) => k.id === id)!));
   });
 
   r.use(undecodableParams(r));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   bookQuery,
+  createDeskBody,
   createInstrumentBody,
   createKeyBody,
   createPortfolioBody,
@@ -17,6 +18,9 @@ import {
 } from './schemas.js';
 import {
   bookWithTradesOut,
+  healthNotReadyOut,
+  deskCreatedOut,
+  deskListOut,
   errorOut,
   healthOut,
   instrumentListOut,
@@ -86,6 +90,8 @@ export const ANSWERS = {
   'GET /keys': keyListOut,
   'POST /keys': keyCreatedOut,
   'DELETE /keys/{id}': keyOut,
+  'GET /desks': deskListOut,
+  'POST /desks': deskCreatedOut,
   'GET /health': healthOut,
 } as const satisfies Record<string, z.ZodType>;
 
@@ -140,8 +146,12 @@ export function openApiDocument(): Record<string, unknown> {
         post: { summary: 'Create an API key (admin); the answer shows the key once', requestBody: body(createKeyBody), responses: { '201': ok('the key record and the key', ANSWERS['POST /keys']), ...errors } },
       },
       '/keys/{id}': { delete: { summary: 'Revoke an API key (admin)', parameters: [pathParam('id', idParams)], responses: { '200': ok('the revoked key record', ANSWERS['DELETE /keys/{id}']), ...errors } } },
+      '/desks': {
+        get: { summary: 'List the desks of the deployment (operator)', responses: { '200': ok('desks', ANSWERS['GET /desks']), ...errors } },
+        post: { summary: "Make a desk (operator); the answer shows its first admin key once", requestBody: body(createDeskBody), responses: { '201': ok('the desk and its admin key', ANSWERS['POST /desks']), ...errors } },
+      },
       // Outside /api/v1, unlike every other path.
-      '/health': { servers: [{ url: '/' }], get: { summary: 'Liveness and database check', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': errorResponse } } },
+      '/health': { servers: [{ url: '/' }], get: { summary: 'Readiness: the database, every desk, the Slack bot', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': ok('starting or degraded (back by itself), or an error: the database is unreachable, another OMS took over', z.union([healthNotReadyOut, errorOut])) } } },
     },
   };
 }

@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import { assertPortfolio, actorOf, canUsePortfolio, keyOf, requireScope } from './auth.js';
+import { deskOf } from './desk-of.js';
+import { portfolioNameOf } from './portfolio-scope.js';
 import { parse, parseQuery } from './validate.js';
 import { undecodableParams } from './path-params.js';
 import { assertClientPortfolio, visiblePortfolioIds } from './portfolio-scope.js';
@@ -8,10 +10,11 @@ import { notFound } from '../oms/errors.js';
 import { fillJson, orderFillJson, orderJson } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
 
-export function ordersRoutes({ oms, history }: ApiDeps): Router {
+export function ordersRoutes({ history }: ApiDeps): Router {
   const r = Router();
-  const nameOf = (id: number) => oms.portfolioById(id)?.name ?? String(id);
   r.post('/orders', requireScope('trade'), async (req, res) => {
+    const oms = deskOf(res);
+    const nameOf = portfolioNameOf(oms);
     parseQuery(noQuery, req);
     const body = parse(placeOrderBody, req.body);
     assertPortfolio(keyOf(res), body.portfolio_name);
@@ -34,15 +37,17 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
     );
     const fills = result.created
       ? result.fills.map((f) => fillJson(f, nameOf))
-      : (await history.trades({ orderId: result.order.id, limit: 500 })).data.map((t) => orderFillJson(t, result.order.id, nameOf));
+      : (await history.trades({ deskId: oms.desk.id, orderId: result.order.id, limit: 500 })).data.map((t) => orderFillJson(t, result.order.id, nameOf));
     res.status(result.created ? 201 : 200).json({ ...orderJson(result.order, nameOf(result.order.portfolioId)), fills });
   });
 
   r.get('/orders', requireScope('read'), async (req, res) => {
+    const oms = deskOf(res);
     const q = parseQuery(listOrdersQuery, req);
     const key = keyOf(res);
     const portfolioIds = visiblePortfolioIds(oms, key, q.portfolio);
     const page = await history.orders({
+      deskId: oms.desk.id,
       portfolioIds,
       symbol: q.symbol,
       statuses: q.status === undefined ? undefined : q.status === 'OPEN' ? ['NEW', 'PARTIALLY_FILLED'] : [q.status],
@@ -54,15 +59,19 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
   });
 
   r.get('/orders/:id', requireScope('read'), async (req, res) => {
+    const oms = deskOf(res);
+    const nameOf = portfolioNameOf(oms);
     const id = Number(parse(idParams, req.params).id);
     parseQuery(noQuery, req);
-    const order = await history.order(id);
+    const order = await history.order(id, oms.desk.id);
     if (!order || !canUsePortfolio(keyOf(res), order.portfolioName)) throw notFound('ORDER_NOT_FOUND', `no order ${id}`);
-    const fills = await history.trades({ orderId: id, limit: 500 });
+    const fills = await history.trades({ deskId: oms.desk.id, orderId: id, limit: 500 });
     res.json({ ...orderJson(order, order.portfolioName), fills: fills.data.map((t) => orderFillJson(t, id, nameOf)) });
   });
 
   r.patch('/orders/:id', requireScope('trade'), async (req, res) => {
+    const oms = deskOf(res);
+    const nameOf = portfolioNameOf(oms);
     const id = Number(parse(idParams, req.params).id);
     parseQuery(noQuery, req);
     const body = parse(modifyOrderBody, req.body);
@@ -79,6 +88,8 @@ export function ordersRoutes({ oms, history }: ApiDeps): Router {
   });
 
   r.delete('/orders/:id', requireScope('trade'), async (req, res) => {
+    const oms = deskOf(res);
+    const nameOf = portfolioNameOf(oms);
     const id = Number(parse(idParams, req.params).id);
     parseQuery(noQuery, req);
     const order = await oms.cancelOrder(id, actorOf(res));

@@ -24,3 +24,6 @@ export function visiblePortfolioIds(oms: Oms, key: ApiKeyRecord, asked: string |
   }
   return key.portfolios.length > 0 ? key.portfolios.map((n) => oms.portfolio(n)?.id ?? -1) : undefined;
 }
+
+/** Names the portfolios of a desk's trades and orders by id (an id of no portfolio, as a number). */
+export const portfolioNameOf = (oms: Oms) => (id: number): string => oms.portfolioById(id)?.name ?? String(id);

@@ -1,6 +1,7 @@
 import { caseHint } from '../oms/name-hint.js';
 import { Router } from 'express';
 import { actorOf, assertPortfolio, canUsePortfolio, keyOf, requireScope } from './auth.js';
+import { deskOf } from './desk-of.js';
 import { parse, parseQuery } from './validate.js';
 import { undecodableParams } from './path-params.js';
 import { createPortfolioBody, nameParams, noQuery } from './schemas.js';
@@ -9,12 +10,12 @@ import { formatUnits, parseUnits } from '../oms/units.js';
 import { portfolioSummaryJson } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
 
-export function portfoliosRoutes({ oms, env }: ApiDeps): Router {
+export function portfoliosRoutes({ env }: ApiDeps): Router {
   const r = Router();
-  const instrument = (s: string) => oms.instrument(s);
   const defaultCash = parseUnits(env.DEFAULT_STARTING_CASH)!;
 
   r.get('/portfolios', requireScope('read'), (req, res) => {
+    const oms = deskOf(res);
     parseQuery(noQuery, req);
     const key = keyOf(res);
     const data = oms
@@ -32,6 +33,7 @@ export function portfoliosRoutes({ oms, env }: ApiDeps): Router {
   });
 
   r.post('/portfolios', requireScope('trade'), async (req, res) => {
+    const oms = deskOf(res);
     parseQuery(noQuery, req);
     const body = parse(createPortfolioBody, req.body);
     assertPortfolio(keyOf(res), body.name, 'name');
@@ -39,10 +41,11 @@ export function portfoliosRoutes({ oms, env }: ApiDeps): Router {
       { name: body.name, startingCash: body.starting_cash ?? defaultCash, allowShort: body.allow_short },
       actorOf(res),
     );
-    res.status(201).json(portfolioSummaryJson(p, instrument));
+    res.status(201).json(portfolioSummaryJson(p, (symbol) => oms.instrument(symbol)));
   });
 
   r.get('/portfolio/:name', requireScope('read'), (req, res) => {
+    const oms = deskOf(res);
     const { name } = parse(nameParams, req.params);
     parseQuery(noQuery, req);
     const p = oms.portfolio(name);
@@ -52,7 +55,7 @@ export function portfoliosRoutes({ oms, env }: ApiDeps): Router {
       const readable = [...oms.portfolioNames()].filter((n) => canUsePortfolio(key, n));
       throw notFound('PORTFOLIO_NOT_FOUND', `no portfolio ${name}${caseHint(name, readable)}`);
     }
-    res.json(portfolioSummaryJson(p, instrument));
+    res.json(portfolioSummaryJson(p, (symbol) => oms.instrument(symbol)));
   });
 
   r.use(undecodableParams(r));

@@ -124,10 +124,17 @@ export const createInstrumentBody = z
 
 export const setPriceBody = z.object({ price: priceDecimal('price') }).strict();
 
+/** A desk's name: any safe text, unique in the deployment. */
+export const createDeskBody = z
+  .object({
+    name: text({ min: 1, max: 64, trim: true, required: 'name is required' }),
+  })
+  .strict();
+
 export const createKeyBody = z
   .object({
     name: text({ min: 1, max: 100, trim: true, required: 'name is required' }),
-    scopes: z.array(z.enum(['read', 'trade', 'admin'])).min(1, 'give at least one scope').default(['read', 'trade']),
+    scopes: z.array(z.enum(['read', 'trade', 'admin', 'operator'])).min(1, 'give at least one scope').default(['read', 'trade']),
     /** Empty: every portfolio. */
     portfolios: z.array(portfolioName()).max(100).default([]),
   })

@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import { actorOf, assertPortfolio, keyOf, requireScope } from './auth.js';
+import { deskOf } from './desk-of.js';
+import { portfolioNameOf } from './portfolio-scope.js';
 import { parse, parseQuery } from './validate.js';
 import { undecodableParams } from './path-params.js';
 import { assertClientPortfolio, visiblePortfolioIds } from './portfolio-scope.js';
@@ -9,15 +11,16 @@ import { formatUnits } from '../oms/units.js';
 import { tradeJson, type TradeLike } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
 
-export function tradesRoutes({ oms, history }: ApiDeps): Router {
+export function tradesRoutes({ history }: ApiDeps): Router {
   const r = Router();
-  const nameOf = (id: number) => oms.portfolioById(id)?.name ?? String(id);
 
   /**
    * The simple paper trade: at market now, or booked at gmv / quantity when gmv is given. With a
    * client_order_id, a retry answers 200 with the original outcome instead of trading again.
    */
   r.post('/trade', requireScope('trade'), async (req, res) => {
+    const oms = deskOf(res);
+    const nameOf = portfolioNameOf(oms);
     parseQuery(noQuery, req);
     const body = parse(simpleTradeBody, req.body);
     assertPortfolio(keyOf(res), body.portfolio_name);
@@ -66,7 +69,7 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
     // A retry's fills are those the first request made, read back oldest first.
     const trades: TradeLike[] = result.created
       ? result.fills.map((f) => f.trade)
-      : (await history.trades({ orderId: order.id, limit: 500 })).data.reverse();
+      : (await history.trades({ deskId: oms.desk.id, orderId: order.id, limit: 500 })).data.reverse();
     const fills = trades.map((t) => tradeJson(t, nameOf));
     const status = result.created ? 201 : 200;
     if (fills.length === 0) {
@@ -96,10 +99,13 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
   });
 
   r.get('/trades', requireScope('read'), async (req, res) => {
+    const oms = deskOf(res);
+    const nameOf = portfolioNameOf(oms);
     const q = parseQuery(listTradesQuery, req);
     const key = keyOf(res);
     const portfolioIds = visiblePortfolioIds(oms, key, q.portfolio);
     const page = await history.trades({
+      deskId: oms.desk.id,
       portfolioIds,
       symbol: q.symbol,
       orderId: q.order_id === undefined ? undefined : Number(q.order_id),
@@ -112,9 +118,11 @@ export function tradesRoutes({ oms, history }: ApiDeps): Router {
   });
 
   r.get('/trades/:trade_id', requireScope('read'), async (req, res) => {
+    const oms = deskOf(res);
+    const nameOf = portfolioNameOf(oms);
     const id = BigInt(parse(tradeIdParams, req.params).trade_id);
     parseQuery(noQuery, req);
-    const trade = await history.trade(id);
+    const trade = await history.trade(id, oms.desk.id);
     const key = keyOf(res);
     if (!trade || (key.portfolios.length > 0 && !key.portfolios.includes(trade.buyPortfolio) && !key.portfolios.includes(trade.sellPortfolio))) {
       throw notFound('TRADE_NOT_FOUND', `no trade ${id}`);

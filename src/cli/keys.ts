@@ -2,9 +2,11 @@ import { parseArgs } from 'node:util';
 import { loadDotEnvOrExit } from '../config/dotenv.js';
 import { withDatabase } from './database-url.js';
 import { ApiKeyRepository, SCOPES, type Scope } from '../db/api-key.repository.js';
+import { DeskRepository } from '../db/desk.repository.js';
+import { MAIN_DESK_NAME } from '../db/desks.js';
 
 const USAGE = `usage:
-  npm run keys -- create --name <name> [--scopes read,trade,admin] [--portfolios "A,B"]
+  npm run keys -- create --name <name> [--scopes read,trade,admin,operator] [--portfolios "A,B"] [--desk <desk name>]
   npm run keys -- list
   npm run keys -- revoke <id>`;
 
@@ -12,7 +14,7 @@ const USAGE = `usage:
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { name: { type: 'string' }, scopes: { type: 'string' }, portfolios: { type: 'string' } },
+    options: { name: { type: 'string' }, scopes: { type: 'string' }, portfolios: { type: 'string' }, desk: { type: 'string' } },
   });
   const [command, arg] = positionals;
   if (command === 'create') {
@@ -21,17 +23,22 @@ async function main(): Promise<number> {
     const bad = scopes.find((s) => !(SCOPES as string[]).includes(s));
     if (bad) return fail(`unknown scope ${bad}: use ${SCOPES.join(', ')}`);
     const portfolios = (values.portfolios ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const { key, record } = await withDatabase((p) =>
-      new ApiKeyRepository(p).create({ name: values.name!, scopes: scopes as Scope[], portfolios }),
-    );
-    console.log(`created key ${record.id} (${record.name}) scopes=${record.scopes.join(',')} portfolios=${portfolios.join(',') || '*'}`);
+    const made = await withDatabase(async (p) => {
+      const desk = (await new DeskRepository(p).list()).find((d) => d.name === (values.desk ?? MAIN_DESK_NAME));
+      if (!desk) return null;
+      return { desk, ...(await new ApiKeyRepository(p).create({ name: values.name!, scopes: scopes as Scope[], portfolios, deskId: desk.id })) };
+    });
+    if (!made) return fail(`no desk ${values.desk}`);
+    const { key, record, desk } = made;
+    console.log(`created key ${record.id} (${record.name}) desk=${desk.name} scopes=${record.scopes.join(',')} portfolios=${portfolios.join(',') || '*'}`);
     console.log(`key (shown once, only its hash is stored): ${key}`);
     return 0;
   }
   if (command === 'list') {
-    const keys = await withDatabase((p) => new ApiKeyRepository(p).list());
+    const [keys, desks] = await withDatabase((p) => Promise.all([new ApiKeyRepository(p).list(), new DeskRepository(p).list()]));
+    const deskName = new Map(desks.map((d) => [d.id, d.name]));
     for (const k of keys) {
-      console.log(`${k.id}\t${k.prefix}…\t${k.name}\t${k.scopes.join(',')}\t${k.portfolios.join(',') || '*'}\t${k.revokedAt ? 'revoked' : 'active'}`);
+      console.log(`${k.id}\t${deskName.get(k.deskId) ?? k.deskId}\t${k.prefix}…\t${k.name}\t${k.scopes.join(',')}\t${k.portfolios.join(',') || '*'}\t${k.revokedAt ? 'revoked' : 'active'}`);
     }
     return 0;
   }

@@ -8,6 +8,7 @@ export { SCOPES, type Scope };
 
 export interface ApiKeyRecord {
   readonly id: number;
+  readonly deskId: number;
   readonly name: string;
   readonly prefix: string;
   readonly scopes: Scope[];
@@ -41,7 +42,12 @@ export class ApiKeyRepository {
   async ensure(key: string, name: string, scopes: Scope[]): Promise<boolean> {
     const hash = hashKey(key);
     const existing = await this.prisma.apiKey.findUnique({ where: { hash } });
-    if (existing) return false;
+    if (existing) {
+      // A key kept across an upgrade gains the scopes it is now given (the bootstrap key: operator).
+      const missing = scopes.filter((s) => !existing.scopes.includes(s));
+      if (missing.length > 0) await this.prisma.apiKey.update({ where: { hash }, data: { scopes: [...existing.scopes, ...missing] } });
+      return false;
+    }
     await this.create({ name, scopes, portfolios: [], key });
     return true;
   }
@@ -51,12 +57,13 @@ export class ApiKeyRepository {
     return row && row.revokedAt === null ? toRecord(row) : null;
   }
 
-  async list(): Promise<ApiKeyRecord[]> {
-    return (await this.prisma.apiKey.findMany({ orderBy: { id: 'asc' } })).map(toRecord);
+  /** The keys of one desk, or of every desk. */
+  async list(deskId?: number): Promise<ApiKeyRecord[]> {
+    return (await this.prisma.apiKey.findMany({ where: deskId === undefined ? {} : { deskId }, orderBy: { id: 'asc' } })).map(toRecord);
   }
 
-  async revoke(id: number): Promise<boolean> {
-    const r = await this.prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+  async revoke(id: number, deskId?: number): Promise<boolean> {
+    const r = await this.prisma.apiKey.updateMany({ where: { id, revokedAt: null, ...(deskId === undefined ? {} : { deskId }) }, data: { revokedAt: new Date() } });
     return r.count > 0;
   }
 
@@ -67,6 +74,7 @@ export class ApiKeyRepository {
 
 function toRecord(row: {
   id: number;
+  deskId: number;
   name: string;
   prefix: string;
   scopes: string[];
@@ -76,6 +84,7 @@ function toRecord(row: {
 }): ApiKeyRecord {
   return {
     id: row.id,
+    deskId: row.deskId,
     name: row.name,
     prefix: row.prefix,
     scopes: row.scopes.filter((s): s is Scope => (SCOPES as string[]).includes(s)),

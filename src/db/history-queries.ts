@@ -24,6 +24,8 @@ export interface Page<T> {
 }
 
 export interface OrderFilter {
+  /** Orders of this desk's portfolios only. */
+  deskId: number;
   portfolioIds?: number[];
   symbol?: string;
   statuses?: string[];
@@ -34,6 +36,8 @@ export interface OrderFilter {
 }
 
 export interface TradeFilter {
+  /** Trades of this desk only (both sides of a trade are of one desk). */
+  deskId: number;
   portfolioIds?: number[];
   symbol?: string;
   orderId?: number;
@@ -71,6 +75,7 @@ export class HistoryQueries {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
+    add('p.desk_id = ?::int', f.deskId);
     if (f.portfolioIds) add('o.portfolio_id = ANY(?::int[])', f.portfolioIds);
     // Filters compare with text as the batch stored it (and a NUL would fail the query itself).
     if (f.symbol) add('o.symbol = ?', storableText(f.symbol));
@@ -97,6 +102,7 @@ export class HistoryQueries {
       }
       where.push(out);
     };
+    add('bp.desk_id = ?::int', f.deskId);
     if (f.portfolioIds) add('(t.buy_portfolio_id = ANY(?::int[]) OR t.sell_portfolio_id = ANY(?::int[]))', f.portfolioIds, f.portfolioIds);
     if (f.symbol) add('t.symbol = ?', storableText(f.symbol));
     if (f.orderId !== undefined) add('(t.buy_order_id = ?::bigint OR t.sell_order_id = ?::bigint)', String(f.orderId), String(f.orderId));
@@ -130,19 +136,23 @@ export class HistoryQueries {
     return page(rows.map(toTrade), f.limit, (t) => String(t.id));
   }
 
-  async trade(id: bigint): Promise<StoredTrade | null> {
+  /** A trade of the desk; another desk's answers as an unknown id. */
+  async trade(id: bigint, deskId: number): Promise<StoredTrade | null> {
     const rows = await this.prisma.$queryRawUnsafe<TradeSqlRow[]>(
       `SELECT ${TRADE_COLUMNS} FROM trades t JOIN portfolios bp ON bp.id = t.buy_portfolio_id
-       JOIN portfolios sp ON sp.id = t.sell_portfolio_id WHERE t.id = $1::bigint`,
+       JOIN portfolios sp ON sp.id = t.sell_portfolio_id WHERE t.id = $1::bigint AND bp.desk_id = $2::int`,
       String(id),
+      deskId,
     );
     return rows.length ? toTrade(rows[0]) : null;
   }
 
-  async order(id: number): Promise<StoredOrder | null> {
+  /** An order of the desk; another desk's answers as an unknown id. */
+  async order(id: number, deskId: number): Promise<StoredOrder | null> {
     const rows = await this.prisma.$queryRawUnsafe<OrderSqlRow[]>(
-      `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id WHERE o.id = $1::bigint`,
+      `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id WHERE o.id = $1::bigint AND p.desk_id = $2::int`,
       String(id),
+      deskId,
     );
     return rows.length ? toOrderRow(rows[0]) : null;
   }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { MAIN_DESK_ID } from './desks.js';
+import { WriterRole } from './writer-role.js';
 import type { PrismaClient } from './prisma-client.js';
 import { decimalToUnits, formatUnits } from '../oms/units.js';
 import type { PortfolioState, TradeRecord } from '../oms/model.js';
@@ -102,35 +103,22 @@ const money = (v: bigint | number | null): string | null => (v === null ? null :
 
 /** The OMS's persistence over PostgreSQL: set-based SQL for the group commit, Prisma for the rest. */
 export class PrismaOmsStore implements OmsStore {
-  /** This process's writer number, claimed by loadState; every commit requires it to be current. */
-  private writer: number | null = null;
+  private readonly writer: WriterRole;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly pool: pg.Pool,
     /** The desk whose portfolios, orders and audit rows this store reads and writes. */
     private readonly deskId: number = MAIN_DESK_ID,
-  ) {}
-
-  /**
-   * One OMS writes a database at a time: a second one started on it (a deploy that starts the new
-   * instance before stopping the old, or two starts by hand) takes over, and the first is fenced off.
-   * The claim bumps the `writer` row, which every batch statement locks and checks: it waits for a
-   * batch the old writer has in flight, so the state loaded next includes that batch, and every later
-   * batch of the old writer matches no writer row and writes nothing.
-   */
-  private async claimWriter(): Promise<number> {
-    const rows = await this.prisma.$queryRawUnsafe<{ next: bigint }[]>(
-      `UPDATE id_sequences SET next = next + 1 WHERE name = 'writer' RETURNING next`,
-    );
-    return Number(rows[0].next);
+    /** Shared by the stores of every desk of this process (see WriterRole). */
+    writer?: WriterRole,
+  ) {
+    this.writer = writer ?? new WriterRole(prisma);
   }
 
+  /** Takes the writer role (once per process), then reads this desk's state. */
   async loadState(): Promise<LoadedState> {
-    await this.prisma.$executeRawUnsafe(
-      `INSERT INTO id_sequences (name, next) VALUES ('order', 1), ('trade', 1), ('writer', 0) ON CONFLICT (name) DO NOTHING`,
-    );
-    this.writer = await this.claimWriter();
+    await this.writer.ensureClaimed();
     const [instruments, portfolios, positions, openOrders] = await Promise.all([
       this.prisma.instrument.findMany({ orderBy: { symbol: 'asc' } }),
       this.prisma.portfolio.findMany({ where: { deskId: this.deskId }, orderBy: { id: 'asc' } }),
@@ -171,7 +159,9 @@ export class PrismaOmsStore implements OmsStore {
         tickSize: Number(decimalToUnits(i.tickSize)),
         lotSize: i.lotSize,
         referencePrice: Number(decimalToUnits(i.referencePrice)),
-        lastPrice: i.lastPrice === null ? null : Number(decimalToUnits(i.lastPrice)),
+        // The stored last trade price is desk main's (see the commit); another desk's last trade is
+        // its own and starts again from the reference price.
+        lastPrice: i.lastPrice === null || this.deskId !== MAIN_DESK_ID ? null : Number(decimalToUnits(i.lastPrice)),
       })),
       portfolios: [...byId.values()],
       openOrders: openOrders.map(toOrderRow),
@@ -188,6 +178,10 @@ export class PrismaOmsStore implements OmsStore {
     const arg = (values: unknown[]): string => {
       params.push(values);
       return `$${params.length}::text[]`;
+    };
+    const scalar = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
     };
     const parts: string[] = [];
     const t = batch.trades;
@@ -226,7 +220,10 @@ export class PrismaOmsStore implements OmsStore {
     parts.push(`cash_up AS (UPDATE portfolios p SET cash = u.cash::numeric, updated_at = now()
       FROM w, unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}) AS u(id, cash) WHERE p.id = u.id::int)`);
     const i = batch.instruments;
-    parts.push(`prices_up AS (UPDATE instruments i SET reference_price = u.ref::numeric, last_price = u.last::numeric, updated_at = now()
+    // Reference prices are the deployment's (every desk writes the same); the instruments row keeps
+    // desk main's last trade price, the one anonymous readers see.
+    parts.push(`prices_up AS (UPDATE instruments i SET reference_price = u.ref::numeric,
+        last_price = CASE WHEN ${scalar(this.deskId === MAIN_DESK_ID)}::boolean THEN u.last::numeric ELSE i.last_price END, updated_at = now()
       FROM w, unnest(${arg(texts(i.map((r) => r.symbol), WIDTH.symbol))}, ${arg(i.map((r) => formatUnits(r.referencePrice)))}, ${arg(i.map((r) => money(r.lastPrice)))})
         AS u(sym, ref, last) WHERE i.symbol = u.sym)`);
     const a = batch.audits;
@@ -267,10 +264,12 @@ export class PrismaOmsStore implements OmsStore {
     return Number(rows[0].first);
   }
 
+  /** An order of this desk; another desk's is not found. */
   async findOrder(id: number): Promise<StoredOrder | null> {
     const rows = await this.prisma.$queryRawUnsafe<OrderSqlRow[]>(
-      `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id WHERE o.id = $1::bigint`,
+      `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id WHERE o.id = $1::bigint AND p.desk_id = $2::int`,
       String(id),
+      this.deskId,
     );
     return rows.length ? toOrderRow(rows[0]) : null;
   }
@@ -359,8 +358,7 @@ export class PrismaOmsStore implements OmsStore {
   }
 
   private currentWriter(): number {
-    if (this.writer === null) throw new Error('a write before loadState claimed the writer role');
-    return this.writer;
+    return this.writer.current;
   }
 }
 

@@ -1,14 +1,13 @@
-import { caseHint } from '../oms/name-hint.js';
 import type { Server } from 'node:http';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import type { Logger } from 'pino';
 import type { Oms } from '../oms/oms.js';
-import { canUsePortfolio, hasScope, type KeyLookup } from '../oms/access.js';
+import type { Desks } from '../oms/desks.js';
+import type { KeyLookup } from '../oms/access.js';
 import type { ApiKeyRecord } from '../db/api-key.repository.js';
 import type { HistoryQueries } from '../db/history-queries.js';
-import type { InstrumentState, OrderRecord, PortfolioState, TradeRecord } from '../oms/model.js';
-import { bookJson, instrumentJson, orderJson, portfolioSummaryJson, publicTradeJson } from '../wire/serializers.js';
 import { parseClientFrame, type ClientFrame } from './protocol.js';
+import { DeskChannels, splitChannel, unknownChannel, type ChannelProblem, type Subscriber } from './desk-channels.js';
 
 /** A frame larger than this gets a BAD_MESSAGE; one larger than MAX_FRAME_BYTES closes the connection. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -20,20 +19,10 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 const HEARTBEAT_MS = 15_000;
 /** A peer that leaves this many pings in a row unanswered is dropped. */
 const MAX_MISSED_PINGS = 2;
-const BOOK_DEPTH = 20;
-/**
- * The ticker is conflated: at most one update per interval, with each changed instrument's latest
- * state. A market maker re-quoting dozens of instruments sent hundreds of frames a second otherwise,
- * and a dashboard redrew its watchlist for each. Book and trades channels stay unconflated.
- */
-const TICKER_INTERVAL_MS = 250;
-const RECENT_TRADES = 50;
 
-interface Client {
-  readonly socket: WebSocket;
-  /** Subscribed channels, each with the seq of the snapshot it got: later updates only. */
-  readonly channels: Map<string, number>;
-  key: ApiKeyRecord | null;
+interface Client extends Subscriber {
+  /** The desk whose channels the connection sees: its key's, or desk main without a key. */
+  desk: DeskChannels;
   /** The key as the client sent it, to look it up again: a revoked key loses its private channels. */
   rawKey: string | null;
   /** Frames are handled one after another, in the order sent: an auth is answered before what follows. */
@@ -48,7 +37,7 @@ export interface Feed {
 }
 
 export interface FeedDeps {
-  readonly oms: Oms;
+  readonly desks: Desks;
   readonly keys: KeyLookup<ApiKeyRecord>;
   /** How often open connections' keys are looked up again. */
   readonly keyRecheckMs: number;
@@ -57,27 +46,18 @@ export interface FeedDeps {
 }
 
 /**
- * The WebSocket feed at /ws: per-channel subscriber sets, a snapshot on subscribe, then
- * seq-numbered updates. Updates come from OMS events, which fire only after the commit that makes
- * them true. Each update is serialized once and sent to every subscriber of its channel.
+ * The WebSocket feed at /ws: the connections (frames, auth, heartbeats, key rechecks), each seeing
+ * the channels of one desk (desk-channels.ts): its key's, or desk main without a key.
  */
 export function attachFeed(server: Server, deps: FeedDeps): Feed {
-  const { oms, logger } = deps;
+  const { desks, logger } = deps;
   const wss = new WebSocketServer({ server, path: '/ws', maxPayload: MAX_FRAME_BYTES });
   // ws re-emits the HTTP server's errors (a port in use at listen); the service handles those itself,
   // and an 'error' event without a listener would crash the process instead.
   wss.on('error', () => undefined);
-  const subscribers = new Map<string, Set<Client>>();
-  const seqs = new Map<string, number>();
   const clients = new Set<Client>();
 
-  const nextSeq = (channel: string): number => {
-    const s = (seqs.get(channel) ?? 0) + 1;
-    seqs.set(channel, s);
-    return s;
-  };
-
-  const sendRaw = (client: Client, text: string): void => {
+  const sendRaw = (client: Subscriber, text: string): void => {
     const socket = client.socket;
     if (socket.readyState !== WebSocket.OPEN) return;
     if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -91,160 +71,24 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
 
   const send = (client: Client, frame: Record<string, unknown>): void => sendRaw(client, JSON.stringify(frame));
 
-  /**
-   * Whether anyone is subscribed. Every command of every batch raises these events, so a payload
-   * nobody would receive is not built; only the channel's seq moves on.
-   */
-  const listened = (channel: string): boolean => (subscribers.get(channel)?.size ?? 0) > 0;
-
-  const publish = (channel: string, data: unknown): void => {
-    const subs = subscribers.get(channel);
-    const seq = nextSeq(channel);
-    if (!subs || subs.size === 0) return;
-    const text = JSON.stringify({ type: 'update', channel, seq, data });
-    // Serialized now (the state this batch commits), sent after the commit: to whoever subscribed
-    // before this seq; one who subscribed meanwhile has it in its snapshot already.
-    oms.events.send(() => {
-      for (const c of subs) if (seq > (c.channels.get(channel) ?? Infinity)) sendRaw(c, text);
-    });
+  const channelsOf = new Map<Oms, DeskChannels>();
+  const channels = (desk: Oms): DeskChannels => {
+    let c = channelsOf.get(desk);
+    if (!c) channelsOf.set(desk, (c = new DeskChannels(desk, deps.history, sendRaw)));
+    return c;
   };
-
-  const instrumentOf = (s: string) => oms.instrument(s);
-
-  /**
-   * The latest trades of a symbol, newest first: read from the database at its first subscription,
-   * then kept by the trade events, so a snapshot and its seq are always of the same instant.
-   */
-  const recentTrades = new Map<string, { trades: TradeJson[]; loaded: Promise<void> }>();
-  const recentOf = (symbol: string): { trades: TradeJson[]; loaded: Promise<void> } => {
-    const known = recentTrades.get(symbol);
-    if (known) return known;
-    const entry = { trades: [] as TradeJson[], loaded: Promise.resolve() };
-    entry.loaded = deps.history.trades({ symbol, limit: RECENT_TRADES }).then(
-      (page) => {
-        // Trades published while the query ran are already in front; the query may hold them too.
-        const have = new Set(entry.trades.map((t) => t.trade_id));
-        const stored = page.data.map(publicTradeJson).filter((t) => !have.has(t.trade_id));
-        entry.trades = [...entry.trades, ...stored].slice(0, RECENT_TRADES);
-      },
-      (error: unknown) => {
-        recentTrades.delete(symbol); // the next subscriber tries again
-        throw error;
-      },
-    );
-    recentTrades.set(symbol, entry);
-    return entry;
-  };
-
-  /** What each instrument last looked like on the ticker channel, to publish only real changes. */
-  const tickerShown = new Map<string, string>(oms.listInstruments().map((i) => [i.symbol, JSON.stringify(tickerJson(i))]));
-  const publishTicker = (instruments: InstrumentState[]): void => {
-    // Unheard, the ticker is not compared either, and what was last shown is forgotten: a later
-    // subscriber starts from a snapshot, and its first updates may repeat it (harmless) but never
-    // skip a change that matches an old, stale entry.
-    if (!listened('ticker')) {
-      tickerShown.clear();
-      return;
-    }
-    const changed: ReturnType<typeof tickerJson>[] = [];
-    for (const i of instruments) {
-      const entry = tickerJson(i);
-      const text = JSON.stringify(entry);
-      if (tickerShown.get(i.symbol) === text) continue;
-      tickerShown.set(i.symbol, text);
-      changed.push(entry);
-    }
-    if (changed.length === 0) return;
-    // Held until the commit that makes these entries true, then until the next ticker update.
-    oms.events.send(() => {
-      for (const entry of changed) tickerPending.set(entry.symbol, entry);
-      tickerFlush ??= setTimeout(flushTicker, TICKER_INTERVAL_MS);
-      tickerFlush.unref();
-    });
-  };
-  const tickerPending = new Map<string, ReturnType<typeof tickerJson>>();
-  let tickerFlush: NodeJS.Timeout | null = null;
-  const flushTicker = (): void => {
-    tickerFlush = null;
-    const instruments = [...tickerPending.values()];
-    tickerPending.clear();
-    if (instruments.length > 0) publish('ticker', { instruments });
-  };
-
-  oms.events.on('trades', (i: InstrumentState, trades: TradeRecord[]) => {
-    const recent = recentTrades.get(i.symbol);
-    if (!recent && !listened(`trades:${i.symbol}`)) {
-      nextSeq(`trades:${i.symbol}`);
-      return;
-    }
-    let json = trades.map(publicTradeJson);
-    if (recent) {
-      // A trade committed just before the first snapshot's query may have come from the database already.
-      const have = new Set(recent.trades.map((t) => t.trade_id));
-      json = json.filter((t) => !have.has(t.trade_id));
-      if (json.length === 0) return;
-      recent.trades = [...[...json].reverse(), ...recent.trades].slice(0, RECENT_TRADES);
-    }
-    publish(`trades:${i.symbol}`, { trades: json });
+  for (const desk of desks.all()) channels(desk);
+  desks.onAdded(async (desk) => {
+    channels(desk);
   });
-  oms.events.on('book', (i: InstrumentState) => {
-    if (listened(`book:${i.symbol}`)) publish(`book:${i.symbol}`, bookJson(i, BOOK_DEPTH));
-    else nextSeq(`book:${i.symbol}`);
-    // The ticker shows the best bid and ask: a book change can be a ticker change.
-    publishTicker([i]);
-  });
-  oms.events.on('ticker', publishTicker);
-  oms.events.on('orders', (p: PortfolioState, orders: OrderRecord[]) => {
-    if (listened(`orders:${p.name}`)) publish(`orders:${p.name}`, { orders: orders.map((o) => orderJson(o, p.name)) });
-    else nextSeq(`orders:${p.name}`);
-  });
-  oms.events.on('portfolio', (p: PortfolioState) => {
-    if (listened(`portfolio:${p.name}`)) publish(`portfolio:${p.name}`, portfolioSummaryJson(p, instrumentOf));
-    else nextSeq(`portfolio:${p.name}`);
-  });
-
-  /** The channel's state now (synchronous: read in the same tick as its seq). */
-  const snapshot = (channel: string): unknown => {
-    const [kind, arg] = splitChannel(channel);
-    switch (kind) {
-      case 'book':
-        return bookJson(oms.instrument(arg)!, BOOK_DEPTH);
-      case 'trades':
-        return { symbol: arg, trades: recentOf(arg).trades };
-      case 'ticker':
-        return { instruments: oms.listInstruments().map(tickerJson) };
-      case 'orders': {
-        const p = oms.portfolio(arg)!;
-        return { portfolio: p.name, orders: oms.openOrdersOf(p.id).map((o) => orderJson(o, p.name)) };
-      }
-      default:
-        return portfolioSummaryJson(oms.portfolio(arg)!, instrumentOf);
-    }
-  };
-
-  /** Returns an error frame when the client may not have the channel, else null. */
-  const refuse = (client: Client, channel: string): { code: string; message: string } | null => {
-    const [kind, arg] = splitChannel(channel);
-    if (kind === 'ticker' && arg === '') return null;
-    if ((kind === 'book' || kind === 'trades') && arg) {
-      return oms.instrument(arg) ? null : { code: 'UNKNOWN_SYMBOL', message: `unknown symbol ${arg}` };
-    }
-    if ((kind === 'orders' || kind === 'portfolio') && arg) {
-      if (!client.key) return { code: 'UNAUTHENTICATED', message: `${kind} channels need an API key: send {"op":"auth","api_key":...} first` };
-      if (!hasScope(client.key, 'read') || !canUsePortfolio(client.key, arg)) {
-        return { code: 'FORBIDDEN', message: `this API key may not read portfolio ${arg}${caseHint(arg, client.key.portfolios)}` };
-      }
-      return oms.portfolio(arg) ? null : { code: 'UNKNOWN_PORTFOLIO', message: `unknown portfolio ${arg}${caseHint(arg, oms.portfolioNames())}` };
-    }
-    return { code: 'UNKNOWN_CHANNEL', message: unknownChannel(channel) };
-  };
+  const deskOfKey = (key: ApiKeyRecord | null): DeskChannels => channels((key && desks.get(key.deskId)) || desks.main);
 
   /** A private channel refused for the key in force is an auth failure, audited as the REST API's are. */
-  const auditRefusal = (client: Client, channel: string, problem: { code: string; message: string }): void => {
+  const auditRefusal = (client: Client, channel: string, problem: ChannelProblem): void => {
     if (problem.code === 'UNAUTHENTICATED') {
-      oms.audit(null, 'auth.failure', `ws ${channel}`, 'denied', { reason: 'no API key' });
+      desks.main.audit(null, 'auth.failure', `ws ${channel}`, 'denied', { reason: 'no API key' });
     } else if (problem.code === 'FORBIDDEN') {
-      oms.audit(client.key && { keyId: client.key.id, name: client.key.name }, 'auth.forbidden', `ws ${channel}`, 'denied', {
+      client.desk.desk.audit(client.key && { keyId: client.key.id, name: client.key.name }, 'auth.forbidden', `ws ${channel}`, 'denied', {
         reason: problem.message,
       });
     }
@@ -253,18 +97,21 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   /**
    * Puts a key in force (null: none) and unsubscribes every channel it may not have, each with an
    * error frame: a connection that authenticates again, with a narrower key or a bad one, or whose
-   * key was revoked, keeps only what the key now in force may read.
+   * key was revoked, keeps only what the key now in force may read. A key of another desk leaves
+   * every channel of the old one: `book:AAPL` of one desk is not that of another.
    */
   const applyKey = (client: Client, key: ApiKeyRecord | null, rawKey: string | null, why: string): void => {
+    const desk = deskOfKey(key);
+    const moved = desk !== client.desk;
     client.key = key;
     client.rawKey = rawKey;
     for (const channel of [...client.channels.keys()]) {
-      const problem = refuse(client, channel);
+      const problem: ChannelProblem | null = moved ? { code: 'FORBIDDEN', message: 'the key is of another desk' } : client.desk.refuse(key, channel);
       if (!problem) continue;
-      client.channels.delete(channel);
-      subscribers.get(channel)?.delete(client);
-      send(client, { type: 'error', code: problem.code, channel, message: `${why}; ${channel} was unsubscribed` });
+      client.desk.unsubscribe(client, channel);
+      send(client, { type: 'error', code: problem.code, channel, message: `${moved ? 'the API key now in force is of another desk' : why}; ${channel} was unsubscribed` });
     }
+    client.desk = desk;
   };
 
   const handle = async (client: Client, frame: ClientFrame): Promise<void> => {
@@ -276,7 +123,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
       case 'auth': {
         const key = await deps.keys.findActiveByKey(frame.api_key);
         if (!key) {
-          oms.audit(null, 'auth.failure', 'ws', 'denied', { reason: 'invalid key' });
+          desks.main.audit(null, 'auth.failure', 'ws', 'denied', { reason: 'invalid key' });
           // The answer first, then what the connection loses: it is left with no key, not the old one.
           send(client, { type: 'error', code: 'INVALID_API_KEY', message: 'the API key is not valid; the connection now has no key', ...id });
           applyKey(client, null, null, 'the API key sent was not valid, so none is in force');
@@ -292,36 +139,30 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
           send(client, { type: 'error', code: 'UNKNOWN_CHANNEL', message: unknownChannel(channel), channel, ...id });
           return;
         }
-        client.channels.delete(channel);
-        subscribers.get(channel)?.delete(client);
+        client.desk.unsubscribe(client, channel);
         send(client, { type: 'unsubscribed', channel, ...id });
         return;
       }
       case 'subscribe': {
         const channel = normalize(frame.channel);
-        const problem = refuse(client, channel);
+        const problem = client.desk.refuse(client.key, channel);
         if (problem) {
           auditRefusal(client, channel, problem);
           send(client, { type: 'error', ...problem, channel, ...id });
           return;
         }
-        if (channel.startsWith('trades:')) await recentOf(splitChannel(channel)[1]).loaded;
-        if (!clients.has(client)) return; // closed while loading
-        // Register, read the seq and the state and send the snapshot in the same tick: every update
-        // is then either in the snapshot or sent after it with a higher seq.
-        const seq = seqs.get(channel) ?? 0;
-        client.channels.set(channel, seq);
-        let subs = subscribers.get(channel);
-        if (!subs) subscribers.set(channel, (subs = new Set()));
-        subs.add(client);
-        send(client, { type: 'snapshot', channel, seq, data: snapshot(channel), ...id });
+        const desk = client.desk;
+        await desk.prepare(channel);
+        if (!clients.has(client) || client.desk !== desk) return; // closed, or moved to another desk, while loading
+        const { seq, data } = desk.subscribe(client, channel);
+        send(client, { type: 'snapshot', channel, seq, data, ...id });
         return;
       }
     }
   };
 
   wss.on('connection', (socket) => {
-    const client: Client = { socket, channels: new Map(), key: null, rawKey: null, queue: Promise.resolve(), missedPings: 0 };
+    const client: Client = { socket, channels: new Map(), key: null, desk: deskOfKey(null), rawKey: null, queue: Promise.resolve(), missedPings: 0 };
     clients.add(client);
     socket.on('pong', () => {
       client.missedPings = 0;
@@ -346,7 +187,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     });
     socket.on('close', () => {
       clients.delete(client);
-      for (const ch of client.channels.keys()) subscribers.get(ch)?.delete(client);
+      client.desk.remove(client);
     });
     socket.on('error', () => undefined);
   });
@@ -395,7 +236,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
     async close() {
       clearInterval(heartbeat);
       clearInterval(keyRecheck);
-      if (tickerFlush) clearTimeout(tickerFlush);
+      for (const c of channelsOf.values()) c.close();
       // A close frame tells a dashboard the server is going away (1001), not that the network failed.
       const closing = [...clients].map(
         (c) =>
@@ -415,17 +256,6 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   };
 }
 
-type TradeJson = ReturnType<typeof publicTradeJson>;
-
-function tickerJson(i: InstrumentState) {
-  const j = instrumentJson(i);
-  return { symbol: j.symbol, reference_price: j.reference_price, last_price: j.last_price, best_bid: j.best_bid, best_ask: j.best_ask };
-}
-
-function unknownChannel(channel: string): string {
-  return `unknown channel ${channel}: use book:SYMBOL, trades:SYMBOL, ticker, orders:PORTFOLIO or portfolio:PORTFOLIO`;
-}
-
 /** Whether the name has the form of a channel (whether that symbol or portfolio exists aside). */
 function isChannelName(channel: string): boolean {
   const [kind, arg] = splitChannel(channel);
@@ -436,11 +266,6 @@ function isChannelName(channel: string): boolean {
 function frameSize(raw: RawData): number {
   if (Array.isArray(raw)) return raw.reduce((n, b) => n + b.length, 0);
   return raw instanceof ArrayBuffer ? raw.byteLength : raw.length;
-}
-
-function splitChannel(channel: string): [string, string] {
-  const i = channel.indexOf(':');
-  return i < 0 ? [channel, ''] : [channel.slice(0, i), channel.slice(i + 1)];
 }
 
 /** Symbols are upper case; portfolio names keep their case. */

@@ -1,37 +1,40 @@
 import type { Logger } from 'pino';
 import type { Oms } from '../oms/oms.js';
+import type { Desks } from '../oms/desks.js';
 import type { PriceSource } from './price-source.js';
-import type { MarketMaker } from './market-maker.js';
+import { MarketMaker, type MarketMakerConfig } from './market-maker.js';
 
 /**
  * Drives the paper market: every interval, each instrument gets a new reference price from the
- * source (when enabled) and the house re-quotes around it (when enabled).
+ * source (when enabled), the same in every desk, and each desk's house re-quotes around it (when
+ * enabled).
  */
 export class PaperMarket {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private readonly makers = new Map<Oms, MarketMaker>();
 
   constructor(
-    private readonly oms: Oms,
+    private readonly desks: Desks,
     private readonly source: PriceSource | null,
-    private readonly maker: MarketMaker | null,
+    private readonly maker: MarketMakerConfig | null,
     private readonly intervalMs: number,
     private readonly logger: Logger,
   ) {}
 
   /** Starts ticking; resolves once the first tick is committed (the house's first quotes: ready to trade). */
   start(): Promise<void> {
-    if (this.maker) {
-      const maker = this.maker;
-      // A new instrument is quoted before its creation is answered, not at the next tick.
-      this.oms.onInstrumentAdded((i) => maker.quote(i));
-    }
+    for (const desk of this.desks.all()) this.takeIn(desk);
+    // A desk created later is quoted before its creation is answered.
+    this.desks.onAdded(async (desk) => {
+      this.takeIn(desk);
+      await this.quoteAll(desk);
+    });
     if (!this.source && !this.maker) return Promise.resolve();
     const first = (this.running = this.tick());
     this.timer = setInterval(() => {
-      // An OMS that takes no more work (a failed commit, or another OMS took over) said why once;
-      // ticking on would only log the same refusal every interval.
-      if (!this.running && this.oms.healthy) this.running = this.tick();
+      // A desk that takes no work (reloading, or another OMS took over) is skipped by tick().
+      if (!this.running && !this.desks.replaced) this.running = this.tick();
     }, this.intervalMs);
     this.timer.unref();
     return first;
@@ -43,15 +46,37 @@ export class PaperMarket {
     await this.running;
   }
 
+  private takeIn(desk: Oms): void {
+    if (!this.maker || this.makers.has(desk)) return;
+    const maker = new MarketMaker(desk, this.maker, this.logger);
+    this.makers.set(desk, maker);
+    // A new instrument is quoted before its creation is answered, not at the next tick.
+    desk.onInstrumentAdded((i) => maker.quote(i));
+  }
+
+  private async quoteAll(desk: Oms): Promise<void> {
+    const maker = this.makers.get(desk);
+    if (!maker) return;
+    for (const i of desk.listInstruments()) await maker.quote(i);
+  }
+
   private async tick(): Promise<void> {
     try {
-      for (const i of this.oms.listInstruments()) {
+      const main = this.desks.main;
+      for (const i of main.listInstruments()) {
         if (!this.timer && this.running) break;
-        if (this.source) {
-          const next = this.source.next(i.symbol, i.referencePrice, i.tickSize);
-          if (next !== null) await this.oms.setReferencePrice(i.symbol, next, null);
+        const next = this.source && main.healthy ? this.source.next(i.symbol, i.referencePrice, i.tickSize) : null;
+        for (const desk of this.desks.all()) {
+          if (!desk.healthy) continue;
+          try {
+            if (next !== null) await desk.setReferencePrice(i.symbol, next, null);
+            const instrument = desk.instrument(i.symbol);
+            if (instrument) await this.makers.get(desk)?.quote(instrument);
+          } catch (error) {
+            // One desk's trouble (a failed commit: it reloads by itself) stays in it.
+            this.logger.warn({ err: error, desk: desk.desk.name, symbol: i.symbol }, 'paper market tick failed for a desk');
+          }
         }
-        if (this.maker) await this.maker.quote(i);
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'paper market tick failed');

@@ -3,8 +3,10 @@
  * feed check it at their edge; the OMS checks it again where only it knows the answer (whose order
  * an id names).
  */
-export type Scope = 'read' | 'trade' | 'admin';
-export const SCOPES: readonly Scope[] = ['read', 'trade', 'admin'];
+export type Scope = 'read' | 'trade' | 'admin' | 'operator';
+export const SCOPES: readonly Scope[] = ['read', 'trade', 'admin', 'operator'];
+/** What an admin of a desk may do; `operator` (desks of the deployment) is never implied. */
+const DESK_SCOPES: readonly Scope[] = ['read', 'trade', 'admin'];
 
 export interface Access {
   readonly scopes: readonly Scope[];
@@ -16,6 +18,8 @@ export interface Access {
 export interface Principal extends Access {
   readonly id: number;
   readonly name: string;
+  /** The desk the key belongs to: every command of the key acts within it. */
+  readonly deskId: number;
 }
 
 /** Finds the active key a client presented; a port the database implements. */
@@ -23,9 +27,9 @@ export interface KeyLookup<P extends Principal = Principal> {
   findActiveByKey(key: string): Promise<P | null>;
 }
 
-/** Admin implies every scope. */
+/** Admin implies every scope of its desk; operator (the deployment's desks) only comes by name. */
 export function hasScope(access: Access, scope: Scope): boolean {
-  return access.scopes.includes(scope) || access.scopes.includes('admin');
+  return access.scopes.includes(scope) || (DESK_SCOPES.includes(scope) && access.scopes.includes('admin'));
 }
 
 export function canUsePortfolio(access: Access, portfolioName: string): boolean {

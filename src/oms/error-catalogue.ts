@@ -37,6 +37,7 @@ export const ERROR_CATALOGUE = {
   ORDER_NOT_OPEN: { kind: 'conflict', meaning: 'the order is already filled, canceled, rejected or expired' },
   CLIENT_ORDER_ID_IN_USE: { kind: 'conflict', meaning: 'the client_order_id already names a different order or booking in this portfolio' },
   PORTFOLIO_EXISTS: { kind: 'conflict', meaning: 'a portfolio by that name already exists' },
+  DESK_EXISTS: { kind: 'conflict', meaning: 'a desk by that name already exists' },
   INSTRUMENT_EXISTS: { kind: 'conflict', meaning: 'an instrument with that symbol already exists' },
   KEY_REVOKED: { kind: 'conflict', meaning: 'the API key is already revoked' },
   LAST_ADMIN_KEY: { kind: 'conflict', meaning: 'the last active admin key cannot be revoked' },

@@ -80,3 +80,19 @@ export async function addInstrument(desk: DeskCore, row: InstrumentRow, actor: A
   await desk.instrumentAdded(instrument);
   return instrument;
 }
+
+/**
+ * An instrument another desk has just added for the deployment: into this desk's books (already
+ * written), published, and quoted by this desk's house.
+ */
+export async function adoptInstrument(desk: DeskCore, row: InstrumentRow): Promise<InstrumentState> {
+  desk.assertHealthy();
+  const known = desk.state.instruments.get(row.symbol);
+  if (known) return known;
+  const changes = new ChangeSet();
+  const instrument = desk.state.addInstrument(row);
+  changes.tickers.add(instrument);
+  await desk.commit(changes);
+  await desk.instrumentAdded(instrument);
+  return instrument;
+}

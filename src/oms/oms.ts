@@ -7,7 +7,8 @@ import type { Actor, DeskCore, DeskOptions } from './desk-core.js';
 import { placeOrder, type OrderResult, type PlaceOrderInput } from './place-order.js';
 import { cancelOrder, modifyOrder, type ModifyOrderInput } from './amend-order.js';
 import { bookTrade, type BookTradeInput } from './book-trade.js';
-import { addInstrument, createPortfolio, expireDay, setReferencePrice } from './market-admin.js';
+import { addInstrument, adoptInstrument, createPortfolio, expireDay, setReferencePrice } from './market-admin.js';
+import type { DeskInfo } from './desks.js';
 
 export type { Actor, BookTradeInput, Fill, ModifyOrderInput, OrderResult, PlaceOrderInput };
 
@@ -27,6 +28,8 @@ const SILENT_MONITOR: OmsMonitor = { commitFailed() {}, replaced() {}, reloaded(
 
 export type OmsOptions = Partial<DeskOptions>;
 
+/** The desk every deployment has (see db/desks.ts); a store made without a desk serves it. */
+const MAIN_DESK: DeskInfo = { id: 1, name: 'main', createdAt: new Date(0) };
 const DEFAULTS: DeskOptions = { bookedPriceBandBps: 2000, lastDayEnd: null, marketCollarBps: 500 };
 /** Reload retries after a failed commit: quick at first (a blip), then no faster than this. */
 const RELOAD_RETRY_MS = [100, 250, 500, 1000, 2000, 5000] as const;
@@ -51,13 +54,15 @@ export class Oms implements DeskCore {
     readonly store: OmsStore,
     private readonly monitor: OmsMonitor,
     readonly options: DeskOptions,
+    /** Which desk this is: the store reads and writes its rows only. */
+    readonly desk: DeskInfo,
   ) {
     this.state = this.freshState();
   }
 
-  static async open(store: OmsStore, monitor: OmsMonitor = SILENT_MONITOR, options: OmsOptions = {}): Promise<Oms> {
+  static async open(store: OmsStore, monitor: OmsMonitor = SILENT_MONITOR, options: OmsOptions = {}, desk: DeskInfo = MAIN_DESK): Promise<Oms> {
     const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    const oms = new Oms(store, monitor, { ...DEFAULTS, ...defined });
+    const oms = new Oms(store, monitor, { ...DEFAULTS, ...defined }, desk);
     await oms.load();
     return oms;
   }
@@ -168,6 +173,10 @@ export class Oms implements DeskCore {
 
   addInstrument(row: InstrumentRow, actor: Actor): Promise<InstrumentState> {
     return addInstrument(this, row, actor);
+  }
+
+  adoptInstrument(row: InstrumentRow): Promise<InstrumentState> {
+    return adoptInstrument(this, row);
   }
 
   /** Runs after a new instrument is committed, before its creation is answered (the house quotes it). */

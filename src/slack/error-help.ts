@@ -22,6 +22,7 @@ export const ERROR_HELP: Readonly<Record<string, string>> = {
   ORDER_NOT_OPEN: 'That order is no longer open (already filled, canceled or expired).',
   CLIENT_ORDER_ID_IN_USE: 'That request was already used for a different order on this portfolio, so nothing was done.',
   PORTFOLIO_EXISTS: 'A portfolio by that name already exists: pick another name, or trade in it with `/portfolio use <name>`.',
+  DESK_EXISTS: 'A desk by that name already exists: pick another name.',
   INSTRUMENT_EXISTS: 'That symbol is already traded on this desk.',
   KEY_REVOKED: 'That API key is already revoked.',
   LAST_ADMIN_KEY: 'That is the last admin key of the desk: create another one before revoking it.',

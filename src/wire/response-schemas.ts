@@ -153,7 +153,7 @@ export const keyOut = z.strictObject({
   id: z.number().int(),
   name: z.string(),
   prefix: z.string(),
-  scopes: z.array(z.enum(['read', 'trade', 'admin'])),
+  scopes: z.array(z.enum(['read', 'trade', 'admin', 'operator'])),
   /** Empty: every portfolio. */
   portfolios: z.array(z.string()),
   created_at: timestamp,
@@ -165,7 +165,28 @@ export const keyListOut = z.strictObject({ data: z.array(keyOut) });
 /** The only answer that shows a key: the one that creates it. */
 export const keyCreatedOut = keyOut.extend({ key: z.string() });
 
-export const healthOut = z.strictObject({ status: z.literal('ok'), database: z.literal('ok') });
+export const healthOut = z.strictObject({
+  status: z.literal('ok'),
+  database: z.literal('ok'),
+  slack: z.enum(['ok', 'connecting', 'unreachable', 'invalid_auth', 'off']).optional(),
+});
+
+/**
+ * /health while the OMS cannot trade yet or for a moment: starting (books and first quotes), or
+ * degraded (a desk reloading its committed state after a failed commit; back by itself).
+ */
+export const healthNotReadyOut = z.strictObject({
+  status: z.enum(['starting', 'degraded']),
+  database: z.literal('ok'),
+  slack: z.enum(['ok', 'connecting', 'unreachable', 'invalid_auth', 'off']).optional(),
+  degraded_desks: z.array(z.string()).optional(),
+  detail: z.string(),
+});
+
+export const deskOut = z.strictObject({ id: z.number().int(), name: z.string(), created_at: timestamp });
+export const deskListOut = z.strictObject({ data: z.array(deskOut) });
+/** The only answer that shows the new desk's first admin key. */
+export const deskCreatedOut = z.strictObject({ desk: deskOut, admin_key: z.string() });
 
 export const errorOut = z.strictObject({
   error: z.strictObject({

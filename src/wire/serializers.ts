@@ -20,6 +20,10 @@ export function keyJson(k: ApiKeyRecord): KeyOut {
   };
 }
 
+export function deskJson(d: { id: number; name: string; createdAt: Date }): { id: number; name: string; created_at: string } {
+  return { id: d.id, name: d.name, created_at: d.createdAt.toISOString() };
+}
+
 /** The JSON shapes scripts, the feed and the dashboard depend on (docs/api.md): snake_case, decimal strings. */
 
 const price = (units: number | null): string | null => (units === null ? null : formatUnits(units));

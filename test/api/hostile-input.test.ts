@@ -76,6 +76,8 @@ const FIXTURES: Record<string, () => Promise<Request>> = {
   'GET /keys': async () => ({}),
   'POST /keys': async () => ({ body: { name: 'hostile test', portfolios: ['Hostile'] } }),
   'DELETE /keys/{id}': async () => ({ params: { id: await newKeyId() } }),
+  'GET /desks': async () => ({}),
+  'POST /desks': async () => ({ body: { name: fresh('desk ') } }),
 };
 
 interface JsonSchema {

@@ -206,6 +206,7 @@ describe('around the API', () => {
     expect(Object.keys(res.body.paths).sort()).toEqual(
       [
         '/book/{symbol}',
+        '/desks',
         '/health',
         '/instruments',
         '/instruments/{symbol}/price',

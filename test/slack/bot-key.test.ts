@@ -56,7 +56,7 @@ describe("the bot's OMS key beside the OMS (no SLACK_OMS_API_KEY)", () => {
     let r = await restart(url, env);
     const first = await r.activeKeys();
     expect(first).toEqual([
-      expect.objectContaining({ name: 'bootstrap admin (OMS_API_KEY)', scopes: ['admin'] }),
+      expect.objectContaining({ name: 'bootstrap admin (OMS_API_KEY)', scopes: ['admin', 'operator'] }),
       expect.objectContaining({ name: SLACK_BOT_KEY_NAME, scopes: ['read', 'trade'] }),
     ]);
     await quoteWorks(r, 'quote-0');

@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import { actorOf, requireScope } from './auth.js';
+import { deskOf } from './desk-of.js';
+import { parse, parseQuery } from './validate.js';
+import { createDeskBody, noQuery } from './schemas.js';
+import { conflict } from '../oms/errors.js';
+import { deskJson } from '../wire/serializers.js';
+import type { ApiDeps } from './deps.js';
+
+/** The deployment's desks, for its operators: list them, and make one with its first admin key. */
+export function desksRoutes({ desks, createDesk }: ApiDeps): Router {
+  const r = Router();
+
+  r.get('/desks', requireScope('operator'), (req, res) => {
+    parseQuery(noQuery, req);
+    res.json({ data: desks.all().map((d) => deskJson(d.desk)) });
+  });
+
+  r.post('/desks', requireScope('operator'), async (req, res) => {
+    parseQuery(noQuery, req);
+    const body = parse(createDeskBody, req.body);
+    if (desks.byName(body.name)) throw conflict('DESK_EXISTS', `a desk named ${body.name} already exists`, 'name');
+    const made = await createDesk(body.name);
+    if (!made) throw conflict('DESK_EXISTS', `a desk named ${body.name} already exists`, 'name');
+    deskOf(res).audit(actorOf(res), 'desk.create', made.desk.name, 'ok', { id: made.desk.id });
+    res.status(201).json({ desk: deskJson(made.desk), admin_key: made.adminKey });
+  });
+
+  return r;
+}

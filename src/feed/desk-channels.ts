@@ -1,0 +1,259 @@
+import { caseHint } from '../oms/name-hint.js';
+import type { WebSocket } from 'ws';
+import type { Oms } from '../oms/oms.js';
+import { canUsePortfolio, hasScope } from '../oms/access.js';
+import type { ApiKeyRecord } from '../db/api-key.repository.js';
+import type { HistoryQueries } from '../db/history-queries.js';
+import type { InstrumentState, OrderRecord, PortfolioState, TradeRecord } from '../oms/model.js';
+import { bookJson, instrumentJson, orderJson, portfolioSummaryJson, publicTradeJson } from '../wire/serializers.js';
+
+const BOOK_DEPTH = 20;
+/**
+ * The ticker is conflated: at most one update per interval, with each changed instrument's latest
+ * state. A market maker re-quoting dozens of instruments sent hundreds of frames a second otherwise,
+ * and a dashboard redrew its watchlist for each. Book and trades channels stay unconflated.
+ */
+const TICKER_INTERVAL_MS = 250;
+const RECENT_TRADES = 50;
+
+/** A feed connection, as the channels of a desk see it. */
+export interface Subscriber {
+  readonly socket: WebSocket;
+  /** Subscribed channels, each with the seq of the snapshot it got: later updates only. */
+  readonly channels: Map<string, number>;
+  key: ApiKeyRecord | null;
+}
+
+export interface ChannelProblem {
+  readonly code: string;
+  readonly message: string;
+}
+
+type Send = (subscriber: Subscriber, text: string) => void;
+
+/**
+ * The channels of one desk: per-channel subscriber sets and seqs, a snapshot on subscribe, then
+ * seq-numbered updates from the desk's events, which fire only after the commit that makes them
+ * true. Each update is serialized once and sent to every subscriber of its channel. Desks never
+ * share a channel: `book:AAPL` of one desk is not `book:AAPL` of another.
+ */
+export class DeskChannels {
+  private readonly subscribers = new Map<string, Set<Subscriber>>();
+  private readonly seqs = new Map<string, number>();
+  /**
+   * The latest trades of a symbol, newest first: read from the database at its first subscription,
+   * then kept by the trade events, so a snapshot and its seq are always of the same instant.
+   */
+  private readonly recentTrades = new Map<string, { trades: TradeJson[]; loaded: Promise<void> }>();
+  /** What each instrument last looked like on the ticker channel, to publish only real changes. */
+  private readonly tickerShown: Map<string, string>;
+  private readonly tickerPending = new Map<string, TickerJson>();
+  private tickerFlush: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly desk: Oms,
+    private readonly history: HistoryQueries,
+    private readonly sendRaw: Send,
+  ) {
+    this.tickerShown = new Map(desk.listInstruments().map((i) => [i.symbol, JSON.stringify(tickerJson(i))]));
+    const events = desk.events;
+    events.on('trades', (i, trades) => this.onTrades(i, trades));
+    events.on('book', (i: InstrumentState) => {
+      if (this.listened(`book:${i.symbol}`)) this.publish(`book:${i.symbol}`, bookJson(i, BOOK_DEPTH));
+      else this.nextSeq(`book:${i.symbol}`);
+      // The ticker shows the best bid and ask: a book change can be a ticker change.
+      this.publishTicker([i]);
+    });
+    events.on('ticker', (instruments) => this.publishTicker(instruments));
+    events.on('orders', (p: PortfolioState, orders: OrderRecord[]) => {
+      if (this.listened(`orders:${p.name}`)) this.publish(`orders:${p.name}`, { orders: orders.map((o) => orderJson(o, p.name)) });
+      else this.nextSeq(`orders:${p.name}`);
+    });
+    events.on('portfolio', (p: PortfolioState) => {
+      if (this.listened(`portfolio:${p.name}`)) this.publish(`portfolio:${p.name}`, portfolioSummaryJson(p, (s) => desk.instrument(s)));
+      else this.nextSeq(`portfolio:${p.name}`);
+    });
+  }
+
+  /** Returns an error when the subscriber (with the key in force) may not have the channel, else null. */
+  refuse(key: ApiKeyRecord | null, channel: string): ChannelProblem | null {
+    const desk = this.desk;
+    const [kind, arg] = splitChannel(channel);
+    if (kind === 'ticker' && arg === '') return null;
+    if ((kind === 'book' || kind === 'trades') && arg) {
+      return desk.instrument(arg) ? null : { code: 'UNKNOWN_SYMBOL', message: `unknown symbol ${arg}` };
+    }
+    if ((kind === 'orders' || kind === 'portfolio') && arg) {
+      if (!key) return { code: 'UNAUTHENTICATED', message: `${kind} channels need an API key: send {"op":"auth","api_key":...} first` };
+      if (!hasScope(key, 'read') || !canUsePortfolio(key, arg)) {
+        return { code: 'FORBIDDEN', message: `this API key may not read portfolio ${arg}${caseHint(arg, key.portfolios)}` };
+      }
+      return desk.portfolio(arg) ? null : { code: 'UNKNOWN_PORTFOLIO', message: `unknown portfolio ${arg}${caseHint(arg, desk.portfolioNames())}` };
+    }
+    return { code: 'UNKNOWN_CHANNEL', message: unknownChannel(channel) };
+  }
+
+  /** Waits for what a snapshot of the channel needs from the database (a symbol's recent trades). */
+  async prepare(channel: string): Promise<void> {
+    if (channel.startsWith('trades:')) await this.recentOf(splitChannel(channel)[1]).loaded;
+  }
+
+  /**
+   * Registers, reads the seq and the state, in the same tick: every update is then either in the
+   * snapshot or sent after it with a higher seq. Returns the snapshot frame's fields.
+   */
+  subscribe(subscriber: Subscriber, channel: string): { seq: number; data: unknown } {
+    const seq = this.seqs.get(channel) ?? 0;
+    subscriber.channels.set(channel, seq);
+    let subs = this.subscribers.get(channel);
+    if (!subs) this.subscribers.set(channel, (subs = new Set()));
+    subs.add(subscriber);
+    return { seq, data: this.snapshot(channel) };
+  }
+
+  unsubscribe(subscriber: Subscriber, channel: string): void {
+    subscriber.channels.delete(channel);
+    this.subscribers.get(channel)?.delete(subscriber);
+  }
+
+  /** A closed connection leaves every channel of this desk. */
+  remove(subscriber: Subscriber): void {
+    for (const ch of subscriber.channels.keys()) this.subscribers.get(ch)?.delete(subscriber);
+  }
+
+  close(): void {
+    if (this.tickerFlush) clearTimeout(this.tickerFlush);
+  }
+
+  private nextSeq(channel: string): number {
+    const s = (this.seqs.get(channel) ?? 0) + 1;
+    this.seqs.set(channel, s);
+    return s;
+  }
+
+  /**
+   * Whether anyone is subscribed. Every command of every batch raises these events, so a payload
+   * nobody would receive is not built; only the channel's seq moves on.
+   */
+  private listened(channel: string): boolean {
+    return (this.subscribers.get(channel)?.size ?? 0) > 0;
+  }
+
+  private publish(channel: string, data: unknown): void {
+    const subs = this.subscribers.get(channel);
+    const seq = this.nextSeq(channel);
+    if (!subs || subs.size === 0) return;
+    const text = JSON.stringify({ type: 'update', channel, seq, data });
+    // Serialized now (the state this batch commits), sent after the commit: to whoever subscribed
+    // before this seq; one who subscribed meanwhile has it in its snapshot already.
+    this.desk.events.send(() => {
+      for (const c of subs) if (seq > (c.channels.get(channel) ?? Infinity)) this.sendRaw(c, text);
+    });
+  }
+
+  private onTrades(i: InstrumentState, trades: TradeRecord[]): void {
+    const recent = this.recentTrades.get(i.symbol);
+    if (!recent && !this.listened(`trades:${i.symbol}`)) {
+      this.nextSeq(`trades:${i.symbol}`);
+      return;
+    }
+    let json = trades.map(publicTradeJson);
+    if (recent) {
+      // A trade committed just before the first snapshot's query may have come from the database already.
+      const have = new Set(recent.trades.map((t) => t.trade_id));
+      json = json.filter((t) => !have.has(t.trade_id));
+      if (json.length === 0) return;
+      recent.trades = [...[...json].reverse(), ...recent.trades].slice(0, RECENT_TRADES);
+    }
+    this.publish(`trades:${i.symbol}`, { trades: json });
+  }
+
+  private recentOf(symbol: string): { trades: TradeJson[]; loaded: Promise<void> } {
+    const known = this.recentTrades.get(symbol);
+    if (known) return known;
+    const entry = { trades: [] as TradeJson[], loaded: Promise.resolve() };
+    entry.loaded = this.history.trades({ deskId: this.desk.desk.id, symbol, limit: RECENT_TRADES }).then(
+      (page) => {
+        // Trades published while the query ran are already in front; the query may hold them too.
+        const have = new Set(entry.trades.map((t) => t.trade_id));
+        const stored = page.data.map(publicTradeJson).filter((t) => !have.has(t.trade_id));
+        entry.trades = [...entry.trades, ...stored].slice(0, RECENT_TRADES);
+      },
+      (error: unknown) => {
+        this.recentTrades.delete(symbol); // the next subscriber tries again
+        throw error;
+      },
+    );
+    this.recentTrades.set(symbol, entry);
+    return entry;
+  }
+
+  private publishTicker(instruments: InstrumentState[]): void {
+    // Unheard, the ticker is not compared either, and what was last shown is forgotten: a later
+    // subscriber starts from a snapshot, and its first updates may repeat it (harmless) but never
+    // skip a change that matches an old, stale entry.
+    if (!this.listened('ticker')) {
+      this.tickerShown.clear();
+      return;
+    }
+    const changed: TickerJson[] = [];
+    for (const i of instruments) {
+      const entry = tickerJson(i);
+      const text = JSON.stringify(entry);
+      if (this.tickerShown.get(i.symbol) === text) continue;
+      this.tickerShown.set(i.symbol, text);
+      changed.push(entry);
+    }
+    if (changed.length === 0) return;
+    // Held until the commit that makes these entries true, then until the next ticker update.
+    this.desk.events.send(() => {
+      for (const entry of changed) this.tickerPending.set(entry.symbol, entry);
+      this.tickerFlush ??= setTimeout(() => this.flushTicker(), TICKER_INTERVAL_MS);
+      this.tickerFlush.unref();
+    });
+  }
+
+  private flushTicker(): void {
+    this.tickerFlush = null;
+    const instruments = [...this.tickerPending.values()];
+    this.tickerPending.clear();
+    if (instruments.length > 0) this.publish('ticker', { instruments });
+  }
+
+  /** The channel's state now (synchronous: read in the same tick as its seq). */
+  private snapshot(channel: string): unknown {
+    const desk = this.desk;
+    const [kind, arg] = splitChannel(channel);
+    switch (kind) {
+      case 'book':
+        return bookJson(desk.instrument(arg)!, BOOK_DEPTH);
+      case 'trades':
+        return { symbol: arg, trades: this.recentOf(arg).trades };
+      case 'ticker':
+        return { instruments: desk.listInstruments().map(tickerJson) };
+      case 'orders': {
+        const p = desk.portfolio(arg)!;
+        return { portfolio: p.name, orders: desk.openOrdersOf(p.id).map((o) => orderJson(o, p.name)) };
+      }
+      default:
+        return portfolioSummaryJson(desk.portfolio(arg)!, (s) => desk.instrument(s));
+    }
+  }
+}
+
+type TradeJson = ReturnType<typeof publicTradeJson>;
+type TickerJson = ReturnType<typeof tickerJson>;
+
+function tickerJson(i: InstrumentState) {
+  const j = instrumentJson(i);
+  return { symbol: j.symbol, reference_price: j.reference_price, last_price: j.last_price, best_bid: j.best_bid, best_ask: j.best_ask };
+}
+
+export function unknownChannel(channel: string): string {
+  return `unknown channel ${channel}: use book:SYMBOL, trades:SYMBOL, ticker, orders:PORTFOLIO or portfolio:PORTFOLIO`;
+}
+
+export function splitChannel(channel: string): [string, string] {
+  const i = channel.indexOf(':');
+  return i < 0 ? [channel, ''] : [channel.slice(0, i), channel.slice(i + 1)];
+}
