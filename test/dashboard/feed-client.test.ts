@@ -284,6 +284,27 @@ describe('feed client: authentication', () => {
     for (const e of events) expect(JSON.stringify(e.payload ?? null)).not.toContain('pk_secret');
   });
 
+  it('asks once more for a channel the server dropped (a key of another desk): a fresh snapshot of the desk now in force', () => {
+    const c = makeClient();
+    c.subscribe('book:AAPL');
+    c.setApiKey('pk_other_desk');
+    c.start();
+    const ws = FakeSocket.latest();
+    ws.open();
+    const [auth, sub] = ws.takeFrames();
+    ws.push({ type: 'snapshot', channel: 'book:AAPL', seq: 4, data: {}, id: sub.id });
+    ws.push({ type: 'authenticated', scopes: ['read'], portfolios: [], id: auth.id });
+    ws.takeFrames();
+    // The server leaves the old desk's channel, unasked: the page still wants it.
+    ws.push({ type: 'error', code: 'FORBIDDEN', channel: 'book:AAPL', message: 'the API key now in force is of another desk; book:AAPL was unsubscribed' });
+    const again = ws.takeFrames();
+    expect(again.map((f) => [f.op, f.channel])).toEqual([['subscribe', 'book:AAPL']]);
+    ws.push({ type: 'snapshot', channel: 'book:AAPL', seq: 1, data: {}, id: again[0].id });
+    ws.push({ type: 'update', channel: 'book:AAPL', seq: 2, data: { bids: [] } });
+    expect(of('update').map((u) => u.seq)).toEqual([2]);
+    expect(c.subscriptions()).toEqual(['book:AAPL']);
+  });
+
   it('reports a FORBIDDEN private channel and does not retry it', () => {
     const c = makeClient();
     c.setApiKey('pk_read');

@@ -467,6 +467,12 @@ export class FeedClient {
         this.channels.delete(request.channel);
         if (this.awaiting.delete(request.channel)) this.checkLive();
       }
+    } else if (!request && info.channel && this.channels.has(info.channel) && this.socketOpen) {
+      // The server dropped a channel the page still wants (a key of another desk, or a narrower
+      // one): ask again once for a fresh snapshot under the key now in force; a refusal then
+      // answers that subscribe and forgets the channel.
+      const entry = this.channels.get(info.channel);
+      if (entry.sent && this.canSend(entry)) this.sendSubscribe(info.channel, entry);
     }
     this.emit('feedError', info);
   }
