@@ -22,7 +22,7 @@ export function instrumentsRoutes({ history, desks }: ApiDeps): Router {
   r.get('/instruments', requireScope('read'), (req, res) => {
     const oms = deskOf(res);
     parseQuery(noQuery, req);
-    res.json({ data: oms.listInstruments().map(instrumentJson) });
+    res.json({ data: oms.listInstruments().map((i) => instrumentJson(i, oms.marketOf(i.symbol))) });
   });
 
   r.post('/instruments', requireScope('admin'), async (req, res) => {
@@ -39,7 +39,7 @@ export function instrumentsRoutes({ history, desks }: ApiDeps): Router {
       actorOf(res),
       oms,
     );
-    res.status(201).json(instrumentJson(i));
+    res.status(201).json(instrumentJson(i, oms.marketOf(i.symbol)));
   });
 
   r.put('/instruments/:symbol/price', requireScope('admin'), async (req, res) => {
@@ -48,7 +48,7 @@ export function instrumentsRoutes({ history, desks }: ApiDeps): Router {
     parseQuery(noQuery, req);
     const body = parse(setPriceBody, req.body);
     await desks.setReferencePrice(i.symbol, Number(body.price), actorOf(res), oms);
-    res.json(instrumentJson(i));
+    res.json(instrumentJson(i, oms.marketOf(i.symbol)));
   });
 
   r.get('/book/:symbol', requireScope('read'), async (req, res) => {

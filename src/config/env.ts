@@ -36,15 +36,40 @@ export const envSchema = z.object({
     .default('21:00'),
   DEFAULT_STARTING_CASH: z.string().regex(/^\d+(\.\d{1,4})?$/, 'must be a decimal amount').default('1000000.00'),
   BOOKED_PRICE_BAND_BPS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+  MARKET_DATA: z.enum(['simulator', 'replay', 'alpaca', 'coinbase']).default('simulator'),
+  MARKET_DATA_SYMBOLS: optionalNonEmpty,
+  MARKET_DATA_STREAM_URL: optionalNonEmpty.pipe(z.url({ protocol: /^wss?$/ }).optional()),
+  MARKET_DATA_REST_URL: optionalNonEmpty.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  MARKET_DATA_STALE_MS: z.coerce.number().int().min(100).default(60_000),
+  REPLAY_FILE: optionalNonEmpty,
+  REPLAY_SPEED: z.coerce.number().min(0).max(1_000_000).default(1),
+  REPLAY_START: optionalNonEmpty.pipe(z.iso.datetime({ offset: true }).optional()),
+  ALPACA_DATA_FEED: z.string().regex(/^[a-z_]+$/, 'must be a feed name such as iex or sip').default('iex'),
+  APCA_API_KEY_ID: optionalNonEmpty,
+  APCA_API_SECRET_KEY: optionalNonEmpty,
   MARKET_ORDER_COLLAR_BPS: z.coerce.number().int().min(0).max(10_000).default(500),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Settings that only make sense together: checked after each variable on its own. */
+function checkTogether(env: Env): string[] {
+  const problems: string[] = [];
+  if (env.MARKET_DATA === 'replay' && !env.REPLAY_FILE) problems.push('REPLAY_FILE: required when MARKET_DATA=replay');
+  if (env.MARKET_DATA === 'alpaca' && !(env.APCA_API_KEY_ID && env.APCA_API_SECRET_KEY)) {
+    problems.push('APCA_API_KEY_ID, APCA_API_SECRET_KEY: required when MARKET_DATA=alpaca (your Alpaca key pair)');
+  }
+  return problems;
+}
+
 /** Parses the environment; on failure throws one line per bad variable, naming it and never echoing its value. */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const result = envSchema.safeParse(source);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problems = checkTogether(result.data);
+    if (problems.length === 0) return result.data;
+    throw new ConfigError(problems.join('\n'));
+  }
   const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   throw new ConfigError(lines.join('\n'));
 }

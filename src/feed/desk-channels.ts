@@ -5,7 +5,8 @@ import { canUsePortfolio, hasScope } from '../oms/access.js';
 import type { ApiKeyRecord } from '../db/api-key.repository.js';
 import type { HistoryQueries } from '../db/history-queries.js';
 import type { InstrumentState, OrderRecord, PortfolioState, TradeRecord } from '../oms/model.js';
-import { bookJson, instrumentJson, orderJson, portfolioSummaryJson, publicTradeJson } from '../wire/serializers.js';
+import { formatUnits } from '../oms/units.js';
+import { bookJson, orderJson, portfolioSummaryJson, publicTradeJson } from '../wire/serializers.js';
 
 const BOOK_DEPTH = 20;
 /**
@@ -245,8 +246,8 @@ type TradeJson = ReturnType<typeof publicTradeJson>;
 type TickerJson = ReturnType<typeof tickerJson>;
 
 function tickerJson(i: InstrumentState) {
-  const j = instrumentJson(i);
-  return { symbol: j.symbol, reference_price: j.reference_price, last_price: j.last_price, best_bid: j.best_bid, best_ask: j.best_ask };
+  const price = (units: number | null) => (units === null ? null : formatUnits(units));
+  return { symbol: i.symbol, reference_price: formatUnits(i.referencePrice), last_price: price(i.lastPrice), best_bid: price(i.book.bestBid()), best_ask: price(i.book.bestAsk()) };
 }
 
 export function unknownChannel(channel: string): string {

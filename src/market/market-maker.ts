@@ -25,6 +25,8 @@ export class MarketMaker {
     private readonly oms: Oms,
     private readonly config: MarketMakerConfig,
     private readonly logger: Logger,
+    /** The real market's top of book, where a market data feed has one. */
+    private readonly realQuote: (symbol: string) => { bid: number | null; ask: number | null } | null = () => null,
   ) {}
 
   async quote(instrument: InstrumentState): Promise<void> {
@@ -43,8 +45,10 @@ export class MarketMaker {
     const house = this.oms.portfolio(HOUSE);
     if (!house) return;
     const mine = this.oms.openOrdersOf(house.id).filter((o) => o.symbol === instrument.symbol);
+    // No trusted price (the source went quiet, or the market is closed): the house pulls its quotes.
+    const quoting = this.oms.marketOf(instrument.symbol).status === 'live';
     for (const side of ['BUY', 'SELL'] as const) {
-      const targets = this.targets(instrument, side);
+      const targets = quoting ? this.targets(instrument, side) : [];
       const standing = mine.filter((o) => o.side === side).sort((a, b) => a.id - b.id);
       for (let i = 0; i < targets.length; i++) {
         const price = targets[i];
@@ -72,6 +76,15 @@ export class MarketMaker {
       const raw = side === 'BUY' ? ref - offset : ref + offset;
       const price = side === 'BUY' ? Math.floor(raw / i.tickSize) * i.tickSize : Math.ceil(raw / i.tickSize) * i.tickSize;
       if (price > 0 && !out.includes(price)) out.push(price);
+    }
+    // Never better than the real market: a house bid above the real bid (or ask below the real ask)
+    // would hand users a free trade. The whole ladder moves back behind the real quote.
+    const real = this.realQuote(i.symbol);
+    const bound = side === 'BUY' ? real?.bid : real?.ask;
+    if (bound != null && out.length > 0) {
+      const edge = side === 'BUY' ? Math.floor(bound / i.tickSize) * i.tickSize : Math.ceil(bound / i.tickSize) * i.tickSize;
+      const shift = side === 'BUY' ? Math.max(0, out[0] - edge) : Math.max(0, edge - out[0]);
+      return out.map((p) => (side === 'BUY' ? p - shift : p + shift)).filter((p) => p > 0);
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import type { DeskState } from './desk-state.js';
 import type { ChangeSet, OmsEvents } from './oms-events.js';
-import type { InstrumentState, OrderRecord } from './model.js';
+import type { InstrumentMarket, InstrumentState, OrderRecord } from './model.js';
 import type { OmsStore } from './ports.js';
 import type { Access } from './access.js';
 
@@ -54,6 +54,8 @@ export interface DeskCore {
   written<T>(write: Promise<T>): Promise<T>;
   /** Runs after a new instrument is committed (the house quotes it). */
   instrumentAdded(instrument: InstrumentState): Promise<void>;
+  /** The instrument's market data source and status (kept across reloads: the market's, not the desk's). */
+  marketOf(symbol: string): InstrumentMarket;
 }
 
 export function describeError(error: unknown): string {

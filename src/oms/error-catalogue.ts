@@ -51,6 +51,7 @@ export const ERROR_CATALOGUE = {
   QUANTITY_OFF_LOT: { kind: 'rejected', meaning: "the quantity is not a multiple of the instrument's lot size" },
   INVALID_MODIFY: { kind: 'rejected', meaning: 'the order cannot be changed that way (quantity at or below the filled, a price its type has not)' },
   PRICE_OUTSIDE_BAND: { kind: 'rejected', meaning: 'a booked trade priced further from the reference price than the band allows' },
+  MARKET_DATA_STALE: { kind: 'rejected', meaning: "the instrument's market data has gone quiet: market orders wait until it returns" },
   ORDER_REJECTED: { kind: 'rejected', meaning: "the matching engine refused the order or change, for a reason the OMS's own checks did not catch" },
 
   UNAVAILABLE: {

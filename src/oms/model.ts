@@ -101,3 +101,14 @@ export interface Fill {
   readonly side: Side;
   readonly liquidity: 'MAKER' | 'TAKER';
 }
+
+/**
+ * Where an instrument's prices come from and whether they flow: `live`, `stale` (the source went
+ * quiet: the house pulls its quotes and market orders are refused until data returns) or `closed`.
+ */
+export type MarketStatus = 'live' | 'stale' | 'closed';
+
+export interface InstrumentMarket {
+  readonly source: string;
+  readonly status: MarketStatus;
+}

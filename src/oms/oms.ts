@@ -1,5 +1,5 @@
 import { unavailable } from './errors.js';
-import { type AuditRecord, type Fill, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from './model.js';
+import { type AuditRecord, type Fill, type InstrumentMarket, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from './model.js';
 import { ChangeSet, OmsEvents } from './oms-events.js';
 import { WriterReplacedError, type InstrumentRow, type OmsStore, type OrderRow } from './ports.js';
 import { DeskState, HOUSE } from './desk-state.js';
@@ -30,6 +30,8 @@ export type OmsOptions = Partial<DeskOptions>;
 
 /** The desk every deployment has (see db/desks.ts); a store made without a desk serves it. */
 const MAIN_DESK: DeskInfo = { id: 1, name: 'main', createdAt: new Date(0) };
+/** An instrument no market data feed follows: priced by the simulator or by admins, always live. */
+const DEFAULT_MARKET: InstrumentMarket = { source: 'simulator', status: 'live' };
 const DEFAULTS: DeskOptions = { bookedPriceBandBps: 2000, lastDayEnd: null, marketCollarBps: 500 };
 /** Reload retries after a failed commit: quick at first (a blip), then no faster than this. */
 const RELOAD_RETRY_MS = [100, 250, 500, 1000, 2000, 5000] as const;
@@ -49,6 +51,8 @@ export class Oms implements DeskCore {
   /** Why the OMS takes no work now: a failed commit it is recovering from, or a takeover (for good). */
   private failed: unknown = null;
   private onInstrument: ((instrument: InstrumentState) => Promise<void>) | null = null;
+  /** Per symbol, where prices come from and whether they flow; outside DeskState, so a reload keeps it. */
+  private readonly markets = new Map<string, InstrumentMarket>();
 
   private constructor(
     readonly store: OmsStore,
@@ -186,6 +190,15 @@ export class Oms implements DeskCore {
 
   async instrumentAdded(instrument: InstrumentState): Promise<void> {
     await this.onInstrument?.(instrument);
+  }
+
+  marketOf(symbol: string): InstrumentMarket {
+    return this.markets.get(symbol) ?? DEFAULT_MARKET;
+  }
+
+  /** Set by the market data feed when a symbol's source or status changes. */
+  setMarket(symbol: string, market: InstrumentMarket): void {
+    this.markets.set(symbol, market);
   }
 
   // ---- commit and publish --------------------------------------------------------------------

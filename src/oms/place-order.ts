@@ -1,4 +1,4 @@
-import { conflict, type OmsError } from './errors.js';
+import { conflict, rejected, type OmsError } from './errors.js';
 import type { Fill, InstrumentState, OrderRecord, PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
 import { checkRisk, estimateMarketBuy, type Exposure } from './risk-check.js';
@@ -101,6 +101,7 @@ async function placeNew(
   let fills: Fill[];
   try {
     checkOrderShape(instrument, input);
+    checkMarketOpen(desk, instrument, input);
     checkRisk(portfolio, instrument, exposureOfNew(desk, instrument, input));
     order = newOrder(state, portfolio, instrument, input);
     const code = instrument.book.submit({
@@ -156,6 +157,15 @@ function newOrder(state: DeskState, portfolio: PortfolioState, instrument: Instr
     reservedCash: 0n,
     reservedQty: 0,
   };
+}
+
+/** A market order needs a market: a symbol whose data went quiet has no price to trust. */
+function checkMarketOpen(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): void {
+  if (input.type !== 'MARKET') return;
+  const market = desk.marketOf(instrument.symbol);
+  if (market.status === 'stale') {
+    throw rejected('MARKET_DATA_STALE', `${instrument.symbol}'s market data (${market.source}) has gone quiet: market orders wait until it returns; a limit order can rest meanwhile`, 'type');
+  }
 }
 
 function exposureOfNew(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): Exposure {

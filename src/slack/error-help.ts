@@ -35,6 +35,7 @@ export const ERROR_HELP: Readonly<Record<string, string>> = {
   QUANTITY_OFF_LOT: 'The quantity is not a multiple of the symbol\'s lot size.',
   INVALID_MODIFY: 'The order cannot be changed that way.',
   PRICE_OUTSIDE_BAND: 'A booked trade must be priced near the market: gmv divided by the quantity is too far from the reference price.',
+  MARKET_DATA_STALE: 'Prices for that symbol have stopped arriving, so a market order has nothing to trust. Use a limit price (`@ 175.00`), or try again once prices flow.',
   ORDER_REJECTED: 'The matching engine refused the order, so nothing was done.',
   UNAVAILABLE: 'The trading desk is temporarily unavailable. Try again in a moment.',
 

@@ -120,6 +120,10 @@ export const instrumentOut = z.strictObject({
   last_price: decimal.nullable(),
   best_bid: decimal.nullable(),
   best_ask: decimal.nullable(),
+  /** Where its prices come from: simulator, replay, alpaca, coinbase. */
+  source: z.string(),
+  /** live; stale (the source went quiet: no house quotes, market orders refused); closed. */
+  market_status: z.enum(['live', 'stale', 'closed']),
 });
 
 export const instrumentListOut = z.strictObject({ data: z.array(instrumentOut) });

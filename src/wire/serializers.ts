@@ -1,6 +1,7 @@
 import { divRound, formatUnits } from '../oms/units.js';
 import { OPEN_STATUSES, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from '../oms/model.js';
 import { valuePosition } from '../oms/portfolio-ledger.js';
+import type { InstrumentMarket } from '../oms/model.js';
 import type { Fill } from '../oms/oms.js';
 import type { StoredTrade } from '../db/history-queries.js';
 import type { OrderRow } from '../oms/ports.js';
@@ -95,7 +96,7 @@ export function orderFillJson(t: StoredTrade, orderId: number, portfolioName: (i
   return { ...tradeJson(t, portfolioName), side, liquidity: t.aggressorSide === side ? 'TAKER' : 'MAKER' };
 }
 
-export function instrumentJson(i: InstrumentState): InstrumentOut {
+export function instrumentJson(i: InstrumentState, market: InstrumentMarket): InstrumentOut {
   return {
     symbol: i.symbol,
     name: i.name,
@@ -105,6 +106,8 @@ export function instrumentJson(i: InstrumentState): InstrumentOut {
     last_price: price(i.lastPrice),
     best_bid: price(i.book.bestBid()),
     best_ask: price(i.book.bestAsk()),
+    source: market.source,
+    market_status: market.status,
   };
 }
 

@@ -27,6 +27,8 @@ const starter = (symbol: string, name: string, reference_price: string) => ({
   last_price: null,
   best_bid: null,
   best_ask: null,
+  source: 'simulator',
+  market_status: 'live',
 });
 
 describe('GET /instruments', () => {
@@ -55,7 +57,7 @@ describe('POST /instruments', () => {
     const res = await api.post('/instruments', { symbol: 'ibm', name: 'IBM Corp.', tick_size: '0.05', lot_size: 10, reference_price: 190 });
     expect({ status: res.status, body: res.body }).toEqual({
       status: 201,
-      body: { symbol: 'IBM', name: 'IBM Corp.', tick_size: '0.05', lot_size: 10, reference_price: '190.00', last_price: null, best_bid: null, best_ask: null },
+      body: { symbol: 'IBM', name: 'IBM Corp.', tick_size: '0.05', lot_size: 10, reference_price: '190.00', last_price: null, best_bid: null, best_ask: null, source: 'simulator', market_status: 'live' },
     });
     const listed = await api.get('/instruments');
     expect(listed.body.data.map((i: { symbol: string }) => i.symbol)).toEqual(['AAPL', 'AMZN', 'GOOGL', 'IBM', 'META', 'MSFT', 'NVDA', 'SPY', 'TSLA']);
