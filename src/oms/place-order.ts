@@ -42,25 +42,29 @@ export async function placeOrder(desk: DeskCore, input: PlaceOrderInput, actor: 
     auditRefusal(desk, actor, input, error);
     throw error;
   }
-  if (input.clientOrderId === null) return placeNew(desk, state, instrument, portfolio, input, actor);
-  return placeOnce(desk, state, instrument, portfolio, input, actor);
+  const placement: Placement = { desk, state, instrument, portfolio, input, actor };
+  return input.clientOrderId === null ? placeNew(placement) : placeOnce(placement);
+}
+
+/** One order being placed: the desk and state it was resolved in, and what and who. */
+interface Placement {
+  readonly desk: DeskCore;
+  readonly state: DeskState;
+  readonly instrument: InstrumentState;
+  readonly portfolio: PortfolioState;
+  readonly input: PlaceOrderInput;
+  readonly actor: Actor;
 }
 
 /** Places an order with a client_order_id at most once (see ClientIdGate). */
-async function placeOnce(
-  desk: DeskCore,
-  state: DeskState,
-  instrument: InstrumentState,
-  portfolio: PortfolioState,
-  input: PlaceOrderInput,
-  actor: Actor,
-): Promise<OrderResult> {
+async function placeOnce(placement: Placement): Promise<OrderResult> {
+  const { desk, state, instrument, portfolio, input, actor } = placement;
   let fills: Fill[] = [];
   const { value: use, created } = await state.clientIds.once(
     `${portfolio.id}:${input.clientOrderId}`,
     () => findClientIdUse(desk, portfolio.id, input.clientOrderId!),
     async () => {
-      const result = await placeNew(desk, state, instrument, portfolio, input, actor);
+      const result = await placeNew(placement);
       fills = result.fills;
       return { order: result.order };
     },
@@ -85,14 +89,7 @@ async function placeOnce(
 }
 
 /** Validates, risk-checks and executes a new order; resolves once its effects are durable. */
-async function placeNew(
-  desk: DeskCore,
-  state: DeskState,
-  instrument: InstrumentState,
-  portfolio: PortfolioState,
-  input: PlaceOrderInput,
-  actor: Actor,
-): Promise<OrderResult> {
+async function placeNew({ desk, state, instrument, portfolio, input, actor }: Placement): Promise<OrderResult> {
   await state.orderIds.ready();
   desk.assertSameState(state);
   // From here to the commit request nothing awaits: the command is applied atomically.
