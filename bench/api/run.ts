@@ -22,7 +22,9 @@ interface AutocannonResult {
  *       cross, so trades persist too; every 201 is acknowledged only after its commit), and
  *   (c) the floor: the OMS's edge (helmet, key check, rate limit, the same zod schema) in front of a
  *       one-row durable group commit and nothing else, which shows how much of the gap between
- *       (a) and (b) any durable order endpoint on this stack and machine would pay.
+ *       (a) and (b) any durable order endpoint on this stack and machine would pay, and
+ *   (d) the OMS as (b) with the same load spread over 8 desks (a key per desk, round robin): each
+ *       desk its own books and group commit, so a deployment of many teams costs no more than one.
  * Servers run in child processes; the load generator runs here.
  * BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 16,64), BENCH_ROUNDS (default 2), BENCH_PROF.
  */
@@ -32,17 +34,17 @@ const connectionLevels = (process.env.BENCH_CONNECTIONS ?? '16,64').split(',').m
 let connections = connectionLevels[0];
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 
-type Started = { child: ChildProcess; info: { port: number; key?: string } };
+type Started = { child: ChildProcess; info: { port: number; key?: string; keys?: string[] } };
 
 /** BENCH_PROF=1 writes a V8 CPU profile of the OMS, BENCH_PROF=all of every server, to profileDir. */
 const profileDir = join(tmpdir(), 'paper-desk-bench-profiles');
 
-function start(script: string): Promise<Started> {
+function start(script: string, env: Record<string, string> = {}): Promise<Started> {
   const profiled = process.env.BENCH_PROF === 'all' || (Boolean(process.env.BENCH_PROF) && script.startsWith('oms'));
   const execArgv = ['--import', 'tsx', ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
-  const child = fork(join(here, script), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(here, script), [], { execArgv, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
-    child.once('message', (info) => resolve({ child, info: info as { port: number; key?: string } }));
+    child.once('message', (info) => resolve({ child, info: info as Started['info'] }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
 }
@@ -72,7 +74,8 @@ function orderBodies(n: number): string[] {
   return out;
 }
 
-async function load(port: number, key: string | undefined, bodies: string[], amount?: number): Promise<AutocannonResult> {
+/** The load; with several keys (desks), each request takes the next key in turn. */
+async function load(port: number, keys: string[], bodies: string[], amount?: number): Promise<AutocannonResult> {
   let i = 0;
   return autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -82,17 +85,23 @@ async function load(port: number, key: string | undefined, bodies: string[], amo
       {
         method: 'POST',
         path: '/api/v1/orders',
-        headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) },
-        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[i++ % bodies.length] }),
+        setupRequest: (req: Record<string, unknown>) => {
+          const n = i++;
+          const key = keys.length ? { 'x-api-key': keys[n % keys.length] } : {};
+          return { ...req, headers: { 'content-type': 'application/json', ...key }, body: bodies[n % bodies.length] };
+        },
       },
     ],
   });
 }
 
+const keysOf = (s: Started): string[] => s.info.keys ?? (s.info.key ? [s.info.key] : []);
+
 const bodies = orderBodies(200_000);
 const echo = await start('echo-server.ts');
 const oms = await start('oms-server.ts');
 const floor = await start('floor-server.ts');
+const spread = await start('oms-server.ts', { BENCH_DESKS: '8' });
 const results: { name: string; r: AutocannonResult; cpu: { server: number; db: number; load: number } | null }[] = [];
 
 /**
@@ -103,7 +112,7 @@ const results: { name: string; r: AutocannonResult; cpu: { server: number; db: n
 async function measured(name: string, { child: server, info }: Started): Promise<void> {
   const before = procAvailable ? cpuMs(server.pid!) : null;
   const load0 = process.cpuUsage();
-  const r = await load(info.port, info.key, bodies);
+  const r = await load(info.port, info.keys ?? (info.key ? [info.key] : []), bodies);
   if (!before) {
     results.push({ name, r, cpu: null });
     return;
@@ -118,15 +127,17 @@ async function measured(name: string, { child: server, info }: Started): Promise
   });
 }
 try {
-  await load(echo.info.port, undefined, bodies, 1000); // warm-up
-  await load(oms.info.port, oms.info.key, bodies, 1000);
-  await load(floor.info.port, floor.info.key, bodies, 1000);
+  await load(echo.info.port, [], bodies, 1000); // warm-up
+  await load(oms.info.port, keysOf(oms), bodies, 1000);
+  await load(floor.info.port, keysOf(floor), bodies, 1000);
+  await load(spread.info.port, keysOf(spread), bodies, 1000);
   for (const level of connectionLevels) {
     connections = level;
     for (let round = 0; round < rounds; round++) {
       await measured(`a: bare Express echo, ${level} conn`, echo);
       await measured(`b: OMS POST /orders, ${level} conn`, oms);
       await measured(`c: floor, ${level} conn`, floor);
+      await measured(`d: OMS over 8 desks, ${level} conn`, spread);
     }
   }
   const stats = await new Promise<{ orders: number; trades: number; rss: number }>((resolve) => {
@@ -155,7 +166,9 @@ try {
       `${level} connections: ratio b/a req/s ${(rps(b) / rps(a)).toFixed(2)} (target >= 0.7), p99 ${(p99(b) / p99(a)).toFixed(2)}x (target <= 2)`,
     );
     const c = results.filter((x) => x.name.startsWith('c') && x.name.endsWith(` ${level} conn`));
-    console.log(`  floor c/a req/s ${(rps(c) / rps(a)).toFixed(2)}, p99 ${(p99(c) / p99(a)).toFixed(2)}x; the OMS reaches b/c ${(rps(b) / rps(c)).toFixed(2)} of its floor`);
+    console.log(`  floor c/a req/s ${(rps(c) / rps(a)).toFixed(2)}, p99 ${(p99(c) / p99(a)).toFixed(2)}x; the OMS reaches b/c ${(rps(b) / rps(c)).toFixed(2)} of its floor (target >= 0.8), p99 b/c ${(p99(b) / p99(c)).toFixed(2)}x (target <= 1.5)`);
+    const d = results.filter((x) => x.name.startsWith('d') && x.name.endsWith(` ${level} conn`));
+    console.log(`  over 8 desks d/b req/s ${(rps(d) / rps(b)).toFixed(2)} (target >= 1: no slower than one desk), p99 ${(p99(d) / p99(b)).toFixed(2)}x`);
     const cpuOf = (xs: typeof a) => {
       const withCpu = xs.filter((x) => x.cpu);
       if (withCpu.length === 0) return null;
@@ -181,4 +194,5 @@ try {
   echo.child.disconnect();
   oms.child.disconnect();
   floor.child.disconnect();
+  spread.child.disconnect();
 }
