@@ -88,7 +88,7 @@ export class ReplaySource implements MarketDataSource {
    * positioned: the fork's state delivered, or the first row, so the clock and prices are set.
    */
   async start(symbols: readonly string[], sink: MarketDataSink): Promise<void> {
-    if (this.run) throw new Error('a replay source starts once');
+    if (this.run || this.abort.signal.aborted) throw new Error('a replay source starts once');
     const handle = await open(this.options.file, 'r');
     const input = handle.createReadStream({ encoding: 'utf8' });
     // readline's iterator pauses the stream while its lines wait, so a large file stays on disk.
@@ -143,7 +143,7 @@ export class ReplaySource implements MarketDataSource {
   ): Promise<void> {
     let lineNo = headerLine;
     // The last readable row, for the order check: time order is the file's, whatever the symbols.
-    let last: { at: number; shown: string } | null = null;
+    let last: ReplayRow | null = null;
     // Wall and file time of the pace's origin: each row is due at origin + file gap / speed, so the
     // timers' own lateness does not add up over a long replay.
     let origin: { file: number; wall: number } | null = null;
@@ -171,12 +171,11 @@ export class ReplaySource implements MarketDataSource {
           sink.skipped(`line ${lineNo}: ${row}`);
           continue;
         }
-        const shown = (row.bar?.time ?? row.print.time).toISOString();
         if (last && row.at < last.at) {
-          sink.skipped(`line ${lineNo}: out of time order (${shown} after ${last.shown})`);
+          sink.skipped(`line ${lineNo}: out of time order (${rowTime(row)} after ${rowTime(last)})`);
           continue;
         }
-        last = { at: row.at, shown };
+        last = row;
         if (!symbols.has(row.symbol)) continue;
 
         if (fork && this.startAt !== null) {
@@ -219,6 +218,11 @@ export class ReplaySource implements MarketDataSource {
     sink.trade(row.print);
     if (row.quote) sink.quote(row.quote);
   }
+}
+
+/** A row's own time as the file gives it (a bar's start), for messages. */
+function rowTime(row: ReplayRow): string {
+  return (row.bar?.time ?? row.print.time).toISOString();
 }
 
 /** Blank lines and `#` comment lines (a sample file documents itself) are neither data nor errors. */

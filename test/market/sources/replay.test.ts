@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FeedState, MarketDataSink } from '../../../src/market/market-data.js';
+import { isoTime } from '../../../src/market/sources/replay-csv.js';
 import { ReplaySource, replayOptionsFromEnv, timerSleep, type ReplayOptions } from '../../../src/market/sources/replay.js';
 
 const SAMPLE = resolve(import.meta.dirname, '../../../src/market/sources/sample-replay.csv');
@@ -310,10 +311,31 @@ describe('replay source: stop', () => {
 
   it('ends even when an injected sleep never settles', async () => {
     const { sink, calls } = recorder();
-    const source = new ReplaySource({ file, speed: 1, sleep: () => new Promise<void>(() => undefined), clock: () => 0 });
+    let waiting = (): void => undefined;
+    const waitRequested = new Promise<void>((resolve) => (waiting = resolve));
+    const sleep = (): Promise<void> => {
+      waiting();
+      return new Promise<void>(() => undefined);
+    };
+    const source = new ReplaySource({ file, speed: 1, sleep, clock: () => 0 });
     await source.start(['AAPL'], sink);
+    await waitRequested;
     await source.stop();
     expect(calls.map((c) => c[0])).toEqual(['state', 'trade']);
+  });
+});
+
+describe('replay times', () => {
+  it('reads ISO 8601 with Z or an offset to the millisecond, as Date.parse does', () => {
+    for (const text of ['2024-06-14T09:30-04:00', '2024-06-14T09:30:00.123456-04:00', '2024-02-29T10:00:00+05:30', '2024-12-31T23:59:59.9Z', '2000-02-29T00:00:00-00:00']) {
+      expect([text, isoTime(text)]).toEqual([text, Date.parse(text)]);
+    }
+  });
+
+  it('refuses a time without an offset, a day or hour that does not exist, and other shapes', () => {
+    for (const text of ['2024-06-14T09:30:00', '2024-06-14 09:30:00Z', '2023-02-29T10:00:00Z', '2100-02-29T00:00:00Z', '2024-04-31T10:00:00Z', '2024-06-14T24:00:00Z', '2024-06-14T09:30:00+0400', '1718371800000', '']) {
+      expect([text, isoTime(text)]).toEqual([text, null]);
+    }
   });
 });
 
