@@ -22,6 +22,8 @@ import { answerClientError } from './api/client-error.js';
 import { CachedKeyLookup } from './api/auth.js';
 import { PaperMarket } from './market/paper-market.js';
 import { RandomWalkSource } from './market/price-source.js';
+import { LiveMarket } from './market/live-market.js';
+import { followedSymbols, marketDataSourceFromEnv } from './market/sources/from-env.js';
 import { DayEndScheduler, lastDayEnd } from './oms/day-end-scheduler.js';
 import { attachFeed, type Feed } from './feed/feed-server.js';
 
@@ -95,6 +97,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     }
 
     let stopping = false;
+    let marketData: () => string = () => 'connecting';
     // Ready once the desks can trade: state loaded and, with the house on, its first quotes committed.
     let ready = false;
     const writer = new WriterRole(prisma);
@@ -146,7 +149,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       stopping: () => stopping,
       ready: () => ready,
       mount: options.mount && ((app) => options.mount!(app, { databaseUrl: databaseUrl!, prisma })),
-      healthComponents: options.healthComponents,
+      healthComponents: () => ({ ...options.healthComponents?.(), market_data: marketData() }),
     });
     const server = createServer(app);
     server.on('clientError', answerClientError);
@@ -159,16 +162,28 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     });
     const port = (server.address() as AddressInfo).port;
 
+    // Reference prices: the simulator by default, or a market data source (MARKET_DATA) that every
+    // desk follows; the house re-quotes around them each interval either way.
+    const source = marketDataSourceFromEnv(env, logger);
+    const live = source
+      ? new LiveMarket(source, desks, followedSymbols(env, desks.main.listInstruments().map((i) => i.symbol)), logger.child({ name: 'market-data' }), {
+          staleMs: env.MARKET_DATA_STALE_MS,
+        })
+      : null;
+    marketData = () => live?.linkState ?? 'ok';
     const market = new PaperMarket(
       desks,
-      env.SIMULATOR_ENABLED ? new RandomWalkSource(env.SIMULATOR_SEED) : null,
+      env.SIMULATOR_ENABLED && !live ? new RandomWalkSource(env.SIMULATOR_SEED) : null,
       env.MARKET_MAKER_ENABLED
         ? { levels: env.MARKET_MAKER_LEVELS, spreadBps: env.MARKET_MAKER_SPREAD_BPS, stepBps: env.MARKET_MAKER_STEP_BPS, size: env.MARKET_MAKER_SIZE }
         : null,
       env.SIMULATOR_INTERVAL_MS,
       logger,
+      (symbol) => live?.quoteOf(symbol) ?? null,
     );
     await market.start();
+    // A provider that does not answer does not hold the start: its symbols go stale until it does.
+    await live?.start();
     ready = true;
     const dayEnd = new DayEndScheduler(env.DAY_END_UTC, () => desks.expireDay(), logger);
     dayEnd.start();
@@ -186,6 +201,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
         if (stopping) return;
         stopping = true;
         dayEnd.stop();
+        await live?.stop();
         await market.stop();
         await feed.close();
         // Requests in flight are answered once their commits land (the OMS keeps committing); new

@@ -20,6 +20,8 @@ export class PaperMarket {
     private readonly maker: MarketMakerConfig | null,
     private readonly intervalMs: number,
     private readonly logger: Logger,
+    /** The real market's top of book where a market data feed has one: the house stays behind it. */
+    private readonly realQuote: (symbol: string) => { bid: number | null; ask: number | null } | null = () => null,
   ) {}
 
   /** Starts ticking; resolves once the first tick is committed (the house's first quotes: ready to trade). */
@@ -48,7 +50,7 @@ export class PaperMarket {
 
   private takeIn(desk: Oms): void {
     if (!this.maker || this.makers.has(desk)) return;
-    const maker = new MarketMaker(desk, this.maker, this.logger);
+    const maker = new MarketMaker(desk, this.maker, this.logger, this.realQuote);
     this.makers.set(desk, maker);
     // A new instrument is quoted before its creation is answered, not at the next tick.
     desk.onInstrumentAdded((i) => maker.quote(i));

@@ -173,6 +173,8 @@ export const healthOut = z.strictObject({
   status: z.literal('ok'),
   database: z.literal('ok'),
   slack: z.enum(['ok', 'connecting', 'unreachable', 'invalid_auth', 'off']).optional(),
+  /** The market data source's link: ok (the simulator always), connecting, stale, invalid_auth, connection_limit, ended. */
+  market_data: z.enum(['ok', 'connecting', 'stale', 'invalid_auth', 'connection_limit', 'ended']).optional(),
 });
 
 /**
@@ -183,6 +185,7 @@ export const healthNotReadyOut = z.strictObject({
   status: z.enum(['starting', 'degraded']),
   database: z.literal('ok'),
   slack: z.enum(['ok', 'connecting', 'unreachable', 'invalid_auth', 'off']).optional(),
+  market_data: z.enum(['ok', 'connecting', 'stale', 'invalid_auth', 'connection_limit', 'ended']).optional(),
   degraded_desks: z.array(z.string()).optional(),
   detail: z.string(),
 });

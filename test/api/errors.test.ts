@@ -296,7 +296,7 @@ describe('hostile inputs never answer a 500 or take the OMS down', () => {
     expect(answers.filter(([, status]) => status >= 500)).toEqual([]);
     // The OMS is still healthy: a plain order goes through and /health is ok.
     const health = await api.get('~/health');
-    expect({ status: health.status, body: health.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok' } });
+    expect({ status: health.status, body: health.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok', market_data: 'ok' } });
     expect((await post({ portfolio_name: 'Shorty', limit_price: '1.00' })).status).toBe(201);
   });
 

@@ -260,7 +260,7 @@ describe.each(OPERATIONS.map((op) => [op.key, op] as const))('%s', (_key, op) =>
 describe('after the barrage', () => {
   it('the desk is healthy and an ordinary order still rests, then fills', async () => {
     const health = await api.get('~/health');
-    expect({ status: health.status, body: health.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok' } });
+    expect({ status: health.status, body: health.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok', market_data: 'ok' } });
     const resting = await api.place({ ...order, side: 'SELL', limit_price: '9.00', portfolio_name: 'Other' });
     expect(resting.status).toBe('NEW');
     const taker = await api.place({ ...order, limit_price: '9.00' });

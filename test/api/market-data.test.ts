@@ -198,7 +198,7 @@ describe('GET /book/{symbol}', () => {
 describe('around the API', () => {
   it('GET /health needs no key and checks the database', async () => {
     const res = await api.as(null).get('~/health');
-    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok' } });
+    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok', market_data: 'ok' } });
   });
 
   it('GET /openapi.json lists every path and the fields of the order body', async () => {

@@ -408,7 +408,7 @@ describe('idempotent retries (client_order_id)', () => {
     const book = await api.get(`/book/${symbol}`);
     expect(book.body.bids).toEqual([{ price: '41.00', quantity: 20, orders: 10 }]);
     const health = await api.get('~/health');
-    expect({ status: health.status, body: health.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok' } });
+    expect({ status: health.status, body: health.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok', market_data: 'ok' } });
   });
 
   it('a refused first attempt does not hold the id: the corrected retry places the order', async () => {

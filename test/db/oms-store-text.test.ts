@@ -105,7 +105,7 @@ describe('a batch holding text the edge refuses still commits', () => {
 
   it('the desk is still up: healthy, trading, reconciled', async () => {
     const health = await api.get('~/health');
-    expect({ status: health.status, body: health.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok' } });
+    expect({ status: health.status, body: health.body }).toEqual({ status: 200, body: { status: 'ok', database: 'ok', market_data: 'ok' } });
     // The SELL at 1.00 above filled against the resting BUY at 1.00.
     const fills = await api.get('/trades?portfolio=Floor');
     expect(fills.body.data.map((t: { quantity: number; price: string }) => [t.quantity, t.price])).toEqual([[1, '1.00']]);

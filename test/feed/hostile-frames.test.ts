@@ -152,7 +152,7 @@ describe('after the barrage', () => {
 
   it('the desk is healthy and reconciles (the refusals it audited committed)', async () => {
     const health = await fetch(`${oms.baseUrl}/health`);
-    expect({ status: health.status, body: await health.json() }).toEqual({ status: 200, body: { status: 'ok', database: 'ok' } });
+    expect({ status: health.status, body: await health.json() }).toEqual({ status: 200, body: { status: 'ok', database: 'ok', market_data: 'ok' } });
     expect(await reconcile(oms.service.prisma)).toMatchObject({ ok: true, problems: [] });
     // The refused private channel was audited with the trade's commit, its name intact.
     const audited = await oms.service.prisma.auditEvent.findMany({ where: { target: `ws orders:${VALID}` } });

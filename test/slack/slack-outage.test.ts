@@ -45,7 +45,7 @@ describe('Slack unreachable at start', () => {
 
     expect(['connecting', 'unreachable']).toContain(await slackState(r));
     await becomes(r, 'unreachable');
-    expect((await r.health()).body).toEqual({ status: 'ok', database: 'ok', slack: 'unreachable' });
+    expect((await r.health()).body).toEqual({ status: 'ok', database: 'ok', slack: 'unreachable', market_data: 'ok' });
 
     // The OMS serves as if Slack did not exist.
     const instruments = await fetch(`${r.baseUrl}/api/v1/instruments`, { headers: { 'x-api-key': TEST_ADMIN_KEY } });
@@ -105,7 +105,7 @@ describe('Slack refuses the token', () => {
 describe('no Slack configured', () => {
   it('/health says off and /slack/events does not exist', async () => {
     running = await runDesk(db.url);
-    expect((await running.health()).body).toEqual({ status: 'ok', database: 'ok', slack: 'off' });
+    expect((await running.health()).body).toEqual({ status: 'ok', database: 'ok', slack: 'off', market_data: 'ok' });
     const res = await fetch(`${running.baseUrl}/slack/events`, { method: 'POST', body: 'x' });
     expect(res.status).toBe(404);
     expect(running.desk.bot).toBeNull();
