@@ -41,6 +41,8 @@ export const envSchema = z.object({
   MARKET_DATA_STREAM_URL: optionalNonEmpty.pipe(z.url({ protocol: /^wss?$/ }).optional()),
   MARKET_DATA_REST_URL: optionalNonEmpty.pipe(z.url({ protocol: /^https?$/ }).optional()),
   MARKET_DATA_STALE_MS: z.coerce.number().int().min(100).default(60_000),
+  MARKET_DATA_RETRY_MIN_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
+  MARKET_DATA_RETRY_MAX_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
   REPLAY_FILE: optionalNonEmpty,
   REPLAY_SPEED: z.coerce.number().min(0).max(1_000_000).default(1),
   REPLAY_START: optionalNonEmpty.pipe(z.iso.datetime({ offset: true }).optional()),

@@ -180,6 +180,8 @@ describe('stop orders', () => {
       last_price: '106.00',
       best_bid: null,
       best_ask: '106.00',
+      source: 'simulator',
+      market_status: 'live',
     });
     const filled = await order(stop.body.id);
     expect(filled).toEqual({

@@ -82,3 +82,38 @@ describe('a replayed day', () => {
     expect(await reconcile(oms.service.prisma)).toMatchObject({ ok: true, problems: [] });
   }, 30_000);
 });
+
+describe("Alpaca's stream, through a stand-in that speaks its protocol", () => {
+  it('prices the desk from its trades, and says on /health when it refuses the key, recovering by itself', async () => {
+    const { AlpacaStandIn } = await import('./support/alpaca-stand-in.js');
+    const standIn = await AlpacaStandIn.start();
+    standIn.accepted = { key: 'PKWRONG-UNTIL-LATER', secret: 'x' };
+    let desk: TestOms | null = null;
+    try {
+      desk = await startTestOms({
+        env: {
+          MARKET_DATA: 'alpaca',
+          MARKET_DATA_SYMBOLS: 'AAPL',
+          MARKET_DATA_STREAM_URL: standIn.streamUrl,
+          MARKET_DATA_REST_URL: standIn.restUrl,
+          APCA_API_KEY_ID: 'PKTEST',
+          APCA_API_SECRET_KEY: 'test-secret',
+          MARKET_DATA_RETRY_MIN_MS: '20',
+          MARKET_DATA_RETRY_MAX_MS: '200',
+        },
+      });
+      const client = new ApiClient(desk.baseUrl, desk.adminKey);
+      await waitFor(async () => (await client.get('~/health')).body.market_data === 'invalid_auth', 10_000, 'the refused key to show');
+      expect((await client.get('~/health')).status).toBe(200);
+      standIn.accepted = { key: 'PKTEST', secret: 'test-secret' };
+      await waitFor(async () => (await client.get('~/health')).body.market_data === 'ok', 10_000, 'the source to recover');
+      standIn.send(`[{"T":"t","S":"AAPL","i":1,"x":"V","p":190.01,"s":5,"t":"2024-03-01T15:30:00Z","c":["@"],"z":"C"}]`);
+      const aapl = async () => (await client.get('/instruments')).body.data.find((i: { symbol: string }) => i.symbol === 'AAPL');
+      await waitFor(async () => (await aapl()).reference_price === '190.01', 10_000, 'AAPL to follow the stream');
+      expect(await aapl()).toMatchObject({ source: 'alpaca', market_status: 'live' });
+    } finally {
+      await desk?.stop();
+      await standIn.close();
+    }
+  }, 60_000);
+});

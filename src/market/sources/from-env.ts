@@ -2,14 +2,27 @@ import type { Logger } from 'pino';
 import type { Env } from '../../config/env.js';
 import type { MarketDataSource } from '../market-data.js';
 import { ReplaySource, replayOptionsFromEnv } from './replay.js';
+import { AlpacaSource } from './alpaca.js';
 
 /** The market data source MARKET_DATA names, or null for the built-in simulator. */
-export function marketDataSourceFromEnv(env: Env, _logger: Logger): MarketDataSource | null {
+export function marketDataSourceFromEnv(env: Env, logger: Logger): MarketDataSource | null {
   switch (env.MARKET_DATA) {
     case 'simulator':
       return null;
     case 'replay':
       return new ReplaySource(replayOptionsFromEnv({ REPLAY_FILE: env.REPLAY_FILE, REPLAY_SPEED: String(env.REPLAY_SPEED), REPLAY_START: env.REPLAY_START }));
+    case 'alpaca':
+      return new AlpacaSource({
+        // Checked present by the environment's schema when MARKET_DATA=alpaca.
+        keyId: env.APCA_API_KEY_ID!,
+        secretKey: env.APCA_API_SECRET_KEY!,
+        feed: env.ALPACA_DATA_FEED,
+        streamUrl: env.MARKET_DATA_STREAM_URL,
+        restUrl: env.MARKET_DATA_REST_URL,
+        retryMinMs: env.MARKET_DATA_RETRY_MIN_MS,
+        retryMaxMs: env.MARKET_DATA_RETRY_MAX_MS,
+        logger,
+      });
     default:
       throw new Error(`MARKET_DATA=${env.MARKET_DATA} is not available in this build`);
   }
