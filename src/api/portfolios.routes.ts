@@ -4,7 +4,7 @@ import { actorOf, assertPortfolio, canUsePortfolio, keyOf, requireScope } from '
 import { deskOf } from './desk-of.js';
 import { parse, parseQuery } from './validate.js';
 import { undecodableParams } from './path-params.js';
-import { createPortfolioBody, nameParams, noQuery } from './schemas.js';
+import { createPortfolioBody, nameParams, noQuery, portfolioCashBody, resetPortfolioBody } from './schemas.js';
 import { notFound } from '../oms/errors.js';
 import { formatUnits, parseUnits } from '../oms/units.js';
 import { portfolioSummaryJson } from '../wire/serializers.js';
@@ -55,6 +55,24 @@ export function portfoliosRoutes({ env }: ApiDeps): Router {
       const readable = [...oms.portfolioNames()].filter((n) => canUsePortfolio(key, n));
       throw notFound('PORTFOLIO_NOT_FOUND', `no portfolio ${name}${caseHint(name, readable)}`);
     }
+    res.json(portfolioSummaryJson(p, (symbol) => oms.instrument(symbol)));
+  });
+
+  r.post('/portfolios/:name/cash', requireScope('admin'), async (req, res) => {
+    const oms = deskOf(res);
+    const { name } = parse(nameParams, req.params);
+    parseQuery(noQuery, req);
+    const body = parse(portfolioCashBody, req.body);
+    const p = await oms.changeCash(name, { amount: body.amount, reason: body.reason }, actorOf(res));
+    res.json(portfolioSummaryJson(p, (symbol) => oms.instrument(symbol)));
+  });
+
+  r.post('/portfolios/:name/reset', requireScope('admin'), async (req, res) => {
+    const oms = deskOf(res);
+    const { name } = parse(nameParams, req.params);
+    parseQuery(noQuery, req);
+    const body = parse(resetPortfolioBody, req.body);
+    const p = await oms.resetPortfolio(name, { startingCash: body.starting_cash }, actorOf(res));
     res.json(portfolioSummaryJson(p, (symbol) => oms.instrument(symbol)));
   });
 

@@ -110,6 +110,23 @@ export const createPortfolioBody = z
   })
   .strict();
 
+/** A deposit (positive) or a withdrawal (negative), with why: both are audited. */
+export const portfolioCashBody = z
+  .object({
+    amount: decimal('amount')
+      .refine((u) => u !== 0n, { message: 'amount must not be zero' })
+      .meta({ example: '2500.00', description: 'amount: a decimal string (exact) or number; positive deposits, negative withdraws' }),
+    reason: text({ min: 1, max: 200, trim: true, required: 'reason is required' }),
+  })
+  .strict();
+
+/** A fresh start; without starting_cash, the portfolio's current one. */
+export const resetPortfolioBody = z
+  .object({
+    starting_cash: positiveDecimal('starting_cash').optional(),
+  })
+  .strict();
+
 export const createInstrumentBody = z
   .object({
     symbol: text({ max: 16, trim: true, pattern: { regex: /^[A-Za-z][A-Za-z0-9.]{0,15}$/, message: 'symbol must be 1-16 letters/digits' } }).transform((s) =>

@@ -97,7 +97,7 @@ const str = (v: bigint | number | null): string | null => (v === null ? null : S
  * have chosen goes in through `storableText` with its column's width: one value PostgreSQL refuses
  * would fail the whole batch, every client's work in it, and stop the OMS.
  */
-const WIDTH = { symbol: 16, clientOrderId: 64, reason: 64, userId: 128, kind: 16, actor: 128, action: 64, target: 128, outcome: 32, name: 100 } as const;
+const WIDTH = { symbol: 16, clientOrderId: 64, reason: 64, userId: 128, kind: 16, actor: 128, action: 64, target: 128, outcome: 32, name: 100, eventReason: 200 } as const;
 const texts = (values: (string | null)[], width?: number): (string | null)[] => values.map((v) => storableTextOrNull(v, width));
 const money = (v: bigint | number | null): string | null => (v === null ? null : formatUnits(v));
 
@@ -217,8 +217,20 @@ export class PrismaOmsStore implements OmsStore {
       ON CONFLICT (portfolio_id, symbol) DO UPDATE SET quantity = EXCLUDED.quantity,
         cost_basis = EXCLUDED.cost_basis, realized_pnl = EXCLUDED.realized_pnl, updated_at = now())`);
     const c = batch.portfolios;
-    parts.push(`cash_up AS (UPDATE portfolios p SET cash = u.cash::numeric, updated_at = now()
-      FROM w, unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}) AS u(id, cash) WHERE p.id = u.id::int)`);
+    parts.push(`cash_up AS (UPDATE portfolios p SET cash = u.cash::numeric, starting_cash = u.start::numeric, updated_at = now()
+      FROM w, unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}, ${arg(c.map((r) => formatUnits(r.startingCash)))})
+        AS u(id, cash, start) WHERE p.id = u.id::int)`);
+    const e = batch.portfolioEvents;
+    // Each event follows the last trade applied before it: one of this batch (their ids are
+    // seq.first onwards, in batch order) or, with none before it, the last of an earlier batch.
+    // Events keep their batch order in their ids, for two that follow the same trade.
+    parts.push(`events_in AS (INSERT INTO portfolio_events (portfolio_id, kind, amount, reason, after_trade_id, key_id, at)
+      SELECT u.pid::int, u.kind::"PortfolioEventKind", u.amount::numeric, u.reason, seq.first + u.before::bigint - 1, u.kid::int, u.at::timestamptz
+      FROM seq, unnest(${arg(e.map((r) => String(r.portfolioId)))}, ${arg(e.map((r) => r.kind))}, ${arg(e.map((r) => formatUnits(r.amount)))},
+        ${arg(texts(e.map((r) => r.reason), WIDTH.eventReason))}, ${arg(e.map((r) => String(r.tradesBefore)))}, ${arg(e.map((r) => str(r.keyId)))},
+        ${arg(e.map((r) => r.at.toISOString()))})
+        WITH ORDINALITY AS u(pid, kind, amount, reason, before, kid, at, ord)
+      ORDER BY u.ord)`);
     const i = batch.instruments;
     // Reference prices are the deployment's (every desk writes the same); the instruments row keeps
     // desk main's last trade price, the one anonymous readers see.

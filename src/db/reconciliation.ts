@@ -9,32 +9,97 @@ export interface ReconciliationReport {
   readonly trades: number;
 }
 
+/** A trade as the fold reads it. */
+export interface FoldTrade {
+  readonly id: bigint;
+  readonly symbol: string;
+  readonly quantity: number;
+  readonly gmv: bigint;
+  readonly buyPortfolioId: number;
+  readonly sellPortfolioId: number;
+}
+
+/** A cash change (amount added) or reset (cash set to amount, positions cleared), after trade `afterTradeId`. */
+export interface FoldEvent {
+  readonly portfolioId: number;
+  readonly kind: 'CASH' | 'RESET';
+  readonly amount: bigint;
+  readonly afterTradeId: bigint;
+}
+
+export interface FoldedPosition {
+  quantity: number;
+  costBasis: bigint;
+  realizedPnl: bigint;
+}
+
 /**
- * Proves that stored positions and cash equal the fold of all trades (in global sequence order),
- * with the very accounting function the live OMS uses.
+ * What the stored cash and positions must be: every portfolio's starting cash, then the trades in
+ * global sequence order with the cash changes and resets at their places among them (an event after
+ * trade n folds before trade n + 1; events at the same place in the order given). Positions are keyed
+ * `portfolioId:symbol`. The same accounting function as the live OMS.
  */
-export async function reconcile(prisma: PrismaClient): Promise<ReconciliationReport> {
-  const [portfolios, positions, trades] = await Promise.all([
-    prisma.portfolio.findMany(),
-    prisma.position.findMany(),
-    prisma.$queryRawUnsafe<{ symbol: string; quantity: bigint; gmv: string; buy_portfolio_id: number; sell_portfolio_id: number }[]>(
-      'SELECT symbol, quantity, gmv::text, buy_portfolio_id, sell_portfolio_id FROM trades ORDER BY id',
-    ),
-  ]);
-  const cash = new Map<number, bigint>(portfolios.map((p) => [p.id, decimalToUnits(p.startingCash)]));
-  const folded = new Map<string, { quantity: number; costBasis: bigint; realizedPnl: bigint }>();
-  const fold = (portfolioId: number, symbol: string, side: 'BUY' | 'SELL', qty: number, gmv: bigint) => {
+export function foldLedger(
+  startingCash: ReadonlyMap<number, bigint>,
+  trades: readonly FoldTrade[],
+  events: readonly FoldEvent[],
+): { cash: Map<number, bigint>; positions: Map<string, FoldedPosition> } {
+  const cash = new Map(startingCash);
+  const positions = new Map<string, FoldedPosition>();
+  const fill = (portfolioId: number, symbol: string, side: 'BUY' | 'SELL', qty: number, gmv: bigint) => {
     const key = `${portfolioId}:${symbol}`;
-    let p = folded.get(key);
-    if (!p) folded.set(key, (p = { quantity: 0, costBasis: 0n, realizedPnl: 0n }));
+    let p = positions.get(key);
+    if (!p) positions.set(key, (p = { quantity: 0, costBasis: 0n, realizedPnl: 0n }));
     foldFill(p, side, qty, gmv);
     cash.set(portfolioId, (cash.get(portfolioId) ?? 0n) + (side === 'BUY' ? -gmv : gmv));
   };
+  const apply = (e: FoldEvent) => {
+    if (e.kind === 'CASH') {
+      cash.set(e.portfolioId, (cash.get(e.portfolioId) ?? 0n) + e.amount);
+      return;
+    }
+    cash.set(e.portfolioId, e.amount);
+    const prefix = `${e.portfolioId}:`;
+    for (const key of positions.keys()) if (key.startsWith(prefix)) positions.delete(key);
+  };
+  let next = 0;
   for (const t of trades) {
-    const gmv = decimalToUnits(t.gmv);
-    fold(t.buy_portfolio_id, t.symbol, 'BUY', Number(t.quantity), gmv);
-    fold(t.sell_portfolio_id, t.symbol, 'SELL', Number(t.quantity), gmv);
+    while (next < events.length && events[next].afterTradeId < t.id) apply(events[next++]);
+    fill(t.buyPortfolioId, t.symbol, 'BUY', t.quantity, t.gmv);
+    fill(t.sellPortfolioId, t.symbol, 'SELL', t.quantity, t.gmv);
   }
+  while (next < events.length) apply(events[next++]);
+  return { cash, positions };
+}
+
+/**
+ * Proves that stored positions and cash equal the fold of all trades (in global sequence order)
+ * and of the portfolios' cash changes and resets at their places among them, with the very
+ * accounting function the live OMS uses.
+ */
+export async function reconcile(prisma: PrismaClient): Promise<ReconciliationReport> {
+  const [portfolios, positions, trades, events] = await Promise.all([
+    prisma.portfolio.findMany(),
+    prisma.position.findMany(),
+    prisma.$queryRawUnsafe<{ id: bigint; symbol: string; quantity: bigint; gmv: string; buy_portfolio_id: number; sell_portfolio_id: number }[]>(
+      'SELECT id, symbol, quantity, gmv::text, buy_portfolio_id, sell_portfolio_id FROM trades ORDER BY id',
+    ),
+    prisma.$queryRawUnsafe<{ portfolio_id: number; kind: 'CASH' | 'RESET'; amount: string; after_trade_id: bigint }[]>(
+      'SELECT portfolio_id, kind::text, amount::text, after_trade_id FROM portfolio_events ORDER BY after_trade_id, id',
+    ),
+  ]);
+  const { cash, positions: folded } = foldLedger(
+    new Map(portfolios.map((p) => [p.id, decimalToUnits(p.startingCash)])),
+    trades.map((t) => ({
+      id: BigInt(t.id),
+      symbol: t.symbol,
+      quantity: Number(t.quantity),
+      gmv: decimalToUnits(t.gmv),
+      buyPortfolioId: t.buy_portfolio_id,
+      sellPortfolioId: t.sell_portfolio_id,
+    })),
+    events.map((e) => ({ portfolioId: e.portfolio_id, kind: e.kind, amount: decimalToUnits(e.amount), afterTradeId: BigInt(e.after_trade_id) })),
+  );
   const problems: string[] = [];
   const names = new Map(portfolios.map((p) => [p.id, p.name]));
   for (const p of portfolios) {

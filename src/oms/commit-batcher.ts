@@ -1,5 +1,5 @@
 import type { AuditRecord, OrderRecord, PortfolioState, TradeRecord } from './model.js';
-import type { BatchRows, OmsStore } from './ports.js';
+import type { BatchRows, OmsStore, PortfolioEventRow } from './ports.js';
 import type { InstrumentState } from './model.js';
 
 type AfterCommit = () => void;
@@ -18,6 +18,7 @@ export class CommitBatcher {
   private positions = new Map<string, { portfolio: PortfolioState; symbol: string }>();
   private instruments = new Set<InstrumentState>();
   private audits: AuditRecord[] = [];
+  private portfolioEvents: PortfolioEventRow[] = [];
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private afterCommit: AfterCommit[] = [];
   private closers: (() => AfterCommit)[] = [];
@@ -52,6 +53,11 @@ export class CommitBatcher {
 
   instrument(i: InstrumentState): void {
     this.instruments.add(i);
+  }
+
+  /** A cash change or reset of a portfolio, placed after the trades marked so far. */
+  portfolioEvent(e: Omit<PortfolioEventRow, 'tradesBefore'>): void {
+    this.portfolioEvents.push({ ...e, tradesBefore: this.trades.length });
   }
 
   audit(a: AuditRecord): void {
@@ -94,6 +100,7 @@ export class CommitBatcher {
       this.orders.size > 0 ||
       this.trades.length > 0 ||
       this.audits.length > 0 ||
+      this.portfolioEvents.length > 0 ||
       this.portfolios.size > 0 ||
       this.instruments.size > 0
     );
@@ -156,13 +163,14 @@ export class CommitBatcher {
       orders,
       trades: this.trades,
       positions,
-      portfolios: [...this.portfolios].map((p) => ({ id: p.id, cash: p.cash })),
+      portfolios: [...this.portfolios].map((p) => ({ id: p.id, cash: p.cash, startingCash: p.startingCash })),
       instruments: [...this.instruments].map((i) => ({
         symbol: i.symbol,
         referencePrice: i.referencePrice,
         lastPrice: i.lastPrice,
       })),
       audits: this.audits,
+      portfolioEvents: this.portfolioEvents,
     };
     this.orders = new Map();
     this.trades = [];
@@ -170,6 +178,7 @@ export class CommitBatcher {
     this.positions = new Map();
     this.instruments = new Set();
     this.audits = [];
+    this.portfolioEvents = [];
     return rows;
   }
 }

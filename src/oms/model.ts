@@ -30,7 +30,8 @@ export interface PortfolioState {
   readonly id: number;
   readonly name: string;
   cash: bigint;
-  readonly startingCash: bigint;
+  /** What it was created with, or last reset to. */
+  startingCash: bigint;
   readonly allowShort: boolean;
   readonly isHouse: boolean;
   /** Cash held for open BUY orders (limit x open quantity). */

@@ -8,9 +8,10 @@ import { placeOrder, type OrderResult, type PlaceOrderInput } from './place-orde
 import { cancelOrder, modifyOrder, type ModifyOrderInput } from './amend-order.js';
 import { bookTrade, type BookTradeInput } from './book-trade.js';
 import { addInstrument, adoptInstrument, createPortfolio, expireDay, setReferencePrice } from './market-admin.js';
+import { changeCash, resetPortfolio, type CashInput, type ResetInput } from './portfolio-cash.js';
 import type { DeskInfo } from './desks.js';
 
-export type { Actor, BookTradeInput, Fill, ModifyOrderInput, OrderResult, PlaceOrderInput };
+export type { Actor, BookTradeInput, CashInput, Fill, ModifyOrderInput, OrderResult, PlaceOrderInput, ResetInput };
 
 /** What the OMS tells its owner about its own health (for the log). */
 export interface OmsMonitor {
@@ -41,7 +42,7 @@ const REPLACED = 'another OMS has taken over the database and answers in place o
  * The desk core: its state (books, portfolios, open orders, reservations), the group commit that
  * makes each command durable before it is acknowledged, publication after the commit, and health
  * (a failed commit reloads the committed state; a takeover is for good). The use-cases live in
- * their own files (place-order, amend-order, book-trade, market-admin) and run against DeskCore.
+ * their own files (place-order, amend-order, book-trade, market-admin, portfolio-cash) and run against DeskCore.
  * All state changes happen synchronously between awaits, which is what makes each symbol's
  * engine single-writer.
  */
@@ -173,6 +174,14 @@ export class Oms implements DeskCore {
 
   createPortfolio(input: { name: string; startingCash: bigint; allowShort: boolean }, actor: Actor): Promise<PortfolioState> {
     return createPortfolio(this, input, actor);
+  }
+
+  changeCash(name: string, input: CashInput, actor: Actor): Promise<PortfolioState> {
+    return changeCash(this, name, input, actor);
+  }
+
+  resetPortfolio(name: string, input: ResetInput, actor: Actor): Promise<PortfolioState> {
+    return resetPortfolio(this, name, input, actor);
   }
 
   addInstrument(row: InstrumentRow, actor: Actor): Promise<InstrumentState> {

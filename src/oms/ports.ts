@@ -6,9 +6,26 @@ export interface BatchRows {
   readonly orders: OrderRow[];
   readonly trades: TradeRecord[];
   readonly positions: PositionRow[];
-  readonly portfolios: { id: number; cash: bigint }[];
+  readonly portfolios: { id: number; cash: bigint; startingCash: bigint }[];
   readonly instruments: { symbol: string; referencePrice: number; lastPrice: number | null }[];
   readonly audits: AuditRecord[];
+  readonly portfolioEvents: PortfolioEventRow[];
+}
+
+/**
+ * Cash given to or taken from a portfolio (CASH: `amount` added, negative for a withdrawal), or its
+ * fresh start (RESET: cash set to `amount`, every position cleared). Its place among the trades is
+ * `tradesBefore`, how many of the batch's trades were applied before it: the commit turns that into
+ * the id of the trade it follows, so the reconciliation folds it exactly where the OMS applied it.
+ */
+export interface PortfolioEventRow {
+  readonly portfolioId: number;
+  readonly kind: 'CASH' | 'RESET';
+  readonly amount: bigint;
+  readonly reason: string | null;
+  readonly tradesBefore: number;
+  readonly keyId: number | null;
+  readonly at: Date;
 }
 
 export type OrderRow = Omit<OrderRecord, 'reservedCash' | 'reservedQty'>;

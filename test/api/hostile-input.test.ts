@@ -69,6 +69,8 @@ const FIXTURES: Record<string, () => Promise<Request>> = {
   'GET /portfolios': async () => ({}),
   'POST /portfolios': async () => ({ body: { name: fresh('Portfolio '), starting_cash: '1000.00' } }),
   'GET /portfolio/{name}': async () => ({ params: { name: 'Hostile' } }),
+  'POST /portfolios/{name}/cash': async () => ({ params: { name: 'Cashbox' }, body: { amount: '1.00', reason: 'hostile test' } }),
+  'POST /portfolios/{name}/reset': async () => ({ params: { name: 'Cashbox' }, body: { starting_cash: '1000.00' } }),
   'GET /book/{symbol}': async () => ({ params: { symbol: 'HST' }, query: { depth: '5' } }),
   'GET /instruments': async () => ({}),
   'POST /instruments': async () => ({ body: { symbol: fresh('H'), name: 'hostile test', reference_price: '10.00' } }),
@@ -171,6 +173,8 @@ beforeAll(async () => {
   ({ oms, api } = await startApi());
   await api.createPortfolio('Hostile', '10000000.00');
   await api.createPortfolio('Other', '10000000.00', true);
+  // Deposits and resets go to a portfolio of their own: Hostile's orders and cash stay as they are.
+  await api.createPortfolio('Cashbox', '1000.00');
   expect((await api.post('/instruments', { symbol: 'HST', name: 'hostile test', reference_price: '10.00' })).status).toBe(201);
   setup.orderId = await restingOrder();
   await api.place({ ...order, side: 'SELL', limit_price: '5.00', portfolio_name: 'Other' });

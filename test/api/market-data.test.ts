@@ -218,6 +218,8 @@ describe('around the API', () => {
         '/orders/{id}',
         '/portfolio/{name}',
         '/portfolios',
+        '/portfolios/{name}/cash',
+        '/portfolios/{name}/reset',
         '/trade',
         '/trades',
         '/trades/{trade_id}',
