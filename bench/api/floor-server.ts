@@ -17,6 +17,10 @@ import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 const KEY = 'floor-bench-key';
 const db = await startEmbeddedPostgres({ dataDir: join(tmpdir(), `paper-desk-floor-${process.pid}`), persistent: false });
 const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+// pool.end() resolves before its connections have closed, so the server's shutdown right after can
+// still reach one of them; without a listener that error would crash this process before db.stop()
+// removes its data directory.
+pool.on('error', () => undefined);
 await pool.query('CREATE TABLE floor_orders (id bigserial PRIMARY KEY, body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())');
 
 type Waiter = { body: string; resolve: (id: number) => void; reject: (e: unknown) => void };
