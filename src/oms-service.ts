@@ -16,6 +16,7 @@ import { Oms } from './oms/oms.js';
 import { Desks, type DeskInfo } from './oms/desks.js';
 import { DeskRepository } from './db/desk.repository.js';
 import { WriterRole } from './db/writer-role.js';
+import { SharedCommit } from './db/shared-commit.js';
 import { MAIN_DESK_ID } from './db/desks.js';
 import { createApp } from './api/app.js';
 import { answerClientError } from './api/client-error.js';
@@ -103,6 +104,8 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     const writer = new WriterRole(prisma);
     // Claimed before any desk loads: it waits for a batch a previous OMS has in flight.
     await writer.ensureClaimed();
+    // One group commit over every desk's batches (see SharedCommit).
+    const shared = new SharedCommit(commitPool, writer);
     const deskOptions = {
       bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS,
       lastDayEnd: lastDayEnd(env.DAY_END_UTC, new Date()),
@@ -111,7 +114,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     const openDesk = (info: DeskInfo): Promise<Oms> => {
       const log = logger.child({ desk: info.name });
       return Oms.open(
-        new PrismaOmsStore(prisma, commitPool, info.id, writer),
+        new PrismaOmsStore(prisma, commitPool, info.id, writer, shared),
         {
           commitFailed: (error) => log.error({ err: error }, 'a commit failed: its requests were answered 503; reloading the committed state'),
           replaced: (error) => log.fatal(`${error.message}: this one stops accepting orders and can be stopped`),

@@ -1,0 +1,144 @@
+import { formatUnits } from '../oms/units.js';
+import type { BatchRows } from '../oms/ports.js';
+import { MAIN_DESK_ID } from './desks.js';
+import { storableJson, storableTextOrNull } from './storable.js';
+
+/**
+ * Widths of the VARCHAR columns the batch writes (prisma/schema.prisma). Every string a client could
+ * have chosen goes in through `storableText` with its column's width: one value PostgreSQL refuses
+ * would fail the whole batch, every client's work in it, and stop the OMS.
+ */
+export const WIDTH = { symbol: 16, clientOrderId: 64, reason: 64, userId: 128, kind: 16, actor: 128, action: 64, target: 128, outcome: 32, name: 100, eventReason: 200 } as const;
+const texts = (values: (string | null)[], width?: number): (string | null)[] => values.map((v) => storableTextOrNull(v, width));
+export const money = (v: bigint | number | null): string | null => (v === null ? null : formatUnits(v));
+const str = (v: bigint | number | null): string | null => (v === null ? null : String(v));
+
+/** One desk's batch, as its group commit closed it. */
+export interface DeskBatch {
+  readonly deskId: number;
+  readonly rows: BatchRows;
+}
+
+export interface BatchStatement {
+  readonly text: string;
+  readonly values: unknown[];
+  /** Where each batch's trades start among the statement's: their ids are the reserved first id plus it. */
+  readonly tradeOffsets: number[];
+}
+
+/** Orders: inserted when new, otherwise their changing columns updated. */
+function orderUpsert(a: string[]): string {
+  return `INSERT INTO orders (id, client_order_id, portfolio_id, symbol, side, type, time_in_force, quantity,
+  filled_quantity, filled_notional, limit_price, stop_price, status, reason, waiting, priority, user_id,
+  origin, created_at, updated_at)
+SELECT u.id::bigint, u.cid, u.pid::int, u.sym, u.side::"Side", u.type::"OrderType", u.tif::"TimeInForce",
+  u.qty::bigint, u.filled::bigint, u.notional::numeric, u.lp::numeric, u.sp::numeric, u.status::"OrderStatus",
+  u.reason, u.waiting::boolean, u.priority::bigint, u.uid, u.origin::jsonb, u.created::timestamptz,
+  u.updated::timestamptz
+FROM w, unnest(${a.join(', ')})
+  AS u(id, cid, pid, sym, side, type, tif, qty, filled, notional, lp, sp, status, reason, waiting, priority,
+  uid, origin, created, updated)
+ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity, filled_quantity = EXCLUDED.filled_quantity,
+  filled_notional = EXCLUDED.filled_notional, limit_price = EXCLUDED.limit_price,
+  stop_price = EXCLUDED.stop_price, status = EXCLUDED.status, reason = EXCLUDED.reason,
+  waiting = EXCLUDED.waiting, priority = EXCLUDED.priority, updated_at = EXCLUDED.updated_at`;
+}
+
+/**
+ * One statement, one round trip, one fsync for the batches of every desk that closed meanwhile:
+ * every table's rows go in as arrays (unnest) through data-modifying CTEs, which PostgreSQL applies
+ * atomically. Trade ids are reserved in the same statement, so the global trade sequence follows
+ * commit order. Every part is always there (with empty arrays it touches no row), so the text never
+ * changes and each connection parses and plans it once, as a named prepared statement.
+ */
+export function batchStatement(batches: readonly DeskBatch[], writer: number): BatchStatement {
+  const params: unknown[] = [];
+  const arg = (values: unknown[]): string => {
+    params.push(values);
+    return `$${params.length}::text[]`;
+  };
+  const all = <T>(pick: (rows: BatchRows) => readonly T[]): T[] => batches.flatMap((b) => pick(b.rows));
+  const tradeOffsets: number[] = [];
+  let offset = 0;
+  for (const b of batches) {
+    tradeOffsets.push(offset);
+    offset += b.rows.trades.length;
+  }
+  const parts: string[] = [];
+  const t = all((r) => r.trades);
+  params.push(t.length, writer);
+  // Locked by the UPDATE until this statement commits; empty once another OMS has taken over, and
+  // then every part below joins nothing and writes nothing.
+  parts.push(`w AS (UPDATE id_sequences SET next = next WHERE name = 'writer' AND next = $2::bigint RETURNING next AS writer)`);
+  parts.push(`seq AS (UPDATE id_sequences SET next = next + $1::bigint FROM w WHERE name = 'trade' RETURNING id_sequences.next - $1::bigint AS first)`);
+  parts.push(`trades_in AS (INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id,
+      sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, client_order_id, created_at)
+      SELECT seq.first + u.ord - 1, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
+        u.sid::bigint, u.bpid::int, u.spid::int, u.kind, u.cid, u.at::timestamptz
+      FROM seq, unnest(${arg(texts(t.map((r) => r.symbol), WIDTH.symbol))}, ${arg(t.map((r) => formatUnits(r.price)))}, ${arg(t.map((r) => String(r.quantity)))},
+        ${arg(t.map((r) => formatUnits(r.gmv)))}, ${arg(t.map((r) => r.aggressorSide))}, ${arg(t.map((r) => str(r.buyOrderId)))},
+        ${arg(t.map((r) => str(r.sellOrderId)))}, ${arg(t.map((r) => String(r.buyPortfolioId)))}, ${arg(t.map((r) => String(r.sellPortfolioId)))},
+        ${arg(texts(t.map((r) => r.kind), WIDTH.kind))}, ${arg(texts(t.map((r) => r.clientOrderId), WIDTH.clientOrderId))}, ${arg(t.map((r) => r.createdAt.toISOString()))})
+        WITH ORDINALITY AS u(sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, cid, at, ord))`);
+  const o = all((r) => r.orders);
+  parts.push(`orders_up AS (${orderUpsert([
+    arg(o.map((r) => String(r.id))), arg(texts(o.map((r) => r.clientOrderId), WIDTH.clientOrderId)), arg(o.map((r) => String(r.portfolioId))),
+    arg(texts(o.map((r) => r.symbol), WIDTH.symbol)), arg(o.map((r) => r.side)), arg(o.map((r) => r.type)), arg(o.map((r) => r.tif)),
+    arg(o.map((r) => String(r.quantity))), arg(o.map((r) => String(r.filled))), arg(o.map((r) => formatUnits(r.filledNotional))),
+    arg(o.map((r) => money(r.limitPrice))), arg(o.map((r) => money(r.stopPrice))), arg(o.map((r) => r.status)),
+    arg(texts(o.map((r) => r.reason), WIDTH.reason)), arg(o.map((r) => String(r.waiting))), arg(o.map((r) => str(r.priority))),
+    arg(texts(o.map((r) => r.userId), WIDTH.userId)), arg(o.map((r) => storableJson(r.origin))),
+    arg(o.map((r) => r.createdAt.toISOString())), arg(o.map((r) => r.updatedAt.toISOString())),
+  ])})`);
+  const p = all((r) => r.positions);
+  parts.push(`positions_up AS (INSERT INTO positions (portfolio_id, symbol, quantity, cost_basis, realized_pnl, updated_at)
+      SELECT u.pid::int, u.sym, u.qty::bigint, u.cost::numeric, u.pnl::numeric, now()
+      FROM w, unnest(${arg(p.map((r) => String(r.portfolioId)))}, ${arg(texts(p.map((r) => r.symbol), WIDTH.symbol))}, ${arg(p.map((r) => String(r.quantity)))},
+        ${arg(p.map((r) => formatUnits(r.costBasis)))}, ${arg(p.map((r) => formatUnits(r.realizedPnl)))}) AS u(pid, sym, qty, cost, pnl)
+      ON CONFLICT (portfolio_id, symbol) DO UPDATE SET quantity = EXCLUDED.quantity,
+        cost_basis = EXCLUDED.cost_basis, realized_pnl = EXCLUDED.realized_pnl, updated_at = now())`);
+  const c = all((r) => r.portfolios);
+  parts.push(`cash_up AS (UPDATE portfolios p SET cash = u.cash::numeric, starting_cash = u.start::numeric, updated_at = now()
+      FROM w, unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}, ${arg(c.map((r) => formatUnits(r.startingCash)))})
+        AS u(id, cash, start) WHERE p.id = u.id::int)`);
+  // Each event follows the last trade applied before it: one of this statement (their ids are
+  // seq.first onwards, in order) or, with none before it, the last of an earlier statement. Events
+  // keep their order in their ids, for two that follow the same trade.
+  const e = batches.flatMap((b, n) => b.rows.portfolioEvents.map((ev) => ({ ...ev, tradesBefore: tradeOffsets[n] + ev.tradesBefore })));
+  parts.push(`events_in AS (INSERT INTO portfolio_events (portfolio_id, kind, amount, reason, after_trade_id, key_id, at)
+      SELECT u.pid::int, u.kind::"PortfolioEventKind", u.amount::numeric, u.reason, seq.first + u.before::bigint - 1, u.kid::int, u.at::timestamptz
+      FROM seq, unnest(${arg(e.map((r) => String(r.portfolioId)))}, ${arg(e.map((r) => r.kind))}, ${arg(e.map((r) => formatUnits(r.amount)))},
+        ${arg(texts(e.map((r) => r.reason), WIDTH.eventReason))}, ${arg(e.map((r) => String(r.tradesBefore)))}, ${arg(e.map((r) => str(r.keyId)))},
+        ${arg(e.map((r) => r.at.toISOString()))})
+        WITH ORDINALITY AS u(pid, kind, amount, reason, before, kid, at, ord)
+      ORDER BY u.ord)`);
+  // Reference prices are the deployment's (every desk writes the same); the instruments row keeps
+  // desk main's last trade price, the one anonymous readers see. One row per symbol: an UPDATE
+  // takes only one of several rows that match.
+  const prices = new Map<string, { ref: number; last: number | null; main: boolean }>();
+  for (const b of batches) {
+    const main = b.deskId === MAIN_DESK_ID;
+    for (const i of b.rows.instruments) {
+      const known = prices.get(i.symbol);
+      if (!known || main) prices.set(i.symbol, { ref: i.referencePrice, last: main ? i.lastPrice : (known?.last ?? null), main: main || (known?.main ?? false) });
+    }
+  }
+  const i = [...prices.entries()];
+  parts.push(`prices_up AS (UPDATE instruments i SET reference_price = u.ref::numeric,
+        last_price = CASE WHEN u.main::boolean THEN u.last::numeric ELSE i.last_price END, updated_at = now()
+      FROM w, unnest(${arg(texts(i.map(([s]) => s), WIDTH.symbol))}, ${arg(i.map(([, r]) => formatUnits(r.ref)))}, ${arg(i.map(([, r]) => money(r.last)))},
+        ${arg(i.map(([, r]) => String(r.main)))}) AS u(sym, ref, last, main) WHERE i.symbol = u.sym)`);
+  // A request without a valid key concerns no desk; every other row is its desk's.
+  const a = batches.flatMap((b) => b.rows.audits.map((r) => ({ ...r, desk: r.action === 'auth.failure' ? null : String(b.deskId) })));
+  parts.push(`audit_in AS (INSERT INTO audit_events (at, desk_id, key_id, actor, action, target, outcome, details)
+      SELECT u.at::timestamptz, u.desk::int, u.kid::int, u.actor, u.action, u.target, u.outcome, u.details::jsonb
+      FROM w, unnest(${arg(a.map((r) => r.at.toISOString()))}, ${arg(a.map((r) => r.desk))}, ${arg(a.map((r) => str(r.keyId)))}, ${arg(texts(a.map((r) => r.actor), WIDTH.actor))},
+        ${arg(texts(a.map((r) => r.action), WIDTH.action))}, ${arg(texts(a.map((r) => r.target), WIDTH.target))},
+        ${arg(texts(a.map((r) => r.outcome), WIDTH.outcome))}, ${arg(a.map((r) => storableJson(r.details)))})
+        AS u(at, desk, kid, actor, action, target, outcome, details))`);
+  return {
+    text: `WITH ${parts.join(',\n')} SELECT (SELECT first FROM seq) AS first, (SELECT count(*)::int FROM w) AS writer`,
+    values: params,
+    tradeOffsets,
+  };
+}
