@@ -117,3 +117,31 @@ describe("Alpaca's stream, through a stand-in that speaks its protocol", () => {
     }
   }, 60_000);
 });
+
+describe("Coinbase's public feed, through a stand-in that speaks its protocol", () => {
+  it('adds BTC-USD at its first print, prices it from the matches, and reconnects after a drop', async () => {
+    const { CoinbaseStandIn } = await import('./support/coinbase-stand-in.js');
+    const standIn = await CoinbaseStandIn.start();
+    let desk: TestOms | null = null;
+    try {
+      desk = await startTestOms({
+        env: { MARKET_DATA: 'coinbase', MARKET_DATA_SYMBOLS: 'BTC-USD', MARKET_DATA_STREAM_URL: standIn.url, MARKET_DATA_RETRY_MIN_MS: '20', MARKET_DATA_RETRY_MAX_MS: '200' },
+      });
+      const client = new ApiClient(desk.baseUrl, desk.adminKey);
+      await waitFor(async () => (await client.get('~/health')).body.market_data === 'ok', 10_000, 'the feed to subscribe');
+      expect(standIn.subscribes[0]).toMatchObject({ product_ids: ['BTC-USD'] });
+      const btc = async () => (await client.get('/instruments')).body.data.find((i: { symbol: string }) => i.symbol === 'BTC-USD');
+      standIn.match({ price: '43210.12', sequence: 10 });
+      await waitFor(async () => (await btc())?.reference_price === '43210.12', 10_000, 'BTC-USD to be added and priced');
+      expect(await btc()).toMatchObject({ source: 'coinbase', market_status: 'live', tick_size: '0.01' });
+      standIn.drop();
+      await waitFor(() => standIn.subscribes.length >= 2, 10_000, 'a resubscription');
+      await waitFor(async () => (await client.get('~/health')).body.market_data === 'ok', 10_000, 'the feed to be back');
+      standIn.match({ price: '43300.50', sequence: 20 });
+      await waitFor(async () => (await btc()).reference_price === '43300.50', 10_000, 'the price after the reconnect');
+    } finally {
+      await desk?.stop();
+      await standIn.close();
+    }
+  }, 60_000);
+});

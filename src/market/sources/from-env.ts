@@ -3,6 +3,7 @@ import type { Env } from '../../config/env.js';
 import type { MarketDataSource } from '../market-data.js';
 import { ReplaySource, replayOptionsFromEnv } from './replay.js';
 import { AlpacaSource } from './alpaca.js';
+import { CoinbaseSource } from './coinbase.js';
 
 /** The market data source MARKET_DATA names, or null for the built-in simulator. */
 export function marketDataSourceFromEnv(env: Env, logger: Logger): MarketDataSource | null {
@@ -23,8 +24,8 @@ export function marketDataSourceFromEnv(env: Env, logger: Logger): MarketDataSou
         retryMaxMs: env.MARKET_DATA_RETRY_MAX_MS,
         logger,
       });
-    default:
-      throw new Error(`MARKET_DATA=${env.MARKET_DATA} is not available in this build`);
+    case 'coinbase':
+      return new CoinbaseSource({ url: env.MARKET_DATA_STREAM_URL, retryMinMs: env.MARKET_DATA_RETRY_MIN_MS, retryMaxMs: env.MARKET_DATA_RETRY_MAX_MS });
   }
 }
 
