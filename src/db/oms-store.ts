@@ -5,7 +5,7 @@ import { SharedCommit } from './shared-commit.js';
 import { WIDTH, money } from './batch-statement.js';
 import type { PrismaClient } from './prisma-client.js';
 import { decimalToUnits, formatUnits } from '../oms/units.js';
-import type { PortfolioState, TradeRecord } from '../oms/model.js';
+import { portfolioState, type PortfolioState, type TradeRecord } from '../oms/model.js';
 import { storableText, storableTextOrNull } from './storable.js';
 import { WriterReplacedError, type BatchRows, type InstrumentRow, type LoadedState, type OmsStore, type OrderRow, type StoredOrder } from '../oms/ports.js';
 
@@ -110,18 +110,10 @@ export class PrismaOmsStore implements OmsStore {
     ]);
     const byId = new Map<number, PortfolioState>();
     for (const p of portfolios) {
-      byId.set(p.id, {
-        id: p.id,
-        name: p.name,
-        cash: decimalToUnits(p.cash),
-        startingCash: decimalToUnits(p.startingCash),
-        allowShort: p.allowShort,
-        isHouse: p.isHouse,
-        reservedCash: 0n,
-        openOrders: 0,
-        positions: new Map(),
-        createdAt: p.createdAt,
-      });
+      byId.set(
+        p.id,
+        portfolioState({ id: p.id, name: p.name, cash: decimalToUnits(p.cash), startingCash: decimalToUnits(p.startingCash), allowShort: p.allowShort, isHouse: p.isHouse, createdAt: p.createdAt }),
+      );
     }
     for (const pos of positions) {
       byId.get(pos.portfolioId)!.positions.set(pos.symbol, {
@@ -245,7 +237,7 @@ export class PrismaOmsStore implements OmsStore {
       this.deskId,
     );
     if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
-    return {
+    return portfolioState({
       id: rows[0].id,
       // As stored, so this process and the next start know the portfolio by the same name.
       name: storableText(p.name, WIDTH.name),
@@ -253,11 +245,8 @@ export class PrismaOmsStore implements OmsStore {
       startingCash: p.cash,
       allowShort: p.allowShort,
       isHouse: p.isHouse,
-      reservedCash: 0n,
-      openOrders: 0,
-      positions: new Map(),
       createdAt: rows[0].created_at,
-    };
+    });
   }
 
   private currentWriter(): number {

@@ -16,6 +16,22 @@ export interface InstrumentState {
   readonly book: OrderBook;
 }
 
+/** What a portfolio is stored as; the rest of its state is rebuilt in memory. */
+export interface PortfolioRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly cash: bigint;
+  readonly startingCash: bigint;
+  readonly allowShort: boolean;
+  readonly isHouse: boolean;
+  readonly createdAt: Date;
+}
+
+/** A stored portfolio as the desk holds it: no open orders or reservations yet, positions to add. */
+export function portfolioState(row: PortfolioRecord): PortfolioState {
+  return { ...row, reservedCash: 0n, openOrders: 0, positions: new Map() };
+}
+
 export interface PositionState {
   readonly symbol: string;
   quantity: number;

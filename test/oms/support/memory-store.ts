@@ -1,5 +1,5 @@
 import type { BatchRows, InstrumentRow, LoadedState, OmsStore, OrderRow, StoredOrder } from '../../../src/oms/ports.js';
-import type { PortfolioState, TradeRecord } from '../../../src/oms/model.js';
+import { portfolioState, type PortfolioState, type TradeRecord } from '../../../src/oms/model.js';
 
 interface PortfolioRow {
   id: number;
@@ -38,18 +38,7 @@ export class MemoryStore implements OmsStore {
   }
 
   async loadState(): Promise<LoadedState> {
-    const portfolios: PortfolioState[] = [...this.portfolios.values()].map((p) => ({
-      id: p.id,
-      name: p.name,
-      cash: p.cash,
-      startingCash: p.startingCash,
-      allowShort: p.allowShort,
-      isHouse: p.isHouse,
-      reservedCash: 0n,
-      openOrders: 0,
-      positions: new Map(),
-      createdAt: p.createdAt,
-    }));
+    const portfolios: PortfolioState[] = [...this.portfolios.values()].map((p) => portfolioState(p));
     for (const pos of this.positions.values()) {
       portfolios.find((p) => p.id === pos.portfolioId)!.positions.set(pos.symbol, { ...pos, reservedSell: 0 });
     }
@@ -70,7 +59,7 @@ export class MemoryStore implements OmsStore {
     for (const t of batch.trades) this.trades.push({ ...t, id: (t.id = this.nextTradeId++) });
     for (const o of batch.orders) this.orders.set(o.id, { ...o });
     for (const p of batch.positions) this.positions.set(`${p.portfolioId}:${p.symbol}`, { ...p });
-    for (const p of batch.portfolios) this.portfolios.get(p.id)!.cash = p.cash;
+    for (const p of batch.portfolios) Object.assign(this.portfolios.get(p.id)!, { cash: p.cash, startingCash: p.startingCash });
     for (const i of batch.instruments) {
       const row = this.instruments.get(i.symbol)!;
       this.instruments.set(i.symbol, { ...row, referencePrice: i.referencePrice, lastPrice: i.lastPrice });
@@ -105,6 +94,6 @@ export class MemoryStore implements OmsStore {
   async insertPortfolio(p: { name: string; cash: bigint; allowShort: boolean; isHouse: boolean; createdBy: string | null }): Promise<PortfolioState> {
     const row: PortfolioRow = { id: this.nextPortfolioId++, name: p.name, cash: p.cash, startingCash: p.cash, allowShort: p.allowShort, isHouse: p.isHouse, createdAt: new Date() };
     this.portfolios.set(row.id, row);
-    return { ...row, reservedCash: 0n, openOrders: 0, positions: new Map() };
+    return portfolioState(row);
   }
 }
