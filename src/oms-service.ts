@@ -26,6 +26,8 @@ import { RandomWalkSource } from './market/price-source.js';
 import { LiveMarket } from './market/live-market.js';
 import { followedSymbols, marketDataSourceFromEnv } from './market/sources/from-env.js';
 import { DayEndScheduler, lastDayEnd } from './oms/day-end-scheduler.js';
+import { SessionSchedule } from './market/session-schedule.js';
+import { marketClockOf } from './market/market-clock.js';
 import { attachFeed, type Feed } from './feed/feed-server.js';
 
 /** How long a shutdown waits for requests in flight before it cuts their connections. */
@@ -187,6 +189,11 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     await market.start();
     // A provider that does not answer does not hold the start: its symbols go stale until it does.
     await live?.start();
+    // Sessions run on the market's clock: a replay's is the replayed day's.
+    const sessions = new SessionSchedule(desks, marketClockOf(source), logger.child({ name: 'sessions' }), {
+      statusAtOpen: (symbol) => live?.statusOf(symbol) ?? 'live',
+    });
+    await sessions.start();
     ready = true;
     const dayEnd = new DayEndScheduler(env.DAY_END_UTC, () => desks.expireDay(), logger);
     dayEnd.start();
@@ -204,6 +211,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
         if (stopping) return;
         stopping = true;
         dayEnd.stop();
+        await sessions.stop();
         await live?.stop();
         await market.stop();
         await feed.close();

@@ -3,7 +3,7 @@ import { actorOf, requireScope } from './auth.js';
 import { deskOf } from './desk-of.js';
 import { parse, parseQuery } from './validate.js';
 import { undecodableParams } from './path-params.js';
-import { bookQuery, createInstrumentBody, noQuery, setPriceBody, symbolParams } from './schemas.js';
+import { bookQuery, createInstrumentBody, noQuery, patchInstrumentBody, setPriceBody, symbolParams } from './schemas.js';
 import { rejected } from '../oms/errors.js';
 import { bookJson, instrumentJson, publicTradeJson } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
@@ -49,6 +49,15 @@ export function instrumentsRoutes({ history, desks }: ApiDeps): Router {
     const body = parse(setPriceBody, req.body);
     await desks.setReferencePrice(i.symbol, Number(body.price), actorOf(res), oms);
     res.json(instrumentJson(i, oms.marketOf(i.symbol)));
+  });
+
+  r.patch('/instruments/:symbol', requireScope('admin'), async (req, res) => {
+    const oms = deskOf(res);
+    const i = requireInstrument(oms, parse(symbolParams, req.params).symbol);
+    parseQuery(noQuery, req);
+    const body = parse(patchInstrumentBody, req.body);
+    const set = await desks.setSession(i.symbol, body.session, actorOf(res), oms);
+    res.json(instrumentJson(set, oms.marketOf(set.symbol)));
   });
 
   r.get('/book/:symbol', requireScope('read'), async (req, res) => {

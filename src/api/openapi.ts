@@ -14,6 +14,7 @@ import {
   portfolioCashBody,
   resetPortfolioBody,
   setPriceBody,
+  patchInstrumentBody,
   simpleTradeBody,
   symbolParams,
   tradeIdParams,
@@ -91,6 +92,7 @@ export const ANSWERS = {
   'GET /instruments': instrumentListOut,
   'POST /instruments': instrumentOut,
   'PUT /instruments/{symbol}/price': instrumentOut,
+  'PATCH /instruments/{symbol}': instrumentOut,
   'GET /keys': keyListOut,
   'POST /keys': keyCreatedOut,
   'DELETE /keys/{id}': keyOut,
@@ -146,6 +148,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: { summary: 'List instruments', responses: { '200': ok('instruments', ANSWERS['GET /instruments']), ...errors } },
         post: { summary: 'Add an instrument (admin)', requestBody: body(createInstrumentBody), responses: { '201': ok('instrument', ANSWERS['POST /instruments']), ...errors } },
       },
+      '/instruments/{symbol}': { patch: { summary: "Set an instrument's trading session (admin; every desk)", parameters: [pathParam('symbol', symbolParams)], requestBody: body(patchInstrumentBody), responses: { '200': ok('instrument', ANSWERS['PATCH /instruments/{symbol}']), ...errors } } },
       '/instruments/{symbol}/price': { put: { summary: 'Set the reference price (admin)', parameters: [pathParam('symbol', symbolParams)], requestBody: body(setPriceBody), responses: { '200': ok('instrument', ANSWERS['PUT /instruments/{symbol}/price']), ...errors } } },
       '/keys': {
         get: { summary: 'List API keys (admin; never the keys themselves)', responses: { '200': ok('keys', ANSWERS['GET /keys']), ...errors } },

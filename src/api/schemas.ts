@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseUnits } from '../oms/units.js';
+import { TRADING_SESSIONS } from '../oms/model.js';
 import { jsonObject, text } from '../wire/text.js';
 
 /**
@@ -140,6 +141,15 @@ export const createInstrumentBody = z
   .strict();
 
 export const setPriceBody = z.object({ price: priceDecimal('price') }).strict();
+
+/** What an admin may change of an instrument: when it trades. */
+export const patchInstrumentBody = z
+  .object({
+    session: z
+      .enum(TRADING_SESSIONS, { error: (issue) => (issue.input === undefined ? `required: one of ${TRADING_SESSIONS.join(', ')}` : `must be one of ${TRADING_SESSIONS.join(', ')}`) })
+      .meta({ description: '`24/7` (around the clock), or `us-equities` (09:30-16:00 New York time on NYSE trading days, 13:00 on early closes)' }),
+  })
+  .strict();
 
 /** A desk's name: any safe text, unique in the deployment. */
 export const createDeskBody = z

@@ -5,7 +5,7 @@ import { SharedCommit } from './shared-commit.js';
 import { WIDTH, money } from './batch-statement.js';
 import type { PrismaClient } from './prisma-client.js';
 import { decimalToUnits, formatUnits } from '../oms/units.js';
-import { portfolioState, type PortfolioState, type TradeRecord } from '../oms/model.js';
+import { portfolioState, TRADING_SESSIONS, type PortfolioState, type TradeRecord, type TradingSession } from '../oms/model.js';
 import { storableText, storableTextOrNull } from './storable.js';
 import { WriterReplacedError, type BatchRows, type InstrumentRow, type LoadedState, type OmsStore, type OrderRow, type StoredOrder } from '../oms/ports.js';
 
@@ -16,6 +16,9 @@ type Tx = Pick<PrismaClient, '$queryRawUnsafe'>;
  * The guard of a write made outside the batch statement (a new portfolio or instrument): the row is
  * written only while the writer row still names this process, whose claim waits for it (FOR SHARE).
  */
+/** A stored session the OMS does not know (written by a newer version) trades around the clock. */
+const tradingSession = (text: string): TradingSession => TRADING_SESSIONS.find((s) => s === text) ?? '24/7';
+
 const stillWriter = (param: number) => `EXISTS (SELECT 1 FROM id_sequences WHERE name = 'writer' AND next = $${param}::bigint FOR SHARE)`;
 
 const ORDER_COLUMNS = `o.id, o.client_order_id, o.portfolio_id, o.symbol, o.side::text, o.type::text,
@@ -134,6 +137,7 @@ export class PrismaOmsStore implements OmsStore {
         // The stored last trade price is desk main's (see the commit); another desk's last trade is
         // its own and starts again from the reference price.
         lastPrice: i.lastPrice === null || this.deskId !== MAIN_DESK_ID ? null : Number(decimalToUnits(i.lastPrice)),
+        session: tradingSession(i.session),
       })),
       portfolios: [...byId.values()],
       openOrders: openOrders.map(toOrderRow),
@@ -203,8 +207,8 @@ export class PrismaOmsStore implements OmsStore {
 
   async insertInstrument(row: InstrumentRow): Promise<void> {
     const rows = await this.prisma.$queryRawUnsafe<{ symbol: string }[]>(
-      `INSERT INTO instruments (symbol, name, tick_size, lot_size, reference_price, last_price, updated_at)
-       SELECT $1, $2, $3::numeric, $4::int, $5::numeric, $6::numeric, now() WHERE ${stillWriter(7)}
+      `INSERT INTO instruments (symbol, name, tick_size, lot_size, reference_price, last_price, session, updated_at)
+       SELECT $1, $2, $3::numeric, $4::int, $5::numeric, $6::numeric, $8, now() WHERE ${stillWriter(7)}
        RETURNING symbol`,
       storableText(row.symbol, WIDTH.symbol),
       storableText(row.name),
@@ -212,6 +216,17 @@ export class PrismaOmsStore implements OmsStore {
       row.lotSize,
       formatUnits(row.referencePrice),
       money(row.lastPrice),
+      this.currentWriter(),
+      row.session ?? '24/7',
+    );
+    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
+  }
+
+  async updateInstrumentSession(symbol: string, session: TradingSession): Promise<void> {
+    const rows = await this.prisma.$queryRawUnsafe<{ symbol: string }[]>(
+      `UPDATE instruments SET session = $1, updated_at = now() WHERE symbol = $2 AND ${stillWriter(3)} RETURNING symbol`,
+      session,
+      symbol,
       this.currentWriter(),
     );
     if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());

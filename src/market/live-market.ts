@@ -56,6 +56,11 @@ export class LiveMarket implements MarketDataSink {
     return this.feedState;
   }
 
+  /** Whether the symbol's data flows (`live`) or went quiet (`stale`), as this feed sees it. */
+  statusOf(symbol: string): MarketStatus {
+    return this.symbols.get(symbol)?.status ?? 'live';
+  }
+
   /** The real market's top of book, for the house. */
   quoteOf(symbol: string): { bid: number | null; ask: number | null } | null {
     const s = this.symbols.get(symbol);
@@ -161,7 +166,11 @@ export class LiveMarket implements MarketDataSink {
   }
 
   private mark(symbol: string, status: MarketStatus): void {
-    for (const desk of this.desks.all()) desk.setMarket(symbol, { source: this.source.name, status });
+    for (const desk of this.desks.all()) {
+      // A closed session is the session schedule's to lift at the open, whatever the data does meanwhile.
+      if (desk.marketOf(symbol).status === 'closed') continue;
+      desk.setMarket(symbol, { source: this.source.name, status });
+    }
   }
 
   /** Applies each symbol's latest print to every desk (one at a time: never two flushes at once). */

@@ -78,6 +78,7 @@ export class DeskState {
       lotSize: row.lotSize,
       referencePrice: row.referencePrice,
       lastPrice: row.lastPrice,
+      session: row.session ?? '24/7',
       book: new OrderBook({ tickSize: row.tickSize, lotSize: row.lotSize }),
     };
     instrument.book.submit({ type: 'REFERENCE_PRICE', price: row.lastPrice ?? row.referencePrice });

@@ -2,7 +2,7 @@ import type { Oms } from './oms.js';
 import { conflict } from './errors.js';
 import type { Actor } from './desk-core.js';
 import type { InstrumentRow } from './ports.js';
-import type { InstrumentState } from './model.js';
+import type { InstrumentState, TradingSession } from './model.js';
 
 /** A team's trading floor, as the deployment knows it. */
 export interface DeskInfo {
@@ -77,6 +77,20 @@ export class Desks {
     const set = await by.setReferencePrice(symbol, price, actor);
     for (const d of this.all()) if (d !== by && d.healthy) await d.setReferencePrice(symbol, price, null).catch(() => undefined);
     return set;
+  }
+
+  /** A session is the deployment's: written once by the asking desk, followed by every other. */
+  async setSession(symbol: string, session: TradingSession, actor: Actor, by: Oms): Promise<InstrumentState> {
+    const set = await by.setSession(symbol, session, actor, true);
+    for (const d of this.all()) if (d !== by && d.healthy) await d.setSession(symbol, session, null, false).catch(() => undefined);
+    return set;
+  }
+
+  /** The close of one symbol's session in every desk: its DAY orders expire. */
+  async expireDayOf(symbol: string): Promise<number> {
+    let expired = 0;
+    for (const d of this.all()) expired += await d.expireDayOf(symbol).catch(() => 0);
+    return expired;
   }
 
   /** End of the trading day in every desk. */

@@ -52,6 +52,7 @@ export const ERROR_CATALOGUE = {
   INVALID_MODIFY: { kind: 'rejected', meaning: 'the order cannot be changed that way (quantity at or below the filled, a price its type has not)' },
   PRICE_OUTSIDE_BAND: { kind: 'rejected', meaning: 'a booked trade priced further from the reference price than the band allows' },
   MARKET_DATA_STALE: { kind: 'rejected', meaning: "the instrument's market data has gone quiet: market orders wait until it returns" },
+  MARKET_CLOSED: { kind: 'rejected', meaning: "the instrument's session is closed: market, IOC and FOK orders wait for the open; limit and stop orders rest" },
   ORDER_REJECTED: { kind: 'rejected', meaning: "the matching engine refused the order or change, for a reason the OMS's own checks did not catch" },
 
   UNAVAILABLE: {

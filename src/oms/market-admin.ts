@@ -1,5 +1,5 @@
 import { conflict, rejected, validationError } from './errors.js';
-import type { InstrumentState, PortfolioState } from './model.js';
+import type { InstrumentState, PortfolioState, TradingSession } from './model.js';
 import { ChangeSet } from './oms-events.js';
 import { applyEngineEvents } from './apply-events.js';
 import { formatUnits } from './units.js';
@@ -30,18 +30,57 @@ export async function setReferencePrice(desk: DeskCore, symbol: string, price: n
   return instrument;
 }
 
-/** End of the trading day: DAY orders expire in every book. */
+/**
+ * End of the trading day (DAY_END_UTC): DAY orders expire in the books of instruments that trade
+ * around the clock. An instrument with a session of its own expires at its close (expireDayOf).
+ */
 export async function expireDay(desk: DeskCore): Promise<number> {
   desk.assertHealthy();
   const changes = new ChangeSet();
   let expired = 0;
   for (const instrument of desk.state.instruments.values()) {
-    instrument.book.submit({ type: 'EXPIRE_DAY' });
-    expired += instrument.book.output.length;
-    applyEngineEvents(desk.state, instrument, changes);
+    if (instrument.session !== '24/7') continue;
+    expired += expireBook(desk, instrument, changes);
   }
   await desk.commit(changes);
   return expired;
+}
+
+/** The close of one symbol's session: its DAY orders expire; every other book is untouched. */
+export async function expireDayOf(desk: DeskCore, symbol: string): Promise<number> {
+  desk.assertHealthy();
+  const instrument = desk.state.requireInstrument(symbol);
+  const changes = new ChangeSet();
+  const expired = expireBook(desk, instrument, changes);
+  await desk.commit(changes);
+  return expired;
+}
+
+function expireBook(desk: DeskCore, instrument: InstrumentState, changes: ChangeSet): number {
+  instrument.book.submit({ type: 'EXPIRE_DAY' });
+  const expired = instrument.book.output.length;
+  applyEngineEvents(desk.state, instrument, changes);
+  return expired;
+}
+
+/**
+ * An instrument's trading session, written once for the deployment (`write`: the desk that was
+ * asked writes the row, the others only take it into memory). The schedule applies it at its
+ * next check.
+ */
+export async function setSession(desk: DeskCore, symbol: string, session: TradingSession, actor: Actor | null, write: boolean): Promise<InstrumentState> {
+  desk.assertHealthy();
+  const instrument = desk.state.requireInstrument(symbol);
+  if (write) await desk.written(desk.store.updateInstrumentSession(instrument.symbol, session));
+  // A reload meanwhile read the new session from the database already.
+  const current = desk.state.requireInstrument(instrument.symbol);
+  const before = current.session;
+  current.session = session;
+  if (actor) {
+    desk.audit(actor, 'instrument.session', current.symbol, 'ok', { session, was: before });
+    await desk.commit(new ChangeSet());
+  }
+  return current;
 }
 
 export async function createPortfolio(

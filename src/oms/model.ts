@@ -13,8 +13,17 @@ export interface InstrumentState {
   readonly lotSize: number;
   referencePrice: number;
   lastPrice: number | null;
+  /** When it trades (shared by the desks; set by admins). */
+  session: TradingSession;
   readonly book: OrderBook;
 }
+
+/**
+ * When an instrument trades: around the clock (the simulator, crypto), or the US equities regular
+ * session (NYSE hours and holidays, New York time); outside it the symbol is `closed`.
+ */
+export const TRADING_SESSIONS = ['24/7', 'us-equities'] as const;
+export type TradingSession = (typeof TRADING_SESSIONS)[number];
 
 /** What a portfolio is stored as; the rest of its state is rebuilt in memory. */
 export interface PortfolioRecord {

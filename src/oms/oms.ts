@@ -1,5 +1,5 @@
 import { unavailable } from './errors.js';
-import { type AuditRecord, type Fill, type InstrumentMarket, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from './model.js';
+import { type AuditRecord, type Fill, type InstrumentMarket, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord, type TradingSession } from './model.js';
 import { ChangeSet, OmsEvents } from './oms-events.js';
 import { WriterReplacedError, type InstrumentRow, type OmsStore, type OrderRow } from './ports.js';
 import { DeskState, HOUSE } from './desk-state.js';
@@ -7,7 +7,7 @@ import type { Actor, DeskCore, DeskOptions } from './desk-core.js';
 import { placeOrder, type OrderResult, type PlaceOrderInput } from './place-order.js';
 import { cancelOrder, modifyOrder, type ModifyOrderInput } from './amend-order.js';
 import { bookTrade, type BookTradeInput } from './book-trade.js';
-import { addInstrument, adoptInstrument, createPortfolio, expireDay, setReferencePrice } from './market-admin.js';
+import { addInstrument, adoptInstrument, createPortfolio, expireDay, expireDayOf, setReferencePrice, setSession } from './market-admin.js';
 import { changeCash, resetPortfolio, type CashInput, type ResetInput } from './portfolio-cash.js';
 import type { DeskInfo } from './desks.js';
 
@@ -170,6 +170,15 @@ export class Oms implements DeskCore {
 
   expireDay(): Promise<number> {
     return expireDay(this);
+  }
+
+  expireDayOf(symbol: string): Promise<number> {
+    return expireDayOf(this, symbol);
+  }
+
+  /** `write`: this desk writes the deployment's row (the others only follow it). */
+  setSession(symbol: string, session: TradingSession, actor: Actor | null, write: boolean): Promise<InstrumentState> {
+    return setSession(this, symbol, session, actor, write);
   }
 
   createPortfolio(input: { name: string; startingCash: bigint; allowShort: boolean }, actor: Actor): Promise<PortfolioState> {

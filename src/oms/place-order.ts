@@ -99,6 +99,7 @@ async function placeNew({ desk, state, instrument, portfolio, input, actor }: Pl
   try {
     checkOrderShape(instrument, input);
     checkMarketOpen(desk, instrument, input);
+    checkSessionOpen(desk, instrument, input);
     checkRisk(portfolio, instrument, exposureOfNew(desk, instrument, input));
     order = newOrder(state, portfolio, instrument, input);
     const code = instrument.book.submit({
@@ -162,6 +163,20 @@ function checkMarketOpen(desk: DeskCore, instrument: InstrumentState, input: Pla
   const market = desk.marketOf(instrument.symbol);
   if (market.status === 'stale') {
     throw rejected('MARKET_DATA_STALE', `${instrument.symbol}'s market data (${market.source}) has gone quiet: market orders wait until it returns; a limit order can rest meanwhile`, 'type');
+  }
+}
+
+/**
+ * Outside its session a symbol has no market to take from at once: what would trade now or never
+ * (MARKET, IOC, FOK) is refused; what can wait (LIMIT and STOP orders, DAY or GTC) rests.
+ */
+function checkSessionOpen(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): void {
+  if (desk.marketOf(instrument.symbol).status !== 'closed') return;
+  if (input.type === 'MARKET') {
+    throw rejected('MARKET_CLOSED', `${instrument.symbol}'s session is closed: market orders wait for the open; a limit order can rest meanwhile`, 'type');
+  }
+  if (input.tif === 'IOC' || input.tif === 'FOK') {
+    throw rejected('MARKET_CLOSED', `${instrument.symbol}'s session is closed: ${input.tif} orders wait for the open; a DAY or GTC order can rest meanwhile`, 'time_in_force');
   }
 }
 

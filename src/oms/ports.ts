@@ -1,4 +1,4 @@
-import type { AuditRecord, OrderRecord, OrderStatus, PortfolioState, TradeRecord } from './model.js';
+import type { AuditRecord, OrderRecord, OrderStatus, PortfolioState, TradeRecord, TradingSession } from './model.js';
 import type { Side, OrderType, TimeInForce } from '../engine/index.js';
 
 /** Everything one group commit writes, as the in-memory state stood when the batch closed. */
@@ -45,6 +45,8 @@ export interface InstrumentRow {
   readonly lotSize: number;
   readonly referencePrice: number;
   readonly lastPrice: number | null;
+  /** Default `24/7`. */
+  readonly session?: TradingSession;
 }
 
 export interface LoadedState {
@@ -82,6 +84,8 @@ export interface OmsStore {
   /** The trade a portfolio booked with this client_order_id (POST /trade with a gmv), if any. */
   findBookedTrade(portfolioId: number, clientOrderId: string): Promise<TradeRecord | null>;
   insertInstrument(row: InstrumentRow): Promise<void>;
+  /** Sets an instrument's trading session (the deployment's: one row for every desk). */
+  updateInstrumentSession(symbol: string, session: TradingSession): Promise<void>;
   insertPortfolio(p: { name: string; cash: bigint; allowShort: boolean; isHouse: boolean; createdBy: string | null }): Promise<PortfolioState>;
 }
 

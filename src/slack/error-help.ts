@@ -36,6 +36,7 @@ export const ERROR_HELP: Readonly<Record<string, string>> = {
   INVALID_MODIFY: 'The order cannot be changed that way.',
   PRICE_OUTSIDE_BAND: 'A booked trade must be priced near the market: gmv divided by the quantity is too far from the reference price.',
   MARKET_DATA_STALE: 'Prices for that symbol have stopped arriving, so a market order has nothing to trust. Use a limit price (`@ 175.00`), or try again once prices flow.',
+  MARKET_CLOSED: 'That market is closed right now, so there is nothing to trade against at once. A limit order (`@ 175.00`, `gtc` or day) rests until the open; market, IOC and FOK orders wait for the open.',
   ORDER_REJECTED: 'The matching engine refused the order, so nothing was done.',
   UNAVAILABLE: 'The trading desk is temporarily unavailable. Try again in a moment.',
 

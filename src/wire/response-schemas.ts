@@ -124,6 +124,8 @@ export const instrumentOut = z.strictObject({
   source: z.string(),
   /** live; stale (the source went quiet: no house quotes, market orders refused); closed. */
   market_status: z.enum(['live', 'stale', 'closed']),
+  /** When it trades: `24/7`, or `us-equities` (NYSE hours and holidays); outside it `market_status` is `closed`. */
+  session: z.enum(['24/7', 'us-equities']),
 });
 
 export const instrumentListOut = z.strictObject({ data: z.array(instrumentOut) });

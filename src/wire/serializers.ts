@@ -108,6 +108,7 @@ export function instrumentJson(i: InstrumentState, market: InstrumentMarket): In
     best_ask: price(i.book.bestAsk()),
     source: market.source,
     market_status: market.status,
+    session: i.session,
   };
 }
 

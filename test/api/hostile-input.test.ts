@@ -75,6 +75,7 @@ const FIXTURES: Record<string, () => Promise<Request>> = {
   'GET /instruments': async () => ({}),
   'POST /instruments': async () => ({ body: { symbol: fresh('H'), name: 'hostile test', reference_price: '10.00' } }),
   'PUT /instruments/{symbol}/price': async () => ({ params: { symbol: 'HST' }, body: { price: '10.00' } }),
+  'PATCH /instruments/{symbol}': async () => ({ params: { symbol: 'HST' }, body: { session: '24/7' } }),
   'GET /keys': async () => ({}),
   'POST /keys': async () => ({ body: { name: 'hostile test', portfolios: ['Hostile'] } }),
   'DELETE /keys/{id}': async () => ({ params: { id: await newKeyId() } }),

@@ -29,6 +29,7 @@ const starter = (symbol: string, name: string, reference_price: string) => ({
   best_ask: null,
   source: 'simulator',
   market_status: 'live',
+  session: '24/7',
 });
 
 describe('GET /instruments', () => {
@@ -57,7 +58,7 @@ describe('POST /instruments', () => {
     const res = await api.post('/instruments', { symbol: 'ibm', name: 'IBM Corp.', tick_size: '0.05', lot_size: 10, reference_price: 190 });
     expect({ status: res.status, body: res.body }).toEqual({
       status: 201,
-      body: { symbol: 'IBM', name: 'IBM Corp.', tick_size: '0.05', lot_size: 10, reference_price: '190.00', last_price: null, best_bid: null, best_ask: null, source: 'simulator', market_status: 'live' },
+      body: { symbol: 'IBM', name: 'IBM Corp.', tick_size: '0.05', lot_size: 10, reference_price: '190.00', last_price: null, best_bid: null, best_ask: null, source: 'simulator', market_status: 'live', session: '24/7' },
     });
     const listed = await api.get('/instruments');
     expect(listed.body.data.map((i: { symbol: string }) => i.symbol)).toEqual(['AAPL', 'AMZN', 'GOOGL', 'IBM', 'META', 'MSFT', 'NVDA', 'SPY', 'TSLA']);
@@ -212,6 +213,7 @@ describe('around the API', () => {
         '/health',
         '/instruments',
         '/instruments/{symbol}/price',
+        '/instruments/{symbol}',
         '/keys',
         '/keys/{id}',
         '/orders',

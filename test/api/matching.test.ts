@@ -182,6 +182,7 @@ describe('stop orders', () => {
       best_ask: '106.00',
       source: 'simulator',
       market_status: 'live',
+      session: '24/7',
     });
     const filled = await order(stop.body.id);
     expect(filled).toEqual({

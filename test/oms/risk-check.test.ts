@@ -9,7 +9,7 @@ function instrument(referencePrice: number, asks: [price: number, quantity: numb
   asks.forEach(([price, quantity], i) => {
     book.submit({ type: 'NEW', id: i + 1, owner: 99, side: 'SELL', orderType: 'LIMIT', tif: 'GTC', quantity, price });
   });
-  return { symbol: 'X', name: 'X', tickSize: 100, lotSize: 1, referencePrice, lastPrice: null, book };
+  return { symbol: 'X', name: 'X', tickSize: 100, lotSize: 1, referencePrice, lastPrice: null, session: '24/7', book };
 }
 
 describe('estimateMarketBuy', () => {

@@ -1,5 +1,5 @@
 import type { BatchRows, InstrumentRow, LoadedState, OmsStore, OrderRow, StoredOrder } from '../../../src/oms/ports.js';
-import { portfolioState, type PortfolioState, type TradeRecord } from '../../../src/oms/model.js';
+import { portfolioState, type PortfolioState, type TradeRecord, type TradingSession } from '../../../src/oms/model.js';
 
 interface PortfolioRow {
   id: number;
@@ -89,6 +89,11 @@ export class MemoryStore implements OmsStore {
 
   async insertInstrument(row: InstrumentRow): Promise<void> {
     this.instruments.set(row.symbol, row);
+  }
+
+  async updateInstrumentSession(symbol: string, session: TradingSession): Promise<void> {
+    const row = this.instruments.get(symbol);
+    if (row) this.instruments.set(symbol, { ...row, session });
   }
 
   async insertPortfolio(p: { name: string; cash: bigint; allowShort: boolean; isHouse: boolean; createdBy: string | null }): Promise<PortfolioState> {
