@@ -3,6 +3,7 @@ import type { TestOms } from '../support/oms.js';
 import { expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
 import { expectDocumentedAnswers } from './support/contract.js';
 import { leaksOf } from '../support/anonymity.js';
+import { usEquitiesOpenAt } from '../../src/market/us-equities-calendar.js';
 
 /** Instruments, reference prices, the book snapshot, and the endpoints around the API (health, docs). */
 let oms: TestOms;
@@ -17,6 +18,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await oms?.stop();
 });
+
+/** Polls until the condition holds (the session schedule checks once a second). */
+async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 const starter = (symbol: string, name: string, reference_price: string) => ({
   symbol,
@@ -117,6 +127,59 @@ describe('PUT /instruments/{symbol}/price', () => {
     expectError(await api.put('/instruments/NVDA/price', { price: 0 }), 400, 'VALIDATION_ERROR', 'price: price must be positive', [
       { path: 'price', message: 'price must be positive' },
     ]);
+  });
+});
+
+describe('PATCH /instruments/{symbol}', () => {
+  it("sets the instrument's session for every desk (admin only), shown in GET /instruments, stored and audited", async () => {
+    const symbol = await api.newSymbol('20.00');
+    const res = await api.patch(`/instruments/${symbol.toLowerCase()}`, { session: 'us-equities' });
+    expect({ status: res.status, symbol: res.body.symbol, session: res.body.session }).toEqual({ status: 200, symbol, session: 'us-equities' });
+    const listed = (await api.get('/instruments')).body.data.find((i: { symbol: string }) => i.symbol === symbol);
+    expect(listed.session).toBe('us-equities');
+    expect(oms.service.desks.all().map((d) => d.instrument(symbol)!.session)).toEqual(oms.service.desks.all().map(() => 'us-equities'));
+    expect((await oms.service.prisma.instrument.findUnique({ where: { symbol } }))?.session).toBe('us-equities');
+    // The schedule applies it by the wall clock within a second: closed outside New York's session.
+    const statusOf = async () => (await api.get('/instruments')).body.data.find((i: { symbol: string }) => i.symbol === symbol).market_status;
+    await waitUntil(async () => (await statusOf()) === (usEquitiesOpenAt(new Date()) ? 'live' : 'closed'), `${symbol} to follow its session`);
+    const audit = await oms.service.prisma.auditEvent.findMany({ where: { action: 'instrument.session', target: symbol } });
+    expect(audit.map((a) => [a.outcome, a.details])).toEqual([['ok', { session: 'us-equities', was: '24/7' }]]);
+
+    // Back to 24/7 (a stock traded around the clock against replayed data): open at the next check.
+    const back = await api.patch(`/instruments/${symbol}`, { session: '24/7' });
+    expect({ status: back.status, session: back.body.session }).toEqual({ status: 200, session: '24/7' });
+    await waitUntil(async () => (await statusOf()) === 'live', `${symbol} to open`);
+  });
+
+  it('refuses a non-admin key (403), an unknown symbol (422), an unknown session or field (400)', async () => {
+    const { key } = (await api.post('/keys', { name: 'session trader', scopes: ['read', 'trade'] })).body;
+    expectError(await api.as(key).patch('/instruments/AAPL', { session: 'us-equities' }), 403, 'FORBIDDEN', 'this API key lacks the admin scope');
+    expectError(await api.patch('/instruments/ZZZZ', { session: '24/7' }), 422, 'UNKNOWN_SYMBOL', 'unknown symbol ZZZZ', [{ path: 'symbol', message: 'unknown symbol ZZZZ' }]);
+    expectError(await api.patch('/instruments/AAPL', { session: 'lse' }), 400, 'VALIDATION_ERROR', 'session: must be one of 24/7, us-equities', [
+      { path: 'session', message: 'must be one of 24/7, us-equities' },
+    ]);
+    expectError(await api.patch('/instruments/AAPL', {}), 400, 'VALIDATION_ERROR', 'session: required: one of 24/7, us-equities', [
+      { path: 'session', message: 'required: one of 24/7, us-equities' },
+    ]);
+    expect((await api.get('/instruments')).body.data.find((i: { symbol: string }) => i.symbol === 'AAPL').session).toBe('24/7');
+  });
+});
+
+describe('a closed market', () => {
+  it('refuses MARKET, IOC and FOK orders with 422 MARKET_CLOSED; a LIMIT order rests', async () => {
+    const symbol = await api.newSymbol('30.00');
+    for (const desk of oms.service.desks.all()) desk.setMarket(symbol, { source: 'simulator', status: 'closed' });
+    expect((await api.get('/instruments')).body.data.find((i: { symbol: string }) => i.symbol === symbol).market_status).toBe('closed');
+    const base = { symbol, side: 'BUY', quantity: 1, portfolio_name: 'Alpha' };
+    expectError(await api.post('/orders', { ...base, type: 'MARKET' }), 422, 'MARKET_CLOSED', `${symbol}'s session is closed: market orders wait for the open; a limit order can rest meanwhile`, [
+      { path: 'type', message: `${symbol}'s session is closed: market orders wait for the open; a limit order can rest meanwhile` },
+    ]);
+    for (const tif of ['ioc', 'fok']) {
+      const message = `${symbol}'s session is closed: ${tif.toUpperCase()} orders wait for the open; a DAY or GTC order can rest meanwhile`;
+      expectError(await api.post('/orders', { ...base, type: 'LIMIT', limit_price: '30.00', time_in_force: tif }), 422, 'MARKET_CLOSED', message, [{ path: 'time_in_force', message }]);
+    }
+    const rest = await api.post('/orders', { ...base, type: 'LIMIT', limit_price: '29.00', time_in_force: 'day' });
+    expect({ status: rest.status, order: rest.body.status }).toEqual({ status: 201, order: 'NEW' });
   });
 });
 
