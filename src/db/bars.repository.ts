@@ -1,6 +1,6 @@
 import type { PrismaClient } from './prisma-client.js';
 import { formatUnits } from '../oms/units.js';
-import { formatVolume, volumeUnits, type BarStore, type MinuteBar } from '../market/bar-builder.js';
+import { formatVolume, volumeUnits, type BarStore, type MinuteBar } from '../oms/bars.js';
 
 /** The intervals GET /bars answers in, each as PostgreSQL reads it. */
 export const BAR_INTERVALS = { '1m': '1 minute', '5m': '5 minutes', '1h': '1 hour', '1d': '1 day' } as const;

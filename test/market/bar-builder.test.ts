@@ -5,7 +5,8 @@ import { waitFor } from '../feed/feed-client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createPrismaClient, type PrismaClient } from '../../src/db/prisma-client.js';
 import { BarRepository } from '../../src/db/bars.repository.js';
-import { BarBuilder, formatVolume, minuteOf, volumeUnits, type MinuteBar } from '../../src/market/bar-builder.js';
+import { BarBuilder } from '../../src/market/bar-builder.js';
+import { formatVolume, minuteOf, volumeUnits, type MinuteBar } from '../../src/oms/bars.js';
 
 /**
  * The bar builder over the real bars table: prints bucketed by their own time into minutes, exact
