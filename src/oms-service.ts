@@ -24,6 +24,8 @@ import { CachedKeyLookup } from './api/auth.js';
 import { PaperMarket } from './market/paper-market.js';
 import { RandomWalkSource } from './market/price-source.js';
 import { LiveMarket } from './market/live-market.js';
+import { BarBuilder } from './market/bar-builder.js';
+import { BarRepository } from './db/bars.repository.js';
 import { followedSymbols, marketDataSourceFromEnv } from './market/sources/from-env.js';
 import { DayEndScheduler, lastDayEnd } from './oms/day-end-scheduler.js';
 import { SessionSchedule } from './market/session-schedule.js';
@@ -132,10 +134,14 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     for (const info of await deskRows.list()) await desks.add(await openDesk(info));
     const oms = desks.main;
     const history = new HistoryQueries(prisma);
+    // Bars are written off the order path, in small batches about once a second.
+    const barRows = new BarRepository(prisma);
+    const bars = new BarBuilder(barRows, logger.child({ name: 'bars' }));
     const keyLookup = new CachedKeyLookup(keys, env.API_KEY_CACHE_MS);
     const app = createApp({
       desks,
       history,
+      bars: barRows,
       keys: keyLookup,
       keyAdmin: keys,
       createDesk: async (name) => {
@@ -158,7 +164,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     });
     const server = createServer(app);
     server.on('clientError', answerClientError);
-    const feed: Feed = attachFeed(server, { desks, keys: keyLookup, keyRecheckMs: Math.max(env.API_KEY_CACHE_MS, 100), history, logger });
+    const feed: Feed = attachFeed(server, { desks, keys: keyLookup, keyRecheckMs: Math.max(env.API_KEY_CACHE_MS, 100), history, logger, bars: { builder: bars, repository: barRows } });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
         reject(error.code === 'EADDRINUSE' ? new Error(`port ${env.PORT} on ${env.HOST} is already in use: stop what holds it or set PORT`) : error);
@@ -173,6 +179,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     const live = source
       ? new LiveMarket(source, desks, followedSymbols(env, desks.main.listInstruments().map((i) => i.symbol)), logger.child({ name: 'market-data' }), {
           staleMs: env.MARKET_DATA_STALE_MS,
+          bars,
         })
       : null;
     marketData = () => live?.linkState ?? 'ok';
@@ -185,7 +192,9 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       env.SIMULATOR_INTERVAL_MS,
       logger,
       (symbol) => live?.quoteOf(symbol) ?? null,
+      bars,
     );
+    bars.start();
     await market.start();
     // A provider that does not answer does not hold the start: its symbols go stale until it does.
     await live?.start();
@@ -214,6 +223,8 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
         await sessions.stop();
         await live?.stop();
         await market.stop();
+        // What the market applied last is written before the database goes.
+        await bars.stop().catch((err: unknown) => logger.warn({ err }, 'could not write the last bars'));
         await feed.close();
         // Requests in flight are answered once their commits land (the OMS keeps committing); new
         // ones get a 503. Connections close as they fall idle; past the grace, whatever is left.

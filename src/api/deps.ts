@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Desks, DeskInfo } from '../oms/desks.js';
 import type { HistoryQueries } from '../db/history-queries.js';
+import type { BarRepository } from '../db/bars.repository.js';
 import type { KeyAdmin, KeyCache } from './auth.js';
 import type { Env } from '../config/env.js';
 
@@ -9,6 +10,8 @@ export interface ApiDeps {
   /** Makes a desk (row, state, house quotes) and its first admin key; null when the name is taken. */
   readonly createDesk: (name: string) => Promise<{ desk: DeskInfo; adminKey: string } | null>;
   readonly history: HistoryQueries;
+  /** The instruments' bars (GET /bars/{symbol}). */
+  readonly bars: Pick<BarRepository, 'read'>;
   readonly keys: KeyCache;
   readonly keyAdmin: KeyAdmin;
   readonly logger: Logger;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   bookQuery,
+  barsQuery,
   createDeskBody,
   createInstrumentBody,
   createKeyBody,
@@ -21,6 +22,7 @@ import {
 } from './schemas.js';
 import {
   bookWithTradesOut,
+  barListOut,
   healthNotReadyOut,
   deskCreatedOut,
   deskListOut,
@@ -99,6 +101,7 @@ export const ANSWERS = {
   'GET /desks': deskListOut,
   'POST /desks': deskCreatedOut,
   'GET /health': healthOut,
+  'GET /bars/{symbol}': barListOut,
 } as const satisfies Record<string, z.ZodType>;
 
 const errors = {
@@ -159,6 +162,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: { summary: 'List the desks of the deployment (operator)', responses: { '200': ok('desks', ANSWERS['GET /desks']), ...errors } },
         post: { summary: "Make a desk (operator); the answer shows its first admin key once", requestBody: body(createDeskBody), responses: { '201': ok('the desk and its admin key', ANSWERS['POST /desks']), ...errors } },
       },
+      '/bars/{symbol}': { get: { summary: 'Bars (candles) of an instrument, oldest first: from `from` on, or the latest before `to` (default now)', parameters: [pathParam('symbol', symbolParams), ...queryParams(barsQuery)], responses: { '200': ok('the bars, oldest first', ANSWERS['GET /bars/{symbol}']), ...errors } } },
       // Outside /api/v1, unlike every other path.
       '/health': { servers: [{ url: '/' }], get: { summary: 'Readiness: the database, every desk, the Slack bot', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': ok('starting or degraded (back by itself), or an error: the database is unreachable, another OMS took over', z.union([healthNotReadyOut, errorOut])) } } },
     },

@@ -209,3 +209,35 @@ export const idParams = z.object({ id: idParam });
 export const tradeIdParams = z.object({ trade_id: digits('trade_id') });
 export const nameParams = z.object({ name: portfolioName('name') });
 export const symbolParams = z.object({ symbol: symbol });
+
+/** A time of GET /bars: ISO 8601 with its zone (or a date, midnight UTC), or Unix seconds. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/;
+const instant = (name: string) =>
+  text({ min: 1, max: 40, trim: true, pattern: { regex: /^(?:\d{1,11}|\d{4}-\d{2}-\d{2}(?:T[\d:.]+(?:Z|[+-][\d:]+))?)$/, message: `${name} must be an ISO 8601 time with its zone (2024-06-14T13:30:00Z) or Unix seconds` } })
+    .transform((value, ctx) => {
+      const ms = /^\d+$/.test(value) ? Number(value) * 1000 : ISO_TIME.test(value) ? Date.parse(value) : NaN;
+      // Date.parse rolls 2024-02-31 over into March: a date that is not the one written is refused.
+      if (!Number.isFinite(ms) || (!/^\d+$/.test(value) && !sameDay(value, ms))) {
+        ctx.addIssue({ code: 'custom', message: `${name} is not a valid time: ${value}` });
+        return z.NEVER;
+      }
+      return new Date(ms);
+    });
+const sameDay = (value: string, ms: number): boolean => {
+  const zoned = /([+-])(\d{2}):?(\d{2})$/.exec(value);
+  const offset = zoned && value.includes('T') ? (zoned[1] === '-' ? -1 : 1) * (Number(zoned[2]) * 60 + Number(zoned[3])) * 60_000 : 0;
+  return new Date(ms + offset).toISOString().slice(0, 10) === value.slice(0, 10);
+};
+export const BAR_INTERVAL_NAMES = ['1m', '5m', '1h', '1d'] as const;
+export const barsQuery = z
+  .object({
+    interval: z.enum(BAR_INTERVAL_NAMES, { error: `interval must be one of ${BAR_INTERVAL_NAMES.join(', ')}` }).default('1m'),
+    from: instant('from').optional(),
+    to: instant('to').optional(),
+    limit: z.coerce.number().int().min(1).max(5000).default(500),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    // Runs even when a time was refused: only two times that were read are compared.
+    if (q.from instanceof Date && q.to instanceof Date && q.from.getTime() >= q.to.getTime()) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
+  });

@@ -7,6 +7,9 @@ import type { HistoryQueries } from '../db/history-queries.js';
 import type { InstrumentState, OrderRecord, PortfolioState, TradeRecord } from '../oms/model.js';
 import { formatUnits } from '../oms/units.js';
 import { bookJson, orderJson, portfolioSummaryJson, publicTradeJson } from '../wire/serializers.js';
+import type { BarChanges, MinuteBar } from '../oms/bars.js';
+import type { BarRepository } from '../db/bars.repository.js';
+import { minuteBarJson, storedBarJson, type BarJson } from '../wire/bar-json.js';
 
 const BOOK_DEPTH = 20;
 /**
@@ -16,6 +19,16 @@ const BOOK_DEPTH = 20;
  */
 const TICKER_INTERVAL_MS = 250;
 const RECENT_TRADES = 50;
+/** The one-minute bars of a bars: snapshot. */
+const RECENT_BARS = 120;
+/** Bars change at every print: their updates are conflated like the ticker's. */
+const BARS_INTERVAL_MS = 250;
+
+/** The deployment's bars (instruments are shared): the builder's changes and the stored minutes. */
+export interface BarFeed {
+  readonly builder: BarChanges;
+  readonly repository: Pick<BarRepository, 'read'>;
+}
 
 /** A feed connection, as the channels of a desk see it. */
 export interface Subscriber {
@@ -50,12 +63,22 @@ export class DeskChannels {
   private readonly tickerShown: Map<string, string>;
   private readonly tickerPending = new Map<string, TickerJson>();
   private tickerFlush: NodeJS.Timeout | null = null;
+  /**
+   * The latest one-minute bars of a symbol, oldest first: read from the database at its first
+   * subscription, then kept by the builder's changes (as recentTrades are by trade events).
+   */
+  private readonly recentBars = new Map<string, { bars: BarJson[]; loaded: Promise<void> }>();
+  /** Bars changed since the last bars update, by symbol and start. */
+  private readonly barsPending = new Map<string, Map<string, BarJson>>();
+  private barsFlush: NodeJS.Timeout | null = null;
 
   constructor(
     readonly desk: Oms,
     private readonly history: HistoryQueries,
     private readonly sendRaw: Send,
+    private readonly bars: BarFeed | null = null,
   ) {
+    bars?.builder.onChange((bar) => this.onBar(bar));
     this.tickerShown = new Map(desk.listInstruments().map((i) => [i.symbol, JSON.stringify(tickerJson(i))]));
     const events = desk.events;
     events.on('trades', (i, trades) => this.onTrades(i, trades));
@@ -81,7 +104,7 @@ export class DeskChannels {
     const desk = this.desk;
     const [kind, arg] = splitChannel(channel);
     if (kind === 'ticker' && arg === '') return null;
-    if ((kind === 'book' || kind === 'trades') && arg) {
+    if ((kind === 'book' || kind === 'trades' || (kind === 'bars' && this.bars)) && arg) {
       return desk.instrument(arg) ? null : { code: 'UNKNOWN_SYMBOL', message: `unknown symbol ${arg}` };
     }
     if ((kind === 'orders' || kind === 'portfolio') && arg) {
@@ -97,6 +120,7 @@ export class DeskChannels {
   /** Waits for what a snapshot of the channel needs from the database (a symbol's recent trades). */
   async prepare(channel: string): Promise<void> {
     if (channel.startsWith('trades:')) await this.recentOf(splitChannel(channel)[1]).loaded;
+    if (channel.startsWith('bars:')) await this.recentBarsOf(splitChannel(channel)[1]).loaded;
   }
 
   /**
@@ -124,6 +148,7 @@ export class DeskChannels {
 
   close(): void {
     if (this.tickerFlush) clearTimeout(this.tickerFlush);
+    if (this.barsFlush) clearTimeout(this.barsFlush);
   }
 
   private nextSeq(channel: string): number {
@@ -189,6 +214,52 @@ export class DeskChannels {
     return entry;
   }
 
+  private onBar(bar: MinuteBar): void {
+    const recent = this.recentBars.get(bar.symbol);
+    // Nobody ever subscribed to this symbol's bars: nothing to keep (a first subscription reads them).
+    if (!recent) return;
+    const json = minuteBarJson(bar);
+    recent.bars = withBar(recent.bars, json);
+    if (!this.listened(`bars:${bar.symbol}`)) return;
+    let pending = this.barsPending.get(bar.symbol);
+    if (!pending) this.barsPending.set(bar.symbol, (pending = new Map()));
+    pending.set(json.time, json);
+    this.barsFlush ??= setTimeout(() => this.flushBars(), BARS_INTERVAL_MS);
+    this.barsFlush.unref();
+  }
+
+  private flushBars(): void {
+    this.barsFlush = null;
+    for (const [symbol, pending] of this.barsPending) {
+      const bars = [...pending.values()].sort((a, b) => a.time.localeCompare(b.time));
+      this.publish(`bars:${symbol}`, { symbol, bars });
+    }
+    this.barsPending.clear();
+  }
+
+  private recentBarsOf(symbol: string): { bars: BarJson[]; loaded: Promise<void> } {
+    const known = this.recentBars.get(symbol);
+    if (known) return known;
+    // The minute being built may not be written yet: it is in the snapshot from the start.
+    const building = this.bars!.builder.latest(symbol);
+    const entry = { bars: building ? [minuteBarJson(building)] : [], loaded: Promise.resolve() };
+    entry.loaded = this.bars!.repository.read({ symbol, interval: '1m', limit: RECENT_BARS }).then(
+      (stored) => {
+        // What the builder changed meanwhile is newer than what the query read.
+        let bars = entry.bars;
+        const have = new Set(bars.map((b) => b.time));
+        for (const b of stored) if (!have.has(b.time.toISOString())) bars = withBar(bars, storedBarJson(b));
+        entry.bars = bars;
+      },
+      (error: unknown) => {
+        this.recentBars.delete(symbol); // the next subscriber tries again
+        throw error;
+      },
+    );
+    this.recentBars.set(symbol, entry);
+    return entry;
+  }
+
   private publishTicker(instruments: InstrumentState[]): void {
     // Unheard, the ticker is not compared either, and what was last shown is forgotten: a later
     // subscriber starts from a snapshot, and its first updates may repeat it (harmless) but never
@@ -230,6 +301,8 @@ export class DeskChannels {
         return bookJson(desk.instrument(arg)!, BOOK_DEPTH);
       case 'trades':
         return { symbol: arg, trades: this.recentOf(arg).trades };
+      case 'bars':
+        return { symbol: arg, interval: '1m', bars: this.recentBarsOf(arg).bars };
       case 'ticker':
         return { instruments: desk.listInstruments().map(tickerJson) };
       case 'orders': {
@@ -243,6 +316,15 @@ export class DeskChannels {
 }
 
 type TradeJson = ReturnType<typeof publicTradeJson>;
+
+/** The bars, oldest first, with this one in its place (replacing the same minute), the latest RECENT_BARS kept. */
+function withBar(bars: BarJson[], bar: BarJson): BarJson[] {
+  const next = bars.filter((b) => b.time !== bar.time);
+  let i = next.length;
+  while (i > 0 && next[i - 1].time > bar.time) i--;
+  next.splice(i, 0, bar);
+  return next.length > RECENT_BARS ? next.slice(next.length - RECENT_BARS) : next;
+}
 type TickerJson = ReturnType<typeof tickerJson>;
 
 function tickerJson(i: InstrumentState) {
@@ -251,7 +333,7 @@ function tickerJson(i: InstrumentState) {
 }
 
 export function unknownChannel(channel: string): string {
-  return `unknown channel ${channel}: use book:SYMBOL, trades:SYMBOL, ticker, orders:PORTFOLIO or portfolio:PORTFOLIO`;
+  return `unknown channel ${channel}: use book:SYMBOL, trades:SYMBOL, bars:SYMBOL, ticker, orders:PORTFOLIO or portfolio:PORTFOLIO`;
 }
 
 export function splitChannel(channel: string): [string, string] {

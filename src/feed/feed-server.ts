@@ -7,7 +7,7 @@ import type { KeyLookup } from '../oms/access.js';
 import type { ApiKeyRecord } from '../db/api-key.repository.js';
 import type { HistoryQueries } from '../db/history-queries.js';
 import { parseClientFrame, type ClientFrame } from './protocol.js';
-import { DeskChannels, splitChannel, unknownChannel, type ChannelProblem, type Subscriber } from './desk-channels.js';
+import { DeskChannels, splitChannel, unknownChannel, type BarFeed, type ChannelProblem, type Subscriber } from './desk-channels.js';
 
 /** A frame larger than this gets a BAD_MESSAGE; one larger than MAX_FRAME_BYTES closes the connection. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -43,6 +43,8 @@ export interface FeedDeps {
   readonly keyRecheckMs: number;
   readonly history: HistoryQueries;
   readonly logger: Logger;
+  /** The instruments' bars (bars:SYMBOL); without it there is no such channel. */
+  readonly bars?: BarFeed;
 }
 
 /**
@@ -74,7 +76,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   const channelsOf = new Map<Oms, DeskChannels>();
   const channels = (desk: Oms): DeskChannels => {
     let c = channelsOf.get(desk);
-    if (!c) channelsOf.set(desk, (c = new DeskChannels(desk, deps.history, sendRaw)));
+    if (!c) channelsOf.set(desk, (c = new DeskChannels(desk, deps.history, sendRaw, deps.bars ?? null)));
     return c;
   };
   for (const desk of desks.all()) channels(desk);
@@ -260,7 +262,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
 function isChannelName(channel: string): boolean {
   const [kind, arg] = splitChannel(channel);
   if (kind === 'ticker') return arg === '';
-  return ['book', 'trades', 'orders', 'portfolio'].includes(kind) && arg !== '';
+  return ['book', 'trades', 'bars', 'orders', 'portfolio'].includes(kind) && arg !== '';
 }
 
 function frameSize(raw: RawData): number {
@@ -271,6 +273,6 @@ function frameSize(raw: RawData): number {
 /** Symbols are upper case; portfolio names keep their case. */
 function normalize(channel: string): string {
   const [kind, arg] = splitChannel(channel.trim());
-  if (kind === 'book' || kind === 'trades') return `${kind}:${arg.toUpperCase()}`;
+  if (kind === 'book' || kind === 'trades' || kind === 'bars') return `${kind}:${arg.toUpperCase()}`;
   return arg ? `${kind}:${arg}` : kind;
 }

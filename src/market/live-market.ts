@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Desks } from '../oms/desks.js';
 import type { MarketStatus } from '../oms/model.js';
 import type { Bar, FeedState, MarketDataSink, MarketDataSource, Quote, TradePrint } from './market-data.js';
+import type { BarBuilder } from './bar-builder.js';
 
 export interface LiveMarketOptions {
   /** A symbol with no message for this long is `stale`. */
@@ -13,6 +14,8 @@ export interface LiveMarketOptions {
   /** Tick size of an instrument the source follows but the catalogue lacks (added at its first print). */
   readonly newInstrumentTick?: number;
   readonly now?: () => number;
+  /** Builds the instruments' bars from the prints taken (bad ticks are not prices). */
+  readonly bars?: BarBuilder;
 }
 
 interface SymbolState {
@@ -98,6 +101,7 @@ export class LiveMarket implements MarketDataSink {
       return;
     }
     s.pending = print.price;
+    this.options.bars?.print(print.symbol, print.price, print.size, print.time);
   }
 
   quote(quote: Quote): void {
@@ -112,7 +116,9 @@ export class LiveMarket implements MarketDataSink {
     const s = this.heard(bar.symbol);
     if (!s) return;
     this.counts.bars++;
-    if (!this.badTick(s, bar.close)) s.pending = bar.close;
+    if (this.badTick(s, bar.close)) return;
+    s.pending = bar.close;
+    this.options.bars?.bar(bar);
   }
 
   state(state: FeedState, detail?: string): void {

@@ -3,6 +3,7 @@ import type { Oms } from '../oms/oms.js';
 import type { Desks } from '../oms/desks.js';
 import type { PriceSource } from './price-source.js';
 import { MarketMaker, type MarketMakerConfig } from './market-maker.js';
+import type { BarBuilder } from './bar-builder.js';
 
 /**
  * Drives the paper market: every interval, each instrument gets a new reference price from the
@@ -22,6 +23,8 @@ export class PaperMarket {
     private readonly logger: Logger,
     /** The real market's top of book where a market data feed has one: the house stays behind it. */
     private readonly realQuote: (symbol: string) => { bid: number | null; ask: number | null } | null = () => null,
+    /** Builds the instruments' bars from the simulated prices (no volume: nothing traded at them). */
+    private readonly bars: BarBuilder | null = null,
   ) {}
 
   /** Starts ticking; resolves once the first tick is committed (the house's first quotes: ready to trade). */
@@ -68,6 +71,7 @@ export class PaperMarket {
       for (const i of main.listInstruments()) {
         if (!this.timer && this.running) break;
         const next = this.source && main.healthy ? this.source.next(i.symbol, i.referencePrice, i.tickSize) : null;
+        if (next !== null) this.bars?.print(i.symbol, next, '0', new Date());
         for (const desk of this.desks.all()) {
           if (!desk.healthy) continue;
           try {

@@ -197,6 +197,17 @@ export const deskListOut = z.strictObject({ data: z.array(deskOut) });
 /** The only answer that shows the new desk's first admin key. */
 export const deskCreatedOut = z.strictObject({ desk: deskOut, admin_key: z.string() });
 
+/** An instrument's bars (GET /bars/{symbol}): volume is shares or coins, fractional for crypto. */
+export const barOut = z.strictObject({
+  time: timestamp,
+  open: decimal,
+  high: decimal,
+  low: decimal,
+  close: decimal,
+  volume: z.string().regex(/^\d+(\.\d{1,8})?$/).meta({ example: '1250', description: 'exact decimal string' }),
+});
+export const barListOut = z.strictObject({ symbol: z.string(), interval: z.enum(['1m', '5m', '1h', '1d']), data: z.array(barOut) });
+
 export const errorOut = z.strictObject({
   error: z.strictObject({
     code: z.string(),

@@ -81,6 +81,7 @@ const FIXTURES: Record<string, () => Promise<Request>> = {
   'DELETE /keys/{id}': async () => ({ params: { id: await newKeyId() } }),
   'GET /desks': async () => ({}),
   'POST /desks': async () => ({ body: { name: fresh('desk ') } }),
+  'GET /bars/{symbol}': async () => ({ params: { symbol: 'HST' }, query: { interval: '5m', from: '2024-06-14T13:30:00Z', to: '1718400000' } }),
 };
 
 interface JsonSchema {

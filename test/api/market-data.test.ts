@@ -271,6 +271,7 @@ describe('around the API', () => {
     expect(res.body).toMatchObject({ openapi: '3.1.0', servers: [{ url: '/api/v1' }] });
     expect(Object.keys(res.body.paths).sort()).toEqual(
       [
+        '/bars/{symbol}',
         '/book/{symbol}',
         '/desks',
         '/health',
