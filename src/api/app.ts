@@ -14,6 +14,7 @@ import { instrumentsRoutes } from './instruments.routes.js';
 import { docsRoutes } from './docs.routes.js';
 import { keysRoutes } from './keys.routes.js';
 import { desksRoutes } from './desks.routes.js';
+import { feesRoutes } from './fees.routes.js';
 import { deskOf } from './desk-of.js';
 import type { ApiDeps } from './deps.js';
 
@@ -128,6 +129,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(instrumentsRoutes(deps));
   api.use(keysRoutes(deps));
   api.use(desksRoutes(deps));
+  api.use(feesRoutes(deps));
   api.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
   // A valid key used outside its scopes or portfolios is an auth failure too: audited, then mapped.
   api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

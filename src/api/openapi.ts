@@ -17,6 +17,7 @@ import {
   simpleTradeBody,
   symbolParams,
   tradeIdParams,
+  deskFeesBody,
 } from './schemas.js';
 import {
   bookWithTradesOut,
@@ -38,6 +39,7 @@ import {
   simpleTradeOut,
   tradeOut,
   tradePageOut,
+  feesOut,
 } from '../wire/response-schemas.js';
 
 const json = (schema: z.ZodType): Record<string, unknown> => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -96,6 +98,8 @@ export const ANSWERS = {
   'DELETE /keys/{id}': keyOut,
   'GET /desks': deskListOut,
   'POST /desks': deskCreatedOut,
+  'GET /fees': feesOut,
+  'PUT /fees': feesOut,
   'GET /health': healthOut,
 } as const satisfies Record<string, z.ZodType>;
 
@@ -155,6 +159,10 @@ export function openApiDocument(): Record<string, unknown> {
       '/desks': {
         get: { summary: 'List the desks of the deployment (operator)', responses: { '200': ok('desks', ANSWERS['GET /desks']), ...errors } },
         post: { summary: "Make a desk (operator); the answer shows its first admin key once", requestBody: body(createDeskBody), responses: { '201': ok('the desk and its admin key', ANSWERS['POST /desks']), ...errors } },
+      },
+      '/fees': {
+        get: { summary: "The desk's fee schedule, charged on each fill of a client order", responses: { '200': ok('the fee schedule', ANSWERS['GET /fees']), ...errors } },
+        put: { summary: "Set the desk's fee schedule (admin); charged from the next fill on", requestBody: body(deskFeesBody), responses: { '200': ok('the fee schedule now', ANSWERS['PUT /fees']), ...errors } },
       },
       // Outside /api/v1, unlike every other path.
       '/health': { servers: [{ url: '/' }], get: { summary: 'Readiness: the database, every desk, the Slack bot', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': ok('starting or degraded (back by itself), or an error: the database is unreachable, another OMS took over', z.union([healthNotReadyOut, errorOut])) } } },

@@ -80,6 +80,8 @@ const FIXTURES: Record<string, () => Promise<Request>> = {
   'DELETE /keys/{id}': async () => ({ params: { id: await newKeyId() } }),
   'GET /desks': async () => ({}),
   'POST /desks': async () => ({ body: { name: fresh('desk ') } }),
+  'GET /fees': async () => ({}),
+  'PUT /fees': async () => ({ body: { per_share: '0', bps: '0', min_per_order: '0' } }),
 };
 
 interface JsonSchema {

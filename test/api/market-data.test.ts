@@ -209,6 +209,7 @@ describe('around the API', () => {
       [
         '/book/{symbol}',
         '/desks',
+        '/fees',
         '/health',
         '/instruments',
         '/instruments/{symbol}/price',

@@ -18,7 +18,7 @@ afterAll(async () => {
   await oms?.stop();
 });
 
-const match = (fields: Record<string, unknown>) => ({ trade_id: anyId(), kind: 'MATCH', executed_at: anyIso(), ...fields });
+const match = (fields: Record<string, unknown>) => ({ trade_id: anyId(), kind: 'MATCH', buy_fee: '0.00', sell_fee: '0.00', executed_at: anyIso(), ...fields });
 
 describe('POST /trade', () => {
   it('without gmv: one fill at market, answered as {success, trade_id, message, trade}', async () => {
@@ -92,6 +92,8 @@ describe('POST /trade', () => {
       buy_portfolio: 'Desk',
       sell_portfolio: 'HOUSE',
       kind: 'BOOKED',
+      buy_fee: '0.00',
+      sell_fee: '0.00',
       executed_at: anyIso(),
     };
     expect(res.body).toEqual({ success: true, trade_id: res.body.trade.trade_id, message: `BUY 100 ${symbol} booked at 175.25 (gmv 17525.00)`, trade });

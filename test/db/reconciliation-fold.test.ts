@@ -14,6 +14,8 @@ const trade = (id: number, buyer: number, seller: number, quantity: number, gmv:
   gmv,
   buyPortfolioId: buyer,
   sellPortfolioId: seller,
+  buyFee: 0n,
+  sellFee: 0n,
 });
 const event = (afterTradeId: number, portfolioId: number, kind: 'CASH' | 'RESET', amount: bigint): FoldEvent => ({ portfolioId, kind, amount, afterTradeId: BigInt(afterTradeId) });
 const start = new Map([
