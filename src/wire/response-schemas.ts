@@ -69,7 +69,8 @@ export const simpleTradeOut = z.strictObject({
   success: z.boolean(),
   trade_id: digits.nullable(),
   message: z.string(),
-  trade: z.union([tradeOut, tradeOut.extend({ fills: z.array(tradeOut) })]).nullable(),
+  // `fee`: what the caller's side paid (the sum of its fills' fees for an aggregate).
+  trade: z.union([tradeOut.extend({ fee: decimal }), tradeOut.extend({ fee: decimal, fills: z.array(tradeOut.extend({ fee: decimal })) })]).nullable(),
 });
 
 export const positionOut = z.strictObject({

@@ -156,8 +156,24 @@ describe('charging', () => {
   it('charges nothing to the house nor on a booking (POST /trade with a gmv)', async () => {
     const res = await trader.post('/trade', { symbol: S, side: 'BUY', quantity: 5, gmv: '505.00', portfolio_name: 'Taker' });
     expect(res.status).toBe(201);
-    expect([res.body.trade.buy_fee, res.body.trade.sell_fee, res.body.trade.sell_portfolio]).toEqual(['0.00', '0.00', 'HOUSE']);
+    expect([res.body.trade.fee, res.body.trade.buy_fee, res.body.trade.sell_fee, res.body.trade.sell_portfolio]).toEqual(['0.00', '0.00', '0.00', 'HOUSE']);
     expect((await trader.get('/portfolio/Taker')).body).toMatchObject({ cash: '9532.6999', fees_paid: '2.2001' });
+    await expectReconciled();
+  });
+
+  it('POST /trade at market is an order like any: its fills charged, the aggregate showing the total', async () => {
+    await api.place({ symbol: S, side: 'SELL', type: 'LIMIT', quantity: 2, limit_price: '100.00', time_in_force: 'GTC', portfolio_name: 'Maker' });
+    await api.place({ symbol: S, side: 'SELL', type: 'LIMIT', quantity: 200, limit_price: '100.05', time_in_force: 'GTC', portfolio_name: 'Maker' });
+    const res = await trader.post('/trade', { symbol: S, side: 'BUY', quantity: 20, portfolio_name: 'Taker' });
+    expect(res.status).toBe(201);
+    // 2 @ 100.00: 0.01 + 0.03 = 0.04, the 1.00 minimum; 18 @ 100.05: 0.09 + 0.270135 = 0.360135, up to 0.3602.
+    expect(res.body.trade.fills.map((f: Record<string, unknown>) => [f.quantity, f.fee, f.buy_fee, f.sell_fee])).toEqual([
+      [2, '1.00', '1.00', '1.00'],
+      [18, '0.3602', '0.3602', '1.00'],
+    ]);
+    expect([res.body.trade.quantity, res.body.trade.gmv, res.body.trade.fee, res.body.trade.buy_fee, res.body.trade.sell_fee]).toEqual([20, '2000.90', '1.3602', '1.3602', '2.00']);
+    // 9,532.6999 - 2,000.90 - 1.3602.
+    expect((await trader.get('/portfolio/Taker')).body).toMatchObject({ cash: '7530.4397', fees_paid: '3.5603' });
     await expectReconciled();
   });
 
