@@ -14,6 +14,7 @@ import { ApiKeyRepository, generateKey } from './db/api-key.repository.js';
 import { seedInstruments } from './db/seed.js';
 import { Oms } from './oms/oms.js';
 import { Desks, type DeskInfo } from './oms/desks.js';
+import { feeScheduleOf } from './oms/fees.js';
 import { DeskRepository } from './db/desk.repository.js';
 import { WriterRole } from './db/writer-role.js';
 import { SharedCommit } from './db/shared-commit.js';
@@ -114,6 +115,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS,
       lastDayEnd: lastDayEnd(env.DAY_END_UTC, new Date()),
       marketCollarBps: env.MARKET_ORDER_COLLAR_BPS,
+      fees: feeScheduleOf(env.FEE_PER_SHARE, env.FEE_BPS, env.FEE_MIN_PER_ORDER)!,
     };
     const openDesk = (info: DeskInfo): Promise<Oms> => {
       const log = logger.child({ desk: info.name });

@@ -15,6 +15,7 @@ import { docsRoutes } from './docs.routes.js';
 import { keysRoutes } from './keys.routes.js';
 import { desksRoutes } from './desks.routes.js';
 import { barsRoutes } from './bars.routes.js';
+import { feesRoutes } from './fees.routes.js';
 import { deskOf } from './desk-of.js';
 import type { ApiDeps } from './deps.js';
 
@@ -130,6 +131,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(keysRoutes(deps));
   api.use(desksRoutes(deps));
   api.use(barsRoutes(deps.bars));
+  api.use(feesRoutes(deps));
   api.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
   // A valid key used outside its scopes or portfolios is an auth failure too: audited, then mapped.
   api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -19,6 +19,7 @@ import {
   simpleTradeBody,
   symbolParams,
   tradeIdParams,
+  deskFeesBody,
 } from './schemas.js';
 import {
   bookWithTradesOut,
@@ -41,6 +42,7 @@ import {
   simpleTradeOut,
   tradeOut,
   tradePageOut,
+  feesOut,
 } from '../wire/response-schemas.js';
 
 const json = (schema: z.ZodType): Record<string, unknown> => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -100,6 +102,8 @@ export const ANSWERS = {
   'DELETE /keys/{id}': keyOut,
   'GET /desks': deskListOut,
   'POST /desks': deskCreatedOut,
+  'GET /fees': feesOut,
+  'PUT /fees': feesOut,
   'GET /health': healthOut,
   'GET /bars/{symbol}': barListOut,
 } as const satisfies Record<string, z.ZodType>;
@@ -163,6 +167,10 @@ export function openApiDocument(): Record<string, unknown> {
         post: { summary: "Make a desk (operator); the answer shows its first admin key once", requestBody: body(createDeskBody), responses: { '201': ok('the desk and its admin key', ANSWERS['POST /desks']), ...errors } },
       },
       '/bars/{symbol}': { get: { summary: 'Bars (candles) of an instrument, oldest first: from `from` on, or the latest before `to` (default now)', parameters: [pathParam('symbol', symbolParams), ...queryParams(barsQuery)], responses: { '200': ok('the bars, oldest first', ANSWERS['GET /bars/{symbol}']), ...errors } } },
+      '/fees': {
+        get: { summary: "The desk's fee schedule, charged on each fill of a client order", responses: { '200': ok('the fee schedule', ANSWERS['GET /fees']), ...errors } },
+        put: { summary: "Set the desk's fee schedule (admin); charged from the next fill on", requestBody: body(deskFeesBody), responses: { '200': ok('the fee schedule now', ANSWERS['PUT /fees']), ...errors } },
+      },
       // Outside /api/v1, unlike every other path.
       '/health': { servers: [{ url: '/' }], get: { summary: 'Readiness: the database, every desk, the Slack bot', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': ok('starting or degraded (back by itself), or an error: the database is unreachable, another OMS took over', z.union([healthNotReadyOut, errorOut])) } } },
     },

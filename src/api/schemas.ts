@@ -241,3 +241,20 @@ export const barsQuery = z
     // Runs even when a time was refused: only two times that were read are compared.
     if (q.from instanceof Date && q.to instanceof Date && q.from.getTime() >= q.to.getTime()) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
   });
+/** A fee amount: zero or more, at most a million (the columns hold far more; no real fee comes near). */
+const feeAmount = (what: string) =>
+  decimal(what)
+    .refine((u) => u >= 0n, { message: `${what} must not be negative` })
+    .refine((u) => u <= 10_000_000_000n, { message: `${what} must be at most 1000000` });
+
+/** PUT /fees: the desk's whole schedule (0 turns a part off); bps read to 4 decimals, like amounts. */
+export const deskFeesBody = z
+  .object({
+    per_share: feeAmount('per_share'),
+    bps: decimal('bps')
+      .refine((u) => u >= 0n, { message: 'bps must not be negative' })
+      .refine((u) => u <= 100_000_000n, { message: 'bps must be at most 10000 (the whole notional)' })
+      .meta({ example: '1.5', description: 'bps: basis points of each fill\'s notional, a decimal string (exact) or number' }),
+    min_per_order: feeAmount('min_per_order'),
+  })
+  .strict();

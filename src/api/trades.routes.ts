@@ -40,7 +40,7 @@ export function tradesRoutes({ history }: ApiDeps): Router {
         },
         actor,
       );
-      const json = tradeJson(trade, nameOf);
+      const json = { ...tradeJson(trade, nameOf), fee: formatUnits(body.side === 'BUY' ? trade.buyFee : trade.sellFee) };
       res.status(created ? 201 : 200).json({
         success: true,
         trade_id: json.trade_id,
@@ -70,7 +70,8 @@ export function tradesRoutes({ history }: ApiDeps): Router {
     const trades: TradeLike[] = result.created
       ? result.fills.map((f) => f.trade)
       : (await history.trades({ deskId: oms.desk.id, orderId: order.id, limit: 500 })).data.reverse();
-    const fills = trades.map((t) => tradeJson(t, nameOf));
+    const feeOf = (t: TradeLike): bigint => (order.side === 'BUY' ? t.buyFee : t.sellFee);
+    const fills = trades.map((t) => ({ ...tradeJson(t, nameOf), fee: formatUnits(feeOf(t)) }));
     const status = result.created ? 201 : 200;
     if (fills.length === 0) {
       res.status(200).json({
@@ -86,7 +87,17 @@ export function tradesRoutes({ history }: ApiDeps): Router {
     const trade =
       fills.length === 1
         ? fills[0]
-        : { ...fills[0], price: avg, quantity: order.filled, gmv: formatUnits(gmv), fills };
+        : {
+            ...fills[0],
+            price: avg,
+            quantity: order.filled,
+            gmv: formatUnits(gmv),
+            // Summed like the gmv: what the fills together cost each side.
+            buy_fee: formatUnits(trades.reduce((s, t) => s + t.buyFee, 0n)),
+            sell_fee: formatUnits(trades.reduce((s, t) => s + t.sellFee, 0n)),
+            fee: formatUnits(trades.reduce((s, t) => s + feeOf(t), 0n)),
+            fills,
+          };
     res.status(status).json({
       success: true,
       trade_id: fills[0].trade_id,

@@ -9,6 +9,8 @@ const optionalNonEmpty = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+const feeAmount = z.string().trim().regex(/^\d{1,12}(\.\d{1,4})?$/, 'must be a decimal amount (at most 4 decimals)').default('0');
+
 /** Every environment variable the OMS reads; .env.example documents each one. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -50,6 +52,9 @@ export const envSchema = z.object({
   APCA_API_KEY_ID: optionalNonEmpty,
   APCA_API_SECRET_KEY: optionalNonEmpty,
   MARKET_ORDER_COLLAR_BPS: z.coerce.number().int().min(0).max(10_000).default(500),
+  FEE_PER_SHARE: feeAmount,
+  FEE_BPS: z.string().trim().regex(/^\d{1,5}(\.\d{1,4})?$/, 'must be basis points such as 1 or 0.5 (at most 4 decimals)').default('0'),
+  FEE_MIN_PER_ORDER: feeAmount,
 });
 
 export type Env = z.infer<typeof envSchema>;

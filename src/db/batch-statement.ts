@@ -71,15 +71,8 @@ export function batchStatement(batches: readonly DeskBatch[], writer: number): B
   // then every part below joins nothing and writes nothing.
   parts.push(`w AS (UPDATE id_sequences SET next = next WHERE name = 'writer' AND next = $2::bigint RETURNING next AS writer)`);
   parts.push(`seq AS (UPDATE id_sequences SET next = next + $1::bigint FROM w WHERE name = 'trade' RETURNING id_sequences.next - $1::bigint AS first)`);
-  parts.push(`trades_in AS (INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id,
-      sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, client_order_id, created_at)
-      SELECT seq.first + u.ord - 1, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
-        u.sid::bigint, u.bpid::int, u.spid::int, u.kind, u.cid, u.at::timestamptz
-      FROM seq, unnest(${arg(texts(t.map((r) => r.symbol), WIDTH.symbol))}, ${arg(t.map((r) => formatUnits(r.price)))}, ${arg(t.map((r) => String(r.quantity)))},
-        ${arg(t.map((r) => formatUnits(r.gmv)))}, ${arg(t.map((r) => r.aggressorSide))}, ${arg(t.map((r) => str(r.buyOrderId)))},
-        ${arg(t.map((r) => str(r.sellOrderId)))}, ${arg(t.map((r) => String(r.buyPortfolioId)))}, ${arg(t.map((r) => String(r.sellPortfolioId)))},
-        ${arg(texts(t.map((r) => r.kind), WIDTH.kind))}, ${arg(texts(t.map((r) => r.clientOrderId), WIDTH.clientOrderId))}, ${arg(t.map((r) => r.createdAt.toISOString()))})
-        WITH ORDINALITY AS u(sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, cid, at, ord))`);
+  // Orders before trades: pg_stat_activity shows a statement's first kilobyte only, and a commit
+  // waiting on the orders table should be recognisable there by orders_up.
   const o = all((r) => r.orders);
   parts.push(`orders_up AS (${orderUpsert([
     arg(o.map((r) => String(r.id))), arg(texts(o.map((r) => r.clientOrderId), WIDTH.clientOrderId)), arg(o.map((r) => String(r.portfolioId))),
@@ -90,6 +83,16 @@ export function batchStatement(batches: readonly DeskBatch[], writer: number): B
     arg(texts(o.map((r) => r.userId), WIDTH.userId)), arg(o.map((r) => storableJson(r.origin))),
     arg(o.map((r) => r.createdAt.toISOString())), arg(o.map((r) => r.updatedAt.toISOString())),
   ])})`);
+  parts.push(`trades_in AS (INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id,
+      sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, client_order_id, created_at, buy_fee, sell_fee)
+      SELECT seq.first + u.ord - 1, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
+        u.sid::bigint, u.bpid::int, u.spid::int, u.kind, u.cid, u.at::timestamptz, u.bfee::numeric, u.sfee::numeric
+      FROM seq, unnest(${arg(texts(t.map((r) => r.symbol), WIDTH.symbol))}, ${arg(t.map((r) => formatUnits(r.price)))}, ${arg(t.map((r) => String(r.quantity)))},
+        ${arg(t.map((r) => formatUnits(r.gmv)))}, ${arg(t.map((r) => r.aggressorSide))}, ${arg(t.map((r) => str(r.buyOrderId)))},
+        ${arg(t.map((r) => str(r.sellOrderId)))}, ${arg(t.map((r) => String(r.buyPortfolioId)))}, ${arg(t.map((r) => String(r.sellPortfolioId)))},
+        ${arg(texts(t.map((r) => r.kind), WIDTH.kind))}, ${arg(texts(t.map((r) => r.clientOrderId), WIDTH.clientOrderId))}, ${arg(t.map((r) => r.createdAt.toISOString()))},
+        ${arg(t.map((r) => formatUnits(r.buyFee)))}, ${arg(t.map((r) => formatUnits(r.sellFee)))})
+        WITH ORDINALITY AS u(sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, cid, at, bfee, sfee, ord))`);
   const p = all((r) => r.positions);
   parts.push(`positions_up AS (INSERT INTO positions (portfolio_id, symbol, quantity, cost_basis, realized_pnl, updated_at)
       SELECT u.pid::int, u.sym, u.qty::bigint, u.cost::numeric, u.pnl::numeric, now()
@@ -98,9 +101,10 @@ export function batchStatement(batches: readonly DeskBatch[], writer: number): B
       ON CONFLICT (portfolio_id, symbol) DO UPDATE SET quantity = EXCLUDED.quantity,
         cost_basis = EXCLUDED.cost_basis, realized_pnl = EXCLUDED.realized_pnl, updated_at = now())`);
   const c = all((r) => r.portfolios);
-  parts.push(`cash_up AS (UPDATE portfolios p SET cash = u.cash::numeric, starting_cash = u.start::numeric, updated_at = now()
-      FROM w, unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}, ${arg(c.map((r) => formatUnits(r.startingCash)))})
-        AS u(id, cash, start) WHERE p.id = u.id::int)`);
+  parts.push(`cash_up AS (UPDATE portfolios p SET cash = u.cash::numeric, starting_cash = u.start::numeric, fees_paid = u.fees::numeric, updated_at = now()
+      FROM w, unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}, ${arg(c.map((r) => formatUnits(r.startingCash)))},
+        ${arg(c.map((r) => formatUnits(r.feesPaid)))})
+        AS u(id, cash, start, fees) WHERE p.id = u.id::int)`);
   // Each event follows the last trade applied before it: one of this statement (their ids are
   // seq.first onwards, in order) or, with none before it, the last of an earlier statement. Events
   // keep their order in their ids, for two that follow the same trade.

@@ -15,6 +15,8 @@ export interface StoredTrade {
   readonly buyPortfolio: string;
   readonly sellPortfolio: string;
   readonly kind: 'MATCH' | 'BOOKED';
+  readonly buyFee: bigint;
+  readonly sellFee: bigint;
   readonly createdAt: Date;
 }
 
@@ -54,7 +56,7 @@ export interface TradeFilter {
 }
 
 const TRADE_COLUMNS = `t.id, t.symbol, t.price::text, t.quantity, t.gmv::text, t.aggressor_side::text,
-  t.buy_order_id, t.sell_order_id, bp.name AS buy_portfolio, sp.name AS sell_portfolio, t.kind, t.created_at`;
+  t.buy_order_id, t.sell_order_id, bp.name AS buy_portfolio, sp.name AS sell_portfolio, t.kind, t.buy_fee::text, t.sell_fee::text, t.created_at`;
 
 interface TradeSqlRow extends TradeSqlColumns {
   buy_order_id: bigint | null;

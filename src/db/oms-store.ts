@@ -7,6 +7,7 @@ import type { PrismaClient } from './prisma-client.js';
 import { decimalToUnits, formatUnits } from '../oms/units.js';
 import { portfolioState, TRADING_SESSIONS, type PortfolioState, type TradeRecord, type TradingSession } from '../oms/model.js';
 import { storableText, storableTextOrNull } from './storable.js';
+import type { FeeSchedule } from '../oms/fees.js';
 import { WriterReplacedError, type BatchRows, type InstrumentRow, type LoadedState, type OmsStore, type OrderRow, type StoredOrder } from '../oms/ports.js';
 
 type Tx = Pick<PrismaClient, '$queryRawUnsafe'>;
@@ -58,6 +59,8 @@ export interface TradeSqlColumns {
   quantity: bigint;
   gmv: string;
   aggressor_side: string;
+  buy_fee: string;
+  sell_fee: string;
   created_at: Date;
 }
 
@@ -69,6 +72,8 @@ export function tradeFields(r: TradeSqlColumns) {
     quantity: Number(r.quantity),
     gmv: decimalToUnits(r.gmv),
     aggressorSide: r.aggressor_side as 'BUY' | 'SELL',
+    buyFee: decimalToUnits(r.buy_fee),
+    sellFee: decimalToUnits(r.sell_fee),
     createdAt: r.created_at,
   };
 }
@@ -115,7 +120,7 @@ export class PrismaOmsStore implements OmsStore {
     for (const p of portfolios) {
       byId.set(
         p.id,
-        portfolioState({ id: p.id, name: p.name, cash: decimalToUnits(p.cash), startingCash: decimalToUnits(p.startingCash), allowShort: p.allowShort, isHouse: p.isHouse, createdAt: p.createdAt }),
+        portfolioState({ id: p.id, name: p.name, cash: decimalToUnits(p.cash), startingCash: decimalToUnits(p.startingCash), allowShort: p.allowShort, isHouse: p.isHouse, feesPaid: decimalToUnits(p.feesPaid), createdAt: p.createdAt }),
       );
     }
     for (const pos of positions) {
@@ -187,7 +192,7 @@ export class PrismaOmsStore implements OmsStore {
   async findBookedTrade(portfolioId: number, clientOrderId: string): Promise<TradeRecord | null> {
     const rows = await this.prisma.$queryRawUnsafe<BookedTradeSqlRow[]>(
       `SELECT id, symbol, price::text, quantity, gmv::text, aggressor_side::text, buy_portfolio_id, sell_portfolio_id,
-         client_order_id, created_at
+         client_order_id, buy_fee::text, sell_fee::text, created_at
        FROM trades WHERE client_order_id = $2 AND kind = 'BOOKED' AND (buy_portfolio_id = $1::int OR sell_portfolio_id = $1::int)`,
       portfolioId,
       storableText(clientOrderId, WIDTH.clientOrderId),
@@ -203,6 +208,29 @@ export class PrismaOmsStore implements OmsStore {
       kind: 'BOOKED',
       clientOrderId: r.client_order_id,
     };
+  }
+
+  async loadFees(): Promise<FeeSchedule | null> {
+    const row = await this.prisma.deskFee.findUnique({ where: { deskId: this.deskId } });
+    if (!row) return null;
+    return { perShare: decimalToUnits(row.perShare), bpsE4: decimalToUnits(row.bps), minPerOrder: decimalToUnits(row.minPerOrder) };
+  }
+
+  async saveFees(fees: FeeSchedule): Promise<void> {
+    // bpsE4 is bps to four decimals, the column's scale: written as units are.
+    const rows = await this.prisma.$queryRawUnsafe<{ desk_id: number }[]>(
+      `INSERT INTO desk_fees (desk_id, per_share, bps, min_per_order, updated_at)
+       SELECT $1::int, $2::numeric, $3::numeric, $4::numeric, now() WHERE ${stillWriter(5)}
+       ON CONFLICT (desk_id) DO UPDATE SET per_share = EXCLUDED.per_share, bps = EXCLUDED.bps,
+         min_per_order = EXCLUDED.min_per_order, updated_at = now()
+       RETURNING desk_id`,
+      this.deskId,
+      formatUnits(fees.perShare),
+      formatUnits(fees.bpsE4),
+      formatUnits(fees.minPerOrder),
+      this.currentWriter(),
+    );
+    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
   }
 
   async insertInstrument(row: InstrumentRow): Promise<void> {

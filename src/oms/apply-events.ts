@@ -5,6 +5,7 @@ import { OPEN_STATUSES, type Fill, type InstrumentState, type OrderRecord, type 
 import type { ChangeSet } from './oms-events.js';
 import type { DeskState } from './desk-state.js';
 import { applyFill } from './portfolio-ledger.js';
+import { fillFee } from './fees.js';
 
 /** What one engine command did, beyond the state it changed: the fills, from each order's side. */
 export class EngineEffects {
@@ -120,6 +121,14 @@ function applyTrade(state: DeskState, instrument: InstrumentState, changes: Chan
   const notional = BigInt(price) * BigInt(quantity);
   const buy = aggressorSide === 'BUY' ? taker : maker;
   const sell = aggressorSide === 'BUY' ? maker : taker;
+  // Charged to clients only: the house is the desk's own market making. Read before the fill is
+  // counted, so an order's first fill is the one that pays its minimum.
+  const feeOf = (o: OrderRecord): bigint =>
+    state.portfolios.get(o.portfolioId)!.isHouse ? 0n : fillFee(state.fees, quantity, notional, o.filled === 0);
+  const fees = new Map<OrderRecord, bigint>([
+    [buy, feeOf(buy)],
+    [sell, feeOf(sell)],
+  ]);
   const trade: TradeRecord = {
     id: 0n,
     symbol: instrument.symbol,
@@ -133,6 +142,8 @@ function applyTrade(state: DeskState, instrument: InstrumentState, changes: Chan
     sellPortfolioId: sell.portfolioId,
     kind: 'MATCH',
     clientOrderId: null,
+    buyFee: fees.get(buy)!,
+    sellFee: fees.get(sell)!,
     createdAt: new Date(),
   };
   for (const o of [taker, maker]) {
@@ -141,6 +152,9 @@ function applyTrade(state: DeskState, instrument: InstrumentState, changes: Chan
     o.status = o.filled === o.quantity ? 'FILLED' : 'PARTIALLY_FILLED';
     const p = state.portfolios.get(o.portfolioId)!;
     applyFill(p, instrument.symbol, o.side, quantity, notional);
+    const fee = fees.get(o)!;
+    p.cash -= fee;
+    p.feesPaid += fee;
     state.batch.portfolio(p);
     state.batch.position(p, instrument.symbol);
     changes.portfolios.add(p);

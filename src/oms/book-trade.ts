@@ -91,6 +91,10 @@ function applyBooking(desk: DeskCore, state: DeskState, input: BookTradeInput): 
     buyPortfolioId: buyer.id,
     sellPortfolioId: seller.id,
     kind: 'BOOKED',
+    // A booking records a trade made elsewhere at the gmv given: its costs are the client's to
+    // book as cash, so the desk's schedule charges nothing here.
+    buyFee: 0n,
+    sellFee: 0n,
     clientOrderId: input.clientOrderId,
     createdAt: new Date(),
   };

@@ -163,7 +163,7 @@ export class CommitBatcher {
       orders,
       trades: this.trades,
       positions,
-      portfolios: [...this.portfolios].map((p) => ({ id: p.id, cash: p.cash, startingCash: p.startingCash })),
+      portfolios: [...this.portfolios].map((p) => ({ id: p.id, cash: p.cash, startingCash: p.startingCash, feesPaid: p.feesPaid })),
       instruments: [...this.instruments].map((i) => ({
         symbol: i.symbol,
         referencePrice: i.referencePrice,

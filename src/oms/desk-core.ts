@@ -3,6 +3,7 @@ import type { ChangeSet, OmsEvents } from './oms-events.js';
 import type { InstrumentMarket, InstrumentState, OrderRecord } from './model.js';
 import type { OmsStore } from './ports.js';
 import type { Access } from './access.js';
+import type { FeeSchedule } from './fees.js';
 
 /** Who acts: an API key (by id and name), or the OMS itself (null). */
 export interface Actor {
@@ -29,6 +30,8 @@ export interface DeskOptions {
   readonly lastDayEnd: Date | null;
   /** See MARKET_ORDER_COLLAR_BPS in .env.example. */
   readonly marketCollarBps: number;
+  /** The fee schedule of a desk whose admins set none (FEE_* in .env.example). */
+  readonly fees: FeeSchedule;
 }
 
 /**

@@ -4,6 +4,7 @@ import { rejected } from './errors.js';
 import { ClientIdGate } from './client-id-gate.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { IdBlocks } from './id-blocks.js';
+import { NO_FEES, type FeeSchedule } from './fees.js';
 import { positionOf } from './portfolio-ledger.js';
 import { OPEN_STATUSES, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from './model.js';
 import type { InstrumentRow, OmsStore, OrderRow } from './ports.js';
@@ -34,6 +35,8 @@ export class DeskState {
   readonly clientIds = new ClientIdGate<ClientIdUse>(CLIENT_ID_CACHE);
   readonly batch: CommitBatcher;
   readonly orderIds: IdBlocks;
+  /** What the desk charges on its clients' fills; set as the desk loads, and by its admins. */
+  fees: FeeSchedule = NO_FEES;
 
   constructor(store: OmsStore, onCommitFailure: (error: unknown) => void) {
     this.batch = new CommitBatcher(store, onCommitFailure);

@@ -33,12 +33,14 @@ export interface PortfolioRecord {
   readonly startingCash: bigint;
   readonly allowShort: boolean;
   readonly isHouse: boolean;
+  /** Fees paid since it was created or last reset; none stored yet reads as zero. */
+  readonly feesPaid?: bigint;
   readonly createdAt: Date;
 }
 
 /** A stored portfolio as the desk holds it: no open orders or reservations yet, positions to add. */
 export function portfolioState(row: PortfolioRecord): PortfolioState {
-  return { ...row, reservedCash: 0n, openOrders: 0, positions: new Map() };
+  return { ...row, feesPaid: row.feesPaid ?? 0n, reservedCash: 0n, openOrders: 0, positions: new Map() };
 }
 
 export interface PositionState {
@@ -59,6 +61,8 @@ export interface PortfolioState {
   startingCash: bigint;
   readonly allowShort: boolean;
   readonly isHouse: boolean;
+  /** Fees charged on its fills since it was created or last reset (already taken from its cash). */
+  feesPaid: bigint;
   /** Cash held for open BUY orders (limit x open quantity). */
   reservedCash: bigint;
   openOrders: number;
@@ -108,6 +112,9 @@ export interface TradeRecord {
   readonly kind: 'MATCH' | 'BOOKED';
   /** A booking's client_order_id, which makes a retried booking answer with this trade. */
   readonly clientOrderId: string | null;
+  /** What each side paid on this fill under the desk's fee schedule (the house and bookings: 0). */
+  readonly buyFee: bigint;
+  readonly sellFee: bigint;
   readonly createdAt: Date;
 }
 

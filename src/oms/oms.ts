@@ -10,6 +10,8 @@ import { bookTrade, type BookTradeInput } from './book-trade.js';
 import { addInstrument, adoptInstrument, createPortfolio, expireDay, expireDayOf, setReferencePrice, setSession } from './market-admin.js';
 import { changeCash, resetPortfolio, type CashInput, type ResetInput } from './portfolio-cash.js';
 import type { DeskInfo } from './desks.js';
+import { NO_FEES, type FeeSchedule } from './fees.js';
+import { formatUnits } from './units.js';
 
 export type { Actor, BookTradeInput, CashInput, Fill, ModifyOrderInput, OrderResult, PlaceOrderInput, ResetInput };
 
@@ -33,7 +35,7 @@ export type OmsOptions = Partial<DeskOptions>;
 const MAIN_DESK: DeskInfo = { id: 1, name: 'main', createdAt: new Date(0) };
 /** An instrument no market data feed follows: priced by the simulator or by admins, always live. */
 const DEFAULT_MARKET: InstrumentMarket = { source: 'simulator', status: 'live' };
-const DEFAULTS: DeskOptions = { bookedPriceBandBps: 2000, lastDayEnd: null, marketCollarBps: 500 };
+const DEFAULTS: DeskOptions = { bookedPriceBandBps: 2000, lastDayEnd: null, marketCollarBps: 500, fees: NO_FEES };
 /** Reload retries after a failed commit: quick at first (a blip), then no faster than this. */
 const RELOAD_RETRY_MS = [100, 250, 500, 1000, 2000, 5000] as const;
 const REPLACED = 'another OMS has taken over the database and answers in place of this one: retry';
@@ -79,6 +81,7 @@ export class Oms implements DeskCore {
   private async load(): Promise<void> {
     const state = this.state;
     const loaded = await this.store.loadState();
+    state.fees = (await this.store.loadFees()) ?? this.options.fees;
     for (const row of loaded.instruments) state.addInstrument(row);
     for (const p of loaded.portfolios) state.indexPortfolio(p);
     const bySymbol = new Map<string, OrderRow[]>();
@@ -208,6 +211,26 @@ export class Oms implements DeskCore {
 
   async instrumentAdded(instrument: InstrumentState): Promise<void> {
     await this.onInstrument?.(instrument);
+  }
+
+  /** The fee schedule charged on this desk's client fills now. */
+  get fees(): FeeSchedule {
+    return this.state.fees;
+  }
+
+  /** An admin's new fee schedule: stored first, then charged from the next fill on, audited. */
+  async setFees(fees: FeeSchedule, actor: Actor): Promise<FeeSchedule> {
+    this.assertHealthy();
+    const state = this.state;
+    const before = state.fees;
+    await this.written(this.store.saveFees(fees));
+    // A reload meanwhile read the stored schedule already.
+    if (state === this.state) state.fees = fees;
+    // bpsE4 has the scale of units: four decimals of a basis point.
+    const text = (s: FeeSchedule) => ({ per_share: formatUnits(s.perShare), bps: formatUnits(s.bpsE4), min_per_order: formatUnits(s.minPerOrder) });
+    this.audit(actor, 'desk.fees', this.desk.name, 'ok', { before: text(before), after: text(fees) });
+    await this.commit(new ChangeSet());
+    return this.state.fees;
   }
 
   marketOf(symbol: string): InstrumentMarket {

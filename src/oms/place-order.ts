@@ -2,6 +2,7 @@ import { conflict, rejected, type OmsError } from './errors.js';
 import type { Fill, InstrumentState, OrderRecord, PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
 import { checkRisk, estimateMarketBuy, type Exposure } from './risk-check.js';
+import { worstCaseFee } from './fees.js';
 import { checkOrderShape, type PlaceOrderInput } from './order-checks.js';
 import { applyEngineEvents } from './apply-events.js';
 import type { ClientIdUse, DeskState } from './desk-state.js';
@@ -183,8 +184,9 @@ function checkSessionOpen(desk: DeskCore, instrument: InstrumentState, input: Pl
 function exposureOfNew(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): Exposure {
   if (input.side === 'SELL') return { side: 'SELL', cash: 0n, quantity: input.quantity };
   const price = input.type === 'MARKET' ? null : input.type === 'STOP' ? input.stopPrice : input.limitPrice;
-  const cash = price === null ? estimateMarketBuy(instrument, input.quantity, desk.options.marketCollarBps) : BigInt(price) * BigInt(input.quantity);
-  return { side: 'BUY', cash, quantity: 0 };
+  const notional = price === null ? estimateMarketBuy(instrument, input.quantity, desk.options.marketCollarBps) : BigInt(price) * BigInt(input.quantity);
+  // Buying power covers what the fills may charge too, so the fees never take the cash negative.
+  return { side: 'BUY', cash: notional + worstCaseFee(desk.state.fees, input.quantity, notional), quantity: 0 };
 }
 
 function auditRefusal(desk: DeskCore, actor: Actor, input: PlaceOrderInput, error: unknown): void {

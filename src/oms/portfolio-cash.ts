@@ -112,6 +112,7 @@ export async function resetPortfolio(desk: DeskCore, name: string, input: ResetI
   }
   portfolio.cash = startingCash;
   portfolio.startingCash = startingCash;
+  portfolio.feesPaid = 0n;
   state.batch.portfolio(portfolio);
   state.batch.portfolioEvent({ portfolioId: portfolio.id, kind: 'RESET', amount: startingCash, reason: null, keyId: actor.keyId, at: new Date() });
   changes.portfolios.add(portfolio);

@@ -1,4 +1,5 @@
 import type { AuditRecord, OrderRecord, OrderStatus, PortfolioState, TradeRecord, TradingSession } from './model.js';
+import type { FeeSchedule } from './fees.js';
 import type { Side, OrderType, TimeInForce } from '../engine/index.js';
 
 /** Everything one group commit writes, as the in-memory state stood when the batch closed. */
@@ -6,7 +7,7 @@ export interface BatchRows {
   readonly orders: OrderRow[];
   readonly trades: TradeRecord[];
   readonly positions: PositionRow[];
-  readonly portfolios: { id: number; cash: bigint; startingCash: bigint }[];
+  readonly portfolios: { id: number; cash: bigint; startingCash: bigint; feesPaid: bigint }[];
   readonly instruments: { symbol: string; referencePrice: number; lastPrice: number | null }[];
   readonly audits: AuditRecord[];
   readonly portfolioEvents: PortfolioEventRow[];
@@ -86,6 +87,10 @@ export interface OmsStore {
   insertInstrument(row: InstrumentRow): Promise<void>;
   /** Sets an instrument's trading session (the deployment's: one row for every desk). */
   updateInstrumentSession(symbol: string, session: TradingSession): Promise<void>;
+  /** The desk's own fee schedule, or null when it charges the deployment's defaults. */
+  loadFees(): Promise<FeeSchedule | null>;
+  /** Stores the desk's fee schedule (outside the group commit, fenced like it). */
+  saveFees(fees: FeeSchedule): Promise<void>;
   insertPortfolio(p: { name: string; cash: bigint; allowShort: boolean; isHouse: boolean; createdBy: string | null }): Promise<PortfolioState>;
 }
 

@@ -48,11 +48,14 @@ export const tradeOut = z.strictObject({
   buy_portfolio: z.string(),
   sell_portfolio: z.string(),
   kind: z.enum(['MATCH', 'BOOKED']),
+  /** What each side paid on this fill (the desk's fee schedule): seen by the desk, never on public market data. */
+  buy_fee: decimal,
+  sell_fee: decimal,
   executed_at: timestamp,
 });
 
 /** A trade as one of its orders' fills. */
-export const fillOut = tradeOut.extend({ side, liquidity: z.enum(['MAKER', 'TAKER']) });
+export const fillOut = tradeOut.extend({ side, liquidity: z.enum(['MAKER', 'TAKER']), fee: decimal });
 
 export const orderWithFillsOut = orderOut.extend({ fills: z.array(fillOut) });
 
@@ -66,7 +69,8 @@ export const simpleTradeOut = z.strictObject({
   success: z.boolean(),
   trade_id: digits.nullable(),
   message: z.string(),
-  trade: z.union([tradeOut, tradeOut.extend({ fills: z.array(tradeOut) })]).nullable(),
+  // `fee`: what the caller's side paid (the sum of its fills' fees for an aggregate).
+  trade: z.union([tradeOut.extend({ fee: decimal }), tradeOut.extend({ fee: decimal, fills: z.array(tradeOut.extend({ fee: decimal })) })]).nullable(),
 });
 
 export const positionOut = z.strictObject({
@@ -90,6 +94,8 @@ export const portfolioSummaryOut = z.strictObject({
   gmv: decimal,
   unrealized_pnl: decimal,
   realized_pnl: decimal,
+  /** Fees charged on its fills since it was created or last reset; P&L figures are gross of them. */
+  fees_paid: decimal,
   total_pnl: decimal,
   allow_short: z.boolean(),
   open_orders: z.number().int(),
@@ -207,6 +213,8 @@ export const barOut = z.strictObject({
   volume: z.string().regex(/^\d+(\.\d{1,8})?$/).meta({ example: '1250', description: 'exact decimal string' }),
 });
 export const barListOut = z.strictObject({ symbol: z.string(), interval: z.enum(['1m', '5m', '1h', '1d']), data: z.array(barOut) });
+/** A desk's fee schedule (GET and PUT /fees); bps to 4 decimals like amounts. */
+export const feesOut = z.strictObject({ per_share: decimal, bps: decimal, min_per_order: decimal });
 
 export const errorOut = z.strictObject({
   error: z.strictObject({
@@ -220,6 +228,7 @@ export type OrderOut = z.output<typeof orderOut>;
 export type TradeOut = z.output<typeof tradeOut>;
 export type PublicTradeOut = z.output<typeof publicTradeOut>;
 export type FillOut = z.output<typeof fillOut>;
+export type FeesOut = z.output<typeof feesOut>;
 export type InstrumentOut = z.output<typeof instrumentOut>;
 export type BookOut = z.output<typeof bookOut>;
 export type PortfolioSummaryOut = z.output<typeof portfolioSummaryOut>;

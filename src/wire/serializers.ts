@@ -6,7 +6,8 @@ import type { Fill } from '../oms/oms.js';
 import type { StoredTrade } from '../db/history-queries.js';
 import type { OrderRow } from '../oms/ports.js';
 import type { ApiKeyRecord } from '../db/api-key.repository.js';
-import type { BookOut, FillOut, InstrumentOut, KeyOut, OrderOut, PortfolioSummaryOut, PublicTradeOut, TradeOut } from './response-schemas.js';
+import type { FeeSchedule } from '../oms/fees.js';
+import type { BookOut, FeesOut, FillOut, InstrumentOut, KeyOut, OrderOut, PortfolioSummaryOut, PublicTradeOut, TradeOut } from './response-schemas.js';
 
 /** An API key as admins see it: never the key, nor its hash. */
 export function keyJson(k: ApiKeyRecord): KeyOut {
@@ -23,6 +24,11 @@ export function keyJson(k: ApiKeyRecord): KeyOut {
 
 export function deskJson(d: { id: number; name: string; createdAt: Date }): { id: number; name: string; created_at: string } {
   return { id: d.id, name: d.name, created_at: d.createdAt.toISOString() };
+}
+
+/** A desk's fee schedule; bps to four decimals, which is the scale of units. */
+export function feesJson(s: FeeSchedule): FeesOut {
+  return { per_share: formatUnits(s.perShare), bps: formatUnits(s.bpsE4), min_per_order: formatUnits(s.minPerOrder) };
 }
 
 /** The JSON shapes scripts, the feed and the dashboard depend on (docs/api.md): snake_case, decimal strings. */
@@ -71,6 +77,8 @@ export function tradeJson(t: TradeLike, portfolioName: (id: number) => string): 
     buy_portfolio: isRecord ? portfolioName(t.buyPortfolioId) : t.buyPortfolio,
     sell_portfolio: isRecord ? portfolioName(t.sellPortfolioId) : t.sellPortfolio,
     kind: t.kind,
+    buy_fee: formatUnits(t.buyFee),
+    sell_fee: formatUnits(t.sellFee),
     executed_at: t.createdAt.toISOString(),
   };
 }
@@ -87,13 +95,13 @@ export function publicTradeJson(t: TradeLike): PublicTradeOut {
 }
 
 export function fillJson(f: Fill, portfolioName: (id: number) => string): FillOut {
-  return { ...tradeJson(f.trade, portfolioName), side: f.side, liquidity: f.liquidity };
+  return { ...tradeJson(f.trade, portfolioName), side: f.side, liquidity: f.liquidity, fee: formatUnits(f.side === 'BUY' ? f.trade.buyFee : f.trade.sellFee) };
 }
 
 /** A stored trade as a fill of one of its two orders, from that order's view (like fillJson). */
 export function orderFillJson(t: StoredTrade, orderId: number, portfolioName: (id: number) => string): FillOut {
   const side = t.buyOrderId === orderId ? 'BUY' : 'SELL';
-  return { ...tradeJson(t, portfolioName), side, liquidity: t.aggressorSide === side ? 'TAKER' : 'MAKER' };
+  return { ...tradeJson(t, portfolioName), side, liquidity: t.aggressorSide === side ? 'TAKER' : 'MAKER', fee: formatUnits(side === 'BUY' ? t.buyFee : t.sellFee) };
 }
 
 export function instrumentJson(i: InstrumentState, market: InstrumentMarket): InstrumentOut {
@@ -164,6 +172,7 @@ export function portfolioSummaryJson(p: PortfolioState, instrument: (symbol: str
     gmv: formatUnits(gmv),
     unrealized_pnl: formatUnits(unrealized),
     realized_pnl: formatUnits(realized),
+    fees_paid: formatUnits(p.feesPaid),
     total_pnl: formatUnits(unrealized + realized),
     allow_short: p.allowShort,
     open_orders: p.openOrders,

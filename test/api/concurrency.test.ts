@@ -166,7 +166,7 @@ describe('200 parallel orders on one symbol', () => {
     const byId = new Map(trades.map((t) => [t.trade_id, t]));
     for (const a of answers.filter((x) => x.status === 201)) {
       for (const f of a.body.fills) {
-        const { side: _s, liquidity: _l, executed_at: _e, ...fill } = f;
+        const { side: _s, liquidity: _l, fee: _f, executed_at: _e, ...fill } = f;
         const { executed_at: _x, ...stored } = byId.get(f.trade_id) as Trade & { executed_at: string };
         expect(fill).toEqual(stored);
       }

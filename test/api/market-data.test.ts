@@ -274,6 +274,7 @@ describe('around the API', () => {
         '/bars/{symbol}',
         '/book/{symbol}',
         '/desks',
+        '/fees',
         '/health',
         '/instruments',
         '/instruments/{symbol}/price',

@@ -19,7 +19,7 @@ afterAll(async () => {
 
 /** A trade as GET /trades shows it; an order's fills add `side` and `liquidity`. */
 function trade(fields: Record<string, unknown>) {
-  return { trade_id: anyId(), kind: 'MATCH', executed_at: anyIso(), ...fields };
+  return { trade_id: anyId(), kind: 'MATCH', buy_fee: '0.00', sell_fee: '0.00', executed_at: anyIso(), ...fields };
 }
 
 describe('POST /orders', () => {
@@ -90,7 +90,7 @@ describe('POST /orders', () => {
         avg_fill_price: '101.25',
         portfolio_name: 'Alpha',
       }),
-      fills: [{ ...fill, side: 'BUY', liquidity: 'TAKER' }],
+      fills: [{ ...fill, side: 'BUY', liquidity: 'TAKER', fee: '0.00' }],
     });
 
     // The maker's view of the same trade, from GET /orders/{id}.
@@ -109,7 +109,7 @@ describe('POST /orders', () => {
         avg_fill_price: '101.25',
         portfolio_name: 'Beta',
       }),
-      fills: [{ ...fill, trade_id: res.body.fills[0].trade_id, side: 'SELL', liquidity: 'MAKER' }],
+      fills: [{ ...fill, trade_id: res.body.fills[0].trade_id, side: 'SELL', liquidity: 'MAKER', fee: '0.00' }],
     });
   });
 
@@ -133,8 +133,8 @@ describe('POST /orders', () => {
         portfolio_name: 'Alpha',
       }),
       fills: [
-        { ...trade({ symbol, price: '100.00', quantity: 10, gmv: '1000.00', aggressor_side: 'BUY', buy_order_id: res.body.id, sell_order_id: a1.id, buy_portfolio: 'Alpha', sell_portfolio: 'Beta' }), side: 'BUY', liquidity: 'TAKER' },
-        { ...trade({ symbol, price: '100.03', quantity: 15, gmv: '1500.45', aggressor_side: 'BUY', buy_order_id: res.body.id, sell_order_id: a2.id, buy_portfolio: 'Alpha', sell_portfolio: 'Beta' }), side: 'BUY', liquidity: 'TAKER' },
+        { ...trade({ symbol, price: '100.00', quantity: 10, gmv: '1000.00', aggressor_side: 'BUY', buy_order_id: res.body.id, sell_order_id: a1.id, buy_portfolio: 'Alpha', sell_portfolio: 'Beta' }), side: 'BUY', liquidity: 'TAKER', fee: '0.00' },
+        { ...trade({ symbol, price: '100.03', quantity: 15, gmv: '1500.45', aggressor_side: 'BUY', buy_order_id: res.body.id, sell_order_id: a2.id, buy_portfolio: 'Alpha', sell_portfolio: 'Beta' }), side: 'BUY', liquidity: 'TAKER', fee: '0.00' },
       ],
     });
     expect(BigInt(res.body.fills[1].trade_id)).toBe(BigInt(res.body.fills[0].trade_id) + 1n);
@@ -254,6 +254,7 @@ describe('PATCH /orders/{id}', () => {
           ...trade({ symbol, price: '50.10', quantity: 10, gmv: '501.00', aggressor_side: 'BUY', buy_order_id: bid.id, sell_order_id: ask.id, buy_portfolio: 'Alpha', sell_portfolio: 'Beta' }),
           side: 'BUY',
           liquidity: 'TAKER',
+          fee: '0.00',
         },
       ],
     });
@@ -345,6 +346,7 @@ describe('idempotent retries (client_order_id)', () => {
           ...trade({ symbol, price: '40.00', quantity: 6, gmv: '240.00', aggressor_side: 'SELL', buy_order_id: first.id, sell_order_id: sell.id, buy_portfolio: 'Alpha', sell_portfolio: 'Beta' }),
           side: 'BUY',
           liquidity: 'MAKER',
+          fee: '0.00',
         },
       ],
     });

@@ -35,6 +35,7 @@ const summary = (fields: Record<string, unknown>) => ({
   gmv: '0.00',
   unrealized_pnl: '0.00',
   realized_pnl: '0.00',
+  fees_paid: '0.00',
   total_pnl: '0.00',
   allow_short: false,
   open_orders: 0,

@@ -24,6 +24,7 @@ const emptySummary = (name: string, cash: string, allowShort: boolean) => ({
   gmv: '0.00',
   unrealized_pnl: '0.00',
   realized_pnl: '0.00',
+  fees_paid: '0.00',
   total_pnl: '0.00',
   allow_short: allowShort,
   open_orders: 0,
@@ -109,6 +110,7 @@ describe('GET /portfolio/{name}: average cost, realized and unrealized P&L', () 
       gmv: '14220.00',
       unrealized_pnl: '540.00',
       realized_pnl: '480.00',
+      fees_paid: '0.00',
       total_pnl: '1020.00',
       allow_short: false,
       open_orders: 1,
@@ -141,6 +143,7 @@ describe('GET /portfolio/{name}: average cost, realized and unrealized P&L', () 
       gmv: '14220.00',
       unrealized_pnl: '-540.00',
       realized_pnl: '-480.00',
+      fees_paid: '0.00',
       total_pnl: '-1020.00',
       allow_short: true,
       open_orders: 0,
@@ -172,6 +175,7 @@ describe('GET /portfolio/{name}: average cost, realized and unrealized P&L', () 
       ...emptySummary('flat-1.b', '5015.50', false),
       starting_cash: '5000.50',
       realized_pnl: '15.00',
+      fees_paid: '0.00',
       total_pnl: '15.00',
       positions: [
         {

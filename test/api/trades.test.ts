@@ -18,7 +18,7 @@ afterAll(async () => {
   await oms?.stop();
 });
 
-const match = (fields: Record<string, unknown>) => ({ trade_id: anyId(), kind: 'MATCH', executed_at: anyIso(), ...fields });
+const match = (fields: Record<string, unknown>) => ({ trade_id: anyId(), kind: 'MATCH', buy_fee: '0.00', sell_fee: '0.00', executed_at: anyIso(), ...fields });
 
 describe('POST /trade', () => {
   it('without gmv: one fill at market, answered as {success, trade_id, message, trade}', async () => {
@@ -37,12 +37,14 @@ describe('POST /trade', () => {
       buy_portfolio: 'Desk',
       sell_portfolio: 'Street',
     });
-    expect(res.body).toEqual({ success: true, trade_id: res.body.trade.trade_id, message: `BUY 40 ${symbol} at 150.00`, trade });
+    expect(res.body).toEqual({ success: true, trade_id: res.body.trade.trade_id, message: `BUY 40 ${symbol} at 150.00`, trade: { ...trade, fee: '0.00' } });
     // The market order behind it is an IOC of the user.
     const behind = await api.get(`/orders/${res.body.trade.buy_order_id}`);
     expect(behind.body).toMatchObject({ type: 'MARKET', time_in_force: 'IOC', status: 'FILLED', user_id: 'slack:T1:U1', portfolio_name: 'Desk' });
     const stored = await api.get(`/trades/${res.body.trade_id}`);
-    expect({ status: stored.status, body: stored.body }).toEqual({ status: 200, body: res.body.trade });
+    // The same trade, less the caller's own `fee` (GET /trades shows both sides').
+    const { fee: _fee, ...asStored } = res.body.trade;
+    expect({ status: stored.status, body: stored.body }).toEqual({ status: 200, body: asStored });
   });
 
   it('without gmv over several levels: the aggregate with its fills; a partial fill says so', async () => {
@@ -57,7 +59,7 @@ describe('POST /trade', () => {
       success: true,
       trade_id: res.body.trade.fills[0].trade_id,
       message: `BUY 40 ${symbol} at 150.025`,
-      trade: { ...f1, price: '150.025', quantity: 40, gmv: '6001.00', fills: [f1, f2] },
+      trade: { ...f1, price: '150.025', quantity: 40, gmv: '6001.00', fee: '0.00', fills: [{ ...f1, fee: '0.00' }, { ...f2, fee: '0.00' }] },
     });
 
     const partial = await api.post('/trade', { symbol, side: 'BUY', quantity: 100, portfolio_name: 'Desk', user_id: 'u1' });
@@ -66,7 +68,7 @@ describe('POST /trade', () => {
       success: true,
       trade_id: anyId(),
       message: `BUY 10 of 100 ${symbol} at 150.10; the rest found no liquidity`,
-      trade: match({ symbol, price: '150.10', quantity: 10, gmv: '1501.00', aggressor_side: 'BUY', buy_order_id: anyId(), sell_order_id: a2.id, buy_portfolio: 'Desk', sell_portfolio: 'Street' }),
+      trade: { ...match({ symbol, price: '150.10', quantity: 10, gmv: '1501.00', aggressor_side: 'BUY', buy_order_id: anyId(), sell_order_id: a2.id, buy_portfolio: 'Desk', sell_portfolio: 'Street' }), fee: '0.00' },
     });
 
     const none = await api.post('/trade', { symbol, side: 'BUY', quantity: 5, portfolio_name: 'Desk', user_id: 'u1' });
@@ -92,7 +94,10 @@ describe('POST /trade', () => {
       buy_portfolio: 'Desk',
       sell_portfolio: 'HOUSE',
       kind: 'BOOKED',
+      buy_fee: '0.00',
+      sell_fee: '0.00',
       executed_at: anyIso(),
+      fee: '0.00',
     };
     expect(res.body).toEqual({ success: true, trade_id: res.body.trade.trade_id, message: `BUY 100 ${symbol} booked at 175.25 (gmv 17525.00)`, trade });
     const sell = await api.post('/trade', { symbol, side: 'SELL', quantity: 40, portfolio_name: 'Desk', user_id: 'u2', gmv: '7200.40' });

@@ -14,6 +14,8 @@ const trade = (id: number, buyer: number, seller: number, quantity: number, gmv:
   gmv,
   buyPortfolioId: buyer,
   sellPortfolioId: seller,
+  buyFee: 0n,
+  sellFee: 0n,
 });
 const event = (afterTradeId: number, portfolioId: number, kind: 'CASH' | 'RESET', amount: bigint): FoldEvent => ({ portfolioId, kind, amount, afterTradeId: BigInt(afterTradeId) });
 const start = new Map([
@@ -50,5 +52,13 @@ describe('foldLedger', () => {
     const { cash, positions } = foldLedger(start, [trade(5, A, B, 2, 20n)], [event(4, A, 'RESET', 100n)]);
     expect(cash.get(A)).toBe(80n);
     expect(positions.get(`${A}:X`)).toEqual({ quantity: 2, costBasis: 20n, realizedPnl: 0n });
+  });
+
+  it('takes the fee of each side out of its cash and into its fees paid, positions untouched; a reset starts the fees afresh', () => {
+    const trades = [{ ...trade(1, A, B, 10, 100_000n), buyFee: 1_000n, sellFee: 250n }, { ...trade(2, A, B, 5, 50_000n), buyFee: 3n, sellFee: 0n }];
+    const { cash, feesPaid, positions } = foldLedger(start, trades, [event(1, B, 'RESET', 2_000_000n)]);
+    expect(Object.fromEntries(cash)).toEqual({ [A]: 1_000_000n - 150_000n - 1_003n, [B]: 2_000_000n + 50_000n });
+    expect(Object.fromEntries(feesPaid)).toEqual({ [A]: 1_003n, [B]: 0n });
+    expect(positions.get(`${A}:X`)).toEqual({ quantity: 15, costBasis: 150_000n, realizedPnl: 0n });
   });
 });

@@ -215,9 +215,10 @@ describe('trades:SYMBOL', () => {
 
     expect(update.seq).toBe(snap.seq! + 1);
     expect(taker.fills).toHaveLength(1);
-    const { side, liquidity, ...fillTrade } = taker.fills[0];
+    const { side, liquidity, fee, ...fillTrade } = taker.fills[0];
     expect(side).toBe('BUY');
     expect(liquidity).toBe('TAKER');
+    expect(fee).toBe('0.00');
     expect(fillTrade).toMatchObject({ symbol: 'GOOGL', price: '165.00', quantity: 3, aggressor_side: 'BUY', buy_portfolio: 'A', sell_portfolio: 'B', kind: 'MATCH' });
     // The public tape shows the trade, not its parties.
     const onTape = { trade_id: fillTrade.trade_id, price: '165.00', quantity: 3, aggressor_side: 'BUY', executed_at: fillTrade.executed_at };

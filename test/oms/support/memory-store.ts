@@ -1,4 +1,5 @@
 import type { BatchRows, InstrumentRow, LoadedState, OmsStore, OrderRow, StoredOrder } from '../../../src/oms/ports.js';
+import type { FeeSchedule } from '../../../src/oms/fees.js';
 import { portfolioState, type PortfolioState, type TradeRecord, type TradingSession } from '../../../src/oms/model.js';
 
 interface PortfolioRow {
@@ -8,6 +9,7 @@ interface PortfolioRow {
   startingCash: bigint;
   allowShort: boolean;
   isHouse: boolean;
+  feesPaid?: bigint;
   createdAt: Date;
 }
 
@@ -28,6 +30,7 @@ export class MemoryStore implements OmsStore {
   private nextTradeId = 1n;
   private nextPortfolioId = 1;
   private failNext: Error | null = null;
+  fees: FeeSchedule | null = null;
 
   constructor(instruments: InstrumentRow[]) {
     for (const i of instruments) this.instruments.set(i.symbol, i);
@@ -59,7 +62,7 @@ export class MemoryStore implements OmsStore {
     for (const t of batch.trades) this.trades.push({ ...t, id: (t.id = this.nextTradeId++) });
     for (const o of batch.orders) this.orders.set(o.id, { ...o });
     for (const p of batch.positions) this.positions.set(`${p.portfolioId}:${p.symbol}`, { ...p });
-    for (const p of batch.portfolios) Object.assign(this.portfolios.get(p.id)!, { cash: p.cash, startingCash: p.startingCash });
+    for (const p of batch.portfolios) Object.assign(this.portfolios.get(p.id)!, { cash: p.cash, startingCash: p.startingCash, feesPaid: p.feesPaid });
     for (const i of batch.instruments) {
       const row = this.instruments.get(i.symbol)!;
       this.instruments.set(i.symbol, { ...row, referencePrice: i.referencePrice, lastPrice: i.lastPrice });
@@ -85,6 +88,14 @@ export class MemoryStore implements OmsStore {
 
   async findBookedTrade(portfolioId: number, clientOrderId: string): Promise<TradeRecord | null> {
     return this.trades.find((t) => t.kind === 'BOOKED' && t.clientOrderId === clientOrderId && (t.buyPortfolioId === portfolioId || t.sellPortfolioId === portfolioId)) ?? null;
+  }
+
+  async loadFees(): Promise<FeeSchedule | null> {
+    return this.fees;
+  }
+
+  async saveFees(fees: FeeSchedule): Promise<void> {
+    this.fees = fees;
   }
 
   async insertInstrument(row: InstrumentRow): Promise<void> {

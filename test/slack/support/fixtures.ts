@@ -41,6 +41,8 @@ export function aTrade(over: Partial<Trade> = {}): Trade {
     buy_portfolio: 'Tech Portfolio',
     sell_portfolio: 'Other',
     kind: 'MATCH',
+    buy_fee: '0.00',
+    sell_fee: '0.00',
     executed_at: '2026-11-23T10:05:00.000Z',
     ...over,
   };
@@ -56,6 +58,7 @@ export function aSummary(over: Partial<PortfolioSummary> = {}): PortfolioSummary
     gmv: '17575.00',
     unrealized_pnl: '50.00',
     realized_pnl: '-12.5',
+    fees_paid: '0.00',
     total_pnl: '37.50',
     allow_short: false,
     open_orders: 2,
