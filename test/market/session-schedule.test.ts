@@ -2,48 +2,23 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { Oms, type Actor, type PlaceOrderInput } from '../../src/oms/oms.js';
 import { Desks } from '../../src/oms/desks.js';
-import { OmsError } from '../../src/oms/errors.js';
 import { SessionSchedule } from '../../src/market/session-schedule.js';
 import type { MarketClock } from '../../src/market/market-clock.js';
 import { MemoryStore } from '../oms/support/memory-store.js';
+import { ADMIN, U, orderInput, refusal } from '../oms/support/commands.js';
 
 /**
  * The session schedule on two desks, driven by an injected market clock: a us-equities symbol opens
  * and closes at its calendar's instants (an early close, a holiday), its DAY orders expire at its
  * close while a 24/7 symbol's stay, and a closed symbol refuses what cannot rest.
  */
-const U = 10_000;
-const ADMIN: Actor = { keyId: 1, name: 'admin' };
 const row = (symbol: string) => ({ symbol, name: symbol, tickSize: 100, lotSize: 1, referencePrice: 100 * U, lastPrice: null });
 
 let desks: Desks;
 let clock: { at: Date } & MarketClock;
 let schedule: SessionSchedule;
 
-const order = (fields: Partial<PlaceOrderInput>): PlaceOrderInput => ({
-  symbol: 'ACME',
-  side: 'BUY',
-  type: 'LIMIT',
-  quantity: 10,
-  limitPrice: 99 * U,
-  stopPrice: null,
-  tif: 'DAY',
-  portfolioName: 'Alpha',
-  clientOrderId: null,
-  userId: null,
-  origin: null,
-  ...fields,
-});
-
-const refusal = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof OmsError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-};
+const order = (fields: Partial<PlaceOrderInput>): PlaceOrderInput => orderInput({ limitPrice: 99 * U, tif: 'DAY', ...fields });
 
 /** Moves the market clock and runs one check. */
 const at = async (iso: string) => {

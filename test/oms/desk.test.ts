@@ -1,42 +1,16 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { Oms, type Actor, type PlaceOrderInput } from '../../src/oms/oms.js';
-import { OmsError } from '../../src/oms/errors.js';
+import { Oms, type Actor } from '../../src/oms/oms.js';
 import { MemoryStore } from './support/memory-store.js';
+import { ADMIN, U, orderInput, refusal } from './support/commands.js';
 
 /**
  * The desk's use-cases (place-order, amend-order, book-trade, market-admin) and its recovery, run
  * against the persistence port held in memory: the business rules, each at the level where it lives.
  * The same paths over PostgreSQL and HTTP are in test/api.
  */
-const U = 10_000; // price units per 1.00
-const ADMIN: Actor = { keyId: 1, name: 'admin' };
 let store: MemoryStore;
 let desk: Oms;
-
-const order = (fields: Partial<PlaceOrderInput>): PlaceOrderInput => ({
-  symbol: 'ACME',
-  side: 'BUY',
-  type: 'LIMIT',
-  quantity: 10,
-  limitPrice: 100 * U,
-  stopPrice: null,
-  tif: 'GTC',
-  portfolioName: 'Alpha',
-  clientOrderId: null,
-  userId: null,
-  origin: null,
-  ...fields,
-});
-
-const refusal = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-  } catch (error) {
-    if (error instanceof OmsError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-};
+const order = orderInput;
 
 beforeEach(async () => {
   store = new MemoryStore([{ symbol: 'ACME', name: 'Acme', tickSize: 100, lotSize: 1, referencePrice: 100 * U, lastPrice: null }]);
