@@ -108,7 +108,7 @@ try {
     'first p99 ms': ms(percentile(x.first, 99)),
     'done p50 ms': ms(percentile(x.done, 50)),
     'done p99 ms': ms(percentile(x.done, 99)),
-    'max ms': ms(percentile(x.first, 100)),
+    'first max ms': ms(percentile(x.first, 100)),
     unchanged: x.unchanged,
     'never applied': x.neverApplied,
     unresolved: x.unresolved,
