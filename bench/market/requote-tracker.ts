@@ -1,0 +1,106 @@
+/**
+ * Follows sampled market data messages to the house's re-quote of their symbol, in three steps:
+ *   delivered  the source handed the print (or the simulator made the step) to the desk's side;
+ *   applied    a reference price taken at or after it went into the desk (LiveMarket conflates
+ *              prints: a later print's price may be the one applied; it carries this one's news too);
+ *   quoting    a house re-quote of the symbol started after that;
+ * and is measured when the house's first modified order of that re-quote is committed (`first`) and
+ * when the whole re-quote (every level, both sides) is committed (`done`). A re-quote that changed
+ * nothing (the rounded price was already quoted) resolves its samples as `unchanged`, without a delay.
+ * Times are performance.now() of one process.
+ */
+interface Track {
+  waiting: number[];
+  applied: number[];
+  /** Samples of the re-quote in flight, until its first commit. */
+  firstPending: number[];
+  committedSince: boolean;
+}
+
+export class RequoteTracker {
+  private readonly tracks = new Map<string, Track>();
+  private sampling = true;
+  readonly first: number[] = [];
+  readonly done: number[] = [];
+  unchanged = 0;
+  sampled = 0;
+
+  constructor(symbols: readonly string[]) {
+    for (const s of symbols) this.tracks.set(s, { waiting: [], applied: [], firstPending: [], committedSince: false });
+  }
+
+  delivered(symbol: string, at: number): void {
+    if (!this.sampling) return;
+    const t = this.tracks.get(symbol);
+    if (!t) return;
+    t.waiting.push(at);
+    this.sampled++;
+  }
+
+  applied(symbol: string): void {
+    const t = this.tracks.get(symbol);
+    if (!t || t.waiting.length === 0) return;
+    t.applied.push(...t.waiting);
+    t.waiting = [];
+  }
+
+  /** A re-quote starts: it carries the samples whose price is in the desk. */
+  quoting(symbol: string): number[] {
+    const t = this.tracks.get(symbol);
+    if (!t) return [];
+    const batch = t.applied;
+    t.applied = [];
+    t.firstPending.push(...batch);
+    t.committedSince = false;
+    return batch;
+  }
+
+  committed(symbol: string, at: number): void {
+    const t = this.tracks.get(symbol);
+    if (!t) return;
+    t.committedSince = true;
+    for (const d of t.firstPending) this.first.push(at - d);
+    t.firstPending = [];
+  }
+
+  quoted(symbol: string, batch: number[], at: number): void {
+    const t = this.tracks.get(symbol);
+    if (!t) return;
+    if (t.committedSince) {
+      for (const d of batch) this.done.push(at - d);
+    } else {
+      this.unchanged += batch.length;
+      t.firstPending = t.firstPending.filter((d) => !batch.includes(d));
+    }
+  }
+
+  /** Forgets everything so far (a warm-up). */
+  reset(): void {
+    for (const t of this.tracks.values()) {
+      t.waiting = [];
+      t.applied = [];
+      t.firstPending = [];
+    }
+    this.first.length = 0;
+    this.done.length = 0;
+    this.unchanged = 0;
+    this.sampled = 0;
+  }
+
+  stopSampling(): void {
+    this.sampling = false;
+  }
+
+  /** Samples applied but not yet re-quoted. Waiting ones may never be: a print at the quoted price moves nothing. */
+  inFlight(): number {
+    let n = 0;
+    for (const t of this.tracks.values()) n += t.applied.length + t.firstPending.length;
+    return n;
+  }
+
+  result(): { sampled: number; first: number[]; done: number[]; unchanged: number; neverApplied: number; unresolved: number } {
+    let neverApplied = 0;
+    for (const t of this.tracks.values()) neverApplied += t.waiting.length;
+    return { sampled: this.sampled, first: this.first, done: this.done, unchanged: this.unchanged, neverApplied, unresolved: this.inFlight() };
+  }
+}
