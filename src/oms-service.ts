@@ -182,6 +182,8 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       ? new LiveMarket(source, desks, followedSymbols(env, desks.main.listInstruments().map((i) => i.symbol)), logger.child({ name: 'market-data' }), {
           staleMs: env.MARKET_DATA_STALE_MS,
           bars,
+          // Bound late: the paper market below holds the houses.
+          requote: (symbol) => market.moveAndQuote(symbol, null),
         })
       : null;
     marketData = () => live?.linkState ?? 'ok';

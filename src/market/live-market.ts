@@ -13,6 +13,8 @@ export interface LiveMarketOptions {
   readonly badTickBps?: number;
   /** Tick size of an instrument the source follows but the catalogue lacks (added at its first print). */
   readonly newInstrumentTick?: number;
+  /** Runs once a symbol's new price is in every desk: the house re-quotes it then, not at its next tick. */
+  readonly requote?: (symbol: string) => Promise<void>;
   readonly now?: () => number;
   /** Builds the instruments' bars from the prints taken (bad ticks are not prices). */
   readonly bars?: BarBuilder;
@@ -179,23 +181,37 @@ export class LiveMarket implements MarketDataSink {
     }
   }
 
-  /** Applies each symbol's latest print to every desk (one at a time: never two flushes at once). */
+  /**
+   * Applies each symbol's latest print to every desk, all symbols at once (each desk commits them
+   * together), then has the house re-quote each; never two flushes at once.
+   */
   private async flush(): Promise<void> {
     if (this.flushing) return;
-    this.flushing = (async () => {
-      for (const [symbol, s] of this.symbols) {
-        if (s.pending === null) continue;
-        const price = s.pending;
-        s.pending = null;
-        await this.apply(symbol, price).catch((error: unknown) => this.logger.warn({ err: error, symbol }, 'could not apply a market data price'));
-      }
-    })().finally(() => {
-      this.flushing = null;
-    });
+    const moves: [string, number][] = [];
+    for (const [symbol, s] of this.symbols) {
+      if (s.pending === null) continue;
+      moves.push([symbol, s.pending]);
+      s.pending = null;
+    }
+    if (moves.length === 0) return;
+    this.flushing = Promise.all(
+      moves.map(async ([symbol, price]) => {
+        try {
+          if (await this.apply(symbol, price)) await this.options.requote?.(symbol);
+        } catch (error) {
+          this.logger.warn({ err: error, symbol }, 'could not apply a market data price');
+        }
+      }),
+    )
+      .then(() => undefined)
+      .finally(() => {
+        this.flushing = null;
+      });
     await this.flushing;
   }
 
-  private async apply(symbol: string, price: number): Promise<void> {
+  /** True when a desk's price moved (an instrument added at its first print is quoted already). */
+  private async apply(symbol: string, price: number): Promise<boolean> {
     const main = this.desks.main;
     let instrument = main.instrument(symbol);
     if (!instrument) {
@@ -204,10 +220,11 @@ export class LiveMarket implements MarketDataSink {
       const rounded = Math.max(tick, Math.round(price / tick) * tick);
       instrument = await this.desks.addInstrument({ symbol, name: symbol, tickSize: tick, lotSize: 1, referencePrice: rounded, lastPrice: null }, ACTOR, main);
       this.mark(symbol, this.symbols.get(symbol)!.status);
-      return;
+      return false;
     }
     const rounded = Math.max(instrument.tickSize, Math.round(price / instrument.tickSize) * instrument.tickSize);
-    if (rounded === instrument.referencePrice) return;
+    if (rounded === instrument.referencePrice) return false;
     await this.desks.setReferencePrice(symbol, rounded, null, main);
+    return true;
   }
 }

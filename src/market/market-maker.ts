@@ -47,6 +47,9 @@ export class MarketMaker {
     const mine = this.oms.openOrdersOf(house.id).filter((o) => o.symbol === instrument.symbol);
     // No trusted price (the source went quiet, or the market is closed): the house pulls its quotes.
     const quoting = this.oms.marketOf(instrument.symbol).status === 'live';
+    // Every change is applied now, in order, and all ride the same group commit: a re-quote costs
+    // one commit, not one per level.
+    const changes: Promise<unknown>[] = [];
     for (const side of ['BUY', 'SELL'] as const) {
       const targets = quoting ? this.targets(instrument, side) : [];
       const standing = mine.filter((o) => o.side === side).sort((a, b) => a.id - b.id);
@@ -55,16 +58,18 @@ export class MarketMaker {
         const o = standing[i];
         if (o && OPEN_STATUSES.has(o.status)) {
           if (o.limitPrice !== price || o.quantity - o.filled !== this.config.size) {
-            await this.oms.modifyOrder(o.id, { limitPrice: price, quantity: o.filled + this.config.size }, ACTOR);
+            changes.push(this.oms.modifyOrder(o.id, { limitPrice: price, quantity: o.filled + this.config.size }, ACTOR));
           }
         } else {
-          await this.oms.placeOrder(this.order(instrument, side, price), ACTOR);
+          changes.push(this.oms.placeOrder(this.order(instrument, side, price), ACTOR));
         }
       }
       for (const extra of standing.slice(targets.length)) {
-        if (OPEN_STATUSES.has(extra.status)) await this.oms.cancelOrder(extra.id, ACTOR);
+        if (OPEN_STATUSES.has(extra.status)) changes.push(this.oms.cancelOrder(extra.id, ACTOR));
       }
     }
+    const refused = (await Promise.allSettled(changes)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (refused) throw refused.reason;
   }
 
   /** Quote prices, nearest first, rounded away from the reference onto the tick grid. */

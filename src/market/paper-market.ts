@@ -62,32 +62,45 @@ export class PaperMarket {
   private async quoteAll(desk: Oms): Promise<void> {
     const maker = this.makers.get(desk);
     if (!maker) return;
-    for (const i of desk.listInstruments()) await maker.quote(i);
+    await Promise.all(desk.listInstruments().map((i) => maker.quote(i)));
   }
 
   private async tick(): Promise<void> {
     try {
       const main = this.desks.main;
-      for (const i of main.listInstruments()) {
-        if (!this.timer && this.running) break;
-        const next = this.source && main.healthy ? this.source.next(i.symbol, i.referencePrice, i.tickSize) : null;
-        if (next !== null) this.bars?.print(i.symbol, next, '0', new Date());
-        for (const desk of this.desks.all()) {
-          if (!desk.healthy) continue;
-          try {
-            if (next !== null) await desk.setReferencePrice(i.symbol, next, null);
-            const instrument = desk.instrument(i.symbol);
-            if (instrument) await this.makers.get(desk)?.quote(instrument);
-          } catch (error) {
-            // One desk's trouble (a failed commit: it reloads by itself) stays in it.
-            this.logger.warn({ err: error, desk: desk.desk.name, symbol: i.symbol }, 'paper market tick failed for a desk');
-          }
-        }
-      }
+      // The next prices are drawn in catalogue order (the seeded path stays the same); then every
+      // instrument moves and re-quotes at once, so each desk commits them together.
+      const moves = main.listInstruments().map((i) => ({
+        symbol: i.symbol,
+        next: this.source && main.healthy ? this.source.next(i.symbol, i.referencePrice, i.tickSize) : null,
+      }));
+      await Promise.all(
+        moves.map(async ({ symbol, next }) => {
+          if (next !== null) this.bars?.print(symbol, next, '0', new Date());
+          await this.moveAndQuote(symbol, next);
+        }),
+      );
     } catch (error) {
       this.logger.warn({ err: error }, 'paper market tick failed');
     } finally {
       this.running = null;
     }
+  }
+
+  /** A symbol's new price (if any) in every desk, then each desk's house quotes around it. */
+  async moveAndQuote(symbol: string, next: number | null): Promise<void> {
+    await Promise.all(
+      this.desks.all().map(async (desk) => {
+        if (!desk.healthy) return;
+        try {
+          if (next !== null) await desk.setReferencePrice(symbol, next, null);
+          const instrument = desk.instrument(symbol);
+          if (instrument) await this.makers.get(desk)?.quote(instrument);
+        } catch (error) {
+          // One desk's trouble (a failed commit: it reloads by itself) stays in it.
+          this.logger.warn({ err: error, desk: desk.desk.name, symbol }, 'paper market tick failed for a desk');
+        }
+      }),
+    );
   }
 }
