@@ -398,6 +398,47 @@ describe('dashboard (/)', () => {
     for (const f of framesWithKey) expect((JSON.parse(f) as { op?: string }).op).toBe('auth');
   }, 60_000);
 
+  it('places an order from the ticket with the key entered, shows a refusal as the API words it, and cancels from the open orders', async () => {
+    const { adminKey } = current();
+    // A refusal: the API's code and message, as it answers the same request made directly.
+    await page.selectOption('#ticket-symbol', 'AAPL');
+    await page.selectOption('#ticket-side', 'BUY');
+    await page.selectOption('#ticket-type', 'LIMIT');
+    await page.fill('#ticket-quantity', '2');
+    await page.fill('#ticket-price', '97.00001');
+    await page.click('#ticket-submit');
+    const direct = await fetch(`${current().baseUrl}/api/v1/orders`, {
+      method: 'POST',
+      headers: { 'X-API-Key': adminKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ symbol: 'AAPL', side: 'BUY', type: 'LIMIT', quantity: 2, limit_price: '97.00001', portfolio_name: PF_A }),
+    });
+    const refusal = ((await direct.json()) as { error: { code: string; message: string } }).error;
+    expect(direct.status).toBe(400);
+    await waitForPage(
+      'the refusal in the ticket status',
+      (expected: string) => {
+        const status = document.querySelector<HTMLElement>('#ticket-status');
+        return status?.dataset.kind === 'bad' && (status.textContent ?? '').startsWith(expected);
+      },
+      `${refusal.code}: ${refusal.message}`,
+    );
+
+    await page.fill('#ticket-price', '97.00');
+    await page.click('#ticket-submit');
+    await waitForPage('the placed order in the ticket status', () => document.querySelector<HTMLElement>('#ticket-status')?.dataset.kind === 'ok', null);
+    const id = await page.evaluate(() => document.querySelector<HTMLElement>('#ticket-status')?.dataset.orderId ?? '');
+    const placed = await api<{ id: string; status: string; side: string; quantity: number; limit_price: string; portfolio_name: string }>('GET', `/orders/${id}`);
+    expect(placed).toMatchObject({ status: 'NEW', side: 'BUY', quantity: 2, limit_price: '97.00', portfolio_name: PF_A });
+    await waitForPage(`open order ${id} with a Cancel button`, (oid: string) => !!document.querySelector(`#open-orders-table button[data-cancel="${oid}"]`), id);
+    await waitForLevel({ side: 'bids', price: 97, quantity: 2 });
+
+    await page.click(`#open-orders-table button[data-cancel="${id}"]`);
+    await waitForPage(`order ${id} gone from the open orders`, (oid: string) => !document.querySelector(`#open-orders-table tr[data-order-id="${oid}"]`), id);
+    expect((await api<{ status: string }>('GET', `/orders/${id}`)).status).toBe('CANCELED');
+    expect(await page.textContent('#ticket-status')).toBe(`Order ${id} canceled.`);
+    await waitForPage('no bid at 97 any more', () => ![...document.querySelectorAll<HTMLElement>('#book-bids [data-price]')].some((r) => Number(r.dataset.price) === 97), null);
+  }, 60_000);
+
   it('survives an OMS restart: reconnects, re-authenticates and re-snapshots', async () => {
     const { port, databaseUrl } = current();
     // Mark what is on screen now, to prove it is replaced by fresh data after the restart.
@@ -517,7 +558,7 @@ describe('dashboard candles (bars:SYMBOL)', () => {
       return {
         lastClose: box.dataset.lastClose,
         lastVolume: box.dataset.lastVolume,
-        drawn: canvases.some((c) => c.width > 100 && c.height > 100),
+        drawn: canvases.some((c) => c.width > 100 && c.height > 100 && getComputedStyle(c).visibility === 'visible'),
         visible: getComputedStyle(box).visibility,
         lineChart: getComputedStyle(document.querySelector('#price-chart')!).visibility,
         legend: document.querySelector('#chart-mode')?.textContent,

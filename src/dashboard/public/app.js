@@ -1,11 +1,13 @@
 // Paper Desk live dashboard. Works from the WebSocket feed alone (docs/feed.md): ticker (instrument
 // list, quotes and market status), book:SYMBOL, trades:SYMBOL, bars:SYMBOL (candles) and, once a read key is entered, portfolio:NAME and
 // orders:NAME. Everything from the feed is written with textContent / attributes, never as markup.
-// The API key is kept in sessionStorage only and sent only in the WebSocket `auth` frame.
+// The API key is kept in sessionStorage only and sent only in the WebSocket `auth` frame and, for an
+// order placed or canceled from this page, in the X-API-Key header of that request.
 
 import { FeedClient } from './feed.js';
 import { PriceChart } from './chart.js';
 import { mergeBars } from './bars.js';
+import { cancelOrder, placeOrder } from './orders-api.js';
 import * as fmt from './format.js';
 
 const MAX_TAPE_ROWS = 200;
@@ -135,6 +137,14 @@ const ui = {
   positionsBody: $('positions-table').querySelector('tbody'),
   ordersBody: $('open-orders-table').querySelector('tbody'),
   feedError: $('feed-error'),
+  ticket: $('order-ticket'),
+  ticketSymbol: $('ticket-symbol'),
+  ticketSide: $('ticket-side'),
+  ticketType: $('ticket-type'),
+  ticketQuantity: $('ticket-quantity'),
+  ticketPrice: $('ticket-price'),
+  ticketSubmit: $('ticket-submit'),
+  ticketStatus: $('ticket-status'),
   feedInfo: $('feed-info'),
 };
 
@@ -245,6 +255,9 @@ function renderSymbolOptions() {
     return opt;
   }));
   if (state.symbol) ui.select.value = state.symbol;
+  const ticketSymbol = ui.ticketSymbol.value || state.symbol;
+  ui.ticketSymbol.replaceChildren(...symbols.map((s) => Object.assign(el('option', null, s), { value: s })));
+  if (ticketSymbol) ui.ticketSymbol.value = ticketSymbol;
 }
 
 function chooseInitialSymbol() {
@@ -269,6 +282,7 @@ function selectSymbol(symbol, { remember = false } = {}) {
   state.trades = [];
   state.tradeIds = new Set();
   ui.select.value = symbol;
+  ui.ticketSymbol.value = symbol;
   ui.bookSymbol.textContent = symbol;
   document.title = `${symbol} · Paper Desk`;
   if (remember) {
@@ -586,12 +600,19 @@ function renderOrders() {
       td(o.time_in_force),
       td(status),
     );
+    const cancel = el('button', 'ghost cancel', 'Cancel');
+    cancel.type = 'button';
+    cancel.dataset.cancel = String(o.id);
+    cancel.title = `Cancel order ${o.id}`;
+    const cell = td('', 'r');
+    cell.append(cancel);
+    tr.append(cell);
     return tr;
   });
   if (!rows.length) {
     const tr = el('tr');
     const cell = td('no open orders', 'empty');
-    cell.colSpan = 8;
+    cell.colSpan = 9;
     tr.append(cell);
     rows.push(tr);
   }
@@ -675,6 +696,72 @@ function forgetKey() {
   setPfStatus('Key forgotten.');
   feed.setApiKey(null);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Order ticket and cancel
+
+function setTicketStatus(text, kind = '') {
+  ui.ticketStatus.textContent = text;
+  ui.ticketStatus.classList.remove('ok', 'bad');
+  if (kind) ui.ticketStatus.classList.add(kind);
+  ui.ticketStatus.dataset.kind = kind;
+}
+
+function tradingKey() {
+  const key = session.get(SS_API_KEY);
+  if (!key || !state.portfolio) setTicketStatus('Enter an API key and a portfolio first.', 'bad');
+  return key && state.portfolio ? key : null;
+}
+
+async function onTicketSubmit(ev) {
+  ev.preventDefault();
+  const key = tradingKey();
+  if (!key) return;
+  const fields = {
+    symbol: ui.ticketSymbol.value,
+    side: ui.ticketSide.value,
+    type: ui.ticketType.value,
+    quantity: ui.ticketQuantity.value,
+    limitPrice: ui.ticketPrice.value,
+    portfolio: state.portfolio,
+  };
+  ui.ticketSubmit.disabled = true;
+  setTicketStatus(`Placing ${fields.side} ${fields.quantity} ${fields.symbol}…`);
+  try {
+    const answer = await placeOrder(key, fields);
+    if (!answer.ok) return setTicketStatus(`${answer.code}: ${answer.message}`, 'bad');
+    const o = answer.data;
+    setTicketStatus(`Order ${o.id} ${o.status}: ${o.side} ${fmt.qty(o.quantity)} ${o.symbol} ${o.limit_price ? `@ ${fmt.price(o.limit_price)}` : 'at market'}`, 'ok');
+    ui.ticketStatus.dataset.orderId = String(o.id);
+  } finally {
+    ui.ticketSubmit.disabled = false;
+  }
+}
+
+async function onCancelClick(ev) {
+  const button = ev.target instanceof Element ? ev.target.closest('button[data-cancel]') : null;
+  if (!(button instanceof HTMLButtonElement)) return;
+  const key = tradingKey();
+  if (!key) return;
+  const id = button.dataset.cancel;
+  button.disabled = true;
+  const answer = await cancelOrder(key, id);
+  // The row goes when the orders channel says the order is canceled; on refusal it stays, usable.
+  if (!answer.ok) {
+    button.disabled = false;
+    return setTicketStatus(`${answer.code}: ${answer.message}`, 'bad');
+  }
+  setTicketStatus(`Order ${id} canceled.`, 'ok');
+}
+
+function renderTicketType() {
+  ui.ticket.dataset.type = ui.ticketType.value;
+}
+
+ui.ticket.addEventListener('submit', onTicketSubmit);
+ui.ticketType.addEventListener('change', renderTicketType);
+ui.ordersBody.addEventListener('click', onCancelClick);
+renderTicketType();
 
 ui.pfConnect.addEventListener('click', onConnectClick);
 ui.pfDisconnect.addEventListener('click', forgetKey);

@@ -39,6 +39,8 @@ export class CandleChart {
   set(bars) {
     this.bars = mergeBars([], bars, this.maxBars);
     this.redraw();
+    // A new symbol's bars fill the width; later updates keep whatever the user scrolled to.
+    if (this.bars.length) this.chart.timeScale().fitContent();
   }
 
   /** Changed bars (an update): the minute being built, and the one just finished. */
