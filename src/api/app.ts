@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { rateLimit, type RateLimitInfo } from 'express-rate-limit';
@@ -24,6 +25,19 @@ export function dashboardDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [join(here, '..', 'dashboard', 'public'), join(here, '..', '..', 'src', 'dashboard', 'public')];
   return candidates.find((d) => existsSync(d)) ?? candidates[0];
+}
+
+/**
+ * The charting library's browser builds (lightweight-charts, Apache-2.0), served from the installed
+ * package as they are: the dashboard has no build step. Null when the package is not installed.
+ */
+export function chartLibraryDir(): string | null {
+  try {
+    const dir = join(dirname(createRequire(import.meta.url).resolve('lightweight-charts/package.json')), 'dist');
+    return existsSync(dir) ? dir : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Helmet's headers, with a policy that lets the dashboard open its WebSocket. */
@@ -144,6 +158,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/api/v1', api);
   app.use(docsRoutes());
   deps.mount?.(app);
+  const chartLibrary = chartLibraryDir();
+  if (chartLibrary) app.use('/vendor/lightweight-charts', express.static(chartLibrary, { index: false, maxAge: 0 }));
   app.use(express.static(dashboardDir(), { index: 'index.html', maxAge: 0 }));
   app.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
   app.use(errorHandler(logger));

@@ -79,7 +79,7 @@ export class DeskChannels {
     private readonly bars: BarFeed | null = null,
   ) {
     bars?.builder.onChange((bar) => this.onBar(bar));
-    this.tickerShown = new Map(desk.listInstruments().map((i) => [i.symbol, JSON.stringify(tickerJson(i))]));
+    this.tickerShown = new Map(desk.listInstruments().map((i) => [i.symbol, JSON.stringify(tickerJson(i, desk))]));
     const events = desk.events;
     events.on('trades', (i, trades) => this.onTrades(i, trades));
     events.on('book', (i: InstrumentState) => {
@@ -270,7 +270,7 @@ export class DeskChannels {
     }
     const changed: TickerJson[] = [];
     for (const i of instruments) {
-      const entry = tickerJson(i);
+      const entry = tickerJson(i, this.desk);
       const text = JSON.stringify(entry);
       if (this.tickerShown.get(i.symbol) === text) continue;
       this.tickerShown.set(i.symbol, text);
@@ -304,7 +304,7 @@ export class DeskChannels {
       case 'bars':
         return { symbol: arg, interval: '1m', bars: this.recentBarsOf(arg).bars };
       case 'ticker':
-        return { instruments: desk.listInstruments().map(tickerJson) };
+        return { instruments: desk.listInstruments().map((i) => tickerJson(i, desk)) };
       case 'orders': {
         const p = desk.portfolio(arg)!;
         return { portfolio: p.name, orders: desk.openOrdersOf(p.id).map((o) => orderJson(o, p.name)) };
@@ -327,9 +327,17 @@ function withBar(bars: BarJson[], bar: BarJson): BarJson[] {
 }
 type TickerJson = ReturnType<typeof tickerJson>;
 
-function tickerJson(i: InstrumentState) {
+/** With the symbol's market status, so a watcher without a key can tell a stale or closed price from a live one. */
+function tickerJson(i: InstrumentState, desk: Pick<Oms, 'marketOf'>) {
   const price = (units: number | null) => (units === null ? null : formatUnits(units));
-  return { symbol: i.symbol, reference_price: formatUnits(i.referencePrice), last_price: price(i.lastPrice), best_bid: price(i.book.bestBid()), best_ask: price(i.book.bestAsk()) };
+  return {
+    symbol: i.symbol,
+    reference_price: formatUnits(i.referencePrice),
+    last_price: price(i.lastPrice),
+    best_bid: price(i.book.bestBid()),
+    best_ask: price(i.book.bestAsk()),
+    market_status: desk.marketOf(i.symbol).status,
+  };
 }
 
 export function unknownChannel(channel: string): string {

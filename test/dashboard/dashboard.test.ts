@@ -9,7 +9,9 @@
 // a message saying so (it is never skipped). CHROMIUM_PATH overrides the default /usr/bin/chromium.
 
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { startTestOms } from '../support/oms.js';
@@ -184,6 +186,11 @@ describe('dashboard (/)', () => {
   }, 60_000);
 
   it('loads, connects to the feed and picks the symbol from ?symbol=', async () => {
+    // Set before the page loads: the ticker snapshot carries each symbol's market status.
+    for (const desk of current().service.desks.all()) {
+      desk.setMarket('MSFT', { source: 'simulator', status: 'closed' });
+      desk.setMarket('TSLA', { source: 'simulator', status: 'stale' });
+    }
     await page.goto(`${current().baseUrl}/?symbol=AAPL`);
     await waitForConnection('live');
     await waitForPage(
@@ -214,6 +221,46 @@ describe('dashboard (/)', () => {
     }
     // The portfolio panel stays hidden until a key and a portfolio are given.
     expect(await page.locator('#portfolio-panel').isVisible()).toBe(false);
+  }, 60_000);
+
+  it('marks a stale or closed symbol in the watchlist and the picker, and a live one not at all', async () => {
+    await waitForPage(
+      'MSFT closed and TSLA stale in the watchlist',
+      () =>
+        document.querySelector<HTMLElement>('#watchlist tr[data-symbol="MSFT"]')?.dataset.marketStatus === 'closed' &&
+        document.querySelector<HTMLElement>('#watchlist tr[data-symbol="TSLA"]')?.dataset.marketStatus === 'stale',
+      null,
+    );
+    const shown = await page.evaluate(() => {
+      const row = (s: string) => document.querySelector<HTMLElement>(`#watchlist tr[data-symbol="${s}"]`);
+      const option = (s: string) => [...document.querySelectorAll<HTMLOptionElement>('#symbol-select option')].find((o) => o.value === s)?.textContent;
+      return {
+        msft: row('MSFT')?.querySelector('.market-status')?.textContent,
+        tsla: row('TSLA')?.querySelector('.market-status')?.textContent,
+        aapl: { status: row('AAPL')?.dataset.marketStatus, badges: row('AAPL')?.querySelectorAll('.market-status').length },
+        options: { MSFT: option('MSFT'), TSLA: option('TSLA'), AAPL: option('AAPL') },
+        headerHidden: document.querySelector<HTMLElement>('#symbol-market')?.hidden,
+      };
+    });
+    expect(shown).toEqual({
+      msft: 'closed',
+      tsla: 'stale',
+      aapl: { status: 'live', badges: 0 },
+      options: { MSFT: 'MSFT (closed)', TSLA: 'TSLA (stale)', AAPL: 'AAPL' },
+      headerHidden: true,
+    });
+    // Choosing the closed symbol shows its status by the picker.
+    await page.selectOption('#symbol-select', 'MSFT');
+    await waitForPage(
+      'the closed badge by the picker',
+      () => {
+        const badge = document.querySelector<HTMLElement>('#symbol-market');
+        return !!badge && !badge.hidden && badge.textContent === 'closed';
+      },
+      null,
+    );
+    await page.selectOption('#symbol-select', 'AAPL');
+    await waitForPage('the badge gone for AAPL', () => document.querySelector<HTMLElement>('#symbol-market')?.hidden === true, null);
   }, 60_000);
 
   it('shows resting orders placed over REST in the ladder without a reload', async () => {
@@ -351,6 +398,47 @@ describe('dashboard (/)', () => {
     for (const f of framesWithKey) expect((JSON.parse(f) as { op?: string }).op).toBe('auth');
   }, 60_000);
 
+  it('places an order from the ticket with the key entered, shows a refusal as the API words it, and cancels from the open orders', async () => {
+    const { adminKey } = current();
+    // A refusal: the API's code and message, as it answers the same request made directly.
+    await page.selectOption('#ticket-symbol', 'AAPL');
+    await page.selectOption('#ticket-side', 'BUY');
+    await page.selectOption('#ticket-type', 'LIMIT');
+    await page.fill('#ticket-quantity', '2');
+    await page.fill('#ticket-price', '97.00001');
+    await page.click('#ticket-submit');
+    const direct = await fetch(`${current().baseUrl}/api/v1/orders`, {
+      method: 'POST',
+      headers: { 'X-API-Key': adminKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ symbol: 'AAPL', side: 'BUY', type: 'LIMIT', quantity: 2, limit_price: '97.00001', portfolio_name: PF_A }),
+    });
+    const refusal = ((await direct.json()) as { error: { code: string; message: string } }).error;
+    expect(direct.status).toBe(400);
+    await waitForPage(
+      'the refusal in the ticket status',
+      (expected: string) => {
+        const status = document.querySelector<HTMLElement>('#ticket-status');
+        return status?.dataset.kind === 'bad' && (status.textContent ?? '').startsWith(expected);
+      },
+      `${refusal.code}: ${refusal.message}`,
+    );
+
+    await page.fill('#ticket-price', '97.00');
+    await page.click('#ticket-submit');
+    await waitForPage('the placed order in the ticket status', () => document.querySelector<HTMLElement>('#ticket-status')?.dataset.kind === 'ok', null);
+    const id = await page.evaluate(() => document.querySelector<HTMLElement>('#ticket-status')?.dataset.orderId ?? '');
+    const placed = await api<{ id: string; status: string; side: string; quantity: number; limit_price: string; portfolio_name: string }>('GET', `/orders/${id}`);
+    expect(placed).toMatchObject({ status: 'NEW', side: 'BUY', quantity: 2, limit_price: '97.00', portfolio_name: PF_A });
+    await waitForPage(`open order ${id} with a Cancel button`, (oid: string) => !!document.querySelector(`#open-orders-table button[data-cancel="${oid}"]`), id);
+    await waitForLevel({ side: 'bids', price: 97, quantity: 2 });
+
+    await page.click(`#open-orders-table button[data-cancel="${id}"]`);
+    await waitForPage(`order ${id} gone from the open orders`, (oid: string) => !document.querySelector(`#open-orders-table tr[data-order-id="${oid}"]`), id);
+    expect((await api<{ status: string }>('GET', `/orders/${id}`)).status).toBe('CANCELED');
+    expect(await page.textContent('#ticket-status')).toBe(`Order ${id} canceled.`);
+    await waitForPage('no bid at 97 any more', () => ![...document.querySelectorAll<HTMLElement>('#book-bids [data-price]')].some((r) => Number(r.dataset.price) === 97), null);
+  }, 60_000);
+
   it('survives an OMS restart: reconnects, re-authenticates and re-snapshots', async () => {
     const { port, databaseUrl } = current();
     // Mark what is on screen now, to prove it is replaced by fresh data after the restart.
@@ -400,4 +488,89 @@ describe('dashboard (/)', () => {
     expect(pageErrors).toEqual([]);
     expect(cspViolations).toEqual([]);
   });
+});
+
+// Candles need bars, which the market builds from a source's prints: a replayed day here.
+describe('dashboard candles (bars:SYMBOL)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'paper-desk-dashboard-bars-'));
+  const file = join(dir, 'day.csv');
+  let replay: TestOms | null = null;
+  let chartBrowser: Browser | null = null;
+  let chartPage: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    writeFileSync(
+      file,
+      [
+        'time,symbol,price,size,bid,ask',
+        '2024-06-14T13:30:00Z,AAPL,212.10,100,212.05,212.15',
+        '2024-06-14T13:30:20Z,AAPL,212.40,50,212.35,212.45',
+        '2024-06-14T13:30:50Z,AAPL,212.00,30,211.95,212.05',
+        '2024-06-14T13:31:10Z,AAPL,212.50,10,212.45,212.55',
+        '2024-06-14T13:32:30Z,AAPL,212.30,4,212.25,212.35',
+        '',
+      ].join('\n'),
+    );
+    replay = await startTestOms({ env: { MARKET_DATA: 'replay', REPLAY_FILE: file, REPLAY_SPEED: '0' } });
+    const { baseUrl, adminKey } = replay;
+    // The replay is read at once; its bars are in the table within a flush or two.
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const res = await fetch(`${baseUrl}/api/v1/bars/AAPL?interval=1m`, { headers: { 'X-API-Key': adminKey } });
+      const body = (await res.json()) as { data?: unknown[] };
+      if (body.data?.length === 3) break;
+      if (Date.now() > deadline) throw new Error(`the replay's bars never reached the table: ${JSON.stringify(body)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    chartBrowser = await chromium.launch(launchOptions());
+    chartPage = await (await chartBrowser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    chartPage.on('pageerror', (err) => errors.push(err.message));
+    chartPage.on('console', (msg) => {
+      if (msg.type() === 'error' || /Content[- ]Security[- ]Policy/i.test(msg.text())) errors.push(msg.text());
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    try {
+      await chartBrowser?.close();
+    } finally {
+      await replay?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('draws the one-minute bars of the feed as candles with volume, without a key', async () => {
+    await chartPage.goto(`${replay!.baseUrl}/?symbol=AAPL`);
+    try {
+      await chartPage.waitForFunction(
+        () => document.querySelector<HTMLElement>('#chart-panel')?.dataset.mode === 'candles' && document.querySelector<HTMLElement>('#candle-chart')?.dataset.bars === '3',
+        null,
+        { timeout: WAIT_MS, polling: 100 },
+      );
+    } catch (err) {
+      const seen = await chartPage.evaluate(() => ({ ...document.querySelector<HTMLElement>('#candle-chart')?.dataset, mode: document.querySelector<HTMLElement>('#chart-panel')?.dataset.mode, error: document.querySelector('#feed-error')?.textContent }));
+      throw new Error(`no candles: ${JSON.stringify(seen)}; errors ${JSON.stringify(errors)}; ${String(err).split('\n')[0]}`);
+    }
+    const shown = await chartPage.evaluate(() => {
+      const box = document.querySelector<HTMLElement>('#candle-chart')!;
+      const canvases = [...box.querySelectorAll('canvas')];
+      return {
+        lastClose: box.dataset.lastClose,
+        lastVolume: box.dataset.lastVolume,
+        drawn: canvases.some((c) => c.width > 100 && c.height > 100 && getComputedStyle(c).visibility === 'visible'),
+        visible: getComputedStyle(box).visibility,
+        lineChart: getComputedStyle(document.querySelector('#price-chart')!).visibility,
+        legend: document.querySelector('#chart-mode')?.textContent,
+      };
+    });
+    // The minute 13:32 is the last: close 212.30, volume 4, exactly as the feed sent them.
+    expect(shown).toEqual({ lastClose: '212.30', lastVolume: '4', drawn: true, visible: 'visible', lineChart: 'hidden', legend: '1m candles · volume' });
+    // The library is served from its package, as a script of this origin.
+    const lib = await fetch(`${replay!.baseUrl}/vendor/lightweight-charts/lightweight-charts.standalone.production.mjs`);
+    expect(lib.status).toBe(200);
+    expect(lib.headers.get('content-type')).toMatch(/javascript/);
+    expect(await lib.text()).toContain('Lightweight Charts');
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -341,7 +341,7 @@ describe('anonymity', () => {
     await waitFor(() => hasBothTrades(anonymous) && hasBothTrades(keyed), 5000, 'both trades on both tapes');
     await waitFor(() => keyed.framesOf('orders:Quiet Harbor Fund').some((f) => f.data.orders?.some((o: { id: string }) => o.id === orders[3].id)), 5000, 'the market order on its channel');
     // The ticker is conflated: wait for its last change, so that it is in the frames (and no later test gets it).
-    const settled = { symbol: 'ANON', reference_price: '120.00', last_price: '119.90', best_bid: '119.90', best_ask: '120.10' };
+    const settled = { symbol: 'ANON', reference_price: '120.00', last_price: '119.90', best_bid: '119.90', best_ask: '120.10', market_status: 'live' };
     await waitFor(() => anonymous.framesOf('ticker').some((f) => f.data.instruments.some((i: object) => JSON.stringify(i) === JSON.stringify(settled))), 5000, 'the settled ticker');
     // A fresh snapshot of each public channel, with the trades in it.
     const late = await connect();
@@ -368,7 +368,7 @@ describe('ticker', () => {
     expect(snap.data.instruments.find((i: { symbol: string }) => i.symbol === 'META')).toMatchObject({ best_bid: '495.00' });
     expect((await rest.call('DELETE', `/orders/${order.id}`)).status).toBe(200);
     const u = await c.next(isUpdate('ticker'), 3000, 'a ticker update without the canceled bid');
-    expect(u.data.instruments).toEqual([{ symbol: 'META', reference_price: '500.00', last_price: null, best_bid: null, best_ask: null }]);
+    expect(u.data.instruments).toEqual([{ symbol: 'META', reference_price: '500.00', last_price: null, best_bid: null, best_ask: null, market_status: 'live' }]);
     expect(u.seq).toBe(snap.seq! + 1);
     await c.close();
   });
@@ -384,16 +384,17 @@ describe('ticker', () => {
       last_price: null,
       best_bid: null,
       best_ask: null,
+      market_status: 'live',
     });
 
     await rest.order({ symbol: 'NVDA', side: 'SELL', quantity: 2, limit_price: '121.00', portfolio_name: 'B' });
     await rest.order({ symbol: 'NVDA', side: 'BUY', quantity: 1, limit_price: '121.00', portfolio_name: 'A' });
     let u = await c.next((f) => isUpdate('ticker')(f) && f.data.instruments.some((i: { last_price: string }) => i.last_price === '121.00'));
-    expect(u.data.instruments).toEqual([{ symbol: 'NVDA', reference_price: '120.00', last_price: '121.00', best_bid: null, best_ask: '121.00' }]);
+    expect(u.data.instruments).toEqual([{ symbol: 'NVDA', reference_price: '120.00', last_price: '121.00', best_bid: null, best_ask: '121.00', market_status: 'live' }]);
 
     expect((await rest.call('PUT', '/instruments/NVDA/price', { price: '122.50' })).status).toBe(200);
     u = await c.next((f) => isUpdate('ticker')(f) && f.data.instruments.some((i: { reference_price: string }) => i.reference_price === '122.50'));
-    expect(u.data.instruments).toEqual([{ symbol: 'NVDA', reference_price: '122.50', last_price: '121.00', best_bid: null, best_ask: '121.00' }]);
+    expect(u.data.instruments).toEqual([{ symbol: 'NVDA', reference_price: '122.50', last_price: '121.00', best_bid: null, best_ask: '121.00', market_status: 'live' }]);
 
     const updates = c.framesOf('ticker').slice(1);
     expectContiguous(updates, snap.seq! + 1);
@@ -418,6 +419,31 @@ describe('ticker', () => {
     expect(c.untaken(isUpdate('ticker'))).toEqual([]);
   });
 
+  it("shows each instrument's market status: a stale symbol in the snapshot, then in its next change", async () => {
+    const desks = oms.service.desks.all();
+    for (const desk of desks) desk.setMarket('SPY', { source: 'replay', status: 'stale' });
+    try {
+      const c = await connect();
+      const snap = await c.subscribe('ticker');
+      expect(snap.data.instruments.find((i: { symbol: string }) => i.symbol === 'SPY')).toMatchObject({ symbol: 'SPY', market_status: 'stale' });
+      expect(snap.data.instruments.find((i: { symbol: string }) => i.symbol === 'AAPL')).toMatchObject({ market_status: 'live' });
+      for (const desk of desks) desk.setMarket('SPY', { source: 'replay', status: 'closed' });
+      // Setting a status publishes nothing by itself: the next change of the instrument carries it.
+      const reference = snap.data.instruments.find((i: { symbol: string }) => i.symbol === 'SPY').reference_price;
+      expect((await rest.call('PUT', '/instruments/SPY/price', { price: '541.25' })).status).toBe(200);
+      const u = await c.next((f) => isUpdate('ticker')(f) && f.data.instruments.some((i: { symbol: string }) => i.symbol === 'SPY'), 3000, 'a SPY ticker update');
+      expect(u.data.instruments.find((i: { symbol: string }) => i.symbol === 'SPY')).toMatchObject({ reference_price: '541.25', market_status: 'closed' });
+      // Back to live at the old price, seen on the channel, so no later test gets this change.
+      for (const desk of desks) desk.setMarket('SPY', { source: 'simulator', status: 'live' });
+      expect((await rest.call('PUT', '/instruments/SPY/price', { price: reference })).status).toBe(200);
+      const back = { symbol: 'SPY', reference_price: reference, market_status: 'live' };
+      await c.next((f) => isUpdate('ticker')(f) && f.data.instruments.some((i: object) => expect.objectContaining(back).asymmetricMatch(i)), 3000, 'SPY live again');
+      await c.close();
+    } finally {
+      for (const desk of desks) desk.setMarket('SPY', { source: 'simulator', status: 'live' });
+    }
+  });
+
   it('updates best_bid / best_ask when an order rests at a new best price', async () => {
     const c = await connect();
     const snap = await c.subscribe('ticker');
@@ -425,7 +451,7 @@ describe('ticker', () => {
     expect(meta.best_bid).toBeNull();
     await rest.order({ symbol: 'META', side: 'BUY', quantity: 1, limit_price: '499.00', portfolio_name: 'A' });
     const u = await c.next(isUpdate('ticker'), 3000, 'a ticker update with the new best bid');
-    expect(u.data.instruments).toEqual([{ symbol: 'META', reference_price: '500.00', last_price: null, best_bid: '499.00', best_ask: null }]);
+    expect(u.data.instruments).toEqual([{ symbol: 'META', reference_price: '500.00', last_price: null, best_bid: '499.00', best_ask: null, market_status: 'live' }]);
     // An order behind the best price changes nothing the ticker shows.
     await rest.order({ symbol: 'META', side: 'BUY', quantity: 1, limit_price: '498.00', portfolio_name: 'A' });
     await sleep(200);

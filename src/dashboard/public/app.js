@@ -1,14 +1,18 @@
 // Paper Desk live dashboard. Works from the WebSocket feed alone (docs/feed.md): ticker (instrument
-// list and quotes), book:SYMBOL, trades:SYMBOL and, once a read key is entered, portfolio:NAME and
+// list, quotes and market status), book:SYMBOL, trades:SYMBOL, bars:SYMBOL (candles) and, once a read key is entered, portfolio:NAME and
 // orders:NAME. Everything from the feed is written with textContent / attributes, never as markup.
-// The API key is kept in sessionStorage only and sent only in the WebSocket `auth` frame.
+// The API key is kept in sessionStorage only and sent only in the WebSocket `auth` frame and, for an
+// order placed or canceled from this page, in the X-API-Key header of that request.
 
 import { FeedClient } from './feed.js';
 import { PriceChart } from './chart.js';
+import { mergeBars } from './bars.js';
+import { cancelOrder, placeOrder } from './orders-api.js';
 import * as fmt from './format.js';
 
 const MAX_TAPE_ROWS = 200;
 const MAX_CHART_POINTS = 300;
+const MAX_BARS = 500;
 const OPEN_STATUSES = new Set(['NEW', 'PARTIALLY_FILLED']);
 
 const LS_SYMBOL = 'paperdesk.symbol';
@@ -109,6 +113,10 @@ const ui = {
   tape: $('trades-tape'),
   tapeCount: $('tape-count'),
   chart: $('price-chart'),
+  chartPanel: $('chart-panel'),
+  chartMode: $('chart-mode'),
+  candleBox: $('candle-chart'),
+  symbolMarket: $('symbol-market'),
   watchBody: $('watchlist').querySelector('tbody'),
   keyInput: $('api-key-input'),
   pfInput: $('portfolio-input'),
@@ -129,6 +137,14 @@ const ui = {
   positionsBody: $('positions-table').querySelector('tbody'),
   ordersBody: $('open-orders-table').querySelector('tbody'),
   feedError: $('feed-error'),
+  ticket: $('order-ticket'),
+  ticketSymbol: $('ticket-symbol'),
+  ticketSide: $('ticket-side'),
+  ticketType: $('ticket-type'),
+  ticketQuantity: $('ticket-quantity'),
+  ticketPrice: $('ticket-price'),
+  ticketSubmit: $('ticket-submit'),
+  ticketStatus: $('ticket-status'),
   feedInfo: $('feed-info'),
 };
 
@@ -139,12 +155,13 @@ const params = new URLSearchParams(location.search);
 const querySymbol = (params.get('symbol') || '').trim().toUpperCase() || null;
 
 const state = {
-  instruments: new Map(), // symbol -> {symbol, reference_price, last_price, best_bid, best_ask}
+  instruments: new Map(), // symbol -> {symbol, reference_price, last_price, best_bid, best_ask, market_status}
   symbol: null,
   wantedSymbol: querySymbol || local.get(LS_SYMBOL),
   book: null,
   trades: [], // newest first
   tradeIds: new Set(),
+  bars: [], // one-minute bars of the symbol, oldest first, as the feed sent them
   portfolio: null, // name
   summary: null,
   orders: new Map(), // id -> order (open only)
@@ -153,6 +170,23 @@ const state = {
 };
 
 const chart = new PriceChart(ui.chart, { maxPoints: MAX_CHART_POINTS });
+
+// Candles need the charting library; until it loads, or if it cannot, the line chart stays.
+let candles = null;
+import('./candles.js')
+  .then(({ CandleChart }) => {
+    candles = new CandleChart(ui.candleBox, { maxBars: MAX_BARS });
+    candles.set(state.bars);
+    renderChartMode();
+  })
+  .catch((err) => showError(`candles unavailable (${err?.message ?? err}): showing the line chart`, 'info'));
+
+/** Candles once the symbol has bars and the library is loaded; the reference/trades line otherwise. */
+function renderChartMode() {
+  const mode = candles && state.bars.length > 0 ? 'candles' : 'line';
+  ui.chartPanel.dataset.mode = mode;
+  ui.chartMode.textContent = mode === 'candles' ? '1m candles · volume' : '';
+}
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 const feed = new FeedClient({ url: wsUrl });
@@ -206,16 +240,24 @@ function renderConnection(s) {
 // ---------------------------------------------------------------------------------------------
 // Symbol picker and ticker
 
+function optionLabel(symbol) {
+  const status = marketStatusOf(state.instruments.get(symbol));
+  return status ? `${symbol} (${status})` : symbol;
+}
+
 function renderSymbolOptions() {
   const symbols = [...state.instruments.keys()].sort(fmt.bySymbol);
-  const current = [...ui.select.options].map((o) => o.value);
-  if (symbols.length === current.length && symbols.every((s, i) => s === current[i])) return;
+  const current = [...ui.select.options].map((o) => [o.value, o.textContent]);
+  if (symbols.length === current.length && symbols.every((s, i) => s === current[i][0] && optionLabel(s) === current[i][1])) return;
   ui.select.replaceChildren(...symbols.map((s) => {
-    const opt = el('option', null, s);
+    const opt = el('option', null, optionLabel(s));
     opt.value = s;
     return opt;
   }));
   if (state.symbol) ui.select.value = state.symbol;
+  const ticketSymbol = ui.ticketSymbol.value || state.symbol;
+  ui.ticketSymbol.replaceChildren(...symbols.map((s) => Object.assign(el('option', null, s), { value: s })));
+  if (ticketSymbol) ui.ticketSymbol.value = ticketSymbol;
 }
 
 function chooseInitialSymbol() {
@@ -232,6 +274,7 @@ function selectSymbol(symbol, { remember = false } = {}) {
   if (state.symbol) {
     feed.unsubscribe(`book:${state.symbol}`);
     feed.unsubscribe(`trades:${state.symbol}`);
+    feed.unsubscribe(`bars:${state.symbol}`);
   }
   state.symbol = symbol;
   state.wantedSymbol = symbol;
@@ -239,6 +282,7 @@ function selectSymbol(symbol, { remember = false } = {}) {
   state.trades = [];
   state.tradeIds = new Set();
   ui.select.value = symbol;
+  ui.ticketSymbol.value = symbol;
   ui.bookSymbol.textContent = symbol;
   document.title = `${symbol} · Paper Desk`;
   if (remember) {
@@ -250,6 +294,9 @@ function selectSymbol(symbol, { remember = false } = {}) {
   renderBook();
   renderTape();
   chart.clear();
+  state.bars = [];
+  candles?.clear();
+  renderChartMode();
   const inst = state.instruments.get(symbol);
   if (inst) {
     addRefPoint(inst.reference_price);
@@ -260,6 +307,7 @@ function selectSymbol(symbol, { remember = false } = {}) {
   ui.tapePanel.classList.add('stale');
   feed.subscribe(`book:${symbol}`);
   feed.subscribe(`trades:${symbol}`);
+  feed.subscribe(`bars:${symbol}`);
 }
 
 function addRefPoint(value, t = Date.now()) {
@@ -267,7 +315,30 @@ function addRefPoint(value, t = Date.now()) {
   if (p !== null) chart.add('ref', t, p, fmt.price(value));
 }
 
+/** `stale` or `closed`, or null for a live price (or a server that does not say). */
+function marketStatusOf(inst) {
+  const status = inst?.market_status;
+  return status === 'stale' || status === 'closed' ? status : null;
+}
+
+const STATUS_TITLES = {
+  stale: 'stale: the price source has sent nothing for a while',
+  closed: 'closed: outside the trading session',
+};
+
+function marketBadge(status) {
+  const badge = el('span', 'market-status', status);
+  badge.dataset.status = status;
+  badge.title = STATUS_TITLES[status];
+  return badge;
+}
+
 function renderQuote(inst) {
+  const status = marketStatusOf(inst);
+  ui.symbolMarket.hidden = !status;
+  ui.symbolMarket.textContent = status ?? '';
+  ui.symbolMarket.dataset.status = status ?? '';
+  ui.symbolMarket.title = status ? STATUS_TITLES[status] : '';
   ui.quoteBid.textContent = fmt.price(inst?.best_bid);
   ui.quoteAsk.textContent = fmt.price(inst?.best_ask);
   ui.quoteLast.textContent = fmt.price(inst?.last_price);
@@ -301,8 +372,12 @@ function renderWatchlist() {
     .map((inst) => {
       const tr = el('tr', inst.symbol === state.symbol ? 'current' : '');
       tr.dataset.symbol = inst.symbol;
+      const status = marketStatusOf(inst);
+      tr.dataset.marketStatus = status ?? 'live';
+      const sym = td(inst.symbol, 'sym');
+      if (status) sym.append(marketBadge(status));
       tr.append(
-        td(inst.symbol, 'sym'),
+        sym,
         td(fmt.price(inst.best_bid), 'r bid'),
         td(fmt.price(inst.best_ask), 'r ask'),
         td(fmt.price(inst.last_price), 'r last'),
@@ -432,6 +507,17 @@ function onTradesUpdate(data) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Candles
+
+function onBars(data, isSnapshot) {
+  const bars = Array.isArray(data.bars) ? data.bars : [];
+  state.bars = mergeBars(isSnapshot ? [] : state.bars, bars, MAX_BARS);
+  if (isSnapshot) candles?.set(state.bars);
+  else candles?.update(bars);
+  renderChartMode();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Portfolio panel
 
 function setPfStatus(text, kind = '') {
@@ -514,12 +600,19 @@ function renderOrders() {
       td(o.time_in_force),
       td(status),
     );
+    const cancel = el('button', 'ghost cancel', 'Cancel');
+    cancel.type = 'button';
+    cancel.dataset.cancel = String(o.id);
+    cancel.title = `Cancel order ${o.id}`;
+    const cell = td('', 'r');
+    cell.append(cancel);
+    tr.append(cell);
     return tr;
   });
   if (!rows.length) {
     const tr = el('tr');
     const cell = td('no open orders', 'empty');
-    cell.colSpan = 8;
+    cell.colSpan = 9;
     tr.append(cell);
     rows.push(tr);
   }
@@ -604,6 +697,72 @@ function forgetKey() {
   feed.setApiKey(null);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Order ticket and cancel
+
+function setTicketStatus(text, kind = '') {
+  ui.ticketStatus.textContent = text;
+  ui.ticketStatus.classList.remove('ok', 'bad');
+  if (kind) ui.ticketStatus.classList.add(kind);
+  ui.ticketStatus.dataset.kind = kind;
+}
+
+function tradingKey() {
+  const key = session.get(SS_API_KEY);
+  if (!key || !state.portfolio) setTicketStatus('Enter an API key and a portfolio first.', 'bad');
+  return key && state.portfolio ? key : null;
+}
+
+async function onTicketSubmit(ev) {
+  ev.preventDefault();
+  const key = tradingKey();
+  if (!key) return;
+  const fields = {
+    symbol: ui.ticketSymbol.value,
+    side: ui.ticketSide.value,
+    type: ui.ticketType.value,
+    quantity: ui.ticketQuantity.value,
+    limitPrice: ui.ticketPrice.value,
+    portfolio: state.portfolio,
+  };
+  ui.ticketSubmit.disabled = true;
+  setTicketStatus(`Placing ${fields.side} ${fields.quantity} ${fields.symbol}…`);
+  try {
+    const answer = await placeOrder(key, fields);
+    if (!answer.ok) return setTicketStatus(`${answer.code}: ${answer.message}`, 'bad');
+    const o = answer.data;
+    setTicketStatus(`Order ${o.id} ${o.status}: ${o.side} ${fmt.qty(o.quantity)} ${o.symbol} ${o.limit_price ? `@ ${fmt.price(o.limit_price)}` : 'at market'}`, 'ok');
+    ui.ticketStatus.dataset.orderId = String(o.id);
+  } finally {
+    ui.ticketSubmit.disabled = false;
+  }
+}
+
+async function onCancelClick(ev) {
+  const button = ev.target instanceof Element ? ev.target.closest('button[data-cancel]') : null;
+  if (!(button instanceof HTMLButtonElement)) return;
+  const key = tradingKey();
+  if (!key) return;
+  const id = button.dataset.cancel;
+  button.disabled = true;
+  const answer = await cancelOrder(key, id);
+  // The row goes when the orders channel says the order is canceled; on refusal it stays, usable.
+  if (!answer.ok) {
+    button.disabled = false;
+    return setTicketStatus(`${answer.code}: ${answer.message}`, 'bad');
+  }
+  setTicketStatus(`Order ${id} canceled.`, 'ok');
+}
+
+function renderTicketType() {
+  ui.ticket.dataset.type = ui.ticketType.value;
+}
+
+ui.ticket.addEventListener('submit', onTicketSubmit);
+ui.ticketType.addEventListener('change', renderTicketType);
+ui.ordersBody.addEventListener('click', onCancelClick);
+renderTicketType();
+
 ui.pfConnect.addEventListener('click', onConnectClick);
 ui.pfDisconnect.addEventListener('click', forgetKey);
 for (const input of [ui.keyInput, ui.pfInput]) {
@@ -631,6 +790,7 @@ function route(channel, data, isSnapshot) {
     }
     return onTradesUpdate(data);
   }
+  if (state.symbol && channel === `bars:${state.symbol}`) return onBars(data, isSnapshot);
   if (state.portfolio && channel === `portfolio:${state.portfolio}`) return onPortfolio(data);
   if (state.portfolio && channel === `orders:${state.portfolio}`) {
     return isSnapshot ? onOrdersSnapshot(data) : onOrdersUpdate(data);
@@ -653,6 +813,15 @@ feed.on('authenticated', ({ scopes }) => {
   if (state.portfolio) setPfStatus(`Authenticated (${scopes.join(', ') || 'no scopes'}); loading ${state.portfolio}…`);
 });
 feed.on('feedError', ({ code, message, op, channel }) => {
+  // A server without bars: the line chart it is, nothing to report.
+  if (channel && channel.startsWith('bars:')) {
+    if (channel === `bars:${state.symbol}`) {
+      state.bars = [];
+      candles?.clear();
+      renderChartMode();
+    }
+    return;
+  }
   const where = channel ? ` [${channel}]` : op ? ` [${op}]` : '';
   const isPortfolioChannel = channel && state.portfolio && (channel === `portfolio:${state.portfolio}` || channel === `orders:${state.portfolio}`);
   const scope = op === 'auth' || code === 'INVALID_API_KEY' || feed.isPrivate(channel || '') ? 'portfolio' : '';
