@@ -239,7 +239,11 @@ export class Oms implements DeskCore {
 
   /** Set by the market data feed when a symbol's source or status changes. */
   setMarket(symbol: string, market: InstrumentMarket): void {
+    const before = this.markets.get(symbol) ?? DEFAULT_MARKET;
     this.markets.set(symbol, market);
+    // Nothing to commit: a status is the market's, not the database's. Dashboards hear it at once.
+    const instrument = this.state.instruments.get(symbol);
+    if (instrument && before.status !== market.status) this.events.emit('ticker', [instrument]);
   }
 
   // ---- commit and publish --------------------------------------------------------------------

@@ -419,7 +419,7 @@ describe('ticker', () => {
     expect(c.untaken(isUpdate('ticker'))).toEqual([]);
   });
 
-  it("shows each instrument's market status: a stale symbol in the snapshot, then in its next change", async () => {
+  it("shows each instrument's market status: a stale symbol in the snapshot, then each change of it at once", async () => {
     const desks = oms.service.desks.all();
     for (const desk of desks) desk.setMarket('SPY', { source: 'replay', status: 'stale' });
     try {
@@ -428,7 +428,8 @@ describe('ticker', () => {
       expect(snap.data.instruments.find((i: { symbol: string }) => i.symbol === 'SPY')).toMatchObject({ symbol: 'SPY', market_status: 'stale' });
       expect(snap.data.instruments.find((i: { symbol: string }) => i.symbol === 'AAPL')).toMatchObject({ market_status: 'live' });
       for (const desk of desks) desk.setMarket('SPY', { source: 'replay', status: 'closed' });
-      // Setting a status publishes nothing by itself: the next change of the instrument carries it.
+      const closed = await c.next((f) => isUpdate('ticker')(f) && f.data.instruments.some((i: { symbol: string }) => i.symbol === 'SPY'), 3000, 'SPY closed');
+      expect(closed.data.instruments.find((i: { symbol: string }) => i.symbol === 'SPY')).toMatchObject({ market_status: 'closed' });
       const reference = snap.data.instruments.find((i: { symbol: string }) => i.symbol === 'SPY').reference_price;
       expect((await rest.call('PUT', '/instruments/SPY/price', { price: '541.25' })).status).toBe(200);
       const u = await c.next((f) => isUpdate('ticker')(f) && f.data.instruments.some((i: { symbol: string }) => i.symbol === 'SPY'), 3000, 'a SPY ticker update');
