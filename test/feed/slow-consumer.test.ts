@@ -70,12 +70,15 @@ describe('slow consumer', () => {
 
     let placed = 0;
     try {
-      // Resting orders inside the book: one ~2 KB book update each, to all three clients.
-      const deadline = Date.now() + 25_000;
+      // Resting orders inside the book: one ~2 KB book update each, to all three clients. Passing the
+      // bound takes a number of updates set by the socket buffers (about 2,500 with Linux defaults),
+      // not a time: 3 s on a quiet machine, 30 s and more on a busy one (hence the test's timeout).
+      // Place until both are closed, giving up only far beyond that number.
+      const MAX_ORDERS = 25_000;
       const bothClosed = () => serverCloses.some((c) => c.port === stalledPort) && serverCloses.some((c) => c.port === laggingPort);
       await Promise.all(
         Array.from({ length: 16 }, async (_, w) => {
-          while (!bothClosed() && Date.now() < deadline) {
+          while (!bothClosed() && placed < MAX_ORDERS) {
             const i = placed++;
             await rest.order({ symbol: 'AAPL', side: i % 2 ? 'BUY' : 'SELL', quantity: 1, limit_price: i % 2 ? (170 - (w % 20) * 0.01).toFixed(2) : (180 + (w % 20) * 0.01).toFixed(2), portfolio_name: i % 2 ? 'A' : 'B' });
           }
@@ -119,7 +122,7 @@ describe('slow consumer', () => {
     socketOf(stalled).resume();
     await stalled.close();
     await healthy.close();
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('a client gone early', () => {
