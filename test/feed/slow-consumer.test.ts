@@ -10,7 +10,7 @@ import vm from 'node:vm';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { startTestOms, type TestOms } from '../support/oms.js';
-import { FeedTestClient, expectContiguous, restClient, sleep, waitFor, type RestClient } from './feed-client.js';
+import { FeedTestClient, expectContiguous, restClient, waitFor, type RestClient } from './feed-client.js';
 
 let oms: TestOms;
 let rest: RestClient;
@@ -130,7 +130,10 @@ describe('a client gone early', () => {
     // The first subscription to a symbol's trades reads them from the database: hold that read
     // (a lock on the table) until the client is gone.
     const db = new pg.Client({ connectionString: oms.databaseUrl });
-    await db.connect();
+    const watcher = new pg.Client({ connectionString: oms.databaseUrl });
+    await Promise.all([db.connect(), watcher.connect()]);
+    const readsWaiting = async () =>
+      (await watcher.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n;
     const serverSockets: Socket[] = [];
     const onUpgrade = (_req: unknown, socket: Socket) => serverSockets.push(socket);
     oms.service.server.on('upgrade', onUpgrade);
@@ -138,18 +141,19 @@ describe('a client gone early', () => {
     try {
       await db.query('BEGIN');
       await db.query('LOCK TABLE trades IN ACCESS EXCLUSIVE MODE');
-      for (const symbol of ['SPY', 'META']) {
+      for (const [i, symbol] of ['SPY', 'META'].entries()) {
         const c = await FeedTestClient.connect(oms.baseUrl);
         const serverSide = serverSockets.pop()!;
         c.send({ op: 'subscribe', channel: `trades:${symbol}` });
-        await sleep(100);
+        // Leave only once the server's read is held at the lock (the earlier ones still wait there too).
+        await waitFor(async () => (await readsWaiting()) > i, 5000, `the trades:${symbol} snapshot read to wait for the lock`);
         c.ws.terminate();
         await new Promise((resolve) => serverSide.once('close', resolve));
         refs.push(new WeakRef(serverSide));
       }
     } finally {
       await db.query('COMMIT');
-      await db.end();
+      await Promise.all([db.end(), watcher.end()]);
       oms.service.server.off('upgrade', onUpgrade);
     }
     await waitFor(() => {
