@@ -10,7 +10,7 @@ import vm from 'node:vm';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { startTestOms, type TestOms } from '../support/oms.js';
-import { FeedTestClient, expectContiguous, restClient, sleep, waitFor, type RestClient } from './feed-client.js';
+import { FeedTestClient, expectContiguous, restClient, waitFor, type RestClient } from './feed-client.js';
 
 let oms: TestOms;
 let rest: RestClient;
@@ -70,12 +70,15 @@ describe('slow consumer', () => {
 
     let placed = 0;
     try {
-      // Resting orders inside the book: one ~2 KB book update each, to all three clients.
-      const deadline = Date.now() + 25_000;
+      // Resting orders inside the book: one ~2 KB book update each, to all three clients. Passing the
+      // bound takes a number of updates set by the socket buffers (about 2,500 with Linux defaults),
+      // not a time: 3 s on a quiet machine, 30 s and more on a busy one (hence the test's timeout).
+      // Place until both are closed, giving up only far beyond that number.
+      const MAX_ORDERS = 25_000;
       const bothClosed = () => serverCloses.some((c) => c.port === stalledPort) && serverCloses.some((c) => c.port === laggingPort);
       await Promise.all(
         Array.from({ length: 16 }, async (_, w) => {
-          while (!bothClosed() && Date.now() < deadline) {
+          while (!bothClosed() && placed < MAX_ORDERS) {
             const i = placed++;
             await rest.order({ symbol: 'AAPL', side: i % 2 ? 'BUY' : 'SELL', quantity: 1, limit_price: i % 2 ? (170 - (w % 20) * 0.01).toFixed(2) : (180 + (w % 20) * 0.01).toFixed(2), portfolio_name: i % 2 ? 'A' : 'B' });
           }
@@ -119,7 +122,7 @@ describe('slow consumer', () => {
     socketOf(stalled).resume();
     await stalled.close();
     await healthy.close();
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('a client gone early', () => {
@@ -127,7 +130,10 @@ describe('a client gone early', () => {
     // The first subscription to a symbol's trades reads them from the database: hold that read
     // (a lock on the table) until the client is gone.
     const db = new pg.Client({ connectionString: oms.databaseUrl });
-    await db.connect();
+    const watcher = new pg.Client({ connectionString: oms.databaseUrl });
+    await Promise.all([db.connect(), watcher.connect()]);
+    const readsWaiting = async () =>
+      (await watcher.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n;
     const serverSockets: Socket[] = [];
     const onUpgrade = (_req: unknown, socket: Socket) => serverSockets.push(socket);
     oms.service.server.on('upgrade', onUpgrade);
@@ -135,18 +141,19 @@ describe('a client gone early', () => {
     try {
       await db.query('BEGIN');
       await db.query('LOCK TABLE trades IN ACCESS EXCLUSIVE MODE');
-      for (const symbol of ['SPY', 'META']) {
+      for (const [i, symbol] of ['SPY', 'META'].entries()) {
         const c = await FeedTestClient.connect(oms.baseUrl);
         const serverSide = serverSockets.pop()!;
         c.send({ op: 'subscribe', channel: `trades:${symbol}` });
-        await sleep(100);
+        // Leave only once the server's read is held at the lock (the earlier ones still wait there too).
+        await waitFor(async () => (await readsWaiting()) > i, 5000, `the trades:${symbol} snapshot read to wait for the lock`);
         c.ws.terminate();
         await new Promise((resolve) => serverSide.once('close', resolve));
         refs.push(new WeakRef(serverSide));
       }
     } finally {
       await db.query('COMMIT');
-      await db.end();
+      await Promise.all([db.end(), watcher.end()]);
       oms.service.server.off('upgrade', onUpgrade);
     }
     await waitFor(() => {

@@ -77,7 +77,9 @@ describe('/trade without an OMS', () => {
     const reply = res.json();
     expect(reply.response_type).toBe('ephemeral');
     expect(reply.text).toMatch(/^The quantity must be a whole number of shares, like 100 \(got "ten"\)\.\n\*How to trade\*/);
-    expect(res.ms).toBeLessThan(1000);
+    // The answer is in the ack, which Slack needs within 3 s (a busy machine can take a good part of a
+    // second for any local request: no tighter bound than Slack's).
+    expect(res.ms).toBeLessThan(3000);
   });
 
   it('says the OMS is unreachable, privately, with the usage', async () => {

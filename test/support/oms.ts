@@ -15,6 +15,15 @@ export interface TestOms {
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
 /**
+ * An end of day twelve hours from now (HH:MM UTC). With the default (21:00) a run that crosses it
+ * would see the OMS expire the resting DAY orders (the API's default) in the middle of a test.
+ */
+function dayEndFarFromNow(): string {
+  const at = new Date(Date.now() + 12 * 3600_000);
+  return `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')}`;
+}
+
+/**
  * The real OMS on an ephemeral port over a fresh migrated PostgreSQL database, with the simulator
  * and the house market maker off so books hold only the test's orders. Passing the same port and
  * databaseUrl restarts it on the same data.
@@ -38,6 +47,7 @@ export async function startTestOms(
     OMS_API_KEY: TEST_ADMIN_KEY,
     SIMULATOR_ENABLED: 'false',
     MARKET_MAKER_ENABLED: 'false',
+    DAY_END_UTC: dayEndFarFromNow(),
     ...opts.env,
   });
   const service = await startOmsService(env, { logger: pino({ level: 'silent' }) });
