@@ -1,6 +1,7 @@
 import { httpRequest, type HttpResponse, IncompleteResponseError } from './keep-alive-http.js';
 import type {
   BookSnapshot,
+  Instrument,
   NewOrder,
   Order,
   Page,
@@ -99,6 +100,12 @@ export class OmsClient {
 
   async getPortfolio(name: string): Promise<PortfolioSummary> {
     return (await this.request<PortfolioSummary>('GET', `/portfolio/${encodeURIComponent(name)}`)).body;
+  }
+
+  /** An instrument as GET /instruments lists it (its source, market status and session), or null. */
+  async getInstrument(symbol: string): Promise<Instrument | null> {
+    const all = (await this.request<{ data: Instrument[] }>('GET', '/instruments')).body.data;
+    return all.find((i) => i.symbol === symbol.toUpperCase()) ?? null;
   }
 
   async getBook(symbol: string, depth = 1): Promise<BookSnapshot> {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type {
   bookWithTradesOut,
   fillOut,
+  instrumentOut,
   orderOut,
   portfolioListOut,
   portfolioSummaryOut,
@@ -30,6 +31,7 @@ export type PortfolioSummary = z.output<typeof portfolioSummaryOut>;
 export type PortfolioListItem = z.output<typeof portfolioListOut>['data'][number];
 /** The book with its latest trades, anonymous: no portfolio or order id in them. */
 export type BookSnapshot = z.output<typeof bookWithTradesOut>;
+export type Instrument = z.output<typeof instrumentOut>;
 
 export type Side = Order['side'];
 export type OrderType = Order['type'];

@@ -90,6 +90,14 @@ describe('quote', () => {
     ]);
   });
 
+  it('says where the prices come from, and marks them when they are not current', () => {
+    const live = buildQuote(aBook(), { source: 'coinbase', market_status: 'live', session: '24/7' });
+    expect(live.text).toBe('AAPL: bid $175.20 × 300, ask $175.30 × 1,200, last $175.25, reference $175.00 (coinbase, live, 24/7)');
+    expect(live.blocks[1]).toEqual({ type: 'context', block_id: 'quote-source', elements: [{ type: 'mrkdwn', text: 'Prices: coinbase · live · 24/7' }] });
+    const stale = buildQuote(aBook(), { source: 'alpaca', market_status: 'stale', session: 'us-equities' });
+    expect((stale.blocks[1] as { elements: { text: string }[] }).elements[0].text).toBe('Prices: alpaca · *STALE* · us-equities');
+  });
+
   it('shows dashes for an empty book', () => {
     expect(buildQuote(aBook({ bids: [], asks: [], last_price: null })).text).toBe('AAPL: bid —, ask —, last —, reference $175.00');
   });

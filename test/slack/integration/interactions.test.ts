@@ -65,7 +65,7 @@ describe('/quote', () => {
     await desk.command('/quote', 'aapl', 'quote');
     const reply = (await desk.standIn.waitForResponse('quote')).body;
     expect(reply.response_type).toBe('in_channel');
-    expect(reply.text).toBe('AAPL: bid $174.50 × 300, ask $175.00 × 490, last $175.00, reference $180.00');
+    expect(reply.text).toBe('AAPL: bid $174.50 × 300, ask $175.00 × 490, last $175.00, reference $180.00 (simulator, live, 24/7)');
   });
 
   it('explains an unknown symbol', async () => {

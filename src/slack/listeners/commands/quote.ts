@@ -7,7 +7,7 @@ import { replyError, replyInChannel } from '../replies.js';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
-/** `/quote SYMBOL`: top of book, last and reference price, in the channel. */
+/** `/quote SYMBOL`: top of book, last and reference price, and where prices come from, in the channel. */
 export function quoteCommand(deps: SlackDeps) {
   return async ({ command, ack, respond }: Args): Promise<void> => {
     const symbol = parseQuoteArgs(command.text ?? '');
@@ -18,7 +18,8 @@ export function quoteCommand(deps: SlackDeps) {
     await ack();
     await deps.work.run(async () => {
       try {
-        await replyInChannel(respond, deps.logger, buildQuote(await deps.oms.getBook(symbol.value, 1)));
+        const [book, instrument] = await Promise.all([deps.oms.getBook(symbol.value, 1), deps.oms.getInstrument(symbol.value)]);
+        await replyInChannel(respond, deps.logger, buildQuote(book, instrument));
       } catch (e) {
         await replyError(respond, deps.logger, e, QUOTE_USAGE);
       }
