@@ -9,6 +9,11 @@ import { notFound } from '../oms/errors.js';
 import { formatUnits, parseUnits } from '../oms/units.js';
 import { portfolioSummaryJson } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
+import type { Oms } from '../oms/oms.js';
+import type { PortfolioState } from '../oms/model.js';
+
+/** A portfolio's summary, its positions marked at the desk's reference prices. */
+const summaryOf = (oms: Oms, p: PortfolioState) => portfolioSummaryJson(p, (symbol) => oms.instrument(symbol));
 
 export function portfoliosRoutes({ env }: ApiDeps): Router {
   const r = Router();
@@ -41,7 +46,7 @@ export function portfoliosRoutes({ env }: ApiDeps): Router {
       { name: body.name, startingCash: body.starting_cash ?? defaultCash, allowShort: body.allow_short },
       actorOf(res),
     );
-    res.status(201).json(portfolioSummaryJson(p, (symbol) => oms.instrument(symbol)));
+    res.status(201).json(summaryOf(oms, p));
   });
 
   r.get('/portfolio/:name', requireScope('read'), (req, res) => {
@@ -55,7 +60,7 @@ export function portfoliosRoutes({ env }: ApiDeps): Router {
       const readable = [...oms.portfolioNames()].filter((n) => canUsePortfolio(key, n));
       throw notFound('PORTFOLIO_NOT_FOUND', `no portfolio ${name}${caseHint(name, readable)}`);
     }
-    res.json(portfolioSummaryJson(p, (symbol) => oms.instrument(symbol)));
+    res.json(summaryOf(oms, p));
   });
 
   r.post('/portfolios/:name/cash', requireScope('admin'), async (req, res) => {
@@ -64,7 +69,7 @@ export function portfoliosRoutes({ env }: ApiDeps): Router {
     parseQuery(noQuery, req);
     const body = parse(portfolioCashBody, req.body);
     const p = await oms.changeCash(name, { amount: body.amount, reason: body.reason }, actorOf(res));
-    res.json(portfolioSummaryJson(p, (symbol) => oms.instrument(symbol)));
+    res.json(summaryOf(oms, p));
   });
 
   r.post('/portfolios/:name/reset', requireScope('admin'), async (req, res) => {
@@ -73,7 +78,7 @@ export function portfoliosRoutes({ env }: ApiDeps): Router {
     parseQuery(noQuery, req);
     const body = parse(resetPortfolioBody, req.body);
     const p = await oms.resetPortfolio(name, { startingCash: body.starting_cash }, actorOf(res));
-    res.json(portfolioSummaryJson(p, (symbol) => oms.instrument(symbol)));
+    res.json(summaryOf(oms, p));
   });
 
   r.use(undecodableParams(r));

@@ -5,8 +5,7 @@ import { canUsePortfolio, hasScope } from '../oms/access.js';
 import type { ApiKeyRecord } from '../db/api-key.repository.js';
 import type { HistoryQueries } from '../db/history-queries.js';
 import type { InstrumentState, OrderRecord, PortfolioState, TradeRecord } from '../oms/model.js';
-import { formatUnits } from '../oms/units.js';
-import { bookJson, orderJson, portfolioSummaryJson, publicTradeJson } from '../wire/serializers.js';
+import { bookJson, orderJson, portfolioSummaryJson, publicTradeJson, tickerEntry } from '../wire/serializers.js';
 import type { BarChanges, MinuteBar } from '../oms/bars.js';
 import type { BarRepository } from '../db/bars.repository.js';
 import { minuteBarJson, storedBarJson, type BarJson } from '../wire/bar-json.js';
@@ -325,20 +324,9 @@ function withBar(bars: BarJson[], bar: BarJson): BarJson[] {
   next.splice(i, 0, bar);
   return next.length > RECENT_BARS ? next.slice(next.length - RECENT_BARS) : next;
 }
-type TickerJson = ReturnType<typeof tickerJson>;
+type TickerJson = ReturnType<typeof tickerEntry>;
 
-/** With the symbol's market status, so a watcher without a key can tell a stale or closed price from a live one. */
-function tickerJson(i: InstrumentState, desk: Pick<Oms, 'marketOf'>) {
-  const price = (units: number | null) => (units === null ? null : formatUnits(units));
-  return {
-    symbol: i.symbol,
-    reference_price: formatUnits(i.referencePrice),
-    last_price: price(i.lastPrice),
-    best_bid: price(i.book.bestBid()),
-    best_ask: price(i.book.bestAsk()),
-    market_status: desk.marketOf(i.symbol).status,
-  };
-}
+const tickerJson = (i: InstrumentState, desk: Pick<Oms, 'marketOf'>): TickerJson => tickerEntry(i, desk.marketOf(i.symbol));
 
 export function unknownChannel(channel: string): string {
   return `unknown channel ${channel}: use book:SYMBOL, trades:SYMBOL, bars:SYMBOL, ticker, orders:PORTFOLIO or portfolio:PORTFOLIO`;

@@ -80,9 +80,7 @@ export function applyEngineEvents(state: DeskState, instrument: InstrumentState,
         break;
       }
       case TRADE: {
-        const trade = applyTrade(state, instrument, changes, effects, i);
-        touched.add(state.order(trade.buyOrderId!));
-        touched.add(state.order(trade.sellOrderId!));
+        for (const o of applyTrade(state, instrument, changes, effects, i)) touched.add(o);
         break;
       }
       case REJECTED: {
@@ -111,7 +109,7 @@ export function applyEngineEvents(state: DeskState, instrument: InstrumentState,
 }
 
 /** One match: both orders filled, both portfolios booked at the resting price. */
-function applyTrade(state: DeskState, instrument: InstrumentState, changes: ChangeSet, effects: EngineEffects, i: number): TradeRecord {
+function applyTrade(state: DeskState, instrument: InstrumentState, changes: ChangeSet, effects: EngineEffects, i: number): [OrderRecord, OrderRecord] {
   const out = instrument.book.output;
   const price = out.price[i];
   const quantity = out.quantity[i];
@@ -165,5 +163,5 @@ function applyTrade(state: DeskState, instrument: InstrumentState, changes: Chan
   state.batch.trade(trade);
   changes.trade(instrument, trade);
   changes.tickers.add(instrument);
-  return trade;
+  return [taker, maker];
 }

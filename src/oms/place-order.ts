@@ -100,7 +100,6 @@ async function placeNew({ desk, state, instrument, portfolio, input, actor }: Pl
   try {
     checkOrderShape(instrument, input);
     checkMarketOpen(desk, instrument, input);
-    checkSessionOpen(desk, instrument, input);
     checkRisk(portfolio, instrument, exposureOfNew(desk, instrument, input));
     order = newOrder(state, portfolio, instrument, input);
     const code = instrument.book.submit({
@@ -158,21 +157,17 @@ function newOrder(state: DeskState, portfolio: PortfolioState, instrument: Instr
   };
 }
 
-/** A market order needs a market: a symbol whose data went quiet has no price to trust. */
+/**
+ * What would trade now or never needs a market now. A symbol whose data went quiet has no price to
+ * trust (a market order waits); one outside its session has no market to take from at once (a
+ * market, IOC or FOK order waits). What can wait, a LIMIT or STOP order, DAY or GTC, rests.
+ */
 function checkMarketOpen(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): void {
-  if (input.type !== 'MARKET') return;
   const market = desk.marketOf(instrument.symbol);
-  if (market.status === 'stale') {
+  if (market.status === 'stale' && input.type === 'MARKET') {
     throw rejected('MARKET_DATA_STALE', `${instrument.symbol}'s market data (${market.source}) has gone quiet: market orders wait until it returns; a limit order can rest meanwhile`, 'type');
   }
-}
-
-/**
- * Outside its session a symbol has no market to take from at once: what would trade now or never
- * (MARKET, IOC, FOK) is refused; what can wait (LIMIT and STOP orders, DAY or GTC) rests.
- */
-function checkSessionOpen(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): void {
-  if (desk.marketOf(instrument.symbol).status !== 'closed') return;
+  if (market.status !== 'closed') return;
   if (input.type === 'MARKET') {
     throw rejected('MARKET_CLOSED', `${instrument.symbol}'s session is closed: market orders wait for the open; a limit order can rest meanwhile`, 'type');
   }

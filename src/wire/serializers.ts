@@ -120,6 +120,15 @@ export function instrumentJson(i: InstrumentState, market: InstrumentMarket): In
   };
 }
 
+/**
+ * An instrument on the ticker channel: its prices and market status, so a watcher without a key can
+ * tell a stale or closed price from a live one.
+ */
+export function tickerEntry(i: InstrumentState, market: InstrumentMarket) {
+  const j = instrumentJson(i, market);
+  return { symbol: j.symbol, reference_price: j.reference_price, last_price: j.last_price, best_bid: j.best_bid, best_ask: j.best_ask, market_status: j.market_status };
+}
+
 export function bookJson(i: InstrumentState, depth: number): BookOut {
   const d = i.book.depth(depth);
   const level = (l: { price: number; quantity: number; orders: number }) => ({
