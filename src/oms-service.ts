@@ -103,7 +103,8 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     }
 
     let stopping = false;
-    let marketData: () => string = () => 'connecting';
+    // The market data feed, once started below; /health reads its link's state.
+    let live: LiveMarket | null = null;
     // Ready once the desks can trade: state loaded and, with the house on, its first quotes committed.
     let ready = false;
     const writer = new WriterRole(prisma);
@@ -162,7 +163,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       stopping: () => stopping,
       ready: () => ready,
       mount: options.mount && ((app) => options.mount!(app, { databaseUrl: databaseUrl!, prisma })),
-      healthComponents: () => ({ ...options.healthComponents?.(), market_data: marketData() }),
+      healthComponents: () => ({ ...options.healthComponents?.(), market_data: live?.linkState ?? 'ok' }),
     });
     const server = createServer(app);
     server.on('clientError', answerClientError);
@@ -178,7 +179,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     // Reference prices: the simulator by default, or a market data source (MARKET_DATA) that every
     // desk follows; the house re-quotes around them each interval either way.
     const source = marketDataSourceFromEnv(env, logger);
-    const live = source
+    live = source
       ? new LiveMarket(source, desks, followedSymbols(env, desks.main.listInstruments().map((i) => i.symbol)), logger.child({ name: 'market-data' }), {
           staleMs: env.MARKET_DATA_STALE_MS,
           bars,
@@ -186,7 +187,6 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
           requote: (symbol) => market.moveAndQuote(symbol, null),
         })
       : null;
-    marketData = () => live?.linkState ?? 'ok';
     const market = new PaperMarket(
       desks,
       env.SIMULATOR_ENABLED && !live ? new RandomWalkSource(env.SIMULATOR_SEED) : null,
