@@ -3,7 +3,7 @@ import { loadEnv } from './config/env.js';
 import { ApiKeyRepository } from './db/api-key.repository.js';
 import { startOmsService, type OmsService } from './oms-service.js';
 import { createSlackBot, EVENTS_PATH, refuseUntilConnected, type SlackBot } from './slack/app.js';
-import { type EnvSource, parseSlackConfig, slackConfigured } from './slack/config.js';
+import { type EnvSource, oauthRequested, parseSlackConfig, slackConfigured } from './slack/config.js';
 import { ensureSlackBotKey } from './slack-bot-key.js';
 
 export interface Deployment {
@@ -56,7 +56,9 @@ export async function startDeployment(source: EnvSource = process.env, options: 
       const configuredKey = source.SLACK_OMS_API_KEY?.trim();
       const signingSecret = source.SLACK_SIGNING_SECRET!.trim();
       // Made once and found again on every later start: restarts never mint keys.
-      const omsKey = configuredKey || (await ensureSlackBotKey(new ApiKeyRepository(service.prisma), signingSecret, logger));
+      // Installed in many workspaces, the bot makes each one's desk: its own key then has the operator scope.
+      const omsKey =
+        configuredKey || (await ensureSlackBotKey(new ApiKeyRepository(service.prisma), signingSecret, logger, { makesDesks: oauthRequested(source) }));
       const config = parseSlackConfig({
         ...source,
         OMS_URL: source.OMS_URL?.trim() || `http://127.0.0.1:${service.port}`,

@@ -1,9 +1,9 @@
-import { App, ExpressReceiver, SocketModeReceiver, type webApi } from '@slack/bolt';
+import { App, ExpressReceiver, type ExpressReceiverOptions, SocketModeReceiver, type webApi } from '@slack/bolt';
 import express, { type Response } from 'express';
 import type pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { boltLogger } from './bolt-logger.js';
-import type { SlackConfig } from './config.js';
+import type { SlackConfig, SlackOAuthConfig } from './config.js';
 import { quietWhile, type SlackLinkState, SlackConnection } from './connection.js';
 import type { SlackDeps } from './deps.js';
 import { FillFeed } from './fills/fill-feed.js';
@@ -11,8 +11,14 @@ import { FillNotifier } from './fills/fill-notifier.js';
 import { keepAliveFetch } from './keep-alive-http.js';
 import { registerListeners } from './listeners/index.js';
 import { OmsClient } from './oms-client.js';
+import { BOT_SCOPES, INSTALL_PATH, installPages, REDIRECT_PATH } from './oauth/install-pages.js';
 import { createSlackPool } from './store/db.js';
+import { SecretBox } from './store/secret-box.js';
 import { WorkQueue } from './work-queue.js';
+import { makeInstallerDeskAdmin, provisionWorkspaceDesk } from './workspaces/desk-provisioning.js';
+import { PgInstallationStore } from './workspaces/installation-store.js';
+import { TokenRefresher } from './workspaces/token-refresher.js';
+import { Workspaces } from './workspaces/workspaces.js';
 
 export interface SlackBot {
   readonly app: App;
@@ -21,7 +27,10 @@ export interface SlackBot {
    * POST /slack/events, answering 503 until the bot is connected to Slack.
    */
   readonly receiver: ExpressReceiver | undefined;
-  readonly notifier: FillNotifier;
+  /** One workspace: its fill notifier. Installs in many: undefined (each workspace has its own). */
+  readonly notifier: FillNotifier | undefined;
+  /** Installs in many workspaces: the workspaces served. */
+  readonly workspaces: Workspaces | undefined;
   readonly db: pg.Pool;
   /** The link to Slack, for /health. */
   readonly state: SlackLinkState;
@@ -70,6 +79,8 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
   let connection: SlackConnection | undefined;
   const log = quietWhile(boltLogger(logger), () => connection !== undefined && connection.state !== 'ok');
   const clientOptions = slackClientOptions(config);
+  const db = createSlackPool(config.databaseUrl);
+  const multi = config.oauth ? installsInManyWorkspaces(config, config.oauth, db, { ...clientOptions, logger: log }, logger) : undefined;
   // Before Bolt's own route: until auth.test has passed Bolt cannot authorize a request, and would
   // ack it with nothing done. A 503 tells Slack (and whoever looks) the truth instead.
   const router = express.Router();
@@ -91,6 +102,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
         // Ack first: a listener's slow work (OMS, Slack calls) never delays the HTTP answer.
         processBeforeResponse: false,
         logger: log,
+        ...(multi?.receiverOptions ?? {}),
       });
   // Socket Mode's own reconnect loop is off: its failed reconnects end in unhandled rejections and it
   // gives up on network errors. The SlackConnection below reconnects instead, with backoff.
@@ -98,7 +110,8 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
     ? new SocketModeReceiver({ appToken: config.appToken, logger: log, autoReconnectEnabled: false, installerOptions: { clientOptions } })
     : undefined;
   const app = new App({
-    token: config.botToken,
+    // Installs in many workspaces: no token here; each request is authorized with its workspace's.
+    ...(config.botToken ? { token: config.botToken } : {}),
     ...(receiver ? { receiver } : { socketMode: true, receiver: socket }),
     clientOptions,
     logger: log,
@@ -110,20 +123,30 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
     logger.error({ err: error }, 'Slack listener failed');
   });
 
-  const db = createSlackPool(config.databaseUrl);
-  const oms = new OmsClient({ baseUrl: config.omsUrl, apiKey: config.omsApiKey });
-  const notifier = new FillNotifier({ oms, db, slack: app.client, logger, pollMs: config.fillPollMs });
-  const feed = new FillFeed({ omsUrl: config.omsUrl, apiKey: config.omsApiKey, onFill: () => notifier.wake(), logger });
+  const workspaces = multi?.workspaces;
+  const oms = new OmsClient({ baseUrl: config.omsUrl, apiKey: workspaces ? () => workspaces.currentKey() : config.omsApiKey });
+  const notifier = workspaces ? undefined : new FillNotifier({ oms, db, slack: app.client, logger, pollMs: config.fillPollMs });
+  const feed = notifier ? new FillFeed({ omsUrl: config.omsUrl, apiKey: config.omsApiKey, onFill: () => notifier.wake(), logger }) : undefined;
   const deps: SlackDeps = {
     config,
     oms,
     db,
     logger,
-    wakeFillNotifier: () => notifier.wake(),
-    watchFills: (portfolio) => feed.watchPortfolio(portfolio),
+    wakeFillNotifier: () => (workspaces ? workspaces.current()?.notifier : notifier)?.wake(),
+    watchFills: (portfolio) => (workspaces ? workspaces.current()?.feed : feed)?.watchPortfolio(portfolio),
+    workspaceTeam: () => workspaces?.current()?.team,
+    ...(workspaces ? { uninstall: (team: string) => workspaces.uninstalled(team) } : {}),
     placing: new Set(),
     work: new WorkQueue(8),
   };
+  if (workspaces) {
+    // Every request runs in its workspace's scope: the OMS calls it makes use that workspace's desk.
+    app.use(async ({ context, next }) => {
+      const workspace = context.teamId ? await workspaces.get(context.teamId) : undefined;
+      if (workspace) await workspaces.run(workspace, next);
+      else await next();
+    });
+  }
   registerListeners(app, deps);
 
   /**
@@ -153,8 +176,12 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
     onConnected() {
       if (notifying) return;
       notifying = true;
-      notifier.start();
-      feed.start();
+      if (workspaces) {
+        workspaces.start().catch((e: unknown) => logger.error({ err: e }, 'installed workspaces not served'));
+        return;
+      }
+      notifier?.start();
+      feed?.start();
     },
   });
   connection = link;
@@ -164,6 +191,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
     app,
     receiver,
     notifier,
+    workspaces,
     db,
     get state() {
       return link.state;
@@ -179,10 +207,59 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
       await closeSocket();
       await deps.work.idle();
       if (notifying) {
-        feed.stop();
-        await notifier.stop();
+        feed?.stop();
+        await notifier?.stop();
       }
+      await workspaces?.stop();
       await db.end();
+    },
+  };
+}
+
+/**
+ * Installs in many workspaces: Bolt's OAuth (install page, state, code exchange over SLACK_API_URL)
+ * with the bot's own installation store, a desk made for each new workspace, and the token refresher.
+ */
+function installsInManyWorkspaces(
+  config: SlackConfig,
+  oauth: SlackOAuthConfig,
+  db: pg.Pool,
+  clientOptions: webApi.WebClientOptions,
+  logger: Logger,
+): { workspaces: Workspaces; receiverOptions: Partial<ExpressReceiverOptions> } {
+  const box = new SecretBox(oauth.stateSecret);
+  const refresher = new TokenRefresher({ db, box, clientId: oauth.clientId, clientSecret: oauth.clientSecret, clientOptions, logger });
+  const workspaces = new Workspaces({ db, box, omsUrl: config.omsUrl, fillPollMs: config.fillPollMs, clientOptions, refresher, logger });
+  // The bot's own key makes desks only (operator scope); it never trades.
+  const operator = new OmsClient({ baseUrl: config.omsUrl, apiKey: config.omsApiKey });
+  const installationStore = new PgInstallationStore({
+    db,
+    box,
+    async beforeStore(installation) {
+      const desk = await provisionWorkspaceDesk({ operator, db, box, logger }, installation.team.id);
+      await makeInstallerDeskAdmin(new OmsClient({ baseUrl: config.omsUrl, apiKey: desk.deskKey }), installation.team.id, installation.user.id);
+    },
+    afterStore: (installation) => workspaces.installed(installation),
+  });
+  return {
+    workspaces,
+    receiverOptions: {
+      clientId: oauth.clientId,
+      clientSecret: oauth.clientSecret,
+      stateSecret: oauth.stateSecret,
+      scopes: [...BOT_SCOPES],
+      installationStore,
+      installerOptions: {
+        installPath: INSTALL_PATH,
+        redirectUriPath: REDIRECT_PATH,
+        // /slack/install sends the browser straight to Slack's consent page.
+        directInstall: true,
+        stateVerification: true,
+        clientOptions,
+        // Slack's consent page sits beside its Web API (a stand-in serves both in tests).
+        authorizationUrl: new URL('../oauth/v2/authorize', config.slackApiUrl).href,
+        callbackOptions: installPages(logger),
+      },
     },
   };
 }

@@ -16,6 +16,13 @@ export interface SlackDeps {
   readonly watchFills: (portfolio: string) => void;
   /** client_order_ids being placed by this process right now (see trading/place-order.ts). */
   readonly placing: Set<string>;
+  /**
+   * Installs in many workspaces: the workspace the current request came from (its desk is the one
+   * `oms` acts on). Undefined with one workspace.
+   */
+  readonly workspaceTeam: () => string | undefined;
+  /** Installs in many workspaces: removes a workspace's installation and stops its Slack traffic. */
+  readonly uninstall?: (team: string) => Promise<void>;
   /** Where listeners run their after-ack work. */
   readonly work: WorkQueue;
 }

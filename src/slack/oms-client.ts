@@ -39,7 +39,11 @@ export const isOmsError = (e: unknown, code?: string): e is OmsClientError =>
 
 export interface OmsClientOptions {
   readonly baseUrl: string;
-  readonly apiKey: string;
+  /**
+   * The key, or where to find it per call: a bot installed in many workspaces acts in each with the
+   * key of that workspace's desk (see workspaces/workspaces.ts), and has none outside one.
+   */
+  readonly apiKey: string | (() => string);
   /** Per request; Slack users wait on these calls, so keep it short. */
   readonly timeoutMs?: number;
 }
@@ -52,7 +56,7 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREAC
 /** The REST calls the bot makes, typed after docs/api.md. */
 export class OmsClient {
   private readonly baseUrl: string;
-  private readonly apiKey: string;
+  private readonly apiKey: string | (() => string);
   private readonly timeoutMs: number;
 
   constructor(options: OmsClientOptions) {
@@ -112,10 +116,15 @@ export class OmsClient {
     return (await this.request<BookSnapshot>('GET', `/book/${encodeURIComponent(symbol)}`, { query: { depth } })).body;
   }
 
+  /** A new desk and its first admin key (operator scope; shown once, never logged). */
+  async createDesk(name: string): Promise<{ desk: { id: number; name: string }; admin_key: string }> {
+    return (await this.request<{ desk: { id: number; name: string }; admin_key: string }>('POST', '/desks', { body: { name } })).body;
+  }
+
   private async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<{ status: number; body: T }> {
     const url = new URL(`${this.baseUrl}/api/v1${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { 'x-api-key': this.apiKey, accept: 'application/json' };
+    const headers: Record<string, string> = { 'x-api-key': typeof this.apiKey === 'string' ? this.apiKey : this.apiKey(), accept: 'application/json' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
 
     let response: HttpResponse;

@@ -100,4 +100,47 @@ describe('Slack bot configuration', () => {
     expect(slackConfigured(base)).toBe(true);
     expect(slackConfigured({ SLACK_BOT_TOKEN: 'xoxb-1' })).toBe(false);
   });
+
+  describe('installs in many workspaces', () => {
+    const { SLACK_BOT_TOKEN: _token, ...withoutToken } = base;
+    const oauth = {
+      ...withoutToken,
+      SLACK_CLIENT_ID: '1111.2222',
+      SLACK_CLIENT_SECRET: 'client-secret-value',
+      SLACK_STATE_SECRET: 'state-secret-value-0123456789abcdef0123',
+    };
+
+    it('takes the three OAuth variables instead of a bot token', () => {
+      const config = parseSlackConfig(oauth);
+      expect(config.botToken).toBeUndefined();
+      expect(config.oauth).toEqual({ clientId: '1111.2222', clientSecret: 'client-secret-value', stateSecret: 'state-secret-value-0123456789abcdef0123' });
+      expect(parseSlackConfig(base).oauth).toBeUndefined();
+      expect(slackConfigured(oauth)).toBe(true);
+    });
+
+    it('stops at a partial set with one line naming what is missing, never a value', () => {
+      for (const missing of ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const) {
+        const message = errorOf({ ...oauth, [missing]: ' ' });
+        expect(message.split('\n')).toHaveLength(1);
+        expect(message).toBe(
+          `invalid Slack bot configuration: installing in many workspaces needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET together; missing ${missing}`,
+        );
+      }
+      const two = errorOf({ ...withoutToken, SLACK_CLIENT_SECRET: 'client-secret-value' });
+      expect(two).toContain('missing SLACK_CLIENT_ID, SLACK_STATE_SECRET');
+      expect(two).not.toContain('client-secret-value');
+    });
+
+    it('refuses a bot token or Socket Mode beside them, and a short state secret', () => {
+      expect(errorOf({ ...oauth, SLACK_BOT_TOKEN: 'xoxb-1-secret' })).toContain('SLACK_BOT_TOKEN (one workspace) and SLACK_CLIENT_ID');
+      expect(errorOf({ ...oauth, SLACK_APP_TOKEN: 'xapp-1-secret' })).toContain('need HTTP mode');
+      const short = errorOf({ ...oauth, SLACK_STATE_SECRET: 'too-short-secret' });
+      expect(short).toContain('SLACK_STATE_SECRET must be at least 32 characters');
+      expect(short).not.toContain('too-short-secret');
+    });
+
+    it('names the OAuth way out when neither a token nor the OAuth variables are set', () => {
+      expect(errorOf(withoutToken)).toContain('SLACK_BOT_TOKEN is missing (the "Bot User OAuth Token", xoxb-...; or, to install in many workspaces, SLACK_CLIENT_ID');
+    });
+  });
 });

@@ -15,9 +15,15 @@ import { WorkQueue } from '../work-queue.js';
 export interface FillNotifierOptions {
   readonly oms: OmsClient;
   readonly db: pg.Pool;
-  readonly slack: webApi.WebClient;
+  /** A client, or how to get one per pass (a workspace's token rotates: see workspaces/token-refresher.ts). */
+  readonly slack: webApi.WebClient | (() => Promise<webApi.WebClient>);
   readonly logger: Logger;
   readonly pollMs: number;
+  /**
+   * Installs in many workspaces: the workspace whose orders this notifier follows, on its desk (its
+   * own cursor and lock). Unset: every order the bot placed (one workspace).
+   */
+  readonly team?: string;
 }
 
 const CURSOR = 'fills';
@@ -36,6 +42,8 @@ const PARALLEL_REFRESHES = 2;
 const MAX_BACKOFF_MS = 10_000;
 /** One pass at a time across every bot process sharing the database. */
 const PASS_LOCK = "hashtext('paper-desk:slack-fill-notifier')";
+/** A workspace's notifier locks its own key: workspaces do not wait for each other. */
+const passLockOf = (team: string | undefined) => (team === undefined ? PASS_LOCK : `hashtext('paper-desk:slack-fill-notifier:' || $1::text)`);
 
 /**
  * Threads every fill of every order placed from Slack under that order's confirmation, exactly once,
@@ -67,7 +75,18 @@ export class FillNotifier {
   /** Trades read in step 1 of a pass, so step 3 of the same pass need not fetch them again. */
   private readonly trades = new Map<string, Trade>();
 
-  constructor(private readonly o: FillNotifierOptions) {}
+  private slackClient: webApi.WebClient | undefined;
+  private readonly cursorName: string;
+
+  constructor(private readonly o: FillNotifierOptions) {
+    this.cursorName = o.team === undefined ? CURSOR : `${CURSOR}:${o.team}`;
+    if (typeof o.slack !== 'function') this.slackClient = o.slack;
+  }
+
+  /** The Web API client of this pass. */
+  private get slack(): webApi.WebClient {
+    return this.slackClient!;
+  }
 
   start(): void {
     this.stopped = false;
@@ -119,9 +138,12 @@ export class FillNotifier {
     let lock: pg.PoolClient | undefined;
     try {
       lock = await this.o.db.connect();
-      const { rows } = await lock.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${PASS_LOCK}) AS ok`);
+      const lockKey = passLockOf(this.o.team);
+      const lockArgs = this.o.team === undefined ? [] : [this.o.team];
+      const { rows } = await lock.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${lockKey}) AS ok`, lockArgs);
       if (!rows[0]?.ok) return;
       try {
+        if (typeof this.o.slack === 'function') this.slackClient = await this.o.slack();
         await this.readTrades();
         if (Date.now() < this.pausedUntil) return;
         await this.postMissingConfirmations();
@@ -129,7 +151,7 @@ export class FillNotifier {
         this.failures = 0;
       } finally {
         this.trades.clear();
-        await lock.query(`SELECT pg_advisory_unlock(${PASS_LOCK})`);
+        await lock.query(`SELECT pg_advisory_unlock(${lockKey})`, lockArgs);
       }
     } catch (e) {
       // Logged on the first failure of a run of them, not on every backed-off retry.
@@ -152,7 +174,7 @@ export class FillNotifier {
       const last = data[data.length - 1].trade_id;
       await withTransaction(this.o.db, async (tx) => {
         await recordFillNotices(tx, notices);
-        await advanceCursor(tx, CURSOR, last);
+        await advanceCursor(tx, this.cursorName, last);
       });
       for (const t of data) if (ours.has(t.buy_order_id ?? '') || ours.has(t.sell_order_id ?? '')) this.trades.set(t.trade_id, t);
       this.cursor = last;
@@ -168,11 +190,11 @@ export class FillNotifier {
    * their placement records the fills made until then, and the scan the ones after.
    */
   private async loadCursor(): Promise<string> {
-    const saved = await getCursor(this.o.db, CURSOR);
+    const saved = await getCursor(this.o.db, this.cursorName);
     if (saved !== undefined) return saved;
     const newest = (await this.o.oms.listTrades({ limit: 1 })).data[0]?.trade_id ?? '0';
-    const cursor = await initCursor(this.o.db, CURSOR, newest);
-    for (const orderId of await allOrderIds(this.o.db)) {
+    const cursor = await initCursor(this.o.db, this.cursorName, newest);
+    for (const orderId of await allOrderIds(this.o.db, this.o.team)) {
       const order = await this.o.oms.getOrder(orderId).catch((e: unknown) => {
         if (isOmsError(e) && e.status === 404) return undefined;
         throw e;
@@ -183,7 +205,7 @@ export class FillNotifier {
   }
 
   private async postMissingConfirmations(): Promise<void> {
-    for (const m of await unconfirmedOrders(this.o.db, CONFIRMATIONS_PER_PASS)) {
+    for (const m of await unconfirmedOrders(this.o.db, CONFIRMATIONS_PER_PASS, this.o.team)) {
       let order;
       try {
         order = await this.o.oms.getOrder(m.orderId);
@@ -193,7 +215,7 @@ export class FillNotifier {
         continue;
       }
       try {
-        const posted = await this.o.slack.chat.postMessage({ channel: m.channelId, ...buildOrderConfirmation(order) });
+        const posted = await this.slack.chat.postMessage({ channel: m.channelId, ...buildOrderConfirmation(order) });
         if (posted.ts) await setConfirmationTs(this.o.db, m.orderId, posted.ts);
       } catch (e) {
         if (this.mustRetry(classifySlackFailure(e), { orderId: m.orderId })) return;
@@ -203,7 +225,7 @@ export class FillNotifier {
   }
 
   private async postNotices(): Promise<void> {
-    const pending = await pendingFillNotices(this.o.db, NOTICES_PER_PASS);
+    const pending = await pendingFillNotices(this.o.db, NOTICES_PER_PASS, this.o.team);
     if (pending.length === NOTICES_PER_PASS) this.again = true;
     const byOrder = new Map<string, PendingNotice[]>();
     for (const n of pending) byOrder.set(n.orderId, [...(byOrder.get(n.orderId) ?? []), n]);
@@ -247,7 +269,7 @@ export class FillNotifier {
       if (Date.now() < this.pausedUntil) break;
       const trade = this.trades.get(n.tradeId) ?? (await this.o.oms.getTrade(n.tradeId));
       try {
-        await this.o.slack.chat.postMessage({ channel: n.channelId, thread_ts: n.messageTs, ...buildFillReply(trade, n.orderId) });
+        await this.slack.chat.postMessage({ channel: n.channelId, thread_ts: n.messageTs, ...buildFillReply(trade, n.orderId) });
         posted = true;
       } catch (e) {
         if (this.mustRetry(classifySlackFailure(e), { tradeId: n.tradeId, orderId: n.orderId })) break;
@@ -261,7 +283,7 @@ export class FillNotifier {
   private async refreshConfirmation(n: PendingNotice): Promise<void> {
     try {
       const order = await this.o.oms.getOrder(n.orderId);
-      await this.o.slack.chat.update({ channel: n.channelId, ts: n.messageTs, ...buildOrderConfirmation(order) });
+      await this.slack.chat.update({ channel: n.channelId, ts: n.messageTs, ...buildOrderConfirmation(order) });
     } catch (e) {
       // Cosmetic: the next fill or cancel updates it again.
       this.o.logger.warn({ err: e, orderId: n.orderId }, 'confirmation not updated');

@@ -25,14 +25,15 @@ export async function recordFillNotices(db: Queryable, notices: readonly FillNot
 }
 
 /** Unposted notices whose confirmation exists (a thread needs its parent), oldest trade first. */
-export async function pendingFillNotices(db: Queryable, limit: number): Promise<PendingNotice[]> {
+/** `team` set: only the notices of orders placed from that workspace (installs in many workspaces). */
+export async function pendingFillNotices(db: Queryable, limit: number, team?: string): Promise<PendingNotice[]> {
   const { rows } = await db.query<{ trade_id: string; order_id: string; channel_id: string; message_ts: string }>(
     `SELECT n.trade_id, n.order_id, m.channel_id, m.message_ts
        FROM slack_fill_notices n JOIN slack_order_messages m ON m.order_id = n.order_id
-      WHERE n.posted_at IS NULL AND m.message_ts IS NOT NULL
+      WHERE n.posted_at IS NULL AND m.message_ts IS NOT NULL AND ($2::text IS NULL OR m.team_id = $2)
       ORDER BY n.trade_id, n.order_id
       LIMIT $1`,
-    [limit],
+    [limit, team ?? null],
   );
   return rows.map((r) => ({ tradeId: r.trade_id, orderId: r.order_id, channelId: r.channel_id, messageTs: r.message_ts }));
 }

@@ -8,6 +8,8 @@ export interface OrderMessage {
   readonly orderId: string;
   readonly channelId: string;
   readonly messageTs: string | null;
+  /** The workspace it came from, when the app is installed in many. */
+  readonly teamId?: string;
 }
 
 interface Row {
@@ -20,8 +22,8 @@ const toMessage = (r: Row): OrderMessage => ({ orderId: r.order_id, channelId: r
 /** Returns false when the order was already remembered (a repeated delivery of the same command). */
 export async function rememberOrderMessage(db: Queryable, m: OrderMessage): Promise<boolean> {
   const { rowCount } = await db.query(
-    'INSERT INTO slack_order_messages (order_id, channel_id, message_ts) VALUES ($1, $2, $3) ON CONFLICT (order_id) DO NOTHING',
-    [m.orderId, m.channelId, m.messageTs],
+    'INSERT INTO slack_order_messages (order_id, channel_id, message_ts, team_id) VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING',
+    [m.orderId, m.channelId, m.messageTs, m.teamId ?? null],
   );
   return rowCount === 1;
 }
@@ -40,15 +42,18 @@ export async function slackOrderIdsAmong(db: Queryable, orderIds: readonly strin
   return new Set(rows.map((r) => r.order_id));
 }
 
-export async function allOrderIds(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ order_id: string }>('SELECT order_id FROM slack_order_messages ORDER BY order_id');
+export async function allOrderIds(db: Queryable, team?: string): Promise<string[]> {
+  const { rows } = await db.query<{ order_id: string }>(
+    'SELECT order_id FROM slack_order_messages WHERE ($1::text IS NULL OR team_id = $1) ORDER BY order_id',
+    [team ?? null],
+  );
   return rows.map((r) => r.order_id);
 }
 
-export async function unconfirmedOrders(db: Queryable, limit: number): Promise<OrderMessage[]> {
+export async function unconfirmedOrders(db: Queryable, limit: number, team?: string): Promise<OrderMessage[]> {
   const { rows } = await db.query<Row>(
-    'SELECT order_id, channel_id, message_ts FROM slack_order_messages WHERE message_ts IS NULL ORDER BY order_id LIMIT $1',
-    [limit],
+    'SELECT order_id, channel_id, message_ts FROM slack_order_messages WHERE message_ts IS NULL AND ($2::text IS NULL OR team_id = $2) ORDER BY order_id LIMIT $1',
+    [limit, team ?? null],
   );
   return rows.map(toMessage);
 }

@@ -95,7 +95,7 @@ export async function placeFromSlack(
     if (outcome !== 'failed') {
       // Before the row exists, so that no fill after it can reach the feed unnoticed.
       if (OPEN_STATUSES.has(order.status)) deps.watchFills(order.portfolio_name);
-      await rememberOrderMessage(deps.db, { orderId: order.id, channelId: where.channel, messageTs: where.ts ?? null });
+      await rememberOrderMessage(deps.db, { orderId: order.id, channelId: where.channel, messageTs: where.ts ?? null, teamId: deps.workspaceTeam() });
       const early = await recordEarlyFills(deps, deps.db, order);
       // Something for the notifier to post now: early fills, or the confirmation Slack refused. A
       // resting order's later fills wake it through the feed (or its poll).

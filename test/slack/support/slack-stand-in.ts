@@ -32,6 +32,17 @@ export interface ResponseUrlPost {
   readonly at: number;
 }
 
+/** A token the stand-in issued through OAuth: whose it is and until when it works. */
+export interface IssuedToken {
+  readonly token: string;
+  readonly team: { readonly id: string; readonly name: string };
+  readonly botUserId: string;
+  readonly installerUserId: string;
+  /** Epoch ms; undefined: never expires (no token rotation). */
+  readonly expiresAt: number | undefined;
+  revoked: boolean;
+}
+
 export type Failure = { readonly status: 429; readonly retryAfter: number } | { readonly status: 500 | 502 | 503 } | { readonly error: string };
 
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
@@ -50,6 +61,13 @@ export class SlackStandIn {
   private readonly acks = new Map<string, (payload: Record<string, any>) => void>();
   /** The Socket Mode connection of the app, once it connected. */
   socket: WebSocket | undefined;
+  /** OAuth: the app whose codes and refresh tokens it takes, and the tokens it issued. */
+  private oauthApp: { clientId: string; clientSecret: string; tokenLifetimeSec: number | undefined } | undefined;
+  private readonly codes = new Map<string, { team: { id: string; name: string }; user: string }>();
+  /** Each with the token lifetime of its installation: a rotating workspace keeps rotating. */
+  private readonly refreshTokens = new Map<string, { team: { id: string; name: string }; user: string; lifetime: number }>();
+  readonly issued = new Map<string, IssuedToken>();
+  private tokenCounter = 0;
 
   private constructor(
     private readonly server: Server,
@@ -139,6 +157,76 @@ export class SlackStandIn {
     });
   }
 
+  /**
+   * Plays Slack's OAuth for one app: oauth.v2.access takes its client id and secret with a code from
+   * `grantCode` (the installer's consent) or a refresh token. `tokenLifetimeSec` set: token rotation,
+   * each bot token expiring after that many seconds (then refused with token_expired), each refresh
+   * token good once. Tokens it issued are answered per token by auth.test (their team, their bot).
+   */
+  acceptOAuth(app: { clientId: string; clientSecret: string; tokenLifetimeSec?: number }): void {
+    this.oauthApp = { clientId: app.clientId, clientSecret: app.clientSecret, tokenLifetimeSec: app.tokenLifetimeSec };
+  }
+
+  /** What Slack hands the browser on the redirect after the user approved the install. */
+  grantCode(team: { id: string; name: string }, user: string): string {
+    const code = `code-${team.id}-${randomUUID()}`;
+    this.codes.set(code, { team, user });
+    return code;
+  }
+
+  /** The tokens issued to a workspace, oldest first. */
+  tokensOf(team: string): IssuedToken[] {
+    return [...this.issued.values()].filter((t) => t.team.id === team);
+  }
+
+  /** What Slack does on uninstall: every token of the workspace stops working. */
+  revokeTokensOf(team: string): void {
+    for (const t of this.tokensOf(team)) t.revoked = true;
+  }
+
+  private issueToken(team: { id: string; name: string }, user: string, lifetime: number | undefined): Record<string, unknown> {
+    const n = ++this.tokenCounter;
+    const token = `xoxb-${team.id}-${n}-${randomUUID().slice(0, 8)}`;
+    this.issued.set(token, {
+      token,
+      team,
+      botUserId: `UBOT${team.id}`,
+      installerUserId: user,
+      expiresAt: lifetime === undefined ? undefined : Date.now() + lifetime * 1000,
+      revoked: false,
+    });
+    const rotation: Record<string, unknown> = {};
+    if (lifetime !== undefined) {
+      const refresh = `xoxe-1-${team.id}-${n}-${randomUUID().slice(0, 8)}`;
+      this.refreshTokens.set(refresh, { team, user, lifetime });
+      Object.assign(rotation, { refresh_token: refresh, expires_in: lifetime });
+    }
+    return { access_token: token, token_type: 'bot', ...rotation };
+  }
+
+  private oauthAccess(body: Record<string, any>): Record<string, unknown> {
+    const app = this.oauthApp;
+    if (!app || body.client_id !== app.clientId) return { ok: false, error: 'invalid_client_id' };
+    if (body.client_secret !== app.clientSecret) return { ok: false, error: 'bad_client_secret' };
+    const refreshing = body.grant_type === 'refresh_token' ? this.refreshTokens.get(body.refresh_token) : undefined;
+    const grant = body.grant_type === 'refresh_token' ? refreshing : this.codes.get(body.code);
+    if (!grant) return { ok: false, error: body.grant_type === 'refresh_token' ? 'invalid_refresh_token' : 'invalid_code' };
+    // Each is good once: a code is exchanged once, a refresh token is rotated.
+    if (body.grant_type === 'refresh_token') this.refreshTokens.delete(body.refresh_token);
+    else this.codes.delete(body.code);
+    return {
+      ok: true,
+      app_id: 'A1',
+      authed_user: { id: grant.user },
+      scope: 'commands,chat:write,chat:write.public,files:write',
+      bot_user_id: `UBOT${grant.team.id}`,
+      team: grant.team,
+      enterprise: null,
+      is_enterprise_install: false,
+      ...this.issueToken(grant.team, grant.user, refreshing ? refreshing.lifetime : app.tokenLifetimeSec),
+    };
+  }
+
   private onSocket(ws: WebSocket): void {
     this.socket = ws;
     ws.on('message', (data) => {
@@ -171,6 +259,23 @@ export class SlackStandIn {
       this.calls.push({ method, body, token, at, outcome, response });
       return response;
     };
+
+    // A token the stand-in issued works for its life and until revoked; other test tokens always do.
+    const issued = token === undefined ? undefined : this.issued.get(token);
+    if (issued && method !== 'oauth.v2.access') {
+      if (issued.revoked) return { status: 200, body: record('error', { ok: false, error: 'token_revoked' }) };
+      if (issued.expiresAt !== undefined && Date.now() >= issued.expiresAt) return { status: 200, body: record('error', { ok: false, error: 'token_expired' }) };
+    }
+    if (method === 'oauth.v2.access') {
+      const answer = this.oauthAccess(body);
+      return { status: 200, body: record(answer.ok ? 'ok' : 'error', answer) };
+    }
+    if (issued && method === 'auth.test') {
+      return {
+        status: 200,
+        body: record('ok', { ok: true, url: `https://${issued.team.id.toLowerCase()}.slack.com/`, team: issued.team.name, user: 'paperbot', team_id: issued.team.id, user_id: issued.botUserId, bot_id: `B${issued.team.id}` }),
+      };
+    }
 
     const planned = this.failures.get(method);
     if (planned && planned.left > 0) {

@@ -1,0 +1,145 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { webApi } from '@slack/bolt';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { FillFeed } from '../fills/fill-feed.js';
+import { FillNotifier } from '../fills/fill-notifier.js';
+import { OmsClient } from '../oms-client.js';
+import { deleteInstallation, installedTeams, loadInstallation, type WorkspaceInstallation } from '../store/installations.js';
+import type { SecretBox } from '../store/secret-box.js';
+import { findWorkspaceDesk, type WorkspaceDesk } from '../store/workspace-desks.js';
+import type { TokenRefresher } from './token-refresher.js';
+
+/** A workspace the app is installed in, as the bot serves it: its desk, and what posts its fills. */
+export interface Workspace {
+  readonly team: string;
+  readonly desk: WorkspaceDesk;
+  /** The OMS with the desk's key. */
+  readonly oms: OmsClient;
+  readonly notifier: FillNotifier;
+  readonly feed: FillFeed;
+}
+
+export interface WorkspacesOptions {
+  readonly db: pg.Pool;
+  readonly box: SecretBox;
+  readonly omsUrl: string;
+  readonly fillPollMs: number;
+  readonly clientOptions: webApi.WebClientOptions;
+  readonly refresher: TokenRefresher;
+  readonly logger: Logger;
+}
+
+/**
+ * The workspaces of a bot installed in many (OAuth). A request is served inside its workspace's
+ * scope (`run`): the OMS calls it makes use that workspace's desk key, found with `current()`; there
+ * is no key outside a scope, so a call that lost its workspace fails instead of reaching another
+ * desk. Each workspace has its own fill notifier (its desk's trade stream, its token) and feed.
+ * Uninstalling stops them; the desk and its data stay.
+ */
+export class Workspaces {
+  private readonly scope = new AsyncLocalStorage<Workspace>();
+  private readonly live = new Map<string, Workspace>();
+  private readonly opening = new Map<string, Promise<Workspace | undefined>>();
+  private started = false;
+
+  constructor(private readonly o: WorkspacesOptions) {}
+
+  current(): Workspace | undefined {
+    return this.scope.getStore();
+  }
+
+  /** The desk key of the request being served; throws outside a workspace (fail closed). */
+  currentKey(): string {
+    const ws = this.current();
+    if (!ws) throw new Error('no workspace in scope: the OMS is only called on behalf of a workspace');
+    return ws.desk.deskKey;
+  }
+
+  run<T>(workspace: Workspace, work: () => Promise<T>): Promise<T> {
+    return this.scope.run(workspace, work);
+  }
+
+  /** The workspace if the app is installed there and its desk is known, else undefined. */
+  get(team: string): Promise<Workspace | undefined> {
+    const ws = this.live.get(team);
+    if (ws) return Promise.resolve(ws);
+    let opening = this.opening.get(team);
+    if (!opening) {
+      opening = this.open(team).finally(() => this.opening.delete(team));
+      this.opening.set(team, opening);
+    }
+    return opening;
+  }
+
+  /** Serves every installed workspace (at connect): their notifiers start, their tokens are watched. */
+  async start(): Promise<void> {
+    this.started = true;
+    for (const team of await installedTeams(this.o.db)) {
+      await this.get(team).catch((e: unknown) => this.o.logger.error({ team, err: e }, 'workspace not served'));
+    }
+    for (const ws of this.live.values()) this.startOne(ws);
+  }
+
+  /** A new (or renewed) installation: served from now on. */
+  async installed(installation: WorkspaceInstallation): Promise<void> {
+    const ws = await this.get(installation.team.id);
+    this.o.refresher.watch(installation);
+    if (ws && this.started) this.startOne(ws);
+  }
+
+  /** app_uninstalled or tokens_revoked: the installation goes, the workspace's Slack traffic stops. */
+  async uninstalled(team: string): Promise<void> {
+    await deleteInstallation(this.o.db, team);
+    this.o.refresher.forget(team);
+    const ws = this.live.get(team);
+    this.live.delete(team);
+    if (ws) {
+      ws.feed.stop();
+      await ws.notifier.stop();
+    }
+    this.o.logger.info({ team }, "the app was uninstalled from a workspace: its desk's Slack traffic stopped (the desk keeps its data)");
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    await this.o.refresher.stop();
+    for (const ws of this.live.values()) ws.feed.stop();
+    await Promise.all([...this.live.values()].map((ws) => ws.notifier.stop()));
+  }
+
+  private startOne(ws: Workspace): void {
+    ws.notifier.start();
+    ws.feed.start();
+  }
+
+  private async open(team: string): Promise<Workspace | undefined> {
+    const installation = await loadInstallation(this.o.db, this.o.box, team);
+    if (!installation) return undefined;
+    const desk = await findWorkspaceDesk(this.o.db, this.o.box, team);
+    if (!desk) return undefined;
+    const oms = new OmsClient({ baseUrl: this.o.omsUrl, apiKey: desk.deskKey });
+    const logger = this.o.logger.child({ team });
+    const notifier = new FillNotifier({
+      oms,
+      db: this.o.db,
+      // The token as stored now: the refresher replaces it before it expires.
+      slack: async () => {
+        const now = await loadInstallation(this.o.db, this.o.box, team);
+        if (!now?.bot) throw new Error('the app is no longer installed in this workspace');
+        return new webApi.WebClient(now.bot.token, this.o.clientOptions);
+      },
+      logger,
+      pollMs: this.o.fillPollMs,
+      team,
+    });
+    const feed = new FillFeed({ omsUrl: this.o.omsUrl, apiKey: desk.deskKey, onFill: () => notifier.wake(), logger });
+    const ws: Workspace = { team, desk, oms, notifier, feed };
+    // Installed while opening, or uninstalled meanwhile: the map says what is served.
+    const raced = this.live.get(team);
+    if (raced) return raced;
+    this.live.set(team, ws);
+    this.o.refresher.watch(installation);
+    return ws;
+  }
+}

@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHmac } from 'node:crypto';
+import { startTestOms } from '../../support/oms.js';
+import { CLIENT_ID, CLIENT_SECRET, OAuthBot } from '../support/oauth-bot.js';
+import { SlackStandIn, waitFor } from '../support/slack-stand-in.js';
+
+/**
+ * The bot installed in many workspaces: each install goes /slack/install -> Slack's consent page
+ * (state cookie) -> /slack/oauth_redirect with a code the stand-in exchanges, gets a desk of its own,
+ * and is served with its own token and desk key; uninstalling stops its Slack traffic.
+ */
+type TestOms = Awaited<ReturnType<typeof startTestOms>>;
+let oms: TestOms;
+let standIn: SlackStandIn;
+let bot: OAuthBot;
+
+const ALPHA = { id: 'TALPHA', name: 'Alpha Traders' };
+const BETA = { id: 'TBETA', name: 'Beta Capital' };
+
+beforeAll(async () => {
+  oms = await startTestOms();
+  standIn = await SlackStandIn.start();
+  standIn.acceptOAuth({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+  // The bootstrap key: admin of desk main and the deployment's operator (it makes desks).
+  bot = await OAuthBot.start({ standIn, omsUrl: oms.baseUrl, omsApiKey: oms.adminKey, databaseUrl: oms.databaseUrl });
+}, 60_000);
+
+afterAll(async () => {
+  await bot?.stop();
+  await standIn?.stop();
+  await oms?.stop();
+});
+
+/** A state as the bot's own are made (an HS256 JWT), but signed with another secret. */
+function forgedState(payload: object, secret: string): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(payload)}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+/** The OMS REST API with a given key. */
+async function rest(key: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${oms.baseUrl}/api/v1${path}`, {
+    method,
+    headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+async function deskKeyOf(team: string): Promise<string> {
+  const ws = await bot.bot.workspaces!.get(team);
+  if (!ws) throw new Error(`workspace ${team} is not served`);
+  return ws.desk.deskKey;
+}
+
+/** `/trade` from a workspace; resolves with the confirmation the bot posted there and the order id. */
+async function trade(team: string, text: string): Promise<{ call: any; orderId: string }> {
+  const before = standIn.callsTo('chat.postMessage', 'any').length;
+  const res = await bot.command(team, '/trade', text, `trade-${team}-${Math.random()}`);
+  expect([res.status, res.text]).toEqual([200, '']);
+  const call = await waitFor(() => standIn.callsTo('chat.postMessage', 'any').slice(before).find((c) => !c.body.thread_ts), 10_000, `the confirmation of ${text}`);
+  expect(call.outcome).toBe('ok');
+  return { call, orderId: /\(order (\d+)\)$/.exec(call.body.text)![1] };
+}
+
+describe('installing in two workspaces', () => {
+  it('sends the installer to the consent page with the scopes, a signed state and its cookie', async () => {
+    const started = await bot.startInstall();
+    expect(started.status).toBe(302);
+    expect(`${started.location.origin}${started.location.pathname}`).toBe(`${standIn.baseUrl}/oauth/v2/authorize`);
+    expect(started.location.searchParams.get('client_id')).toBe(CLIENT_ID);
+    expect(started.location.searchParams.get('scope')?.split(',')).toEqual(['commands', 'chat:write', 'chat:write.public', 'files:write']);
+    expect(started.state).not.toBe('');
+    expect(started.cookie).toBe(`slack-app-oauth-state=${started.state}`);
+  });
+
+  it('gives each workspace a desk of its own; tokens and keys are stored encrypted', async () => {
+    const a = await bot.install(ALPHA, 'UALICE');
+    expect(a.status).toBe(200);
+    expect(a.html).toContain('Paper Desk is installed in <b>Alpha Traders</b>');
+    const b = await bot.install(BETA, 'UBOB');
+    expect(b.status).toBe(200);
+
+    const desks = (await rest(oms.adminKey, 'GET', '/desks')).json.data.map((d: { name: string }) => d.name);
+    expect(desks).toEqual(expect.arrayContaining(['main', 'slack:TALPHA', 'slack:TBETA']));
+
+    const { rows } = await bot.bot.db.query('SELECT team_id, enterprise_id, bot_user_id, installer_user_id, token_expires_at, secret FROM slack_installations ORDER BY team_id');
+    expect(rows.map((r) => [r.team_id, r.bot_user_id, r.installer_user_id, r.token_expires_at])).toEqual([
+      ['TALPHA', 'UBOTTALPHA', 'UALICE', null],
+      ['TBETA', 'UBOTTBETA', 'UBOB', null],
+    ]);
+    const alphaToken = standIn.tokensOf('TALPHA')[0].token;
+    expect(rows[0].secret).toMatch(/^v1\./);
+    expect(rows[0].secret).not.toContain(alphaToken);
+    const keys = await bot.bot.db.query('SELECT team_id, desk_name, desk_key FROM slack_workspace_desks ORDER BY team_id');
+    expect(keys.rows.map((r) => r.desk_name)).toEqual(['slack:TALPHA', 'slack:TBETA']);
+    expect(keys.rows[0].desk_key).not.toContain(await deskKeyOf('TALPHA'));
+    // Each desk key is an admin key of its own desk, and of nothing else.
+    expect((await rest(await deskKeyOf('TALPHA'), 'GET', '/desks')).status).toBe(403);
+  });
+
+  it('keeps the workspaces apart: a /trade in one is in neither the other\'s /portfolio nor its desk', async () => {
+    const alphaKey = await deskKeyOf('TALPHA');
+    const betaKey = await deskKeyOf('TBETA');
+    expect((await rest(alphaKey, 'POST', '/portfolios', { name: 'Fund', starting_cash: '100000' })).status).toBe(201);
+    expect((await rest(betaKey, 'POST', '/portfolios', { name: 'Fund', starting_cash: '50000' })).status).toBe(201);
+
+    const { call, orderId } = await trade('TALPHA', 'buy 10 AAPL @ 100 gtc in Fund');
+    // Posted in Alpha with Alpha's token.
+    expect(call.token).toBe(standIn.tokensOf('TALPHA')[0].token);
+    expect((await rest(alphaKey, 'GET', `/orders/${orderId}`)).json).toEqual(expect.objectContaining({ status: 'NEW', user_id: 'slack:TALPHA:U1' }));
+    // Beta's desk does not know the order, and its Fund is untouched.
+    expect((await rest(betaKey, 'GET', `/orders/${orderId}`)).status).toBe(404);
+    expect((await rest(betaKey, 'GET', '/orders?limit=500')).json.data).toEqual([]);
+
+    await bot.command('TBETA', '/portfolio', 'Fund', 'beta-portfolio');
+    const betaView = await standIn.waitForResponse('beta-portfolio');
+    await bot.command('TALPHA', '/portfolio', 'Fund', 'alpha-portfolio');
+    const alphaView = await standIn.waitForResponse('alpha-portfolio');
+    const textOf = (r: { body: Record<string, any> }) => JSON.stringify(r.body);
+    expect(textOf(betaView)).toContain('50,000.00');
+    expect(textOf(betaView)).not.toContain('1,000.00'); // Alpha's reserved cash for its order
+    expect(textOf(alphaView)).toContain('100,000.00');
+    expect(textOf(betaView)).not.toContain('100,000.00');
+  });
+});
+
+describe('uninstalling', () => {
+  it('stops posting to that workspace; its desk and data stay; the other workspace goes on', async () => {
+    const alphaKey = await deskKeyOf('TALPHA');
+    const betaKey = await deskKeyOf('TBETA');
+    await rest(alphaKey, 'POST', '/portfolios', { name: 'Street', starting_cash: '1000000', allow_short: true });
+    await rest(betaKey, 'POST', '/portfolios', { name: 'Street', starting_cash: '1000000', allow_short: true });
+    const alphaOrder = await trade('TALPHA', 'buy 5 MSFT @ 300 gtc in Fund');
+    const betaOrder = await trade('TBETA', 'buy 5 MSFT @ 300 gtc in Fund');
+
+    const res = await bot.event('TALPHA', { type: 'app_uninstalled' });
+    expect(res.status).toBe(200);
+    standIn.revokeTokensOf('TALPHA'); // what Slack does on an uninstall
+    await waitFor(async () => (await bot.bot.db.query("SELECT 1 FROM slack_installations WHERE team_id = 'TALPHA'")).rowCount === 0, 5000, 'the installation removed');
+
+    // Both orders fill, Alpha's first; Beta's fill reply comes, Alpha's never does.
+    const sell = { symbol: 'MSFT', side: 'SELL', type: 'LIMIT', time_in_force: 'GTC', quantity: 5, limit_price: '300', portfolio_name: 'Street' };
+    expect((await rest(alphaKey, 'POST', '/orders', sell)).json.status).toBe('FILLED');
+    expect((await rest(betaKey, 'POST', '/orders', sell)).json.status).toBe('FILLED');
+    await standIn.waitForCall('chat.postMessage', (c) => c.body.thread_ts === betaOrder.call.response.ts, 10_000);
+    // And Beta's confirmation updated after it: Alpha's notifier, had it still run, would have posted by now.
+    await standIn.waitForCall('chat.update', (c) => c.body.ts === betaOrder.call.response.ts, 10_000);
+    expect(standIn.calls.filter((c) => c.body.thread_ts === alphaOrder.call.response.ts || c.body.ts === alphaOrder.call.response.ts)).toEqual([]);
+
+    // The desk keeps its data; the bot no longer acts for Alpha.
+    expect((await rest(alphaKey, 'GET', `/orders/${alphaOrder.orderId}`)).json.status).toBe('FILLED');
+    expect((await rest(oms.adminKey, 'GET', '/desks')).json.data.map((d: { name: string }) => d.name)).toContain('slack:TALPHA');
+    expect(await bot.bot.workspaces!.get('TALPHA')).toBeUndefined();
+  });
+
+  it('a reinstall finds the workspace\'s desk again, with its data', async () => {
+    const page = await bot.install(ALPHA, 'UALICE');
+    expect(page.status).toBe(200);
+    const { rows } = await bot.bot.db.query("SELECT desk_name FROM slack_workspace_desks WHERE team_id = 'TALPHA'");
+    expect(rows).toEqual([{ desk_name: 'slack:TALPHA' }]);
+    await bot.command('TALPHA', '/portfolio', 'Fund', 'alpha-again');
+    expect(JSON.stringify((await standIn.waitForResponse('alpha-again')).body)).toContain('MSFT');
+  });
+});
+
+describe('token rotation', () => {
+  it('refreshes a workspace\'s expiring token before it expires, and acts with the new one', async () => {
+    standIn.acceptOAuth({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, tokenLifetimeSec: 3 });
+    const GAMMA = { id: 'TGAMMA', name: 'Gamma' };
+    expect((await bot.install(GAMMA, 'UCAROL')).status).toBe(200);
+    const first = standIn.tokensOf('TGAMMA')[0];
+    const { rows } = await bot.bot.db.query("SELECT token_expires_at FROM slack_installations WHERE team_id = 'TGAMMA'");
+    expect(Math.abs(rows[0].token_expires_at.getTime() - first.expiresAt!)).toBeLessThan(1500);
+
+    // Refreshed ahead of time, with no request from Slack asking for it.
+    const refresh = await standIn.waitForCall('oauth.v2.access', (c) => c.body.grant_type === 'refresh_token' && c.response.team?.id === 'TGAMMA', 10_000);
+    expect(refresh.at).toBeLessThan(first.expiresAt!);
+    expect(refresh.body.client_secret).toBe(CLIENT_SECRET);
+
+    // Once the first token is dead, the workspace is still served, with a live token.
+    await waitFor(() => Date.now() > first.expiresAt! + 100, 10_000, 'the first token to expire');
+    const gammaKey = await deskKeyOf('TGAMMA');
+    await rest(gammaKey, 'POST', '/portfolios', { name: 'Fund', starting_cash: '1000' });
+    const { call } = await trade('TGAMMA', 'buy 1 AAPL @ 10 gtc in Fund');
+    expect(call.token).not.toBe(first.token);
+    expect(standIn.issued.get(call.token)?.team.id).toBe('TGAMMA');
+    const later = await bot.bot.db.query("SELECT token_expires_at FROM slack_installations WHERE team_id = 'TGAMMA'");
+    expect(later.rows[0].token_expires_at.getTime()).toBeGreaterThan(first.expiresAt!);
+    standIn.acceptOAuth({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+  });
+});
+
+describe('a bad or forged state', () => {
+  const installs = async () => (await bot.bot.db.query('SELECT team_id FROM slack_installations ORDER BY team_id')).rows.map((r) => r.team_id);
+
+  it('is refused with a page that says to start again, and installs nothing', async () => {
+    const before = await installs();
+    const codeExchanges = () => standIn.callsTo('oauth.v2.access', 'any').filter((c) => c.body.grant_type !== 'refresh_token').length;
+    const exchanges = codeExchanges();
+    const code = standIn.grantCode({ id: 'TEVIL', name: 'Evil' }, 'UMALLORY');
+    const started = await bot.startInstall();
+    const forged = forgedState({ installOptions: { scopes: ['commands'] }, now: new Date().toJSON(), random: 1 }, 'not-the-state-secret');
+    const attempts = [
+      await bot.redirect({ code, state: 'made-up' }), // no cookie, no valid state
+      await bot.redirect({ code, state: forged }, `slack-app-oauth-state=${forged}`), // signed with another secret
+      await bot.redirect({ code, state: started.state }), // a real state, but not this browser's
+      await bot.redirect({ code, state: `${started.state}x` }, started.cookie), // altered
+      await bot.redirect({ code }), // no state at all
+    ];
+    for (const page of attempts) {
+      expect(page.status).toBe(400);
+      expect(page.html).toContain('This install link is not valid');
+      expect(page.html).toContain('href="/slack/install"');
+      expect(page.html).not.toMatch(/Error:|at .*\.js/);
+    }
+    expect(codeExchanges()).toBe(exchanges);
+    expect(await installs()).toEqual(before);
+    // Still serving: the real state with its cookie goes through.
+    expect((await bot.redirect({ code, state: started.state }, started.cookie)).status).toBe(200);
+  });
+});
