@@ -1,4 +1,4 @@
-import { App, ExpressReceiver, type ExpressReceiverOptions, SocketModeReceiver, type webApi } from '@slack/bolt';
+import { App, type Logger as BoltLogger, ExpressReceiver, type ExpressReceiverOptions, SocketModeReceiver, type webApi } from '@slack/bolt';
 import express, { type Response } from 'express';
 import type pg from 'pg';
 import { type Logger, pino } from 'pino';
@@ -12,6 +12,7 @@ import { keepAliveFetch } from './keep-alive-http.js';
 import { registerListeners } from './listeners/index.js';
 import { OmsClient } from './oms-client.js';
 import { BOT_SCOPES, INSTALL_PATH, installPages, REDIRECT_PATH } from './oauth/install-pages.js';
+import { withoutDebug } from './oauth/oauth-logger.js';
 import { createSlackPool } from './store/db.js';
 import { SecretBox } from './store/secret-box.js';
 import { WorkQueue } from './work-queue.js';
@@ -80,7 +81,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
   const log = quietWhile(boltLogger(logger), () => connection !== undefined && connection.state !== 'ok');
   const clientOptions = slackClientOptions(config);
   const db = createSlackPool(config.databaseUrl);
-  const multi = config.oauth ? installsInManyWorkspaces(config, config.oauth, db, { ...clientOptions, logger: log }, logger) : undefined;
+  const multi = config.oauth ? installsInManyWorkspaces(config, config.oauth, db, clientOptions, log, logger) : undefined;
   // Before Bolt's own route: until auth.test has passed Bolt cannot authorize a request, and would
   // ack it with nothing done. A 503 tells Slack (and whoever looks) the truth instead.
   const router = express.Router();
@@ -225,11 +226,14 @@ function installsInManyWorkspaces(
   oauth: SlackOAuthConfig,
   db: pg.Pool,
   clientOptions: webApi.WebClientOptions,
+  log: BoltLogger,
   logger: Logger,
 ): { workspaces: Workspaces; receiverOptions: Partial<ExpressReceiverOptions> } {
   const box = new SecretBox(oauth.stateSecret);
-  const refresher = new TokenRefresher({ db, box, clientId: oauth.clientId, clientSecret: oauth.clientSecret, clientOptions, logger });
-  const workspaces = new Workspaces({ db, box, omsUrl: config.omsUrl, fillPollMs: config.fillPollMs, clientOptions, refresher, logger });
+  // The clients that send the client secret, codes and refresh tokens never write debug lines.
+  const oauthClientOptions = { ...clientOptions, logger: withoutDebug(log) };
+  const refresher = new TokenRefresher({ db, box, clientId: oauth.clientId, clientSecret: oauth.clientSecret, clientOptions: oauthClientOptions, logger });
+  const workspaces = new Workspaces({ db, box, omsUrl: config.omsUrl, fillPollMs: config.fillPollMs, clientOptions: { ...clientOptions, logger: log }, refresher, logger });
   // The bot's own key makes desks only (operator scope); it never trades.
   const operator = new OmsClient({ baseUrl: config.omsUrl, apiKey: config.omsApiKey });
   const installationStore = new PgInstallationStore({
@@ -255,7 +259,7 @@ function installsInManyWorkspaces(
         // /slack/install sends the browser straight to Slack's consent page.
         directInstall: true,
         stateVerification: true,
-        clientOptions,
+        clientOptions: oauthClientOptions,
         // Slack's consent page sits beside its Web API (a stand-in serves both in tests).
         authorizationUrl: new URL('../oauth/v2/authorize', config.slackApiUrl).href,
         callbackOptions: installPages(logger),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { startTestOms } from '../../support/oms.js';
-import { CLIENT_ID, CLIENT_SECRET, OAuthBot } from '../support/oauth-bot.js';
+import { CLIENT_ID, CLIENT_SECRET, OAuthBot, STATE_SECRET } from '../support/oauth-bot.js';
 import { SlackStandIn, waitFor } from '../support/slack-stand-in.js';
 
 /**
@@ -219,5 +219,17 @@ describe('a bad or forged state', () => {
     expect(await installs()).toEqual(before);
     // Still serving: the real state with its cookie goes through.
     expect((await bot.redirect({ code, state: started.state }, started.cookie)).status).toBe(200);
+  });
+});
+
+describe('secrets', () => {
+  it('never reach the log, at debug level, through installs, rotation, uninstall and refusals', async () => {
+    const deskKeys = (await Promise.all(['TALPHA', 'TBETA', 'TGAMMA'].map((t) => bot.bot.workspaces!.get(t)))).flatMap((ws) => (ws ? [ws.desk.deskKey] : []));
+    const tokens = [...standIn.issued.values()].flatMap((t) => [t.token, ...(t.refreshToken ? [t.refreshToken] : [])]);
+    expect(deskKeys.length).toBeGreaterThanOrEqual(2);
+    expect(tokens.length).toBeGreaterThanOrEqual(6);
+    const log = bot.logs.join('');
+    expect(bot.logs.length).toBeGreaterThan(100);
+    for (const secret of [CLIENT_SECRET, STATE_SECRET, oms.adminKey, ...deskKeys, ...tokens]) expect(log).not.toContain(secret);
   });
 });

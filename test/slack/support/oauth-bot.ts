@@ -20,6 +20,8 @@ export class OAuthBot {
     private readonly server: Server,
     readonly baseUrl: string,
     private readonly standIn: SlackStandIn,
+    /** Every line the bot logged, debug level and up. */
+    readonly logs: string[],
   ) {}
 
   static async start(o: { standIn: SlackStandIn; omsUrl: string; omsApiKey: string; databaseUrl: string }): Promise<OAuthBot> {
@@ -34,12 +36,13 @@ export class OAuthBot {
       SLACK_DATABASE_URL: o.databaseUrl,
       SLACK_FILL_POLL_MS: '50',
     });
-    const bot = createSlackBot(config, pino({ level: process.env.SLACK_TEST_LOG ?? 'silent' }));
+    const logs: string[] = [];
+    const bot = createSlackBot(config, pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }));
     bot.start();
     await bot.connected();
     const server = createServer(express().use(bot.receiver!.router));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new OAuthBot(bot, server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, o.standIn);
+    return new OAuthBot(bot, server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, o.standIn, logs);
   }
 
   /** The first leg as a browser takes it: /slack/install, redirected to Slack's consent page with a state cookie. */

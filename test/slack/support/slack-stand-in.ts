@@ -40,6 +40,8 @@ export interface IssuedToken {
   readonly installerUserId: string;
   /** Epoch ms; undefined: never expires (no token rotation). */
   readonly expiresAt: number | undefined;
+  /** Handed out with it when the token rotates. */
+  readonly refreshToken: string | undefined;
   revoked: boolean;
 }
 
@@ -187,7 +189,9 @@ export class SlackStandIn {
   private issueToken(team: { id: string; name: string }, user: string, lifetime: number | undefined): Record<string, unknown> {
     const n = ++this.tokenCounter;
     const token = `xoxb-${team.id}-${n}-${randomUUID().slice(0, 8)}`;
+    const refresh = lifetime === undefined ? undefined : `xoxe-1-${team.id}-${n}-${randomUUID().slice(0, 8)}`;
     this.issued.set(token, {
+      refreshToken: refresh,
       token,
       team,
       botUserId: `UBOT${team.id}`,
@@ -196,8 +200,7 @@ export class SlackStandIn {
       revoked: false,
     });
     const rotation: Record<string, unknown> = {};
-    if (lifetime !== undefined) {
-      const refresh = `xoxe-1-${team.id}-${n}-${randomUUID().slice(0, 8)}`;
+    if (refresh !== undefined && lifetime !== undefined) {
       this.refreshTokens.set(refresh, { team, user, lifetime });
       Object.assign(rotation, { refresh_token: refresh, expires_in: lifetime });
     }
