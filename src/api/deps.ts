@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Desks, DeskInfo } from '../oms/desks.js';
 import type { HistoryQueries } from '../db/history-queries.js';
 import type { BarRepository } from '../db/bars.repository.js';
+import type { EquityStore } from '../oms/equity.js';
 import type { KeyAdmin, KeyCache } from './auth.js';
 import type { Env } from '../config/env.js';
 
@@ -12,6 +13,8 @@ export interface ApiDeps {
   readonly history: HistoryQueries;
   /** The instruments' bars (GET /bars/{symbol}). */
   readonly bars: Pick<BarRepository, 'read'>;
+  /** Equity snapshots (GET /leaderboard, GET /portfolios/{name}/equity). */
+  readonly equity: Pick<EquityStore, 'startingPoints' | 'curve'>;
   readonly keys: KeyCache;
   readonly keyAdmin: KeyAdmin;
   readonly logger: Logger;

@@ -20,6 +20,7 @@ import {
   symbolParams,
   tradeIdParams,
   deskFeesBody,
+  equityPeriodQuery,
 } from './schemas.js';
 import {
   bookWithTradesOut,
@@ -43,6 +44,8 @@ import {
   tradeOut,
   tradePageOut,
   feesOut,
+  leaderboardOut,
+  equityCurveOut,
 } from '../wire/response-schemas.js';
 
 const json = (schema: z.ZodType): Record<string, unknown> => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -106,6 +109,8 @@ export const ANSWERS = {
   'PUT /fees': feesOut,
   'GET /health': healthOut,
   'GET /bars/{symbol}': barListOut,
+  'GET /leaderboard': leaderboardOut,
+  'GET /portfolios/{name}/equity': equityCurveOut,
 } as const satisfies Record<string, z.ZodType>;
 
 const errors = {
@@ -171,6 +176,8 @@ export function openApiDocument(): Record<string, unknown> {
         get: { summary: "The desk's fee schedule, charged on each fill of a client order", responses: { '200': ok('the fee schedule', ANSWERS['GET /fees']), ...errors } },
         put: { summary: "Set the desk's fee schedule (admin); charged from the next fill on", requestBody: body(deskFeesBody), responses: { '200': ok('the fee schedule now', ANSWERS['PUT /fees']), ...errors } },
       },
+      '/leaderboard': { get: { summary: "The desk's portfolios (those the key may read) ranked by return over the period: from the equity it started at (the first snapshot of the period, else the last before it, else the starting cash) to the equity now", parameters: queryParams(equityPeriodQuery), responses: { '200': ok('the ranking, best return first', ANSWERS['GET /leaderboard']), ...errors } } },
+      '/portfolios/{name}/equity': { get: { summary: "A portfolio's equity curve over the period: its start, the snapshots since (at most about 500, evenly thinned) and the equity now", parameters: [pathParam('name', nameParams), ...queryParams(equityPeriodQuery)], responses: { '200': ok('the curve, oldest first', ANSWERS['GET /portfolios/{name}/equity']), ...errors } } },
       // Outside /api/v1, unlike every other path.
       '/health': { servers: [{ url: '/' }], get: { summary: 'Readiness: the database, every desk, the Slack bot', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': ok('starting or degraded (back by itself), or an error: the database is unreachable, another OMS took over', z.union([healthNotReadyOut, errorOut])) } } },
     },

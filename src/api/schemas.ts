@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseUnits } from '../oms/units.js';
 import { TRADING_SESSIONS } from '../oms/model.js';
+import { EQUITY_PERIODS } from '../oms/equity.js';
 import { jsonObject, text } from '../wire/text.js';
 
 /**
@@ -257,4 +258,9 @@ export const deskFeesBody = z
       .meta({ example: '1.5', description: 'bps: basis points of each fill\'s notional, a decimal string (exact) or number' }),
     min_per_order: feeAmount('min_per_order'),
   })
+  .strict();
+
+/** GET /leaderboard and GET /portfolios/{name}/equity: the period, a UTC calendar one (or all). */
+export const equityPeriodQuery = z
+  .object({ period: z.enum(EQUITY_PERIODS, { error: `period must be one of ${EQUITY_PERIODS.join(', ')}` }).default('day') })
   .strict();

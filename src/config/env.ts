@@ -55,6 +55,7 @@ export const envSchema = z.object({
   FEE_PER_SHARE: feeAmount,
   FEE_BPS: z.string().trim().regex(/^\d{1,5}(\.\d{1,4})?$/, 'must be basis points such as 1 or 0.5 (at most 4 decimals)').default('0'),
   FEE_MIN_PER_ORDER: feeAmount,
+  EQUITY_SNAPSHOT_SECONDS: z.coerce.number().int('must be a whole number of seconds').min(1).max(86_400).default(300),
 });
 
 export type Env = z.infer<typeof envSchema>;

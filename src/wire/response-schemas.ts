@@ -216,6 +216,31 @@ export const barListOut = z.strictObject({ symbol: z.string(), interval: z.enum(
 /** A desk's fee schedule (GET and PUT /fees); bps to 4 decimals like amounts. */
 export const feesOut = z.strictObject({ per_share: decimal, bps: decimal, min_per_order: decimal });
 
+/** GET /leaderboard and GET /portfolios/{name}/equity. */
+const returnPct = z.string().regex(/^-?\d+\.\d{2,4}$/).nullable().meta({ example: '2.50', description: 'return over the period in percent (exact, rounded half away from zero to 4 decimals); null when the period starts at no equity' });
+const periodOut = z.enum(['day', 'week', 'month', 'all']);
+const standingFields = {
+  start_equity: decimal,
+  equity: decimal,
+  pnl: decimal,
+  return_pct: returnPct,
+};
+export const leaderboardOut = z.strictObject({
+  period: periodOut,
+  /** Where the period starts; null for all. */
+  from: z.iso.datetime().nullable(),
+  as_of: z.iso.datetime(),
+  data: z.array(z.strictObject({ rank: z.number().int().min(1), portfolio_name: z.string(), ...standingFields, started_at: z.iso.datetime() })),
+});
+export const equityCurveOut = z.strictObject({
+  portfolio_name: z.string(),
+  period: periodOut,
+  from: z.iso.datetime().nullable(),
+  as_of: z.iso.datetime(),
+  ...standingFields,
+  data: z.array(z.strictObject({ at: z.iso.datetime(), equity: decimal, cash: decimal })),
+});
+
 export const errorOut = z.strictObject({
   error: z.strictObject({
     code: z.string(),

@@ -290,6 +290,8 @@ describe('around the API', () => {
         '/trade',
         '/trades',
         '/trades/{trade_id}',
+        '/leaderboard',
+        '/portfolios/{name}/equity',
       ].sort(),
     );
     expect(Object.keys(res.body.paths['/orders'])).toEqual(['post', 'get']);
