@@ -13,6 +13,7 @@ import { registerListeners } from './listeners/index.js';
 import { OmsClient } from './oms-client.js';
 import { createSlackPool } from './store/db.js';
 import { WorkQueue } from './work-queue.js';
+import { DailyDigest } from './digest/daily-digest.js';
 
 export interface SlackBot {
   readonly app: App;
@@ -22,6 +23,8 @@ export interface SlackBot {
    */
   readonly receiver: ExpressReceiver | undefined;
   readonly notifier: FillNotifier;
+  /** The channels' daily digests, checked every 20 s once connected (`check(at)` runs one now). */
+  readonly digest: DailyDigest;
   readonly db: pg.Pool;
   /** The link to Slack, for /health. */
   readonly state: SlackLinkState;
@@ -113,6 +116,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
   const db = createSlackPool(config.databaseUrl);
   const oms = new OmsClient({ baseUrl: config.omsUrl, apiKey: config.omsApiKey });
   const notifier = new FillNotifier({ oms, db, slack: app.client, logger, pollMs: config.fillPollMs });
+  const digest = new DailyDigest({ oms, db, slack: app.client, logger });
   const feed = new FillFeed({ omsUrl: config.omsUrl, apiKey: config.omsApiKey, onFill: () => notifier.wake(), logger });
   const deps: SlackDeps = {
     config,
@@ -155,6 +159,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
       notifying = true;
       notifier.start();
       feed.start();
+      digest.start();
     },
   });
   connection = link;
@@ -164,6 +169,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
     app,
     receiver,
     notifier,
+    digest,
     db,
     get state() {
       return link.state;
@@ -180,6 +186,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
       await deps.work.idle();
       if (notifying) {
         feed.stop();
+        await digest.stop();
         await notifier.stop();
       }
       await db.end();

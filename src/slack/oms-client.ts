@@ -1,7 +1,9 @@
 import { httpRequest, type HttpResponse, IncompleteResponseError } from './keep-alive-http.js';
 import type {
   BookSnapshot,
+  EquityCurve,
   Instrument,
+  Leaderboard,
   NewOrder,
   Order,
   Page,
@@ -110,6 +112,15 @@ export class OmsClient {
 
   async getBook(symbol: string, depth = 1): Promise<BookSnapshot> {
     return (await this.request<BookSnapshot>('GET', `/book/${encodeURIComponent(symbol)}`, { query: { depth } })).body;
+  }
+
+  /** The desk's portfolios ranked by return over the period (those the bot's key may read). */
+  async leaderboard(period: string): Promise<Leaderboard> {
+    return (await this.request<Leaderboard>('GET', '/leaderboard', { query: { period } })).body;
+  }
+
+  async equityCurve(name: string, period: string): Promise<EquityCurve> {
+    return (await this.request<EquityCurve>('GET', `/portfolios/${encodeURIComponent(name)}/equity`, { query: { period } })).body;
   }
 
   private async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<{ status: number; body: T }> {

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import type {
   bookWithTradesOut,
+  equityCurveOut,
   fillOut,
   instrumentOut,
+  leaderboardOut,
   orderOut,
   portfolioListOut,
   portfolioSummaryOut,
@@ -76,3 +78,7 @@ export interface SimpleTrade {
   readonly gmv?: string;
   readonly client_order_id?: string;
 }
+
+/** GET /leaderboard and GET /portfolios/{name}/equity. */
+export type Leaderboard = z.output<typeof leaderboardOut>;
+export type EquityCurve = z.output<typeof equityCurveOut>;
