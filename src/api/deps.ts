@@ -4,6 +4,7 @@ import type { HistoryQueries } from '../db/history-queries.js';
 import type { BarRepository } from '../db/bars.repository.js';
 import type { KeyAdmin, KeyCache } from './auth.js';
 import type { Env } from '../config/env.js';
+import type { MemberDirectory } from '../oms/members.js';
 
 export interface ApiDeps {
   readonly desks: Desks;
@@ -14,6 +15,8 @@ export interface ApiDeps {
   readonly bars: Pick<BarRepository, 'read'>;
   readonly keys: KeyCache;
   readonly keyAdmin: KeyAdmin;
+  /** Each desk's members, roles and channel grants (a key with act_as acts for one of them). */
+  readonly members: MemberDirectory;
   readonly logger: Logger;
   readonly env: Env;
   readonly checkDatabase: () => Promise<void>;
