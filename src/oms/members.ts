@@ -21,9 +21,12 @@ export function roleFor(scope: Scope): Role | null {
   return ROLES.find((r) => ROLE_SCOPES[r].includes(scope)) ?? null;
 }
 
-/** Slack's ids are upper-case letters and digits: a team `T…` (or enterprise `E…`), a user `U…`/`W…`. */
-export const MEMBER_ID = /^slack:[A-Z0-9]{1,32}:[A-Z0-9]{1,32}$/;
-export const CHANNEL_ID = /^[A-Z0-9]{1,32}$/;
+/**
+ * Slack's ids are upper-case letters and digits (a team `T…`, a user `U…`, a channel `C…`); the forms
+ * are a little wider (letters of either case, digits, `_ . -`), never `:` nor spaces.
+ */
+export const MEMBER_ID = /^slack:[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9_.-]{1,32}$/;
+export const CHANNEL_ID = /^[A-Za-z0-9_.-]{1,32}$/;
 
 export interface Member {
   readonly id: string;
@@ -59,7 +62,7 @@ export interface MemberStore {
 }
 
 const sorted = (values: Iterable<string>): string[] => [...values].sort();
-const USER_OF = /^slack:[A-Z0-9]+:([A-Z0-9]+)$/;
+const USER_OF = /^slack:[^:]+:([^:]+)$/;
 
 /**
  * One desk's members, held in memory (every request acting for a member reads them) and written

@@ -76,3 +76,28 @@ export interface SimpleTrade {
   readonly gmv?: string;
   readonly client_order_id?: string;
 }
+
+export type Role = 'viewer' | 'trader' | 'approver' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'trader', 'approver', 'admin'];
+
+/** A desk member (GET /members). */
+export interface Member {
+  readonly member: string;
+  readonly role: Role;
+  readonly portfolios: string[];
+}
+
+/** GET /members/{member}: role null for a Slack user who is not a member. */
+export interface MemberView {
+  readonly member: string;
+  readonly role: Role | null;
+  readonly portfolios: string[];
+  readonly admins: string[];
+  readonly desk_has_members: boolean;
+}
+
+export interface ChannelGrants {
+  readonly channel: string;
+  readonly portfolios: string[];
+  readonly trading: boolean;
+}

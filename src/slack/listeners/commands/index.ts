@@ -8,6 +8,7 @@ import { ordersCommand } from './orders.js';
 import { portfolioCommand } from './portfolio.js';
 import { quoteCommand } from './quote.js';
 import { tradeCommand } from './trade.js';
+import { deskCommand } from './desk.js';
 
 /** The slash commands; slack/manifest.yml declares exactly these (test/slack/manifest.test.ts). */
 export const SLASH_COMMANDS = {
@@ -16,6 +17,7 @@ export const SLASH_COMMANDS = {
   '/orders': ordersCommand,
   '/cancel': cancelCommand,
   '/quote': quoteCommand,
+  '/desk': deskCommand,
 } as const;
 
 /** `/trade help` has its own, longer answer (trade.ts); the others answer `help` with their usage. */
