@@ -175,7 +175,10 @@ export class DeskMembers {
     if (!set.has(portfolio)) {
       await this.change(
         () => set.add(portfolio),
-        () => set.delete(portfolio),
+        () => {
+          set.delete(portfolio);
+          if (set.size === 0) this.grants.delete(channel);
+        },
         () => this.store.grantChannel(this.deskId, channel, portfolio),
       );
     }
