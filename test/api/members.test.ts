@@ -258,3 +258,34 @@ describe('kept across a restart', () => {
     expectDocumentedAnswers(admin.seen);
   });
 });
+
+describe('SLACK_ADMIN_USERS', () => {
+  it('names the main desk\'s admins: nobody else can claim it, and a listed user is admin from their first command', async () => {
+    const { oms: other, api } = await startApi({ env: { SLACK_ADMIN_USERS: 'UBOSS, UDEPUTY' } });
+    try {
+      const key = (await api.post('/keys', { name: 'slack bot', scopes: ['read', 'trade', 'act_as'] })).body.key;
+      const botOf = api.as(key);
+      const headers = (user: string) => ({ headers: { 'On-Behalf-Of': `slack:T7:${user}` } });
+      const claim = await botOf.put('/members/slack:T7:UFIRST', { role: 'admin' }, headers('UFIRST'));
+      expect({ status: claim.status, code: claim.body.error.code, message: claim.body.error.message }).toEqual({
+        status: 403,
+        code: 'NOT_A_MEMBER',
+        message: 'slack:T7:UFIRST is not a member of this desk: a desk admin (slack:*:UBOSS, slack:*:UDEPUTY) can add them with a role',
+      });
+      expect((await botOf.get('/members/slack:T7:UBOSS', headers('UBOSS'))).body).toEqual({
+        member: 'slack:T7:UBOSS',
+        role: 'admin',
+        portfolios: [],
+        admins: ['slack:*:UDEPUTY', 'slack:T7:UBOSS'],
+        desk_has_members: true,
+      });
+      expect((await botOf.put('/members/slack:T7:UFIRST', { role: 'trader' }, headers('UBOSS'))).status).toBe(200);
+    } finally {
+      await other.stop();
+    }
+  }, 60_000);
+
+  it('refuses anything but Slack user ids at start, naming the variable', async () => {
+    await expect(startApi({ env: { SLACK_ADMIN_USERS: 'UBOSS,@deputy' } })).rejects.toThrow(/SLACK_ADMIN_USERS.*: must be Slack user ids such as U0123ABCD/);
+  });
+});

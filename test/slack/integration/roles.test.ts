@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CANCEL_ORDER_ACTION } from '../../../src/slack/blocks/cancel-button.js';
+import { TICKET, TRADE_TICKET_CALLBACK } from '../../../src/slack/blocks/trade-ticket.js';
 import { Desk } from '../support/desk.js';
 import { waitFor } from '../support/slack-stand-in.js';
 
@@ -142,6 +144,39 @@ describe('/trade and /cancel by role', () => {
     expect((await as(ADMIN, LOBBY, '/desk', `remove <@${APPROVER}>`)).text).toBe(`<@${APPROVER}> is no longer a member of this desk (was *approver*).`);
     expect((await as(APPROVER, ALPHA_ROOM, '/trade', 'buy 1 AAPL @ 1.00 gtc in Alpha')).text).toContain('You are not a member of this desk yet');
     expect((await as(ADMIN, LOBBY, '/desk', `role <@${ADMIN}> trader`)).text).toContain("That is the desk's last admin");
+  });
+});
+
+describe('the Cancel button and the trade ticket, by role', () => {
+  const values = (fields: Partial<Record<keyof typeof TICKET, string>>) => {
+    const v: Record<string, Record<string, Record<string, unknown>>> = {};
+    for (const [key, ids] of Object.entries(TICKET)) {
+      const given = fields[key as keyof typeof TICKET];
+      const select = key === 'side' || key === 'type' || key === 'timeInForce';
+      v[ids.block] = { [ids.action]: select ? { selected_option: given ? { value: given } : null } : { value: given ?? null } };
+    }
+    return v;
+  };
+  const ticket = { side: 'BUY', symbol: 'AAPL', quantity: '3', type: 'LIMIT', limitPrice: '1.00', timeInForce: 'GTC', portfolio: 'Alpha' } as const;
+
+  it('Cancel pressed by a viewer is refused with the role needed; by the trader, it cancels', async () => {
+    const order = await placed(TRADER, ALPHA_ROOM, 'buy 4 AAPL @ 1.00 gtc in Alpha');
+    await desk.click({ actionId: CANCEL_ORDER_ACTION, value: order.id, replyId: 'viewer-cancel', user_id: VIEWER, channel_id: ALPHA_ROOM, container: { type: 'message', is_ephemeral: true } });
+    const refused = (await desk.standIn.waitForResponse('viewer-cancel', 10_000)).body;
+    expect(refused.text).toContain('trading needs the trader role (slack:T1:UVIEWER is viewer)');
+    expect((await desk.rest('GET', `/orders/${order.id}`)).status).toBe('NEW');
+    await desk.click({ actionId: CANCEL_ORDER_ACTION, value: order.id, replyId: 'trader-cancel', user_id: TRADER, channel_id: ALPHA_ROOM, container: { type: 'message', is_ephemeral: true } });
+    await waitFor(async () => (await desk.rest('GET', `/orders/${order.id}`)).status === 'CANCELED', 10_000, 'the cancel');
+  });
+
+  it('a ticket submitted from a granted channel places for its trader; from another, the refusal is whispered there', async () => {
+    await desk.submitView({ callbackId: TRADE_TICKET_CALLBACK, user_id: TRADER, privateMetadata: JSON.stringify({ team: 'T1', channel: ALPHA_ROOM }), values: values(ticket) });
+    const confirmation = await desk.standIn.waitForCall('chat.postMessage', (c) => c.body.channel === ALPHA_ROOM && /^BUY 3 AAPL limit \$1\.00 GTC in Alpha/.test(c.body.text), 10_000);
+    const id = /\(order (\d+)\)$/.exec(confirmation.body.text)![1];
+    expect((await desk.rest('GET', `/orders/${id}`)).user_id).toBe('slack:T1:UTRADER');
+    await desk.submitView({ callbackId: TRADE_TICKET_CALLBACK, user_id: TRADER, privateMetadata: JSON.stringify({ team: 'T1', channel: LOBBY }), values: values(ticket) });
+    const whisper = await desk.standIn.waitForCall('chat.postEphemeral', (c) => c.body.channel === LOBBY && c.body.user === TRADER, 10_000);
+    expect(whisper.body.text).toContain('You may not trade that portfolio from here');
   });
 });
 
