@@ -9,6 +9,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './db/embedde
 import { applyMigrations } from './db/migrator.js';
 import { createPrismaClient, type PrismaClient } from './db/prisma-client.js';
 import { PrismaOmsStore } from './db/oms-store.js';
+import { MemberRepository } from './db/member.repository.js';
+import { MemberDirectory } from './oms/members.js';
 import { HistoryQueries } from './db/history-queries.js';
 import { ApiKeyRepository, generateKey } from './db/api-key.repository.js';
 import { seedInstruments } from './db/seed.js';
@@ -155,6 +157,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       equity: equityRows,
       keys: keyLookup,
       keyAdmin: keys,
+      members: new MemberDirectory(new MemberRepository(prisma), { deskId: MAIN_DESK_ID, users: env.SLACK_ADMIN_USERS }),
       createDesk: async (name) => {
         const info = await deskRows.create(name);
         if (!info) return null;

@@ -5,6 +5,7 @@ import type { BarRepository } from '../db/bars.repository.js';
 import type { EquityStore } from '../oms/equity.js';
 import type { KeyAdmin, KeyCache } from './auth.js';
 import type { Env } from '../config/env.js';
+import type { MemberDirectory } from '../oms/members.js';
 
 export interface ApiDeps {
   readonly desks: Desks;
@@ -17,6 +18,8 @@ export interface ApiDeps {
   readonly equity: Pick<EquityStore, 'startingPoints' | 'curve'>;
   readonly keys: KeyCache;
   readonly keyAdmin: KeyAdmin;
+  /** Each desk's members, roles and channel grants (a key with act_as acts for one of them). */
+  readonly members: MemberDirectory;
   readonly logger: Logger;
   readonly env: Env;
   readonly checkDatabase: () => Promise<void>;

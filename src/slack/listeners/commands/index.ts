@@ -11,6 +11,7 @@ import { tradeCommand } from './trade.js';
 import { leaderboardCommand } from './leaderboard.js';
 import { pnlCommand } from './pnl.js';
 import { LEADERBOARD_USAGE, PNL_USAGE } from '../../commands/pnl-args.js';
+import { deskCommand } from './desk.js';
 
 /** The slash commands; slack/manifest.yml declares exactly these (test/slack/manifest.test.ts). */
 export const SLASH_COMMANDS = {
@@ -21,6 +22,7 @@ export const SLASH_COMMANDS = {
   '/quote': quoteCommand,
   '/leaderboard': leaderboardCommand,
   '/pnl': pnlCommand,
+  '/desk': deskCommand,
 } as const;
 
 /** `/trade help` has its own, longer answer (trade.ts); the others answer `help` with their usage. */

@@ -18,7 +18,7 @@ export function leaderboardCommand(deps: SlackDeps) {
     await ack();
     await deps.work.run(async () => {
       try {
-        await replyInChannel(respond, deps.logger, buildLeaderboard(await deps.oms.leaderboard(period.value)));
+        await replyInChannel(respond, deps.logger, buildLeaderboard(await deps.oms.as({ team: command.team_id, user: command.user_id, channel: command.channel_id }).leaderboard(period.value)));
       } catch (e) {
         await replyError(respond, deps.logger, e, LEADERBOARD_USAGE);
       }

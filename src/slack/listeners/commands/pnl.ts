@@ -48,7 +48,7 @@ export function pnlCommand(deps: SlackDeps) {
           await replyEphemeral(respond, deps.logger, buildErrorReply(NO_CHART_PORTFOLIO, PNL_USAGE));
           return;
         }
-        const curve = await deps.oms.equityCurve(name, value.period);
+        const curve = await deps.oms.as({ team: command.team_id, user: command.user_id, channel: command.channel_id }).equityCurve(name, value.period);
         const title = describeCurve(curve);
         try {
           await shareFile(client, {
