@@ -9,6 +9,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './db/embedde
 import { applyMigrations } from './db/migrator.js';
 import { createPrismaClient, type PrismaClient } from './db/prisma-client.js';
 import { PrismaOmsStore } from './db/oms-store.js';
+import { MemberRepository } from './db/member.repository.js';
+import { MemberDirectory } from './oms/members.js';
 import { HistoryQueries } from './db/history-queries.js';
 import { ApiKeyRepository, generateKey } from './db/api-key.repository.js';
 import { seedInstruments } from './db/seed.js';
@@ -32,6 +34,8 @@ import { DayEndScheduler, lastDayEnd } from './oms/day-end-scheduler.js';
 import { SessionSchedule } from './market/session-schedule.js';
 import { marketClockOf } from './market/market-clock.js';
 import { attachFeed, type Feed } from './feed/feed-server.js';
+import { EquityRepository } from './db/equity.repository.js';
+import { EquitySnapshots } from './oms/equity-snapshots.js';
 
 /** How long a shutdown waits for requests in flight before it cuts their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -47,6 +51,8 @@ export interface OmsService {
   readonly logger: Logger;
   /** The bootstrap admin key when it was generated on this start (printed once), else null. */
   readonly generatedAdminKey: string | null;
+  /** Every portfolio's equity, written every EQUITY_SNAPSHOT_SECONDS and at session closes. */
+  readonly equitySnapshots: EquitySnapshots;
   stop(): Promise<void>;
 }
 
@@ -141,18 +147,23 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     const barRows = new BarRepository(prisma);
     const bars = new BarBuilder(barRows, logger.child({ name: 'bars' }));
     const keyLookup = new CachedKeyLookup(keys, env.API_KEY_CACHE_MS);
+    // Equity snapshots go through the read pool, never the group commit's connection.
+    const equityRows = new EquityRepository(prisma);
+    const snapshots = new EquitySnapshots(desks, equityRows, logger.child({ name: 'equity' }), { intervalMs: env.EQUITY_SNAPSHOT_SECONDS * 1000 });
     const app = createApp({
       desks,
       history,
       bars: barRows,
+      equity: equityRows,
       keys: keyLookup,
       keyAdmin: keys,
-      createDesk: async (name) => {
+      members: new MemberDirectory(new MemberRepository(prisma), { deskId: MAIN_DESK_ID, users: env.SLACK_ADMIN_USERS }),
+      createDesk: async (name, options = {}) => {
         const info = await deskRows.create(name);
         if (!info) return null;
         const desk = await openDesk(info);
         await desks.add(desk);
-        const { key } = await keys.create({ name: `${name} admin`, scopes: ['admin'], portfolios: [], deskId: info.id });
+        const { key } = await keys.create({ name: `${name} admin`, scopes: options.actAs ? ['admin', 'act_as'] : ['admin'], portfolios: [], deskId: info.id });
         return { desk: info, adminKey: key };
       },
       logger,
@@ -205,11 +216,21 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     // Sessions run on the market's clock: a replay's is the replayed day's.
     const sessions = new SessionSchedule(desks, marketClockOf(source), logger.child({ name: 'sessions' }), {
       statusAtOpen: (symbol) => live?.statusOf(symbol) ?? 'live',
+      afterClose: () => void snapshots.take(),
     });
     await sessions.start();
     ready = true;
-    const dayEnd = new DayEndScheduler(env.DAY_END_UTC, () => desks.expireDay(), logger);
+    const dayEnd = new DayEndScheduler(
+      env.DAY_END_UTC,
+      () =>
+        desks.expireDay().finally(() => {
+          // The close of the 24/7 instruments' day: an equity point of its own.
+          void snapshots.take();
+        }),
+      logger,
+    );
     dayEnd.start();
+    snapshots.start();
 
     return {
       server,
@@ -220,10 +241,12 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       prisma,
       logger,
       generatedAdminKey,
+      equitySnapshots: snapshots,
       async stop() {
         if (stopping) return;
         stopping = true;
         dayEnd.stop();
+        await snapshots.stop();
         await sessions.stop();
         await live?.stop();
         await market.stop();

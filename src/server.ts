@@ -22,7 +22,10 @@ async function main(): Promise<void> {
     // Printed once: only its hash is stored. Set OMS_API_KEY to choose your own.
     process.stdout.write(`\nBootstrap admin API key (shown once, keep it): ${service.generatedAdminKey}\n\n`);
   }
-  if (deployment.bot) logger.info(deployment.bot.receiver ? 'Slack bot beside the OMS on /slack/events' : 'Slack bot beside the OMS (Socket Mode)');
+  if (deployment.bot) {
+    const where = deployment.bot.workspaces ? '/slack/events, installs on /slack/install' : '/slack/events';
+    logger.info(deployment.bot.receiver ? `Slack bot beside the OMS on ${where}` : 'Slack bot beside the OMS (Socket Mode)');
+  }
   logger.info({ port: deployment.port }, `paper desk listening: dashboard http://localhost:${deployment.port}/ , API /api/v1, docs /docs`);
   let closing = false;
   const shutdown = (signal: string) => {

@@ -17,6 +17,9 @@ import { keysRoutes } from './keys.routes.js';
 import { desksRoutes } from './desks.routes.js';
 import { barsRoutes } from './bars.routes.js';
 import { feesRoutes } from './fees.routes.js';
+import { equityRoutes } from './equity.routes.js';
+import { membersRoutes } from './members.routes.js';
+import { actingFor } from './on-behalf.js';
 import { deskOf } from './desk-of.js';
 import type { ApiDeps } from './deps.js';
 
@@ -102,7 +105,8 @@ export function createApp(deps: ApiDeps): Express {
   // express.json leaves any other body unread: without this, a form or text body would read as
   // "every field missing".
   api.use((req, _res, next) => {
-    if (req.is('application/json') === false) {
+    // An empty body (a bare PUT of /channels/{channel}/trading) has no media type to refuse.
+    if (req.is('application/json') === false && req.get('content-length') !== '0') {
       const type = req.get('content-type') ?? 'none';
       next(new HttpError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON, with Content-Type: application/json', [
         { path: '(content-type)', message: `${type} is not application/json` },
@@ -122,6 +126,8 @@ export function createApp(deps: ApiDeps): Express {
       next();
     } else sendError(res, 'UNAVAILABLE', "the key's desk is not served here yet; nothing was done: retry in a moment");
   });
+  // A key with act_as acting for a desk member (On-Behalf-Of): the member's role and grants from here on.
+  api.use(actingFor(deps.members));
   api.use(
     rateLimit({
       windowMs: 60_000,
@@ -146,6 +152,8 @@ export function createApp(deps: ApiDeps): Express {
   api.use(desksRoutes(deps));
   api.use(barsRoutes(deps.bars));
   api.use(feesRoutes(deps));
+  api.use(equityRoutes(deps.equity));
+  api.use(membersRoutes(deps));
   api.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
   // A valid key used outside its scopes or portfolios is an auth failure too: audited, then mapped.
   api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -4,6 +4,7 @@ import { HttpError } from './http-errors.js';
 import type { ApiKeyRecord } from '../db/api-key.repository.js';
 import type { Actor } from '../oms/oms.js';
 import { canUsePortfolio, hasScope, type KeyLookup as KeyLookupOf, type Scope } from '../oms/access.js';
+import { scopeRefusal, tradeRefusal } from '../oms/members.js';
 
 export { canUsePortfolio, hasScope };
 export type KeyLookup = KeyLookupOf<ApiKeyRecord>;
@@ -80,16 +81,32 @@ export function keyOf(res: Response): ApiKeyRecord {
 export function actorOf(res: Response): Actor {
   const key = keyOf(res);
   const req = res.req;
-  return { keyId: key.id, name: key.name, access: key, request: { target: `${req.method} ${req.baseUrl}${req.path}`, ip: req.ip } };
+  const member = key.member?.id;
+  return {
+    keyId: key.id,
+    // The audit names the member first: the key only carried their command.
+    name: member ? `${member} via ${key.name}` : key.name,
+    access: key,
+    ...(member ? { member } : {}),
+    request: { target: `${req.method} ${req.baseUrl}${req.path}`, ip: req.ip },
+  };
 }
 
-/** 403 unless the key has the scope (admin implies every scope). */
+/** 403 unless the key (or the member it acts for) has the scope (admin implies every desk scope). */
 export function requireScope(scope: Scope): RequestHandler {
   return (_req, res, next) => {
     const key = keyOf(res);
-    if (hasScope(key, scope)) next();
-    else next(new HttpError('FORBIDDEN', `this API key lacks the ${scope} scope`));
+    const has = hasScope(key, scope);
+    if (has) next();
+    else next(scopeRefusal(key, scope, has) ?? new HttpError('FORBIDDEN', `this API key lacks the ${scope} scope`));
   };
+}
+
+/** assertPortfolio, and for a desk member also their grant to trade it from the request's channel. */
+export function assertTradePortfolio(key: ApiKeyRecord, portfolioName: string, field = 'portfolio_name'): void {
+  assertPortfolio(key, portfolioName, field);
+  const refusal = tradeRefusal(key, portfolioName, field);
+  if (refusal) throw refusal;
 }
 
 

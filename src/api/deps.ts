@@ -2,18 +2,25 @@ import type { Logger } from 'pino';
 import type { Desks, DeskInfo } from '../oms/desks.js';
 import type { HistoryQueries } from '../db/history-queries.js';
 import type { BarRepository } from '../db/bars.repository.js';
+import type { EquityStore } from '../oms/equity.js';
 import type { KeyAdmin, KeyCache } from './auth.js';
 import type { Env } from '../config/env.js';
+import type { MemberDirectory } from '../oms/members.js';
 
 export interface ApiDeps {
   readonly desks: Desks;
   /** Makes a desk (row, state, house quotes) and its first admin key; null when the name is taken. */
-  readonly createDesk: (name: string) => Promise<{ desk: DeskInfo; adminKey: string } | null>;
+  /** `actAs`: the first admin key also has act_as (only an operator makes desks, so it may give it). */
+  readonly createDesk: (name: string, options?: { actAs?: boolean }) => Promise<{ desk: DeskInfo; adminKey: string } | null>;
   readonly history: HistoryQueries;
   /** The instruments' bars (GET /bars/{symbol}). */
   readonly bars: Pick<BarRepository, 'read'>;
+  /** Equity snapshots (GET /leaderboard, GET /portfolios/{name}/equity). */
+  readonly equity: Pick<EquityStore, 'startingPoints' | 'curve'>;
   readonly keys: KeyCache;
   readonly keyAdmin: KeyAdmin;
+  /** Each desk's members, roles and channel grants (a key with act_as acts for one of them). */
+  readonly members: MemberDirectory;
   readonly logger: Logger;
   readonly env: Env;
   readonly checkDatabase: () => Promise<void>;

@@ -20,9 +20,9 @@ export function desksRoutes({ desks, createDesk }: ApiDeps): Router {
     parseQuery(noQuery, req);
     const body = parse(createDeskBody, req.body);
     if (desks.byName(body.name)) throw conflict('DESK_EXISTS', `a desk named ${body.name} already exists`, 'name');
-    const made = await createDesk(body.name);
+    const made = await createDesk(body.name, { actAs: body.act_as });
     if (!made) throw conflict('DESK_EXISTS', `a desk named ${body.name} already exists`, 'name');
-    deskOf(res).audit(actorOf(res), 'desk.create', made.desk.name, 'ok', { id: made.desk.id });
+    deskOf(res).audit(actorOf(res), 'desk.create', made.desk.name, 'ok', { id: made.desk.id, ...(body.act_as ? { act_as: true } : {}) });
     res.status(201).json({ desk: deskJson(made.desk), admin_key: made.adminKey });
   });
 

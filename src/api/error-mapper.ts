@@ -13,6 +13,7 @@ const STATUS_OF_KIND: Record<ErrorKind, number> = {
   conflict: 409,
   rejected: 422,
   unavailable: 503,
+  forbidden: 403,
 };
 
 /** Every code the API answers with: the OMS's catalogue and the HTTP edge's own. */

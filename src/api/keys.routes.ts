@@ -37,6 +37,10 @@ export function keysRoutes({ keys: keyCache, keyAdmin }: ApiDeps): Router {
     if (body.scopes.includes('operator') && !keyOf(res).scopes.includes('operator')) {
       throw new HttpError('FORBIDDEN', 'only an operator key may create a key with the operator scope', [{ path: 'scopes', message: 'operator is not yours to give' }]);
     }
+    // act_as lets a key take any member's role: the deployment's to give (the Slack bot's key), not a desk admin's.
+    if (body.scopes.includes('act_as') && !keyOf(res).scopes.includes('operator')) {
+      throw new HttpError('FORBIDDEN', 'only an operator key may create a key with the act_as scope', [{ path: 'scopes', message: 'act_as is not yours to give' }]);
+    }
     const { key, record } = await keyAdmin.create({ name: body.name, scopes: body.scopes, portfolios: body.portfolios, deskId: oms.desk.id });
     oms.audit(actorOf(res), 'key.create', String(record.id), 'ok', { name: record.name, scopes: record.scopes, portfolios: record.portfolios });
     res.status(201).json({ ...keyJson(record), key });

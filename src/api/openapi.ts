@@ -20,6 +20,11 @@ import {
   symbolParams,
   tradeIdParams,
   deskFeesBody,
+  equityPeriodQuery,
+  memberParams,
+  channelParams,
+  channelPortfolioParams,
+  putMemberBody,
 } from './schemas.js';
 import {
   bookWithTradesOut,
@@ -43,6 +48,13 @@ import {
   tradeOut,
   tradePageOut,
   feesOut,
+  leaderboardOut,
+  equityCurveOut,
+  memberOut,
+  memberListOut,
+  memberViewOut,
+  channelOut,
+  channelListOut,
 } from '../wire/response-schemas.js';
 
 const json = (schema: z.ZodType): Record<string, unknown> => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -106,6 +118,17 @@ export const ANSWERS = {
   'PUT /fees': feesOut,
   'GET /health': healthOut,
   'GET /bars/{symbol}': barListOut,
+  'GET /leaderboard': leaderboardOut,
+  'GET /portfolios/{name}/equity': equityCurveOut,
+  'GET /members': memberListOut,
+  'GET /members/{member}': memberViewOut,
+  'PUT /members/{member}': memberOut,
+  'DELETE /members/{member}': memberOut,
+  'GET /channels': channelListOut,
+  'PUT /channels/{channel}/portfolios/{portfolio}': channelOut,
+  'DELETE /channels/{channel}/portfolios/{portfolio}': channelOut,
+  'PUT /channels/{channel}/trading': channelOut,
+  'DELETE /channels/{channel}/trading': channelOut,
 } as const satisfies Record<string, z.ZodType>;
 
 const errors = {
@@ -170,6 +193,23 @@ export function openApiDocument(): Record<string, unknown> {
       '/fees': {
         get: { summary: "The desk's fee schedule, charged on each fill of a client order", responses: { '200': ok('the fee schedule', ANSWERS['GET /fees']), ...errors } },
         put: { summary: "Set the desk's fee schedule (admin); charged from the next fill on", requestBody: body(deskFeesBody), responses: { '200': ok('the fee schedule now', ANSWERS['PUT /fees']), ...errors } },
+      },
+      '/leaderboard': { get: { summary: "The desk's portfolios (those the key may read) ranked by return over the period: from the equity it started at (the first snapshot of the period, else the last before it, else the starting cash) to the equity now", parameters: queryParams(equityPeriodQuery), responses: { '200': ok('the ranking, best return first', ANSWERS['GET /leaderboard']), ...errors } } },
+      '/portfolios/{name}/equity': { get: { summary: "A portfolio's equity curve over the period: its start, the snapshots since (at most about 500, evenly thinned) and the equity now", parameters: [pathParam('name', nameParams), ...queryParams(equityPeriodQuery)], responses: { '200': ok('the curve, oldest first', ANSWERS['GET /portfolios/{name}/equity']), ...errors } } },
+      '/members': { get: { summary: "The desk's members and their roles (admin)", responses: { '200': ok('members', ANSWERS['GET /members']), ...errors } } },
+      '/members/{member}': {
+        get: { summary: 'A Slack user as the desk sees them: role (null: no member) and admins (admin, or the member themselves through On-Behalf-Of)', parameters: [pathParam('member', memberParams)], responses: { '200': ok('the member', ANSWERS['GET /members/{member}']), ...errors } },
+        put: { summary: "Give a Slack user a role (admin); the first member of a desk without any may name themselves admin", parameters: [pathParam('member', memberParams)], requestBody: body(putMemberBody), responses: { '200': ok('the member now', ANSWERS['PUT /members/{member}']), ...errors } },
+        delete: { summary: 'Remove a member (admin); the last admin stays', parameters: [pathParam('member', memberParams)], responses: { '200': ok('the member removed', ANSWERS['DELETE /members/{member}']), ...errors } },
+      },
+      '/channels': { get: { summary: "Channels' portfolio grants and the desk's trading channels", responses: { '200': ok('channels', ANSWERS['GET /channels']), ...errors } } },
+      '/channels/{channel}/portfolios/{portfolio}': {
+        put: { summary: "Let a channel's traders trade a portfolio (admin)", parameters: [pathParam('channel', channelPortfolioParams), pathParam('portfolio', channelPortfolioParams)], responses: { '200': ok('the channel now', ANSWERS['PUT /channels/{channel}/portfolios/{portfolio}']), ...errors } },
+        delete: { summary: "Take a channel's grant of a portfolio back (admin)", parameters: [pathParam('channel', channelPortfolioParams), pathParam('portfolio', channelPortfolioParams)], responses: { '200': ok('the channel now', ANSWERS['DELETE /channels/{channel}/portfolios/{portfolio}']), ...errors } },
+      },
+      '/channels/{channel}/trading': {
+        put: { summary: "List a channel among the desk's trading channels (admin): once any is listed, members trade only from those", parameters: [pathParam('channel', channelParams)], responses: { '200': ok('the channel now', ANSWERS['PUT /channels/{channel}/trading']), ...errors } },
+        delete: { summary: "Take a channel off the desk's trading channels (admin)", parameters: [pathParam('channel', channelParams)], responses: { '200': ok('the channel now', ANSWERS['DELETE /channels/{channel}/trading']), ...errors } },
       },
       // Outside /api/v1, unlike every other path.
       '/health': { servers: [{ url: '/' }], get: { summary: 'Readiness: the database, every desk, the Slack bot', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': ok('starting or degraded (back by itself), or an error: the database is unreachable, another OMS took over', z.union([healthNotReadyOut, errorOut])) } } },

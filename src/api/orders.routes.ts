@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { assertPortfolio, actorOf, canUsePortfolio, keyOf, requireScope } from './auth.js';
+import { assertTradePortfolio, actorOf, canUsePortfolio, keyOf, requireScope } from './auth.js';
 import { deskOf } from './desk-of.js';
 import { portfolioNameOf } from './portfolio-scope.js';
 import { parse, parseQuery } from './validate.js';
@@ -17,7 +17,7 @@ export function ordersRoutes({ history }: ApiDeps): Router {
     const nameOf = portfolioNameOf(oms);
     parseQuery(noQuery, req);
     const body = parse(placeOrderBody, req.body);
-    assertPortfolio(keyOf(res), body.portfolio_name);
+    assertTradePortfolio(keyOf(res), body.portfolio_name);
     assertClientPortfolio(oms, body.portfolio_name);
     const result = await oms.placeOrder(
       {

@@ -1,6 +1,6 @@
 import { caseHint } from '../oms/name-hint.js';
 import { Router } from 'express';
-import { actorOf, assertPortfolio, canUsePortfolio, keyOf, requireScope } from './auth.js';
+import { actorOf, assertTradePortfolio, canUsePortfolio, keyOf, requireScope } from './auth.js';
 import { deskOf } from './desk-of.js';
 import { parse, parseQuery } from './validate.js';
 import { undecodableParams } from './path-params.js';
@@ -41,7 +41,7 @@ export function portfoliosRoutes({ env }: ApiDeps): Router {
     const oms = deskOf(res);
     parseQuery(noQuery, req);
     const body = parse(createPortfolioBody, req.body);
-    assertPortfolio(keyOf(res), body.name, 'name');
+    assertTradePortfolio(keyOf(res), body.name, 'name');
     const p = await oms.createPortfolio(
       { name: body.name, startingCash: body.starting_cash ?? defaultCash, allowShort: body.allow_short },
       actorOf(res),

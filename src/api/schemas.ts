@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { parseUnits } from '../oms/units.js';
 import { TRADING_SESSIONS } from '../oms/model.js';
+import { EQUITY_PERIODS } from '../oms/equity.js';
 import { jsonObject, text } from '../wire/text.js';
+import { CHANNEL_ID, MEMBER_ID, ROLES, type Role } from '../oms/members.js';
 
 /**
  * One zod schema per input: validation, the TypeScript types (z.infer) and the OpenAPI document
@@ -155,13 +157,15 @@ export const patchInstrumentBody = z
 export const createDeskBody = z
   .object({
     name: text({ min: 1, max: 64, trim: true, required: 'name is required' }),
+    /** The first key may also act for the desk's members (the key of a chat bot serving the desk). */
+    act_as: z.boolean({ error: 'act_as must be true or false' }).default(false),
   })
   .strict();
 
 export const createKeyBody = z
   .object({
     name: text({ min: 1, max: 100, trim: true, required: 'name is required' }),
-    scopes: z.array(z.enum(['read', 'trade', 'admin', 'operator'])).min(1, 'give at least one scope').default(['read', 'trade']),
+    scopes: z.array(z.enum(['read', 'trade', 'admin', 'operator', 'act_as', 'approve'])).min(1, 'give at least one scope').default(['read', 'trade']),
     /** Empty: every portfolio. */
     portfolios: z.array(portfolioName()).max(100).default([]),
   })
@@ -256,5 +260,28 @@ export const deskFeesBody = z
       .refine((u) => u <= 100_000_000n, { message: 'bps must be at most 10000 (the whole notional)' })
       .meta({ example: '1.5', description: 'bps: basis points of each fill\'s notional, a decimal string (exact) or number' }),
     min_per_order: feeAmount('min_per_order'),
+  })
+  .strict();
+
+/** GET /leaderboard and GET /portfolios/{name}/equity: the period, a UTC calendar one (or all). */
+export const equityPeriodQuery = z
+  .object({ period: z.enum(EQUITY_PERIODS, { error: `period must be one of ${EQUITY_PERIODS.join(', ')}` }).default('day') })
+  .strict();
+
+// ---- desk members, channel grants, trading channels (members.routes.ts) -------------------------
+
+/** `slack:TEAM:USER`, as Slack writes its ids (upper-case letters and digits). */
+const memberId = text({ max: 100, trim: true, pattern: { regex: MEMBER_ID, message: 'member must be slack:TEAM:USER (Slack ids, e.g. slack:T0123:U0456)' } });
+const channelId = text({ max: 32, trim: true, pattern: { regex: CHANNEL_ID, message: 'channel must be a Slack channel id such as C0123ABCD' } });
+
+export const memberParams = z.object({ member: memberId });
+export const channelParams = z.object({ channel: channelId });
+export const channelPortfolioParams = z.object({ channel: channelId, portfolio: portfolioName('portfolio') });
+
+/** PUT /members/{member}: the role, and optionally the member's own portfolio grants (replaced; absent: kept). */
+export const putMemberBody = z
+  .object({
+    role: z.enum(ROLES as [Role, ...Role[]], { error: (issue) => (issue.input === undefined ? `required: one of ${ROLES.join(', ')}` : undefined) }),
+    portfolios: z.array(portfolioName()).max(100).optional(),
   })
   .strict();

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { actorOf, assertPortfolio, keyOf, requireScope } from './auth.js';
+import { actorOf, assertTradePortfolio, keyOf, requireScope } from './auth.js';
 import { deskOf } from './desk-of.js';
 import { portfolioNameOf } from './portfolio-scope.js';
 import { parse, parseQuery } from './validate.js';
@@ -23,7 +23,7 @@ export function tradesRoutes({ history }: ApiDeps): Router {
     const nameOf = portfolioNameOf(oms);
     parseQuery(noQuery, req);
     const body = parse(simpleTradeBody, req.body);
-    assertPortfolio(keyOf(res), body.portfolio_name);
+    assertTradePortfolio(keyOf(res), body.portfolio_name);
     assertClientPortfolio(oms, body.portfolio_name);
     const actor = actorOf(res);
     const clientOrderId = body.client_order_id ?? null;

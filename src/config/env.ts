@@ -55,6 +55,12 @@ export const envSchema = z.object({
   FEE_PER_SHARE: feeAmount,
   FEE_BPS: z.string().trim().regex(/^\d{1,5}(\.\d{1,4})?$/, 'must be basis points such as 1 or 0.5 (at most 4 decimals)').default('0'),
   FEE_MIN_PER_ORDER: feeAmount,
+  EQUITY_SNAPSHOT_SECONDS: z.coerce.number().int('must be a whole number of seconds').min(1).max(86_400).default(300),
+  SLACK_ADMIN_USERS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[A-Z0-9]{1,32}$/, 'must be Slack user ids such as U0123ABCD, separated by commas'))),
 });
 
 export type Env = z.infer<typeof envSchema>;

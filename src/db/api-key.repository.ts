@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from './prisma-client.js';
 
-import { SCOPES, type Scope } from '../oms/access.js';
+import { SCOPES, type MemberAccess, type Scope } from '../oms/access.js';
 import { MAIN_DESK_ID } from './desks.js';
 
 export { SCOPES, type Scope };
@@ -16,6 +16,8 @@ export interface ApiKeyRecord {
   readonly portfolios: string[];
   readonly createdAt: Date;
   readonly revokedAt: Date | null;
+  /** Set on a request of a key with `act_as` acting for a desk member: scopes are then the member's. */
+  readonly member?: MemberAccess;
 }
 
 /** Keys are 32 random bytes; only their SHA-256 is stored, so a database leak reveals no key. */

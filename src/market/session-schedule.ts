@@ -19,6 +19,8 @@ export interface SessionScheduleOptions {
   readonly checkMs?: number;
   /** The status a symbol takes at the open: `live`, or what its market data says (`stale` when quiet). */
   readonly statusAtOpen?: (symbol: string) => MarketStatus;
+  /** Runs once per check in which sessions closed, after their DAY orders expired (the equity snapshot). */
+  readonly afterClose?: (symbols: readonly string[]) => void;
 }
 
 /** Per symbol with a session: when it was last checked (market time), and whether it was open then. */
@@ -69,14 +71,16 @@ export class SessionSchedule {
 
   private async checkAll(): Promise<void> {
     const now = this.clock.now();
+    const closed: string[] = [];
     for (const instrument of this.desks.main.listInstruments()) {
-      await this.checkOne(instrument.symbol, instrument.session, now).catch((error: unknown) =>
+      await this.checkOne(instrument.symbol, instrument.session, now, closed).catch((error: unknown) =>
         this.logger.error({ err: error, symbol: instrument.symbol }, 'applying the trading session failed'),
       );
     }
+    if (closed.length > 0) this.options.afterClose?.(closed);
   }
 
-  private async checkOne(symbol: string, session: TradingSession, now: Date): Promise<void> {
+  private async checkOne(symbol: string, session: TradingSession, now: Date, closed: string[]): Promise<void> {
     const before = this.checked.get(symbol);
     const open = sessionOpenAt(session, now);
     if (session === '24/7') {
@@ -92,6 +96,7 @@ export class SessionSchedule {
     if (before && lastClose && lastClose > before.at) {
       const expired = await this.desks.expireDayOf(symbol);
       this.logger.info({ symbol, close: lastClose.toISOString(), expired }, 'session close: DAY orders expired');
+      closed.push(symbol);
     }
     if (before?.open !== open) this.logger.info({ symbol, session, at: now.toISOString() }, open ? 'session open' : 'session closed');
   }

@@ -8,6 +8,7 @@ import { checkTickAndLot } from './order-checks.js';
 import { applyEngineEvents } from './apply-events.js';
 import { describeError, type Actor, type DeskCore } from './desk-core.js';
 import { canUsePortfolio } from './access.js';
+import { tradeRefusal } from './members.js';
 
 export interface ModifyOrderInput {
   readonly quantity?: number;
@@ -30,6 +31,12 @@ async function openOrderFor(desk: DeskCore, id: number, actor: Actor, action: st
   }
   const portfolio = desk.state.portfolios.get(order.portfolioId)!;
   assertMayUse(desk, actor, portfolio, id);
+  // A member who may see the order may still lack the grant to trade its portfolio.
+  const refusal = actor.access && tradeRefusal(actor.access, portfolio.name);
+  if (refusal) {
+    desk.audit(actor, action, String(id), 'rejected', { error: describeError(refusal) });
+    throw refusal;
+  }
   return { order, portfolio };
 }
 

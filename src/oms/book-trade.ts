@@ -8,6 +8,7 @@ import { checkBookedPrice, checkTickAndLot } from './order-checks.js';
 import { clientIdInUse, findClientIdUse } from './place-order.js';
 import { HOUSE, type DeskState } from './desk-state.js';
 import { describeError, type Actor, type DeskCore } from './desk-core.js';
+import { tradeRefusal } from './members.js';
 
 /** POST /trade with a gmv (money in internal units). */
 export interface BookTradeInput {
@@ -26,6 +27,12 @@ export interface BookTradeInput {
  */
 export async function bookTrade(desk: DeskCore, input: BookTradeInput, actor: Actor): Promise<{ trade: TradeRecord; created: boolean }> {
   desk.assertHealthy();
+  // Access: a desk member books only where their role and grants reach (members.ts).
+  const refusal = actor.access && tradeRefusal(actor.access, input.portfolioName, 'portfolio_name');
+  if (refusal) {
+    auditRefusal(desk, actor, input, refusal);
+    throw refusal;
+  }
   const state = desk.state;
   if (input.clientOrderId === null) return { trade: await bookNew(desk, state, input, actor), created: true };
   const portfolio = state.portfoliosByName.get(input.portfolioName);

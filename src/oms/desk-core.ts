@@ -16,6 +16,8 @@ export interface Actor {
   readonly audited?: boolean;
   /** What the key may do; none for the OMS's own commands (the house, the clock). */
   readonly access?: Access;
+  /** The desk member (`slack:TEAM:USER`) a key with `act_as` acts for; `access` is then the member's. */
+  readonly member?: string;
   /** Where the command came from, for the audit of a refusal (`DELETE /api/v1/orders/7`, and the client's address). */
   readonly request?: { readonly target: string; readonly ip: string | undefined };
 }

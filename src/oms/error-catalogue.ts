@@ -19,7 +19,9 @@ export type ErrorKind =
   /** A business rule refuses a well-formed request (unknown symbol, not enough cash, ...). */
   | 'rejected'
   /** The OMS cannot do anything now: nothing of the request was applied; retry later. */
-  | 'unavailable';
+  | 'unavailable'
+  /** The caller (a desk member acting through the bot) lacks the role or grant the request needs. */
+  | 'forbidden';
 
 interface CatalogueEntry {
   readonly kind: ErrorKind;
@@ -54,6 +56,14 @@ export const ERROR_CATALOGUE = {
   MARKET_DATA_STALE: { kind: 'rejected', meaning: "the instrument's market data has gone quiet: market orders wait until it returns" },
   MARKET_CLOSED: { kind: 'rejected', meaning: "the instrument's session is closed: market, IOC and FOK orders wait for the open; limit and stop orders rest" },
   ORDER_REJECTED: { kind: 'rejected', meaning: "the matching engine refused the order or change, for a reason the OMS's own checks did not catch" },
+
+  // Desk members and roles (members.ts).
+  MEMBER_NOT_FOUND: { kind: 'not_found', meaning: 'no member of the desk by that id' },
+  LAST_DESK_ADMIN: { kind: 'conflict', meaning: "the desk's last admin member cannot be removed or given another role" },
+  ROLE_REQUIRED: { kind: 'forbidden', meaning: "the member's role does not allow the request; the message names the role needed and the desk's admins, who can grant it" },
+  NOT_A_MEMBER: { kind: 'forbidden', meaning: 'the Slack user is not a member of the desk; a desk admin can add them' },
+  PORTFOLIO_NOT_GRANTED: { kind: 'forbidden', meaning: 'neither the member nor the channel has a grant to trade that portfolio; a desk admin can grant it' },
+  CHANNEL_NOT_ALLOWED: { kind: 'forbidden', meaning: "the desk trades only from its listed channels, and the request came from another (or named none)" },
 
   UNAVAILABLE: {
     kind: 'unavailable',

@@ -40,3 +40,6 @@ export const notFound = (code: CodeOfKind<'not_found'>, message: string): OmsErr
 export const conflict = (code: CodeOfKind<'conflict'>, message: string, path?: string): OmsError => new OmsError(code, message, onField(message, path));
 
 export const unavailable = (message: string): OmsError => new OmsError('UNAVAILABLE', message);
+
+/** A desk member lacks the role or grant (members.ts). */
+export const forbidden = (code: CodeOfKind<'forbidden'>, message: string, path?: string): OmsError => new OmsError(code, message, onField(message, path));

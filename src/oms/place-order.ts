@@ -7,6 +7,7 @@ import { checkOrderShape, type PlaceOrderInput } from './order-checks.js';
 import { applyEngineEvents } from './apply-events.js';
 import type { ClientIdUse, DeskState } from './desk-state.js';
 import { describeError, type Actor, type DeskCore } from './desk-core.js';
+import { tradeRefusal } from './members.js';
 
 export type { PlaceOrderInput };
 
@@ -39,6 +40,9 @@ export async function placeOrder(desk: DeskCore, input: PlaceOrderInput, actor: 
   try {
     instrument = state.requireInstrument(input.symbol);
     portfolio = state.requirePortfolio(input.portfolioName);
+    // Access: a desk member trades only where their role and grants reach (members.ts).
+    const refusal = actor.access && tradeRefusal(actor.access, portfolio.name, 'portfolio_name');
+    if (refusal) throw refusal;
   } catch (error) {
     auditRefusal(desk, actor, input, error);
     throw error;

@@ -10,16 +10,17 @@ import { FillFeed } from './fills/fill-feed.js';
 import { FillNotifier } from './fills/fill-notifier.js';
 import { keepAliveFetch } from './keep-alive-http.js';
 import { registerListeners } from './listeners/index.js';
-import { OmsClient } from './oms-client.js';
+import { isOmsError, OmsClient } from './oms-client.js';
 import { BOT_SCOPES, INSTALL_PATH, installPages, REDIRECT_PATH } from './oauth/install-pages.js';
 import { withoutDebug } from './oauth/oauth-logger.js';
 import { createSlackPool } from './store/db.js';
 import { SecretBox } from './store/secret-box.js';
 import { WorkQueue } from './work-queue.js';
-import { makeInstallerDeskAdmin, provisionWorkspaceDesk } from './workspaces/desk-provisioning.js';
+import { InstallRefused, makeInstallerDeskAdmin, provisionWorkspaceDesk } from './workspaces/desk-provisioning.js';
 import { PgInstallationStore } from './workspaces/installation-store.js';
 import { TokenRefresher } from './workspaces/token-refresher.js';
 import { Workspaces } from './workspaces/workspaces.js';
+import { DailyDigest } from './digest/daily-digest.js';
 
 export interface SlackBot {
   readonly app: App;
@@ -32,6 +33,8 @@ export interface SlackBot {
   readonly notifier: FillNotifier | undefined;
   /** Installs in many workspaces: the workspaces served. */
   readonly workspaces: Workspaces | undefined;
+  /** The channels' daily digests, checked every 20 s once connected (`check(at)` runs one now). */
+  readonly digest: DailyDigest;
   readonly db: pg.Pool;
   /** The link to Slack, for /health. */
   readonly state: SlackLinkState;
@@ -127,6 +130,8 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
   const workspaces = multi?.workspaces;
   const oms = new OmsClient({ baseUrl: config.omsUrl, apiKey: workspaces ? () => workspaces.currentKey() : config.omsApiKey });
   const notifier = workspaces ? undefined : new FillNotifier({ oms, db, slack: app.client, logger, pollMs: config.fillPollMs });
+  // Installs in many workspaces: each digest is posted with its workspace's desk and token.
+  const digest = new DailyDigest({ oms, db, slack: app.client, logger, ...(workspaces ? { forTeam: (team: string) => workspaces.digestVia(team) } : {}) });
   const feed = notifier ? new FillFeed({ omsUrl: config.omsUrl, apiKey: config.omsApiKey, onFill: () => notifier.wake(), logger }) : undefined;
   const deps: SlackDeps = {
     config,
@@ -177,6 +182,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
     onConnected() {
       if (notifying) return;
       notifying = true;
+      digest.start();
       if (workspaces) {
         workspaces.start().catch((e: unknown) => logger.error({ err: e }, 'installed workspaces not served'));
         return;
@@ -193,6 +199,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
     receiver,
     notifier,
     workspaces,
+    digest,
     db,
     get state() {
       return link.state;
@@ -209,6 +216,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
       await deps.work.idle();
       if (notifying) {
         feed?.stop();
+        await digest.stop();
         await notifier?.stop();
       }
       await workspaces?.stop();
@@ -241,7 +249,10 @@ function installsInManyWorkspaces(
     box,
     async beforeStore(installation) {
       const desk = await provisionWorkspaceDesk({ operator, db, box, logger }, installation.team.id);
-      await makeInstallerDeskAdmin(new OmsClient({ baseUrl: config.omsUrl, apiKey: desk.deskKey }), installation.team.id, installation.user.id);
+      await makeInstallerDeskAdmin(new OmsClient({ baseUrl: config.omsUrl, apiKey: desk.deskKey }), installation.team.id, installation.user.id).catch((e: unknown) => {
+        // The desk is kept: installing again finds it and tries this once more.
+        throw isOmsError(e) ? new InstallRefused(`the desk service could not make you the desk's admin (${e.code}); try installing again`) : e;
+      });
     },
     afterStore: (installation) => workspaces.installed(installation),
   });

@@ -39,6 +39,12 @@ export const ERROR_HELP: Readonly<Record<string, string>> = {
   MARKET_CLOSED: 'That market is closed right now, so there is nothing to trade against at once. A limit order (`@ 175.00`, `gtc` or day) rests until the open; market, IOC and FOK orders wait for the open.',
   ORDER_REJECTED: 'The matching engine refused the order, so nothing was done.',
   UNAVAILABLE: 'The trading desk is temporarily unavailable. Try again in a moment.',
+  MEMBER_NOT_FOUND: 'That user is not a member of this desk.',
+  LAST_DESK_ADMIN: 'That is the desk\'s last admin: make someone else admin first (`/desk role @user admin`).',
+  ROLE_REQUIRED: 'Your role on this desk does not allow that.',
+  NOT_A_MEMBER: 'You are not a member of this desk yet, so I cannot do that for you.',
+  PORTFOLIO_NOT_GRANTED: 'You may not trade that portfolio from here: neither you nor this channel has a grant for it.',
+  CHANNEL_NOT_ALLOWED: 'This desk does not trade from this channel.',
 
   // What the desk's HTTP edge refuses: the bot's key and rate, or a request the bot got wrong.
   UNAUTHENTICATED: 'The bot\'s OMS API key is missing or invalid: ask an admin to check SLACK_OMS_API_KEY.',

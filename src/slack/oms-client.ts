@@ -1,7 +1,13 @@
 import { httpRequest, type HttpResponse, IncompleteResponseError } from './keep-alive-http.js';
 import type {
   BookSnapshot,
+  EquityCurve,
+  ChannelGrants,
+  Member,
+  MemberView,
+  Role,
   Instrument,
+  Leaderboard,
   NewOrder,
   Order,
   Page,
@@ -48,6 +54,15 @@ export interface OmsClientOptions {
   readonly timeoutMs?: number;
 }
 
+/** The Slack user a call is made for, and the channel they typed it in (none from App Home). */
+export interface SlackMember {
+  readonly team: string;
+  readonly user: string;
+  readonly channel?: string;
+}
+
+export const memberId = (team: string, user: string): string => `slack:${team}:${user}`;
+
 type Query = Record<string, string | number | undefined>;
 
 /** Network errors raised before a request could leave: nothing reached the OMS. */
@@ -59,10 +74,52 @@ export class OmsClient {
   private readonly apiKey: string | (() => string);
   private readonly timeoutMs: number;
 
-  constructor(options: OmsClientOptions) {
+  constructor(
+    private readonly options: OmsClientOptions,
+    /** On-Behalf-Of and On-Behalf-Channel: the OMS answers with this member's role and grants. */
+    private readonly onBehalf: Readonly<Record<string, string>> = {},
+  ) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.apiKey = options.apiKey;
     this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /** The same OMS, called for a Slack user: every command a user gives goes through one of these. */
+  as(who: SlackMember): OmsClient {
+    const headers: Record<string, string> = { 'on-behalf-of': memberId(who.team, who.user) };
+    // A ticket opened without a channel confirms in the user's DM, which is no channel of the desk.
+    if (who.channel && who.channel !== who.user) headers['on-behalf-channel'] = who.channel;
+    return new OmsClient(this.options, headers);
+  }
+
+  /** The desk's view of a Slack user: their role (null: no member), the desk's admins. */
+  async getMember(id: string): Promise<MemberView> {
+    return (await this.request<MemberView>('GET', `/members/${encodeURIComponent(id)}`)).body;
+  }
+
+  async listMembers(): Promise<Member[]> {
+    return (await this.request<{ data: Member[] }>('GET', '/members')).body.data;
+  }
+
+  async setRole(id: string, role: Role): Promise<Member> {
+    return (await this.request<Member>('PUT', `/members/${encodeURIComponent(id)}`, { body: { role } })).body;
+  }
+
+  async removeMember(id: string): Promise<Member> {
+    return (await this.request<Member>('DELETE', `/members/${encodeURIComponent(id)}`)).body;
+  }
+
+  async grantChannel(channel: string, portfolio: string, grant: boolean): Promise<ChannelGrants> {
+    const path = `/channels/${encodeURIComponent(channel)}/portfolios/${encodeURIComponent(portfolio)}`;
+    return (await this.request<ChannelGrants>(grant ? 'PUT' : 'DELETE', path)).body;
+  }
+
+  async allowTrading(channel: string, allow: boolean): Promise<ChannelGrants> {
+    return (await this.request<ChannelGrants>(allow ? 'PUT' : 'DELETE', `/channels/${encodeURIComponent(channel)}/trading`)).body;
+  }
+
+  async listChannels(): Promise<{ data: ChannelGrants[]; trading_channels: string[] }> {
+    return (await this.request<{ data: ChannelGrants[]; trading_channels: string[] }>('GET', '/channels')).body;
   }
 
   /** `replayed` is true when the OMS returned the original order of a repeated client_order_id (200, not 201). */
@@ -116,15 +173,28 @@ export class OmsClient {
     return (await this.request<BookSnapshot>('GET', `/book/${encodeURIComponent(symbol)}`, { query: { depth } })).body;
   }
 
-  /** A new desk and its first admin key (operator scope; shown once, never logged). */
+  /** The desk's portfolios ranked by return over the period (those the bot's key may read). */
+  async leaderboard(period: string): Promise<Leaderboard> {
+    return (await this.request<Leaderboard>('GET', '/leaderboard', { query: { period } })).body;
+  }
+
+  async equityCurve(name: string, period: string): Promise<EquityCurve> {
+    return (await this.request<EquityCurve>('GET', `/portfolios/${encodeURIComponent(name)}/equity`, { query: { period } })).body;
+  }
+
+  /**
+   * A new desk and its first admin key, which may also act for the desk's members (act_as), as the
+   * bot's key must. Operator scope; the key is shown once and never logged.
+   */
   async createDesk(name: string): Promise<{ desk: { id: number; name: string }; admin_key: string }> {
-    return (await this.request<{ desk: { id: number; name: string }; admin_key: string }>('POST', '/desks', { body: { name } })).body;
+    return (await this.request<{ desk: { id: number; name: string }; admin_key: string }>('POST', '/desks', { body: { name, act_as: true } })).body;
   }
 
   private async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<{ status: number; body: T }> {
     const url = new URL(`${this.baseUrl}/api/v1${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { 'x-api-key': typeof this.apiKey === 'string' ? this.apiKey : this.apiKey(), accept: 'application/json' };
+    const apiKey = typeof this.apiKey === 'string' ? this.apiKey : this.apiKey();
+    const headers: Record<string, string> = { 'x-api-key': apiKey, accept: 'application/json', ...this.onBehalf };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
 
     let response: HttpResponse;

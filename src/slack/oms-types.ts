@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import type {
   bookWithTradesOut,
+  equityCurveOut,
   fillOut,
   instrumentOut,
+  leaderboardOut,
   orderOut,
   portfolioListOut,
   portfolioSummaryOut,
@@ -75,4 +77,32 @@ export interface SimpleTrade {
   readonly user_id: string;
   readonly gmv?: string;
   readonly client_order_id?: string;
+}
+
+/** GET /leaderboard and GET /portfolios/{name}/equity. */
+export type Leaderboard = z.output<typeof leaderboardOut>;
+export type EquityCurve = z.output<typeof equityCurveOut>;
+export type Role = 'viewer' | 'trader' | 'approver' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'trader', 'approver', 'admin'];
+
+/** A desk member (GET /members). */
+export interface Member {
+  readonly member: string;
+  readonly role: Role;
+  readonly portfolios: string[];
+}
+
+/** GET /members/{member}: role null for a Slack user who is not a member. */
+export interface MemberView {
+  readonly member: string;
+  readonly role: Role | null;
+  readonly portfolios: string[];
+  readonly admins: string[];
+  readonly desk_has_members: boolean;
+}
+
+export interface ChannelGrants {
+  readonly channel: string;
+  readonly portfolios: string[];
+  readonly trading: boolean;
 }

@@ -41,7 +41,8 @@ export async function startSlackService(env: EnvSource, logger: Logger): Promise
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port }, bot.receiver ? 'Slack bot serving /slack/events and /health' : 'Slack bot serving /health (Socket Mode)');
+  const serving = bot.workspaces ? '/slack/events, /slack/install, /slack/oauth_redirect and /health' : '/slack/events and /health';
+  logger.info({ port }, bot.receiver ? `Slack bot serving ${serving}` : 'Slack bot serving /health (Socket Mode)');
   bot.start();
   return {
     bot,

@@ -165,7 +165,7 @@ export const keyOut = z.strictObject({
   id: z.number().int(),
   name: z.string(),
   prefix: z.string(),
-  scopes: z.array(z.enum(['read', 'trade', 'admin', 'operator'])),
+  scopes: z.array(z.enum(['read', 'trade', 'admin', 'operator', 'act_as', 'approve'])),
   /** Empty: every portfolio. */
   portfolios: z.array(z.string()),
   created_at: timestamp,
@@ -216,12 +216,69 @@ export const barListOut = z.strictObject({ symbol: z.string(), interval: z.enum(
 /** A desk's fee schedule (GET and PUT /fees); bps to 4 decimals like amounts. */
 export const feesOut = z.strictObject({ per_share: decimal, bps: decimal, min_per_order: decimal });
 
+/** GET /leaderboard and GET /portfolios/{name}/equity. */
+const returnPct = z.string().regex(/^-?\d+\.\d{2,4}$/).nullable().meta({ example: '2.50', description: 'return over the period in percent (exact, rounded half away from zero to 4 decimals); null when the period starts at no equity' });
+const periodOut = z.enum(['day', 'week', 'month', 'all']);
+const standingFields = {
+  start_equity: decimal,
+  equity: decimal,
+  pnl: decimal,
+  return_pct: returnPct,
+};
+export const leaderboardOut = z.strictObject({
+  period: periodOut,
+  /** Where the period starts; null for all. */
+  from: z.iso.datetime().nullable(),
+  as_of: z.iso.datetime(),
+  data: z.array(z.strictObject({ rank: z.number().int().min(1), portfolio_name: z.string(), ...standingFields, started_at: z.iso.datetime() })),
+});
+export const equityCurveOut = z.strictObject({
+  portfolio_name: z.string(),
+  period: periodOut,
+  from: z.iso.datetime().nullable(),
+  as_of: z.iso.datetime(),
+  ...standingFields,
+  data: z.array(z.strictObject({ at: z.iso.datetime(), equity: decimal, cash: decimal })),
+});
+
 export const errorOut = z.strictObject({
   error: z.strictObject({
     code: z.string(),
     message: z.string(),
     details: z.array(z.strictObject({ path: z.string(), message: z.string() })),
   }),
+});
+
+const role = z.enum(['viewer', 'trader', 'approver', 'admin']);
+
+/** A desk member: a Slack user (`slack:TEAM:USER`), their role and their own portfolio grants. */
+export const memberOut = z.strictObject({
+  member: z.string(),
+  role,
+  portfolios: z.array(z.string()),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+export const memberListOut = z.strictObject({ data: z.array(memberOut) });
+
+/** GET /members/{member}: the desk's view of a Slack user, member or not, and who can change it. */
+export const memberViewOut = z.strictObject({
+  member: z.string(),
+  /** Null: not a member. */
+  role: role.nullable(),
+  portfolios: z.array(z.string()),
+  /** The desk's admins (`slack:*:USER` for one named by SLACK_ADMIN_USERS who has not acted yet). */
+  admins: z.array(z.string()),
+  /** False: the desk has no member yet, and the first to claim it becomes its admin. */
+  desk_has_members: z.boolean(),
+});
+
+/** A channel's grants: the portfolios it may trade, and whether it is one of the desk's trading channels. */
+export const channelOut = z.strictObject({ channel: z.string(), portfolios: z.array(z.string()), trading: z.boolean() });
+export const channelListOut = z.strictObject({
+  data: z.array(channelOut),
+  /** The desk's trading channels; empty: trading from any channel. */
+  trading_channels: z.array(z.string()),
 });
 
 export type OrderOut = z.output<typeof orderOut>;
@@ -233,3 +290,5 @@ export type InstrumentOut = z.output<typeof instrumentOut>;
 export type BookOut = z.output<typeof bookOut>;
 export type PortfolioSummaryOut = z.output<typeof portfolioSummaryOut>;
 export type KeyOut = z.output<typeof keyOut>;
+export type MemberOut = z.output<typeof memberOut>;
+export type ChannelOut = z.output<typeof channelOut>;

@@ -7,7 +7,8 @@ import type { StoredTrade } from '../db/history-queries.js';
 import type { OrderRow } from '../oms/ports.js';
 import type { ApiKeyRecord } from '../db/api-key.repository.js';
 import type { FeeSchedule } from '../oms/fees.js';
-import type { BookOut, FeesOut, FillOut, InstrumentOut, KeyOut, OrderOut, PortfolioSummaryOut, PublicTradeOut, TradeOut } from './response-schemas.js';
+import type { ChannelGrants, Member } from '../oms/members.js';
+import type { BookOut, ChannelOut, FeesOut, MemberOut, FillOut, InstrumentOut, KeyOut, OrderOut, PortfolioSummaryOut, PublicTradeOut, TradeOut } from './response-schemas.js';
 
 /** An API key as admins see it: never the key, nor its hash. */
 export function keyJson(k: ApiKeyRecord): KeyOut {
@@ -20,6 +21,14 @@ export function keyJson(k: ApiKeyRecord): KeyOut {
     created_at: k.createdAt.toISOString(),
     revoked_at: k.revokedAt === null ? null : k.revokedAt.toISOString(),
   };
+}
+
+export function memberJson(m: Member): MemberOut {
+  return { member: m.id, role: m.role, portfolios: [...m.portfolios], created_at: m.createdAt.toISOString(), updated_at: m.updatedAt.toISOString() };
+}
+
+export function channelJson(c: ChannelGrants): ChannelOut {
+  return { channel: c.channel, portfolios: [...c.portfolios], trading: c.trading };
 }
 
 export function deskJson(d: { id: number; name: string; createdAt: Date }): { id: number; name: string; created_at: string } {

@@ -52,6 +52,18 @@ describe('POST /desks and GET /desks', () => {
     expect(rows[0].hash).not.toContain(res.body.admin_key);
   });
 
+  it('gives the first key act_as when asked, for a chat bot acting for the desk\'s members', async () => {
+    const res = await main.post('/desks', { name: 'Chat Desk', act_as: true });
+    expect(res.status).toBe(201);
+    const { rows } = await db.query('SELECT scopes FROM api_keys WHERE desk_id = $1', [res.body.desk.id]);
+    expect(rows.map((r) => [...r.scopes].sort())).toEqual([['act_as', 'admin']]);
+    const plain = (await main.post('/desks', { name: 'Plain Desk' })).body.desk.id;
+    expect((await db.query('SELECT scopes FROM api_keys WHERE desk_id = $1', [plain])).rows.map((r) => r.scopes)).toEqual([['admin']]);
+    expectError(await main.post('/desks', { name: 'Odd Desk', act_as: 'yes' }), 400, 'VALIDATION_ERROR', 'act_as: act_as must be true or false', [
+      { path: 'act_as', message: 'act_as must be true or false' },
+    ]);
+  });
+
   it('refuses a name already taken, and keys that are not the operator', async () => {
     expectError(await main.post('/desks', { name: 'Blue' }), 409, 'DESK_EXISTS', 'a desk named Blue already exists', [{ path: 'name', message: 'a desk named Blue already exists' }]);
     // A desk's admin is not the deployment's operator.
@@ -207,7 +219,7 @@ describe('a restart', () => {
     ({ oms } = await startApi({ port, databaseUrl: oms.databaseUrl }));
     expect((await blue.get('/book/AAPL')).body).toMatchObject({ bids: blueBefore.bids, asks: blueBefore.asks });
     expect((await main.get('/book/AAPL')).body).toMatchObject({ bids: mainBefore.bids, asks: mainBefore.asks });
-    expect((await main.get('/desks')).body.data.map((d: { name: string }) => d.name)).toEqual(['main', 'Blue', 'Green']);
+    expect((await main.get('/desks')).body.data.map((d: { name: string }) => d.name)).toEqual(['main', 'Blue', 'Green', 'Chat Desk', 'Plain Desk']);
   }, 60_000);
 });
 

@@ -52,6 +52,11 @@ const setup = { orderId: '', tradeId: '' };
 const order = { symbol: 'HST', side: 'BUY', type: 'LIMIT', quantity: 1, limit_price: '1.00', time_in_force: 'GTC', portfolio_name: 'Hostile' };
 const restingOrder = async () => (await api.place(order)).id as string;
 const newKeyId = async () => String((await api.post('/keys', { name: fresh('victim ') })).body.id);
+const newMember = async () => {
+  const member = `slack:THOSTILE:${fresh('U')}`;
+  expect((await api.put(`/members/${member}`, { role: 'viewer' })).status).toBe(200);
+  return member;
+};
 
 /**
  * A request each operation accepts (2xx) as it is, so a refusal of its attacked copy is that field's
@@ -84,6 +89,17 @@ const FIXTURES: Record<string, () => Promise<Request>> = {
   'GET /bars/{symbol}': async () => ({ params: { symbol: 'HST' }, query: { interval: '5m', from: '2024-06-14T13:30:00Z', to: '1718400000' } }),
   'GET /fees': async () => ({}),
   'PUT /fees': async () => ({ body: { per_share: '0', bps: '0', min_per_order: '0' } }),
+  'GET /leaderboard': async () => ({ query: { period: 'week' } }),
+  'GET /portfolios/{name}/equity': async () => ({ params: { name: 'Hostile' }, query: { period: 'month' } }),
+  'GET /members': async () => ({}),
+  'GET /members/{member}': async () => ({ params: { member: 'slack:THOSTILE:UADMIN' } }),
+  'PUT /members/{member}': async () => ({ params: { member: `slack:THOSTILE:${fresh('U')}` }, body: { role: 'trader', portfolios: ['Hostile'] } }),
+  'DELETE /members/{member}': async () => ({ params: { member: await newMember() } }),
+  'GET /channels': async () => ({}),
+  'PUT /channels/{channel}/portfolios/{portfolio}': async () => ({ params: { channel: 'CHOSTILE', portfolio: 'Hostile' } }),
+  'DELETE /channels/{channel}/portfolios/{portfolio}': async () => ({ params: { channel: 'CHOSTILE', portfolio: 'Hostile' } }),
+  'PUT /channels/{channel}/trading': async () => ({ params: { channel: 'CHOSTILE' } }),
+  'DELETE /channels/{channel}/trading': async () => ({ params: { channel: 'CHOSTILE' } }),
 };
 
 interface JsonSchema {

@@ -275,6 +275,11 @@ describe('around the API', () => {
         '/book/{symbol}',
         '/desks',
         '/fees',
+        '/members',
+        '/members/{member}',
+        '/channels',
+        '/channels/{channel}/portfolios/{portfolio}',
+        '/channels/{channel}/trading',
         '/health',
         '/instruments',
         '/instruments/{symbol}/price',
@@ -290,6 +295,8 @@ describe('around the API', () => {
         '/trade',
         '/trades',
         '/trades/{trade_id}',
+        '/leaderboard',
+        '/portfolios/{name}/equity',
       ].sort(),
     );
     expect(Object.keys(res.body.paths['/orders'])).toEqual(['post', 'get']);

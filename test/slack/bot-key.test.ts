@@ -57,7 +57,7 @@ describe("the bot's OMS key beside the OMS (no SLACK_OMS_API_KEY)", () => {
     const first = await r.activeKeys();
     expect(first).toEqual([
       expect.objectContaining({ name: 'bootstrap admin (OMS_API_KEY)', scopes: ['admin', 'operator'] }),
-      expect.objectContaining({ name: SLACK_BOT_KEY_NAME, scopes: ['read', 'trade'] }),
+      expect.objectContaining({ name: SLACK_BOT_KEY_NAME, scopes: ['read', 'trade', 'act_as'] }),
     ]);
     await quoteWorks(r, 'quote-0');
     for (const n of [1, 2, 3]) {
@@ -112,15 +112,23 @@ describe("the bot's OMS key beside the OMS (no SLACK_OMS_API_KEY)", () => {
 });
 
 describe('with SLACK_OMS_API_KEY', () => {
-  it('makes no key: the bot uses the one given', async () => {
+  it('makes no key: the bot uses the one given, which needs act_as to act for each Slack user', async () => {
     const url = await freshDatabase();
     const r0 = await restart(url, {});
-    const made = await fetch(`${r0.baseUrl}/api/v1/keys`, {
-      method: 'POST',
-      headers: { 'x-api-key': TEST_ADMIN_KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'slack bot (own key)', scopes: ['read', 'trade'] }),
-    }).then((res) => res.json() as Promise<{ key: string }>);
+    const make = (scopes: string[]) =>
+      fetch(`${r0.baseUrl}/api/v1/keys`, {
+        method: 'POST',
+        headers: { 'x-api-key': TEST_ADMIN_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'slack bot (own key)', scopes }),
+      }).then((res) => res.json() as Promise<{ key: string }>);
+    const made = await make(['read', 'trade', 'act_as']);
+    const withoutActAs = await make(['read', 'trade']);
     const before = await r0.activeKeys();
+
+    // A key of the days before roles: every command is refused, saying which scope it lacks.
+    const old = await restart(url, slackEnv(standIn.apiUrl, { SLACK_OMS_API_KEY: withoutActAs.key }));
+    expect((await old.command('/quote', 'AAPL', standIn.responseUrl('quote-old'))).status).toBe(200);
+    expect((await standIn.waitForResponse('quote-old')).body.text).toContain('this API key lacks the act_as scope: it cannot act for a desk member');
 
     const r = await restart(url, slackEnv(standIn.apiUrl, { SLACK_OMS_API_KEY: made.key }));
     expect(await r.activeKeys()).toEqual(before);

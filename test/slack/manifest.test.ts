@@ -21,7 +21,7 @@ describe('Slack app manifest', () => {
 
   it('asks for the bot scopes the bot uses', () => {
     const scopes = [...manifest.matchAll(/^\s*- ([a-z.:]+)\s*(#.*)?$/gm)].map((m) => m[1]);
-    expect(scopes).toEqual(expect.arrayContaining(['commands', 'chat:write', 'chat:write.public']));
+    expect(scopes).toEqual(expect.arrayContaining(['commands', 'chat:write', 'chat:write.public', 'files:write']));
   });
 
   it('declares the OAuth redirect URL, the scopes an install asks for and the uninstall events', () => {

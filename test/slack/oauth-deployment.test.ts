@@ -53,7 +53,7 @@ describe('npm start installing in many workspaces', () => {
     await running.desk.bot!.connected();
     expect((await running.health()).body.slack).toBe('ok');
     const own = (await running.activeKeys()).find((k) => k.name === SLACK_BOT_KEY_NAME);
-    expect(own?.scopes).toEqual(['read', 'trade', 'operator']);
+    expect(own?.scopes).toEqual(['read', 'trade', 'act_as', 'operator']);
 
     const started = await fetch(`${running.baseUrl}/slack/install`, { redirect: 'manual' });
     expect(started.status).toBe(302);
@@ -67,7 +67,7 @@ describe('npm start installing in many workspaces', () => {
     const desks = await fetch(`${running.baseUrl}/api/v1/desks`, { headers: { 'x-api-key': TEST_ADMIN_KEY } });
     expect(((await desks.json()) as { data: { name: string }[] }).data.map((d) => d.name)).toEqual(['main', 'slack:TDEPLOY']);
 
-    // A command from the new workspace is served on its desk: a portfolio only that desk has.
+    // A command of the installer (the desk's first admin) is served on the new desk: a portfolio only it has.
     const deskKey = (await running.desk.bot!.workspaces!.get('TDEPLOY'))!.desk.deskKey;
     const made = await fetch(`${running.baseUrl}/api/v1/portfolios`, {
       method: 'POST',
@@ -77,7 +77,7 @@ describe('npm start installing in many workspaces', () => {
     expect(made.status).toBe(201);
     const res = await send(
       `${running.baseUrl}/slack/events`,
-      slashCommand(SIGNING_SECRET, { command: '/portfolio', text: 'Deploy Fund', team_id: 'TDEPLOY', response_url: standIn.responseUrl('deploy-portfolio') }),
+      slashCommand(SIGNING_SECRET, { command: '/portfolio', text: 'Deploy Fund', team_id: 'TDEPLOY', user_id: 'UOWNER', response_url: standIn.responseUrl('deploy-portfolio') }),
     );
     expect(res.status).toBe(200);
     const reply = await standIn.waitForResponse('deploy-portfolio');

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
-import type { Order, PortfolioListItem } from '../oms-types.js';
+import type { Member, Order, PortfolioListItem } from '../oms-types.js';
+import { memberBlocks } from './members.js';
 import { escapeMrkdwn, money } from './format.js';
 import { mrkdwn, plain } from './message.js';
 import { MAX_LISTED_ORDERS, openOrderBlocks } from './open-orders.js';
@@ -10,6 +11,10 @@ export interface AppHomeData {
   readonly orders: readonly Order[];
   /** A one-off line on top, e.g. the outcome of a Cancel pressed on the Home tab. */
   readonly notice?: string;
+  /** The user's role on the desk and whom to ask (mrkdwn, mentions included). */
+  readonly access?: string;
+  /** The desk's members, shown to its admins only. */
+  readonly members?: readonly Member[];
 }
 
 /** Slack allows 100 blocks in a Home view; keep room for the fixed ones. */
@@ -21,6 +26,7 @@ export function buildAppHome(data: AppHomeData): types.HomeView {
     type: 'home',
     blocks: [
       ...(data.notice ? [{ type: 'section' as const, block_id: 'notice', text: mrkdwn(`:information_source: ${escapeMrkdwn(data.notice)}`) }] : []),
+      ...(data.access ? [{ type: 'section' as const, block_id: 'access', text: mrkdwn(data.access) }] : []),
       { type: 'header', text: plain('Your open orders') },
       ...(data.orders.length === 0 ? [{ type: 'context' as const, elements: [mrkdwn('No open orders. Place one with `/trade`.')] }] : openOrderBlocks(data.orders)),
       ...(data.orders.length > MAX_LISTED_ORDERS
@@ -36,6 +42,7 @@ export function buildAppHome(data: AppHomeData): types.HomeView {
             text: mrkdwn(`*${escapeMrkdwn(p.name)}*  ·  cash ${money(p.cash)}  ·  started with ${money(p.starting_cash)}`),
           }))),
       { type: 'context', elements: [mrkdwn('`/portfolio <name>` posts a full summary; `/portfolio use <name>` sets a channel\'s default.')] },
+      ...(data.members ? [{ type: 'divider' as const }, ...memberBlocks(data.members)] : []),
     ],
   };
 }

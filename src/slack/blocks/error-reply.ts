@@ -1,5 +1,6 @@
 import { escapeMrkdwn } from './format.js';
 import { type MessageContent, mrkdwn } from './message.js';
+import { withMentions } from './members.js';
 
 /**
  * The ephemeral answer to anything that went wrong: what happened, then how to do it right. Both are
@@ -9,7 +10,8 @@ export function buildErrorReply(problem: string, usage?: string): MessageContent
   return {
     text: usage ? `${problem}\n${usage}` : problem,
     blocks: [
-      { type: 'section', text: mrkdwn(`:warning: ${escapeMrkdwn(problem)}`) },
+      // A refusal names the desk's admins as member ids: shown as mentions, so the user sees whom to ask.
+      { type: 'section', text: mrkdwn(`:warning: ${withMentions(escapeMrkdwn(problem))}`) },
       ...(usage ? [{ type: 'section' as const, text: mrkdwn(escapeMrkdwn(usage)) }] : []),
     ],
   };

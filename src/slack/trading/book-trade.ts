@@ -21,7 +21,7 @@ export interface Booking {
  * The request's client_order_id comes from the Slack request, so a redelivery books nothing more.
  */
 export async function bookFromSlack(deps: SlackDeps, client: webApi.WebClient, intent: GmvIntent, portfolio: string, who: SlackRequester): Promise<Booking> {
-  const { result, replayed } = await deps.oms.trade({
+  const { result, replayed } = await deps.oms.as(who).trade({
     symbol: intent.symbol,
     side: intent.side,
     quantity: intent.quantity,

@@ -60,7 +60,7 @@ export async function placeFromSlack(
   const owner = !deps.placing.has(key);
   if (owner) deps.placing.add(key);
   try {
-    const { order, replayed } = await deps.oms.placeOrder({
+    const { order, replayed } = await deps.oms.as(who).placeOrder({
       symbol: intent.symbol,
       side: intent.side,
       type: intent.type,

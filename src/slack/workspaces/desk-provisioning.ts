@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { isOmsError, type OmsClient } from '../oms-client.js';
+import { isOmsError, memberId, type OmsClient } from '../oms-client.js';
 import type { SecretBox } from '../store/secret-box.js';
 import { findWorkspaceDesk, saveWorkspaceDesk, type WorkspaceDesk } from '../store/workspace-desks.js';
 
@@ -44,10 +44,13 @@ export async function provisionWorkspaceDesk(o: { operator: OmsClient; db: pg.Po
 }
 
 /**
- * The installer becomes the first admin of the workspace's desk. Desk members and roles
- * (`PUT /api/v1/members/slack:TEAM:USER` with a role) are not in the OMS yet: until they are, every
- * member of the workspace acts with the desk's one key, and this is where that call goes.
+ * The installer becomes the first admin of the workspace's desk (`PUT /members/slack:TEAM:USER`
+ * with the desk key's own admin scope). A reinstall by someone else changes no role: an existing
+ * member keeps theirs, and a desk that has admins gets no new one this way.
  */
-export async function makeInstallerDeskAdmin(_desk: OmsClient, _team: string, _installerUserId: string): Promise<void> {
-  // Intentionally empty until the members API exists (see above).
+export async function makeInstallerDeskAdmin(desk: OmsClient, team: string, installerUserId: string): Promise<void> {
+  const id = memberId(team, installerUserId);
+  const members = await desk.listMembers();
+  if (members.some((m) => m.role === 'admin')) return;
+  await desk.setRole(id, 'admin');
 }

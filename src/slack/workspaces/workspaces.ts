@@ -18,6 +18,8 @@ export interface Workspace {
   readonly oms: OmsClient;
   readonly notifier: FillNotifier;
   readonly feed: FillFeed;
+  /** A Web API client with the workspace's current bot token (the refresher replaces it before it expires). */
+  readonly slack: () => Promise<webApi.WebClient>;
 }
 
 export interface WorkspacesOptions {
@@ -101,6 +103,12 @@ export class Workspaces {
     this.o.logger.info({ team }, "the app was uninstalled from a workspace: its desk's Slack traffic stopped (the desk keeps its data)");
   }
 
+  /** What a workspace's daily digest is posted with: its desk, its token; undefined once uninstalled. */
+  async digestVia(team: string): Promise<{ oms: OmsClient; slack: webApi.WebClient } | undefined> {
+    const ws = await this.get(team);
+    return ws ? { oms: ws.oms, slack: await ws.slack() } : undefined;
+  }
+
   async stop(): Promise<void> {
     this.started = false;
     await this.o.refresher.stop();
@@ -120,21 +128,24 @@ export class Workspaces {
     if (!desk) return undefined;
     const oms = new OmsClient({ baseUrl: this.o.omsUrl, apiKey: desk.deskKey });
     const logger = this.o.logger.child({ team });
+    // The token as stored now (another bot process may have refreshed it); one client per token.
+    let client: { token: string; web: webApi.WebClient } | undefined;
+    const slack = async (): Promise<webApi.WebClient> => {
+      const now = await loadInstallation(this.o.db, this.o.box, team);
+      if (!now?.bot) throw new Error('the app is no longer installed in this workspace');
+      if (client?.token !== now.bot.token) client = { token: now.bot.token, web: new webApi.WebClient(now.bot.token, this.o.clientOptions) };
+      return client.web;
+    };
     const notifier = new FillNotifier({
       oms,
       db: this.o.db,
-      // The token as stored now: the refresher replaces it before it expires.
-      slack: async () => {
-        const now = await loadInstallation(this.o.db, this.o.box, team);
-        if (!now?.bot) throw new Error('the app is no longer installed in this workspace');
-        return new webApi.WebClient(now.bot.token, this.o.clientOptions);
-      },
+      slack,
       logger,
       pollMs: this.o.fillPollMs,
       team,
     });
     const feed = new FillFeed({ omsUrl: this.o.omsUrl, apiKey: desk.deskKey, onFill: () => notifier.wake(), logger });
-    const ws: Workspace = { team, desk, oms, notifier, feed };
+    const ws: Workspace = { team, desk, oms, notifier, feed, slack };
     // Installed while opening, or uninstalled meanwhile: the map says what is served.
     const raced = this.live.get(team);
     if (raced) return raced;

@@ -16,6 +16,8 @@ let bot: OAuthBot;
 
 const ALPHA = { id: 'TALPHA', name: 'Alpha Traders' };
 const BETA = { id: 'TBETA', name: 'Beta Capital' };
+/** Who installed each workspace: its desk's first admin, who gives the commands below. */
+const INSTALLER: Record<string, string> = { TALPHA: 'UALICE', TBETA: 'UBOB', TGAMMA: 'UCAROL' };
 
 beforeAll(async () => {
   oms = await startTestOms();
@@ -57,7 +59,7 @@ async function deskKeyOf(team: string): Promise<string> {
 /** `/trade` from a workspace; resolves with the confirmation the bot posted there and the order id. */
 async function trade(team: string, text: string): Promise<{ call: any; orderId: string }> {
   const before = standIn.callsTo('chat.postMessage', 'any').length;
-  const res = await bot.command(team, '/trade', text, `trade-${team}-${Math.random()}`);
+  const res = await bot.command(team, '/trade', text, `trade-${team}-${Math.random()}`, { user_id: INSTALLER[team] });
   expect([res.status, res.text]).toEqual([200, '']);
   const call = await waitFor(() => standIn.callsTo('chat.postMessage', 'any').slice(before).find((c) => !c.body.thread_ts), 10_000, `the confirmation of ${text}`);
   expect(call.outcome).toBe('ok');
@@ -98,6 +100,9 @@ describe('installing in two workspaces', () => {
     expect(keys.rows[0].desk_key).not.toContain(await deskKeyOf('TALPHA'));
     // Each desk key is an admin key of its own desk, and of nothing else.
     expect((await rest(await deskKeyOf('TALPHA'), 'GET', '/desks')).status).toBe(403);
+    // The installer is the first admin of their workspace's desk, and a member of no other.
+    expect((await rest(await deskKeyOf('TALPHA'), 'GET', '/members')).json.data).toEqual([expect.objectContaining({ member: 'slack:TALPHA:UALICE', role: 'admin' })]);
+    expect((await rest(await deskKeyOf('TBETA'), 'GET', '/members')).json.data).toEqual([expect.objectContaining({ member: 'slack:TBETA:UBOB', role: 'admin' })]);
   });
 
   it('keeps the workspaces apart: a /trade in one is in neither the other\'s /portfolio nor its desk', async () => {
@@ -109,20 +114,29 @@ describe('installing in two workspaces', () => {
     const { call, orderId } = await trade('TALPHA', 'buy 10 AAPL @ 100 gtc in Fund');
     // Posted in Alpha with Alpha's token.
     expect(call.token).toBe(standIn.tokensOf('TALPHA')[0].token);
-    expect((await rest(alphaKey, 'GET', `/orders/${orderId}`)).json).toEqual(expect.objectContaining({ status: 'NEW', user_id: 'slack:TALPHA:U1' }));
+    expect((await rest(alphaKey, 'GET', `/orders/${orderId}`)).json).toEqual(expect.objectContaining({ status: 'NEW', user_id: 'slack:TALPHA:UALICE' }));
     // Beta's desk does not know the order, and its Fund is untouched.
     expect((await rest(betaKey, 'GET', `/orders/${orderId}`)).status).toBe(404);
     expect((await rest(betaKey, 'GET', '/orders?limit=500')).json.data).toEqual([]);
 
-    await bot.command('TBETA', '/portfolio', 'Fund', 'beta-portfolio');
+    await bot.command('TBETA', '/portfolio', 'Fund', 'beta-portfolio', { user_id: 'UBOB' });
     const betaView = await standIn.waitForResponse('beta-portfolio');
-    await bot.command('TALPHA', '/portfolio', 'Fund', 'alpha-portfolio');
+    await bot.command('TALPHA', '/portfolio', 'Fund', 'alpha-portfolio', { user_id: 'UALICE' });
     const alphaView = await standIn.waitForResponse('alpha-portfolio');
     const textOf = (r: { body: Record<string, any> }) => JSON.stringify(r.body);
     expect(textOf(betaView)).toContain('50,000.00');
     expect(textOf(betaView)).not.toContain('1,000.00'); // Alpha's reserved cash for its order
     expect(textOf(alphaView)).toContain('100,000.00');
     expect(textOf(betaView)).not.toContain('100,000.00');
+
+    // Roles are each desk's own: Alpha's admin is nobody in Beta, and a stranger in Alpha is refused,
+    // told to ask Alpha's admin.
+    await bot.command('TALPHA', '/portfolio', 'Fund', 'alpha-stranger', { user_id: 'UNOBODY' });
+    const refused = JSON.stringify((await standIn.waitForResponse('alpha-stranger')).body);
+    expect(refused).toContain('<@UALICE>');
+    expect(refused).not.toContain('100,000.00');
+    await bot.command('TBETA', '/portfolio', 'Fund', 'beta-from-alice', { user_id: 'UALICE' });
+    expect(JSON.stringify((await standIn.waitForResponse('beta-from-alice')).body)).toContain('<@UBOB>');
   });
 });
 
@@ -160,8 +174,25 @@ describe('uninstalling', () => {
     expect(page.status).toBe(200);
     const { rows } = await bot.bot.db.query("SELECT desk_name FROM slack_workspace_desks WHERE team_id = 'TALPHA'");
     expect(rows).toEqual([{ desk_name: 'slack:TALPHA' }]);
-    await bot.command('TALPHA', '/portfolio', 'Fund', 'alpha-again');
+    await bot.command('TALPHA', '/portfolio', 'Fund', 'alpha-again', { user_id: 'UALICE' });
     expect(JSON.stringify((await standIn.waitForResponse('alpha-again')).body)).toContain('MSFT');
+  });
+});
+
+describe('the daily digest', () => {
+  it('posts each workspace\'s leaderboard with its own desk and token', async () => {
+    await rest(await deskKeyOf('TALPHA'), 'POST', '/portfolios', { name: 'Alpha Only', starting_cash: '1000' });
+    await rest(await deskKeyOf('TBETA'), 'POST', '/portfolios', { name: 'Beta Only', starting_cash: '1000' });
+    const later = new Date(Date.now() + 2 * 3600_000);
+    const hhmm = `${String(later.getUTCHours()).padStart(2, '0')}:${String(later.getUTCMinutes()).padStart(2, '0')}`;
+    const dueAt = new Date(Date.UTC(later.getUTCFullYear(), later.getUTCMonth(), later.getUTCDate(), later.getUTCHours(), later.getUTCMinutes()));
+    await bot.command('TBETA', '/pnl', `digest ${hhmm}`, 'beta-digest', { user_id: 'UBOB', channel_id: 'CBETA' });
+    expect((await standIn.waitForResponse('beta-digest')).body.response_type).toBe('in_channel');
+    expect(await bot.bot.digest.check(dueAt)).toBe(1);
+    const post = standIn.callsTo('chat.postMessage').find((c) => c.body.channel === 'CBETA' && String(c.body.text).startsWith('Daily digest'))!;
+    expect(post.token).toBe(standIn.tokensOf('TBETA')[0].token);
+    expect(JSON.stringify(post.body.blocks)).toContain('Beta Only');
+    expect(JSON.stringify(post.body.blocks)).not.toContain('Alpha Only');
   });
 });
 

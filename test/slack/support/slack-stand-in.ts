@@ -10,6 +10,9 @@ import { type WebSocket, WebSocketServer } from 'ws';
  * answer a method slowly, counting how many of its calls it holds at once.
  * It also plays Socket Mode: apps.connections.open hands out its own ws:// URL, where it says hello
  * and delivers envelopes (`sendEnvelope`), resolving with the payload the app acks them with.
+ * And the external file upload: files.getUploadURLExternal hands out an upload URL it serves itself,
+ * where it keeps the bytes POSTed (`uploads`); files.completeUploadExternal shares only a file whose
+ * bytes arrived.
  */
 
 export interface RecordedCall {
@@ -45,6 +48,17 @@ export interface IssuedToken {
   revoked: boolean;
 }
 
+/** A file as the stand-in received it through the external upload flow. */
+export interface UploadedFile {
+  readonly id: string;
+  readonly filename: string;
+  /** The length the bot announced in files.getUploadURLExternal. */
+  readonly length: number;
+  bytes: Buffer | undefined;
+  /** The channel files.completeUploadExternal shared it in, once it did. */
+  channel: string | undefined;
+}
+
 export type Failure = { readonly status: 429; readonly retryAfter: number } | { readonly status: 500 | 502 | 503 } | { readonly error: string };
 
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
@@ -52,6 +66,8 @@ const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
 export class SlackStandIn {
   readonly calls: RecordedCall[] = [];
   readonly responses: ResponseUrlPost[] = [];
+  readonly uploads = new Map<string, UploadedFile>();
+  private fileCounter = 0;
   private readonly failures = new Map<string, { failure: Failure; left: number }>();
   private readonly delays = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
@@ -89,7 +105,7 @@ export class SlackStandIn {
       standIn!.inFlight.set(method, held);
       standIn!.maxInFlight.set(method, Math.max(held, standIn!.maxInFlight.get(method) ?? 0));
       void readBody(req).then((raw) => {
-        const { status, headers, body } = standIn!.handle(req, raw);
+        const { status, headers, body } = standIn!.handle(req, raw.toString('utf8'), raw);
         const reply = () => {
           standIn!.inFlight.set(method, standIn!.inFlight.get(method)! - 1);
           res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -246,8 +262,14 @@ export class SlackStandIn {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(req: IncomingMessage, raw: string): { status: number; headers?: Record<string, string>; body: unknown } {
+  private handle(req: IncomingMessage, raw: string, bytes: Buffer): { status: number; headers?: Record<string, string>; body: unknown } {
     const url = new URL(req.url ?? '/', this.baseUrl);
+    if (url.pathname.startsWith('/upload/')) {
+      const file = this.uploads.get(decodeURIComponent(url.pathname.slice('/upload/'.length)));
+      if (!file || req.method !== 'POST') return { status: 404, body: { ok: false } };
+      file.bytes = bytes;
+      return { status: 200, body: 'OK - ' + bytes.length };
+    }
     const contentType = req.headers['content-type'] ?? '';
     const body = parseBody(raw, contentType);
     const at = Date.now();
@@ -301,6 +323,18 @@ export class SlackStandIn {
         const ts = this.nextTs();
         return { ok: true, channel: body.channel, ts, message: { type: 'message', text: body.text, ts, thread_ts: body.thread_ts, bot_id: 'BBOT' } };
       }
+      case 'files.getUploadURLExternal': {
+        const id = `F${String(++this.fileCounter).padStart(8, '0')}`;
+        this.uploads.set(id, { id, filename: String(body.filename), length: Number(body.length), bytes: undefined, channel: undefined });
+        return { ok: true, upload_url: `${this.baseUrl}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const files = (typeof body.files === 'string' ? JSON.parse(body.files) : body.files) as { id: string; title?: string }[];
+        const uploaded = files.map((f) => this.uploads.get(f.id));
+        if (uploaded.some((f) => f?.bytes === undefined)) return { ok: false, error: 'file_not_found' };
+        for (const f of uploaded) f!.channel = body.channel_id;
+        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title })) };
+      }
       case 'apps.connections.open':
         return { ok: true, url: `${this.baseUrl.replace(/^http/, 'ws')}/socket` };
       case 'chat.update':
@@ -333,11 +367,11 @@ function parseBody(raw: string, contentType: string): Record<string, any> {
   return out;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

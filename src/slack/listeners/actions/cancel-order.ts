@@ -20,14 +20,15 @@ export function cancelOrderAction(deps: SlackDeps) {
     await deps.work.run(async () => {
       const orderId = action.value ?? '';
       const onHome = body.container?.type === 'view';
+      const oms = deps.oms.as({ team: body.team?.id ?? body.user.team_id ?? '', user: body.user.id, ...(body.channel?.id ? { channel: body.channel.id } : {}) });
       try {
-        const order = await deps.oms.cancelOrder(orderId);
+        const order = await oms.cancelOrder(orderId);
         const notice = `Canceled order ${order.id}: ${describeOrder(order)}.`;
         await refreshConfirmation(deps, client, order);
         if (onHome) {
           await publishHome(deps, client, body.team?.id ?? body.user.team_id ?? '', body.user.id, notice);
         } else if (body.container?.is_ephemeral) {
-          const page = await deps.oms.listOrders({ portfolio: order.portfolio_name, status: 'open', limit: MAX_LISTED_ORDERS });
+          const page = await oms.listOrders({ portfolio: order.portfolio_name, status: 'open', limit: MAX_LISTED_ORDERS });
           const list = buildOpenOrders(page.data, order.portfolio_name, page.next_cursor !== null);
           await respond({ replace_original: true, text: `${notice}\n${list.text}`, blocks: [...buildInfoReply(notice).blocks, ...list.blocks] });
         }

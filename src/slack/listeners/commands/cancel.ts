@@ -19,7 +19,7 @@ export function cancelCommand(deps: SlackDeps) {
     await ack();
     await deps.work.run(async () => {
       try {
-        const order = await deps.oms.cancelOrder(id.value);
+        const order = await deps.oms.as({ team: command.team_id, user: command.user_id, channel: command.channel_id }).cancelOrder(id.value);
         await replyEphemeral(respond, deps.logger, buildInfoReply(`Canceled order \`${order.id}\`: ${describeOrder(order)}.`));
         await refreshConfirmation(deps, client, order);
       } catch (e) {

@@ -8,6 +8,10 @@ import { ordersCommand } from './orders.js';
 import { portfolioCommand } from './portfolio.js';
 import { quoteCommand } from './quote.js';
 import { tradeCommand } from './trade.js';
+import { leaderboardCommand } from './leaderboard.js';
+import { pnlCommand } from './pnl.js';
+import { LEADERBOARD_USAGE, PNL_USAGE } from '../../commands/pnl-args.js';
+import { deskCommand } from './desk.js';
 
 /** The slash commands; slack/manifest.yml declares exactly these (test/slack/manifest.test.ts). */
 export const SLASH_COMMANDS = {
@@ -16,6 +20,9 @@ export const SLASH_COMMANDS = {
   '/orders': ordersCommand,
   '/cancel': cancelCommand,
   '/quote': quoteCommand,
+  '/leaderboard': leaderboardCommand,
+  '/pnl': pnlCommand,
+  '/desk': deskCommand,
 } as const;
 
 /** `/trade help` has its own, longer answer (trade.ts); the others answer `help` with their usage. */
@@ -24,6 +31,8 @@ const USAGE: Partial<Record<keyof typeof SLASH_COMMANDS, string>> = {
   '/orders': ORDERS_USAGE,
   '/cancel': CANCEL_USAGE,
   '/quote': QUOTE_USAGE,
+  '/leaderboard': LEADERBOARD_USAGE,
+  '/pnl': PNL_USAGE,
 };
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;

@@ -24,9 +24,9 @@ export function ordersCommand(deps: SlackDeps) {
           await replyEphemeral(respond, deps.logger, buildErrorReply(NO_PORTFOLIO, ORDERS_USAGE));
           return;
         }
-        const page = await deps.oms.listOrders({ portfolio: name, status: 'open', limit: MAX_LISTED_ORDERS });
+        const page = await deps.oms.as({ team: command.team_id, user: command.user_id, channel: command.channel_id }).listOrders({ portfolio: name, status: 'open', limit: MAX_LISTED_ORDERS });
         // The OMS lists nothing for a name it does not know: a typo must not read as "no orders".
-        if (page.data.length === 0) await deps.oms.getPortfolio(name);
+        if (page.data.length === 0) await deps.oms.as({ team: command.team_id, user: command.user_id, channel: command.channel_id }).getPortfolio(name);
         await replyEphemeral(respond, deps.logger, buildOpenOrders(page.data, name, page.next_cursor !== null));
       } catch (e) {
         await replyError(respond, deps.logger, e, ORDERS_USAGE);

@@ -23,7 +23,7 @@ export function portfolioCommand(deps: SlackDeps) {
       try {
         if (args.value.kind === 'use') {
           // Read it first: a typo must fail now, not at the next /trade; and keep the OMS's spelling.
-          const summary = await deps.oms.getPortfolio(args.value.name);
+          const summary = await deps.oms.as({ team: command.team_id, user: command.user_id, channel: command.channel_id }).getPortfolio(args.value.name);
           await setChannelDefault(deps.db, command.team_id, command.channel_id, summary.name);
           await replyInChannel(
             respond,
@@ -37,7 +37,7 @@ export function portfolioCommand(deps: SlackDeps) {
           await replyEphemeral(respond, deps.logger, buildErrorReply(NO_PORTFOLIO, PORTFOLIO_USAGE));
           return;
         }
-        await replyInChannel(respond, deps.logger, buildPortfolioSummary(await deps.oms.getPortfolio(name)));
+        await replyInChannel(respond, deps.logger, buildPortfolioSummary(await deps.oms.as({ team: command.team_id, user: command.user_id, channel: command.channel_id }).getPortfolio(name)));
       } catch (e) {
         await replyError(respond, deps.logger, e, PORTFOLIO_USAGE);
       }

@@ -18,7 +18,8 @@ export function quoteCommand(deps: SlackDeps) {
     await ack();
     await deps.work.run(async () => {
       try {
-        const [book, instrument] = await Promise.all([deps.oms.getBook(symbol.value, 1), deps.oms.getInstrument(symbol.value)]);
+        const oms = deps.oms.as({ team: command.team_id, user: command.user_id, channel: command.channel_id });
+        const [book, instrument] = await Promise.all([oms.getBook(symbol.value, 1), oms.getInstrument(symbol.value)]);
         await replyInChannel(respond, deps.logger, buildQuote(book, instrument));
       } catch (e) {
         await replyError(respond, deps.logger, e, QUOTE_USAGE);
