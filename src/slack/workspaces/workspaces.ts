@@ -43,6 +43,8 @@ export class Workspaces {
   private readonly scope = new AsyncLocalStorage<Workspace>();
   private readonly live = new Map<string, Workspace>();
   private readonly opening = new Map<string, Promise<Workspace | undefined>>();
+  /** Workspaces being uninstalled. */
+  private readonly closing = new Set<string>();
   private started = false;
 
   constructor(private readonly o: WorkspacesOptions) {}
@@ -64,6 +66,7 @@ export class Workspaces {
 
   /** The workspace if the app is installed there and its desk is known, else undefined. */
   get(team: string): Promise<Workspace | undefined> {
+    if (this.closing.has(team)) return Promise.resolve(undefined);
     const ws = this.live.get(team);
     if (ws) return Promise.resolve(ws);
     let opening = this.opening.get(team);
@@ -92,10 +95,16 @@ export class Workspaces {
 
   /** app_uninstalled or tokens_revoked: the installation goes, the workspace's Slack traffic stops. */
   async uninstalled(team: string): Promise<void> {
-    await deleteInstallation(this.o.db, team);
-    this.o.refresher.forget(team);
+    // Not served from now on: taken out before the row goes, so no request reopens it meanwhile.
+    this.closing.add(team);
     const ws = this.live.get(team);
     this.live.delete(team);
+    this.o.refresher.forget(team);
+    try {
+      await deleteInstallation(this.o.db, team);
+    } finally {
+      this.closing.delete(team);
+    }
     if (ws) {
       ws.feed.stop();
       await ws.notifier.stop();
@@ -146,9 +155,10 @@ export class Workspaces {
     });
     const feed = new FillFeed({ omsUrl: this.o.omsUrl, apiKey: desk.deskKey, onFill: () => notifier.wake(), logger });
     const ws: Workspace = { team, desk, oms, notifier, feed, slack };
-    // Installed while opening, or uninstalled meanwhile: the map says what is served.
+    // Opened twice at once, or uninstalled meanwhile: the map says what is served.
     const raced = this.live.get(team);
     if (raced) return raced;
+    if (this.closing.has(team)) return undefined;
     this.live.set(team, ws);
     this.o.refresher.watch(installation);
     return ws;

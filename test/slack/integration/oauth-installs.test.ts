@@ -179,6 +179,23 @@ describe('uninstalling', () => {
   });
 });
 
+describe('tokens_revoked', () => {
+  it('removes the installation when it names the bot\'s token, not when only users\' tokens go', async () => {
+    const DELTA = { id: 'TDELTA', name: 'Delta' };
+    expect((await bot.install(DELTA, 'UDAVE')).status).toBe(200);
+    const installed = async () => (await bot.bot.db.query("SELECT 1 FROM slack_installations WHERE team_id = 'TDELTA'")).rowCount === 1;
+    expect((await bot.event('TDELTA', { type: 'tokens_revoked', tokens: { oauth: ['UDAVE'] } })).status).toBe(200);
+    // Served after that event was taken: a command of the workspace still gets its answer.
+    await bot.command('TDELTA', '/portfolio', 'Nothing Here', 'delta-after-user-tokens', { user_id: 'UDAVE' });
+    await standIn.waitForResponse('delta-after-user-tokens');
+    expect(await installed()).toBe(true);
+    expect((await bot.event('TDELTA', { type: 'tokens_revoked', tokens: { bot: ['UBOTTDELTA'] } })).status).toBe(200);
+    await waitFor(async () => !(await installed()), 5000, 'the installation removed');
+    expect(await bot.bot.workspaces!.get('TDELTA')).toBeUndefined();
+    expect((await bot.bot.db.query("SELECT desk_name FROM slack_workspace_desks WHERE team_id = 'TDELTA'")).rows).toEqual([{ desk_name: 'slack:TDELTA' }]);
+  });
+});
+
 describe('the daily digest', () => {
   it('posts each workspace\'s leaderboard with its own desk and token', async () => {
     await rest(await deskKeyOf('TALPHA'), 'POST', '/portfolios', { name: 'Alpha Only', starting_cash: '1000' });
