@@ -19,6 +19,9 @@ function page(res: ServerResponse, status: number, title: string, body: string):
   );
 }
 
+/** What Slack's redirect says when the user pressed Cancel on its consent page (`error=access_denied`). */
+const CANCELLED = 'slack_oauth_installer_authorization_error';
+
 /** The OAuth errors of a link that was not started here, or is stale: the installer starts again. */
 const STATE_ERRORS = new Set(['slack_oauth_invalid_state', 'slack_oauth_missing_state', 'slack_oauth_missing_code']);
 
@@ -41,6 +44,10 @@ export function installPages(logger: Logger) {
       );
     },
     failure(error: Error & { code?: string }, _options: unknown, _req: unknown, res: ServerResponse): void {
+      if (error.code === CANCELLED && /cancelled/i.test(error.message)) {
+        page(res, 200, 'Paper Desk was not installed', `<p>The install was cancelled on Slack's page. <a href="${INSTALL_PATH}">Install it after all</a>.</p>`);
+        return;
+      }
       if (STATE_ERRORS.has(error.code ?? '')) {
         page(
           res,

@@ -265,6 +265,10 @@ describe('a bad or forged state', () => {
     }
     expect(codeExchanges()).toBe(exchanges);
     expect(await installs()).toEqual(before);
+    // Cancel on Slack's page: said as such, nothing installed.
+    const cancelled = await bot.redirect({ error: 'access_denied', state: started.state }, started.cookie);
+    expect([cancelled.status, cancelled.html.includes('The install was cancelled')]).toEqual([200, true]);
+    expect(await installs()).toEqual(before);
     // Still serving: the real state with its cookie goes through.
     expect((await bot.redirect({ code, state: started.state }, started.cookie)).status).toBe(200);
   });
