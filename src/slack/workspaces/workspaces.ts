@@ -45,6 +45,8 @@ export class Workspaces {
   private readonly opening = new Map<string, Promise<Workspace | undefined>>();
   /** Workspaces being uninstalled. */
   private readonly closing = new Set<string>();
+  /** Workspaces whose notifier and feed run in this process. */
+  private readonly running = new Set<string>();
   private started = false;
 
   constructor(private readonly o: WorkspacesOptions) {}
@@ -90,7 +92,7 @@ export class Workspaces {
   async installed(installation: WorkspaceInstallation): Promise<void> {
     const ws = await this.get(installation.team.id);
     this.o.refresher.watch(installation);
-    if (ws && this.started) this.startOne(ws);
+    if (ws) this.startOne(ws);
   }
 
   /** app_uninstalled or tokens_revoked: the installation goes, the workspace's Slack traffic stops. */
@@ -106,6 +108,7 @@ export class Workspaces {
       this.closing.delete(team);
     }
     if (ws) {
+      this.running.delete(team);
       ws.feed.stop();
       await ws.notifier.stop();
     }
@@ -120,12 +123,16 @@ export class Workspaces {
 
   async stop(): Promise<void> {
     this.started = false;
+    this.running.clear();
     await this.o.refresher.stop();
     for (const ws of this.live.values()) ws.feed.stop();
     await Promise.all([...this.live.values()].map((ws) => ws.notifier.stop()));
   }
 
+  /** Once per workspace; a workspace first seen on a request (installed through another bot process) too. */
   private startOne(ws: Workspace): void {
+    if (!this.started || this.running.has(ws.team)) return;
+    this.running.add(ws.team);
     ws.notifier.start();
     ws.feed.start();
   }
@@ -161,6 +168,7 @@ export class Workspaces {
     if (this.closing.has(team)) return undefined;
     this.live.set(team, ws);
     this.o.refresher.watch(installation);
+    this.startOne(ws);
     return ws;
   }
 }
