@@ -285,3 +285,18 @@ describe('secrets', () => {
     for (const secret of [CLIENT_SECRET, STATE_SECRET, oms.adminKey, ...deskKeys, ...tokens]) expect(log).not.toContain(secret);
   });
 });
+
+describe('a restart of the bot', () => {
+  it('serves the installed workspaces again from its tables, fills of orders placed before it included', async () => {
+    const betaKey = await deskKeyOf('TBETA');
+    const resting = await trade('TBETA', 'buy 3 MSFT @ 290 gtc in Fund');
+    await bot.stop();
+    bot = await OAuthBot.start({ standIn, omsUrl: oms.baseUrl, omsApiKey: oms.adminKey, databaseUrl: oms.databaseUrl });
+    const sell = { symbol: 'MSFT', side: 'SELL', type: 'LIMIT', time_in_force: 'GTC', quantity: 3, limit_price: '290', portfolio_name: 'Street' };
+    expect((await rest(betaKey, 'POST', '/orders', sell)).json.status).toBe('FILLED');
+    const reply = await standIn.waitForCall('chat.postMessage', (c) => c.body.thread_ts === resting.call.response.ts, 10_000);
+    expect(reply.token).toBe(standIn.tokensOf('TBETA')[0].token);
+    await bot.command('TBETA', '/portfolio', 'Fund', 'beta-after-restart', { user_id: 'UBOB' });
+    expect(JSON.stringify((await standIn.waitForResponse('beta-after-restart')).body)).toContain('MSFT');
+  });
+});
