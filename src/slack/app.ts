@@ -273,7 +273,7 @@ function installsInManyWorkspaces(
         clientOptions: oauthClientOptions,
         // Slack's consent page sits beside its Web API (a stand-in serves both in tests).
         authorizationUrl: new URL('../oauth/v2/authorize', config.slackApiUrl).href,
-        callbackOptions: installPages(logger),
+        callbackOptions: installPages(logger, async (team) => (await workspaces.get(team))?.desk.deskName),
       },
     },
   };

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { deskNameOf, InstallRefused } from '../workspaces/desk-provisioning.js';
+import { InstallRefused } from '../workspaces/desk-provisioning.js';
 
 /** Where the OAuth flow is served (slack/manifest.yml's redirect URL names the second). */
 export const INSTALL_PATH = '/slack/install';
@@ -30,16 +30,17 @@ const STATE_ERRORS = new Set(['slack_oauth_invalid_state', 'slack_oauth_missing_
  * reason, never a stack trace or a token: a bad or forged state, a refused desk, or Slack refusing
  * the code (only its error code is shown).
  */
-export function installPages(logger: Logger) {
+export function installPages(logger: Logger, deskNameOf: (team: string) => Promise<string | undefined>) {
   return {
-    success(installation: { team?: { id: string; name?: string } }, _options: unknown, _req: unknown, res: ServerResponse): void {
+    async successAsync(installation: { team?: { id: string; name?: string } }, _options: unknown, _req: unknown, res: ServerResponse): Promise<void> {
       const team = installation.team?.id ?? '';
       const name = installation.team?.name ?? team;
+      const desk = await deskNameOf(team).catch(() => undefined);
       page(
         res,
         200,
         'Paper Desk is installed',
-        `<p>Paper Desk is installed in <b>${escapeHtml(name)}</b>, which trades on its own desk, <code>${escapeHtml(deskNameOf(team))}</code>.</p>` +
+        `<p>Paper Desk is installed in <b>${escapeHtml(name)}</b>, which trades on a desk of its own${desk ? `, <code>${escapeHtml(desk)}</code>` : ''}.</p>` +
           '<p>Back in Slack, invite the bot to a channel and try <code>/portfolio</code>, <code>/quote AAPL</code> or <code>/trade buy 10 AAPL in &lt;portfolio&gt;</code>.</p>',
       );
     },

@@ -88,8 +88,15 @@ export class Workspaces {
     for (const ws of this.live.values()) this.startOne(ws);
   }
 
-  /** A new (or renewed) installation: served from now on. */
+  /** A new (or renewed) installation: served from now on, with what it has now (a reinstall may bring a new desk). */
   async installed(installation: WorkspaceInstallation): Promise<void> {
+    const before = this.live.get(installation.team.id);
+    if (before) {
+      this.live.delete(before.team);
+      this.running.delete(before.team);
+      before.feed.stop();
+      await before.notifier.stop();
+    }
     const ws = await this.get(installation.team.id);
     this.o.refresher.watch(installation);
     if (ws) this.startOne(ws);

@@ -179,6 +179,23 @@ describe('uninstalling', () => {
   });
 });
 
+describe('a desk key that can no longer be read', () => {
+  it('gets the workspace a new desk at its next install; the old desk keeps its data', async () => {
+    const EPSILON = { id: 'TEPSILON', name: 'Epsilon' };
+    expect((await bot.install(EPSILON, 'UERIN')).status).toBe(200);
+    // As if sealed under another SLACK_STATE_SECRET.
+    await bot.bot.db.query("UPDATE slack_workspace_desks SET desk_key = 'v1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE team_id = 'TEPSILON'");
+    const again = await bot.install(EPSILON, 'UERIN');
+    expect(again.status).toBe(200);
+    expect(again.html).toContain('which trades on a desk of its own, <code>slack:TEPSILON:2</code>');
+    const { rows } = await bot.bot.db.query("SELECT desk_name FROM slack_workspace_desks WHERE team_id = 'TEPSILON'");
+    expect(rows).toEqual([{ desk_name: 'slack:TEPSILON:2' }]);
+    const desks = (await rest(oms.adminKey, 'GET', '/desks')).json.data.map((d: { name: string }) => d.name);
+    expect(desks).toEqual(expect.arrayContaining(['slack:TEPSILON', 'slack:TEPSILON:2']));
+    expect(bot.logs.join('')).toContain("the workspace's desk key cannot be read");
+  });
+});
+
 describe('tokens_revoked', () => {
   it('removes the installation when it names the bot\'s token, not when only users\' tokens go', async () => {
     const DELTA = { id: 'TDELTA', name: 'Delta' };
