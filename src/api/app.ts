@@ -17,6 +17,7 @@ import { keysRoutes } from './keys.routes.js';
 import { desksRoutes } from './desks.routes.js';
 import { barsRoutes } from './bars.routes.js';
 import { feesRoutes } from './fees.routes.js';
+import { riskRoutes } from './risk.routes.js';
 import { deskOf } from './desk-of.js';
 import type { ApiDeps } from './deps.js';
 
@@ -146,6 +147,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(desksRoutes(deps));
   api.use(barsRoutes(deps.bars));
   api.use(feesRoutes(deps));
+  api.use(riskRoutes(deps));
   api.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
   // A valid key used outside its scopes or portfolios is an auth failure too: audited, then mapped.
   api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -3,10 +3,13 @@
  * feed check it at their edge; the OMS checks it again where only it knows the answer (whose order
  * an id names).
  */
-export type Scope = 'read' | 'trade' | 'admin' | 'operator';
-export const SCOPES: readonly Scope[] = ['read', 'trade', 'admin', 'operator'];
-/** What an admin of a desk may do; `operator` (desks of the deployment) is never implied. */
-const DESK_SCOPES: readonly Scope[] = ['read', 'trade', 'admin'];
+export type Scope = 'read' | 'trade' | 'admin' | 'operator' | 'approve';
+export const SCOPES: readonly Scope[] = ['read', 'trade', 'admin', 'operator', 'approve'];
+/**
+ * What an admin of a desk may do; `operator` (desks of the deployment) is never implied. `approve`:
+ * decide others' orders awaiting approval, and halt, resume or limit the desk and its portfolios.
+ */
+const DESK_SCOPES: readonly Scope[] = ['read', 'trade', 'admin', 'approve'];
 
 export interface Access {
   readonly scopes: readonly Scope[];

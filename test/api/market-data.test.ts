@@ -290,6 +290,11 @@ describe('around the API', () => {
         '/trade',
         '/trades',
         '/trades/{trade_id}',
+        '/desk/risk-state',
+        '/portfolios/{name}/risk-state',
+        '/portfolios/{name}/limits',
+        '/orders/{id}/approve',
+        '/orders/{id}/reject',
       ].sort(),
     );
     expect(Object.keys(res.body.paths['/orders'])).toEqual(['post', 'get']);
