@@ -20,14 +20,15 @@ export function deriveSlackBotKey(signingSecret: string): string {
 }
 
 /**
- * Makes the derived key exist (read and trade, every portfolio; stored as its hash only) and revokes
+ * Makes the derived key exist (read, trade and approve, every portfolio; stored as its hash only) and revokes
  * every other active key of the same name: those of an earlier signing secret, and the ones earlier
  * versions made on each start, which nobody holds. Returns the key; it is never logged.
  */
 export async function ensureSlackBotKey(keys: ApiKeyRepository, signingSecret: string, logger: Logger): Promise<string> {
   const key = deriveSlackBotKey(signingSecret);
   try {
-    await keys.ensure(key, SLACK_BOT_KEY_NAME, ['read', 'trade']);
+    // approve: /halt, /resume and the approval buttons; the OMS decides per member once members act through the bot.
+    await keys.ensure(key, SLACK_BOT_KEY_NAME, ['read', 'trade', 'approve']);
   } catch (error) {
     // Two OMS processes starting at once (a deploy's takeover) may both insert it: one wins.
     if (!(await keys.findActiveByKey(key))) throw error;

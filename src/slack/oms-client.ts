@@ -1,6 +1,10 @@
 import { httpRequest, type HttpResponse, IncompleteResponseError } from './keep-alive-http.js';
 import type {
   BookSnapshot,
+  DeskRiskChange,
+  OnBehalf,
+  PortfolioRiskChange,
+  RiskState,
   Instrument,
   NewOrder,
   Order,
@@ -81,6 +85,21 @@ export class OmsClient {
     return (await this.request<Page<Order>>('GET', '/orders', { query })).body;
   }
 
+  /** Approves an order awaiting approval for a member (the OMS refuses its placer and non-approvers). */
+  async approveOrder(id: string, who: OnBehalf): Promise<Order> {
+    return (await this.request<Order>('POST', `/orders/${encodeURIComponent(id)}/approve`, { body: {}, onBehalf: who })).body;
+  }
+
+  async rejectOrder(id: string, who: OnBehalf, reason?: string): Promise<Order> {
+    return (await this.request<Order>('POST', `/orders/${encodeURIComponent(id)}/reject`, { body: reason === undefined ? {} : { reason }, onBehalf: who })).body;
+  }
+
+  /** Halts, resumes or sets reduce-only the desk (portfolio undefined) or one portfolio. */
+  async setRiskState(portfolio: string | undefined, state: RiskState, cancelOpenOrders: boolean, who: OnBehalf): Promise<DeskRiskChange | PortfolioRiskChange> {
+    const path = portfolio === undefined ? '/desk/risk-state' : `/portfolios/${encodeURIComponent(portfolio)}/risk-state`;
+    return (await this.request<DeskRiskChange | PortfolioRiskChange>('PUT', path, { body: { state, cancel_open_orders: cancelOpenOrders }, onBehalf: who })).body;
+  }
+
   async cancelOrder(id: string): Promise<Order> {
     return (await this.request<Order>('DELETE', `/orders/${encodeURIComponent(id)}`)).body;
   }
@@ -112,10 +131,15 @@ export class OmsClient {
     return (await this.request<BookSnapshot>('GET', `/book/${encodeURIComponent(symbol)}`, { query: { depth } })).body;
   }
 
-  private async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<{ status: number; body: T }> {
+  private async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown; onBehalf?: OnBehalf } = {}): Promise<{ status: number; body: T }> {
     const url = new URL(`${this.baseUrl}/api/v1${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { 'x-api-key': this.apiKey, accept: 'application/json' };
+    // The member the bot acts for: the OMS checks that member's role (desk members and roles).
+    if (opts.onBehalf) {
+      headers['on-behalf-of'] = opts.onBehalf.member;
+      headers['on-behalf-channel'] = opts.onBehalf.channel;
+    }
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
 
     let response: HttpResponse;

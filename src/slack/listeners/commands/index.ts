@@ -8,6 +8,8 @@ import { ordersCommand } from './orders.js';
 import { portfolioCommand } from './portfolio.js';
 import { quoteCommand } from './quote.js';
 import { tradeCommand } from './trade.js';
+import { riskStateCommand } from './risk-state.js';
+import { HALT_USAGE, REDUCE_ONLY_USAGE, RESUME_USAGE } from '../../commands/risk-args.js';
 
 /** The slash commands; slack/manifest.yml declares exactly these (test/slack/manifest.test.ts). */
 export const SLASH_COMMANDS = {
@@ -16,6 +18,9 @@ export const SLASH_COMMANDS = {
   '/orders': ordersCommand,
   '/cancel': cancelCommand,
   '/quote': quoteCommand,
+  '/halt': riskStateCommand('HALTED', HALT_USAGE),
+  '/resume': riskStateCommand('ACTIVE', RESUME_USAGE),
+  '/reduce-only': riskStateCommand('REDUCING', REDUCE_ONLY_USAGE),
 } as const;
 
 /** `/trade help` has its own, longer answer (trade.ts); the others answer `help` with their usage. */
@@ -24,6 +29,9 @@ const USAGE: Partial<Record<keyof typeof SLASH_COMMANDS, string>> = {
   '/orders': ORDERS_USAGE,
   '/cancel': CANCEL_USAGE,
   '/quote': QUOTE_USAGE,
+  '/halt': HALT_USAGE,
+  '/resume': RESUME_USAGE,
+  '/reduce-only': REDUCE_ONLY_USAGE,
 };
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;

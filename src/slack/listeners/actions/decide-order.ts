@@ -1,0 +1,40 @@
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { buildErrorReply } from '../../blocks/error-reply.js';
+import { buildOrderConfirmation } from '../../blocks/order-confirmation.js';
+import type { SlackDeps } from '../../deps.js';
+import { explainError } from '../../error-help.js';
+import { isOmsError } from '../../oms-client.js';
+import { slackUserId } from '../../trading/place-order.js';
+import { refreshConfirmation } from '../../trading/refresh-confirmation.js';
+import { replyEphemeral } from '../replies.js';
+
+type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+/**
+ * Approve or Reject on an approval request: the OMS decides for the member who clicked (it refuses the
+ * order's placer and anyone without the approver role, answered to the clicker alone); once decided,
+ * the request becomes the order's confirmation, saying who decided.
+ */
+export function decideOrderAction(deps: SlackDeps, decision: 'approve' | 'reject') {
+  return async ({ ack, action, body, respond, client }: Args): Promise<void> => {
+    await ack();
+    await deps.work.run(async () => {
+      const orderId = action.value ?? '';
+      const team = body.team?.id ?? body.user.team_id ?? '';
+      const who = { member: slackUserId(team, body.user.id), channel: body.channel?.id ?? '' };
+      try {
+        const order = decision === 'approve' ? await deps.oms.approveOrder(orderId, who) : await deps.oms.rejectOrder(orderId, who);
+        deps.awaitingApproval.delete(order.id);
+        const line = `${decision === 'approve' ? 'Approved' : 'Rejected'} by <@${body.user.id}>`;
+        const where = body.channel?.id && body.message?.ts ? { channel: body.channel.id, ts: body.message.ts } : null;
+        if (where) await client.chat.update({ ...where, ...buildOrderConfirmation(order, line) }).catch((e: unknown) => deps.logger.warn({ err: e, orderId }, 'approval request not updated'));
+        else await refreshConfirmation(deps, client, order);
+        if (decision === 'approve' && (order.fills?.length ?? 0) > 0) deps.wakeFillNotifier();
+      } catch (e) {
+        // Decided meanwhile (by someone else, or expired): the request shows what became of it.
+        if (isOmsError(e, 'ORDER_NOT_PENDING')) await deps.oms.getOrder(orderId).then((o) => refreshConfirmation(deps, client, o)).catch(() => undefined);
+        await replyEphemeral(respond, deps.logger, buildErrorReply(explainError(e).text));
+      }
+    });
+  };
+}
