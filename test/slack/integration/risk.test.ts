@@ -117,6 +117,41 @@ describe('approval requests', () => {
     expect((await desk.rest('GET', `/orders/${id}`)).status).toBe('PENDING_APPROVAL');
   });
 
+  it('Approve clicked by an approver on an order someone else placed: in the book now, and the request says who approved', async () => {
+    // Placed by a script's trader key: the bot's key, which decides for the clicker, is not its placer.
+    const traderKey = (await desk.rest<{ key: string }>('POST', '/keys', { name: 'script trader', scopes: ['read', 'trade'] })).key;
+    const placed = await fetch(`${desk.oms.baseUrl}/api/v1/orders`, {
+      method: 'POST',
+      headers: { 'x-api-key': traderKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ portfolio_name: 'Gated', symbol: 'AAPL', side: 'BUY', type: 'LIMIT', quantity: 20, limit_price: '160', time_in_force: 'GTC' }),
+    });
+    const order = (await placed.json()) as { id: string; status: string };
+    expect({ status: placed.status, order: order.status }).toEqual({ status: 202, order: 'PENDING_APPROVAL' });
+    const ts = '1700000000.000200';
+    expect((await desk.click({ actionId: APPROVE_ORDER_ACTION, value: order.id, replyId: 'approve-ok', user_id: OTHER_USER, container: { type: 'message', message_ts: ts } })).status).toBe(200);
+    const update = await desk.standIn.waitForCall('chat.update', (c) => c.body.ts === ts, 10_000);
+    expect(update.body.text).toBe(`BUY 20 AAPL limit $160.00 GTC in Gated: Working (order ${order.id})`);
+    expect(visibleText(update.body.blocks)).toContain(`Approved by <@${OTHER_USER}>`);
+    expect(update.body.blocks.some((b: any) => b.type === 'actions')).toBe(false);
+    expect(await desk.rest('GET', `/orders/${order.id}`)).toMatchObject({ status: 'NEW' });
+    const book = await desk.rest<{ bids: { price: string; quantity: number }[] }>('GET', '/book/AAPL');
+    expect(book.bids).toContainEqual(expect.objectContaining({ price: '160.00', quantity: 20 }));
+
+    const second = (await (
+      await fetch(`${desk.oms.baseUrl}/api/v1/orders`, {
+        method: 'POST',
+        headers: { 'x-api-key': traderKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ portfolio_name: 'Gated', symbol: 'AAPL', side: 'BUY', type: 'LIMIT', quantity: 20, limit_price: '160', time_in_force: 'GTC' }),
+      })
+    ).json()) as { id: string };
+    const ts2 = '1700000000.000300';
+    await desk.click({ actionId: REJECT_ORDER_ACTION, value: second.id, replyId: 'reject-ok', user_id: OTHER_USER, container: { type: 'message', message_ts: ts2 } });
+    const rejected = await desk.standIn.waitForCall('chat.update', (c) => c.body.ts === ts2, 10_000);
+    expect(rejected.body.text).toBe(`BUY 20 AAPL limit $160.00 GTC in Gated: Rejected (approval rejected) (order ${second.id})`);
+    expect(visibleText(rejected.body.blocks)).toContain(`Rejected by <@${OTHER_USER}>`);
+    expect(await desk.rest('GET', `/orders/${second.id}`)).toMatchObject({ status: 'REJECTED', reason: 'APPROVAL_REJECTED' });
+  });
+
   it('approved by another approver: the request becomes the confirmation, without buttons, and its fill is threaded', async () => {
     const posted = await placeFromSlack('buy 12 AAPL @ 175 gtc in Gated', 'trig-approve');
     const id = /\(order (\d+)\)$/.exec(posted.body.text)![1];
