@@ -12,7 +12,8 @@
  * an approval request. Then, per level, orders awaiting approval (placed by a script's trader key, so
  * that the bot's key, the approver, is not their placer) are approved with signed Approve button
  * clicks, that many at once, timing the click to the order's NEW on the feed's orders:Gated (it is
- * published after the commit that puts it in the book).
+ * published after the commit that puts it in the book); the baseline is the same number approved
+ * over REST (the OMS alone) at the same concurrency, timed the same way.
  * Everything runs on 127.0.0.1 and stops by itself. Usage: npm run bench:slack [-- commands-per-level]
  */
 import { fork } from 'node:child_process';
@@ -229,22 +230,36 @@ async function main(): Promise<void> {
         `${String(level).padStart(11)} | ${f(percentile(acks, 50))} | ${f(percentile(acks, 99))} | ${f(percentile(bareAcks, 50)).padStart(13)} | ${f(percentile(bareAcks, 99)).padStart(13)} | ${`${(percentile(acks, 99) / percentile(bareAcks, 99)).toFixed(2)}x`.padStart(12)} | ${f(percentile(delays, 50)).padStart(15)} | ${f(percentile(delays, 99)).padStart(15)} | ${rate.toFixed(0).padStart(10)}`,
       );
 
-      // Approval clicks: 10 x 99.00 rests below the sells above, so the fills stay Bench's.
-      const toApprove: string[] = [];
-      await pool(PER_LEVEL, level, async () => {
-        const res = await fetch(`${oms.baseUrl}/api/v1/orders`, {
-          method: 'POST',
-          headers: { 'x-api-key': trader, 'content-type': 'application/json' },
-          body: JSON.stringify({ portfolio_name: 'Gated', symbol: 'AAPL', side: 'BUY', type: 'LIMIT', limit_price: '99', quantity: 10, time_in_force: 'GTC' }),
+      // Approvals: 10 x 99.00 rests below the sells above, so the fills stay Bench's. Placed by a
+      // script's trader key; approved by Approve clicks through the bot, and (the baseline: the OMS
+      // alone) by POST /orders/{id}/approve with the admin key, at the same concurrency.
+      const placePending = async (): Promise<string[]> => {
+        const ids: string[] = [];
+        await pool(PER_LEVEL, level, async () => {
+          const res = await fetch(`${oms.baseUrl}/api/v1/orders`, {
+            method: 'POST',
+            headers: { 'x-api-key': trader, 'content-type': 'application/json' },
+            body: JSON.stringify({ portfolio_name: 'Gated', symbol: 'AAPL', side: 'BUY', type: 'LIMIT', limit_price: '99', quantity: 10, time_in_force: 'GTC' }),
+          });
+          const order = (await res.json()) as { id: string; status: string };
+          if (order.status !== 'PENDING_APPROVAL') throw new Error(`a Gated order is ${order.status}, not PENDING_APPROVAL`);
+          ids.push(order.id);
         });
-        const order = (await res.json()) as { id: string; status: string };
-        if (order.status !== 'PENDING_APPROVAL') throw new Error(`a Gated order is ${order.status}, not PENDING_APPROVAL`);
-        toApprove.push(order.id);
+        return ids;
+      };
+      const timeApprovals = async (ids: string[], approve: (id: string, i: number) => Promise<void>): Promise<number[]> => {
+        const times: number[] = [];
+        await pool(ids.length, level, async (i) => {
+          const inBook = new Promise<number>((done) => approving.set(ids[i], { started: performance.now(), done }));
+          await approve(ids[i], i);
+          times.push(await inBook);
+        });
+        return times;
+      };
+      const restApprovals = await timeApprovals(await placePending(), async (id) => {
+        await rest('POST', `/orders/${id}/approve`, {});
       });
-      const clicks: number[] = [];
-      await pool(toApprove.length, level, async (i) => {
-        const id = toApprove[i];
-        const inBook = new Promise<number>((done) => approving.set(id, { started: performance.now(), done }));
+      const clicks = await timeApprovals(await placePending(), async (id, i) => {
         const click = blockActions(SIGNING_SECRET, {
           actionId: APPROVE_ORDER_ACTION,
           value: id,
@@ -255,13 +270,14 @@ async function main(): Promise<void> {
         });
         const res = await commands.send(bot.eventsUrl, click);
         if (res.status !== 200) throw new Error(`the click answered ${res.status}`);
-        clicks.push(await inBook);
       });
-      approvalRows.push(`${String(level).padStart(11)} | ${String(clicks.length).padStart(6)} | ${f(percentile(clicks, 50)).padStart(16)} | ${f(percentile(clicks, 99)).padStart(16)}`);
+      approvalRows.push(
+        `${String(level).padStart(11)} | ${String(clicks.length).padStart(6)} | ${f(percentile(clicks, 50)).padStart(15)} | ${f(percentile(clicks, 99)).padStart(15)} | ${f(percentile(restApprovals, 50)).padStart(16)} | ${f(percentile(restApprovals, 99)).padStart(16)} | ${`${(percentile(clicks, 99) / percentile(restApprovals, 99)).toFixed(2)}x`.padStart(15)}`,
+      );
     }
     console.log('');
     console.log('Approval: Approve button click to the order NEW in the book (on the feed), p99 target under 200 ms');
-    console.log('concurrency | clicks | click->book p50 | click->book p99');
+    console.log('concurrency | clicks | click->book p50 | click->book p99 | REST approve p50 | REST approve p99 | p99 click/REST');
     for (const row of approvalRows) console.log(row);
     console.log('(ms; ack is the time to the whole HTTP answer on an open connection; fill->Slack is trade executed_at to the stand-in receiving its chat.postMessage)');
     commands.close();

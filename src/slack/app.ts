@@ -136,6 +136,7 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
     placing: new Set(),
     awaitingApproval,
     work: new WorkQueue(8),
+    decisions: new WorkQueue(32),
   };
   registerListeners(app, deps);
 

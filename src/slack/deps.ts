@@ -23,4 +23,9 @@ export interface SlackDeps {
   readonly awaitingApproval: Set<string>;
   /** Where listeners run their after-ack work. */
   readonly work: WorkQueue;
+  /**
+   * Where Approve / Reject clicks run their one OMS call: a lane of their own, so an approver waits
+   * neither behind a burst of /trade work nor behind other decisions' message updates.
+   */
+  readonly decisions: WorkQueue;
 }

@@ -18,7 +18,7 @@ type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddleware
 export function decideOrderAction(deps: SlackDeps, decision: 'approve' | 'reject') {
   return async ({ ack, action, body, respond, client }: Args): Promise<void> => {
     await ack();
-    await deps.work.run(async () => {
+    await deps.decisions.run(async () => {
       const orderId = action.value ?? '';
       const team = body.team?.id ?? body.user.team_id ?? '';
       const who = { member: slackUserId(team, body.user.id), channel: body.channel?.id ?? '' };
