@@ -19,6 +19,18 @@ export interface RiskStateInput {
 export type LimitsInput = Partial<Omit<PortfolioRisk, 'state'>>;
 
 /**
+ * Changes of one desk's risk settings, one at a time: each is stored, then applied in memory, and two
+ * at once could otherwise be stored in one order and applied in the other.
+ */
+const changing = new WeakMap<DeskCore, Promise<unknown>>();
+
+function oneAtATime<T>(desk: DeskCore, change: () => Promise<T>): Promise<T> {
+  const run = (changing.get(desk) ?? Promise.resolve()).then(change, change);
+  changing.set(desk, run.catch(() => undefined));
+  return run;
+}
+
+/**
  * A client portfolio of the desk the caller may use (any other answers as unknown, as a read of it
  * does), never the house: the desk's market making is not a client's to halt or limit.
  */
@@ -47,7 +59,11 @@ function riskPortfolio(desk: DeskCore, name: string, actor: Actor, action: strin
  * cancel_open_orders, the scope's open orders are canceled through their books and those awaiting
  * approval rejected (reason HALTED). Answered once all of that is committed.
  */
-export async function setRiskState(desk: DeskCore, portfolioName: string | null, input: RiskStateInput, actor: Actor): Promise<{ canceled: number }> {
+export function setRiskState(desk: DeskCore, portfolioName: string | null, input: RiskStateInput, actor: Actor): Promise<{ canceled: number }> {
+  return oneAtATime(desk, () => applyRiskState(desk, portfolioName, input, actor));
+}
+
+async function applyRiskState(desk: DeskCore, portfolioName: string | null, input: RiskStateInput, actor: Actor): Promise<{ canceled: number }> {
   const action = portfolioName === null ? 'desk.risk_state' : 'portfolio.risk_state';
   const portfolio = portfolioName === null ? null : riskPortfolio(desk, portfolioName, actor, action);
   desk.assertHealthy();
@@ -83,7 +99,11 @@ export async function setRiskState(desk: DeskCore, portfolioName: string | null,
 }
 
 /** Sets a portfolio's limits and approval threshold: stored, then read by every later order's risk step. */
-export async function setLimits(desk: DeskCore, name: string, input: LimitsInput, actor: Actor): Promise<PortfolioRisk> {
+export function setLimits(desk: DeskCore, name: string, input: LimitsInput, actor: Actor): Promise<PortfolioRisk> {
+  return oneAtATime(desk, () => applyLimits(desk, name, input, actor));
+}
+
+async function applyLimits(desk: DeskCore, name: string, input: LimitsInput, actor: Actor): Promise<PortfolioRisk> {
   const portfolio = riskPortfolio(desk, name, actor, 'portfolio.limits');
   const state = desk.state;
   const before = state.riskOf(portfolio.id);

@@ -162,6 +162,22 @@ describe('reduce-only', () => {
   });
 });
 
+describe('reduce-only on a short', () => {
+  it('takes a BUY up to the short, counting open BUYs, and refuses a SELL', async () => {
+    const T = await api.newSymbol('50.00');
+    await api.createPortfolio('Shorty', '100000.00', true);
+    await api.place(limit('Street', 'BUY', 5, '50.00', T));
+    expect((await trader.place({ symbol: T, side: 'SELL', type: 'MARKET', quantity: 5, portfolio_name: 'Shorty', time_in_force: 'IOC' })).status).toBe('FILLED');
+    await approver.put('/portfolios/Shorty/risk-state', { state: 'REDUCING' });
+    expect((await trader.post('/orders', limit('Shorty', 'BUY', 3, '40.00', T))).status).toBe(201);
+    const over = `portfolio Shorty is reduce-only: a BUY of 3 would not shrink the position (short 5 ${T}, 3 already on open BUY orders)`;
+    expectError(await trader.post('/orders', limit('Shorty', 'BUY', 3, '40.00', T)), 422, 'REDUCE_ONLY', over, [{ path: 'quantity', message: over }]);
+    const sell = `portfolio Shorty is reduce-only: a SELL of 1 would not shrink the position (short 5 ${T})`;
+    expectError(await trader.post('/orders', limit('Shorty', 'SELL', 1, '60.00', T)), 422, 'REDUCE_ONLY', sell, [{ path: 'quantity', message: sell }]);
+    expect((await trader.post('/orders', limit('Shorty', 'BUY', 2, '40.00', T))).status).toBe(201);
+  });
+});
+
 describe('limits', () => {
   it('an approver sets them; null lifts one, a field left out keeps its value', async () => {
     const res = await approver.put('/portfolios/Lim/limits', { max_order_notional: '500', max_position: 30, max_gross_exposure: '2500.00' });
