@@ -76,7 +76,7 @@ async function expirePending(desk: DeskCore, id: number): Promise<void> {
 }
 
 /** Ends an order that never entered the book: its hold released, written, published on orders:. */
-export function closePending(state: DeskState, order: OrderRecord, status: 'REJECTED' | 'CANCELED', reason: string, changes: ChangeSet): void {
+export function closePending(state: DeskState, order: OrderRecord, status: 'REJECTED' | 'CANCELED' | 'EXPIRED', reason: string, changes: ChangeSet): void {
   const portfolio = state.portfolios.get(order.portfolioId)!;
   order.status = status;
   order.reason = reason;

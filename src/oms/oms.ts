@@ -96,12 +96,12 @@ export class Oms implements DeskCore {
     const missedExpiry: OrderRow[] = [];
     const pending: OrderRow[] = [];
     for (const row of loaded.openOrders) {
-      if (row.status === 'PENDING_APPROVAL') {
-        pending.push(row);
-        continue;
-      }
       if (lastDayEnd && row.tif === 'DAY' && row.createdAt < lastDayEnd) {
         missedExpiry.push(row);
+        continue;
+      }
+      if (row.status === 'PENDING_APPROVAL') {
+        pending.push(row);
         continue;
       }
       const list = bySymbol.get(row.symbol) ?? [];
