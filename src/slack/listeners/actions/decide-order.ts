@@ -28,15 +28,13 @@ export function decideOrderAction(deps: SlackDeps, decision: 'approve' | 'reject
         const line = `${decision === 'approve' ? 'Approved' : 'Rejected'} by <@${body.user.id}>`;
         const where = body.channel?.id && body.message?.ts ? { channel: body.channel.id, ts: body.message.ts } : null;
         if (decision === 'approve' && (order.fills?.length ?? 0) > 0) deps.wakeFillNotifier();
-        // Queued as work of its own: under a burst of clicks, the next decision need not wait for this post.
-        void deps.work.run(() =>
-          where
-            ? client.chat.update({ ...where, ...buildOrderConfirmation(order, line) }).then(
-                () => undefined,
-                (e: unknown) => deps.logger.warn({ err: e, orderId }, 'approval request not updated'),
-              )
-            : refreshConfirmation(deps, client, order),
-        );
+        // Queued as work of its own, after the decisions in flight: under a burst of clicks, each
+        // decision reaches the OMS before the messages that report the earlier ones are posted.
+        void deps.work.run(async () => {
+          await deps.decisions.idle();
+          if (!where) return refreshConfirmation(deps, client, order);
+          await client.chat.update({ ...where, ...buildOrderConfirmation(order, line) }).catch((e: unknown) => deps.logger.warn({ err: e, orderId }, 'approval request not updated'));
+        });
       } catch (e) {
         // Decided meanwhile (by someone else, or expired): the request shows what became of it.
         if (isOmsError(e, 'ORDER_NOT_PENDING')) await deps.oms.getOrder(orderId).then((o) => refreshConfirmation(deps, client, o)).catch(() => undefined);
