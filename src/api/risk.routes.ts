@@ -5,6 +5,7 @@ import { parse, parseQuery } from './validate.js';
 import { undecodableParams } from './path-params.js';
 import { idParams, nameParams, noQuery, orderDecisionBody, portfolioLimitsBody, riskStateBody } from './schemas.js';
 import { notFound } from '../oms/errors.js';
+import { HttpError } from './http-errors.js';
 import { caseHint } from '../oms/name-hint.js';
 import { limitsJson } from '../oms/risk-states.js';
 import { fillJson, orderJson } from '../wire/serializers.js';
@@ -36,6 +37,8 @@ export function riskRoutes(_deps: ApiDeps): Router {
   r.put('/desk/risk-state', requireScope('approve'), async (req, res) => {
     parseQuery(noQuery, req);
     const body = parse(riskStateBody, req.body);
+    // The whole desk is every portfolio: a key limited to some may not halt the others.
+    if (keyOf(res).portfolios.length > 0) throw new HttpError('FORBIDDEN', 'this API key is limited to some portfolios: it may not change the whole desk');
     const oms = deskOf(res);
     const { canceled } = await oms.setRiskState(null, { state: body.state, cancelOpenOrders: body.cancel_open_orders }, actorOf(res));
     res.json({ desk: oms.desk.name, state: oms.deskRisk, canceled_orders: canceled });

@@ -3,7 +3,7 @@ import { canUsePortfolio, hasScope } from './access.js';
 import { positionOf } from './portfolio-ledger.js';
 import { ChangeSet } from './oms-events.js';
 import { applyEngineEvents } from './apply-events.js';
-import { checkRiskPolicy, checkRisk, estimateMarketBuy } from './risk-check.js';
+import { checkRiskPolicy, checkRisk, estimateMarketBuy, estimateMarketSell } from './risk-check.js';
 import { checkMarketOpen } from './market-open.js';
 import { actorIdentity, describeError, type Actor, type DeskCore } from './desk-core.js';
 import type { DeskState } from './desk-state.js';
@@ -129,7 +129,8 @@ export async function approveOrder(desk: DeskCore, id: number, actor: Actor): Pr
   try {
     checkMarketOpen(desk, instrument, order);
     const cash = pendingCash(desk, order);
-    checkRiskPolicy(state, portfolio, instrument, { side: order.side, quantity: order.quantity - order.filled, notional: cash, orderId: order.id });
+    const notional = order.side === 'BUY' ? cash : (order.limitPrice ?? order.stopPrice) === null ? estimateMarketSell(instrument, order.quantity) : BigInt(order.limitPrice ?? order.stopPrice!) * BigInt(order.quantity);
+    checkRiskPolicy(state, portfolio, instrument, { side: order.side, quantity: order.quantity - order.filled, notional, orderId: order.id });
     // A market BUY's price is estimated again: the book may have moved since it was placed.
     if (order.side === 'BUY' && order.limitPrice === null && order.stopPrice === null) {
       checkRisk(portfolio, instrument, { side: 'BUY', cash: cash - order.reservedCash, quantity: 0 });

@@ -62,6 +62,14 @@ describe('halt and resume', () => {
     expect((await trader.get('/desk/risk-state')).body).toEqual({ desk: 'main', state: 'ACTIVE' });
   });
 
+  it('a key limited to some portfolios may halt those, never the whole desk (403)', async () => {
+    const limited = api.as((await api.post('/keys', { name: 'beta approver', scopes: ['read', 'approve'], portfolios: ['Beta'] })).body.key);
+    expectError(await limited.put('/desk/risk-state', { state: 'HALTED' }), 403, 'FORBIDDEN', 'this API key is limited to some portfolios: it may not change the whole desk');
+    expectError(await limited.put('/portfolios/Alpha/risk-state', { state: 'HALTED' }), 404, 'PORTFOLIO_NOT_FOUND', 'no portfolio Alpha');
+    expect((await limited.put('/portfolios/Beta/risk-state', { state: 'ACTIVE' })).status).toBe(200);
+    expect((await api.get('/desk/risk-state')).body.state).toBe('ACTIVE');
+  });
+
   it('a desk halt refuses every new order (422 DESK_HALTED) and growing changes; cancels and shrinking changes go through; resume accepts again', async () => {
     const resting = await trader.place(limit('Alpha', 'BUY', 10, '90.00'));
     const other = await trader.place(limit('Beta', 'BUY', 10, '91.00'));
