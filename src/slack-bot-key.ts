@@ -20,15 +20,16 @@ export function deriveSlackBotKey(signingSecret: string): string {
 }
 
 /**
- * Makes the derived key exist (read, trade and act_as, every portfolio; stored as its hash only) and revokes
+ * Makes the derived key exist (read, trade, approve and act_as, every portfolio; stored as its hash only) and revokes
  * every other active key of the same name: those of an earlier signing secret, and the ones earlier
  * versions made on each start, which nobody holds. Returns the key; it is never logged.
  */
 export async function ensureSlackBotKey(keys: ApiKeyRepository, signingSecret: string, logger: Logger): Promise<string> {
   const key = deriveSlackBotKey(signingSecret);
   try {
-    // act_as: the bot names the Slack user of each command, who then acts with their own role.
-    await keys.ensure(key, SLACK_BOT_KEY_NAME, ['read', 'trade', 'act_as']);
+    // act_as: the bot names the Slack user of each command, who then acts with their own role. A desk
+    // without members acts with the key's own scopes, so approve lets its users halt and approve there.
+    await keys.ensure(key, SLACK_BOT_KEY_NAME, ['read', 'trade', 'approve', 'act_as']);
   } catch (error) {
     // Two OMS processes starting at once (a deploy's takeover) may both insert it: one wins.
     if (!(await keys.findActiveByKey(key))) throw error;

@@ -1,5 +1,6 @@
 import type { AuditRecord, OrderRecord, OrderStatus, PortfolioState, TradeRecord, TradingSession } from './model.js';
 import type { FeeSchedule } from './fees.js';
+import type { PortfolioRisk, RiskState, StoredRisk } from './risk-model.js';
 import type { Side, OrderType, TimeInForce } from '../engine/index.js';
 
 /** Everything one group commit writes, as the in-memory state stood when the batch closed. */
@@ -53,7 +54,7 @@ export interface InstrumentRow {
 export interface LoadedState {
   readonly instruments: InstrumentRow[];
   readonly portfolios: PortfolioState[];
-  /** Open orders (NEW / PARTIALLY_FILLED), in book priority within each symbol. */
+  /** Open orders (NEW / PARTIALLY_FILLED) in book priority within each symbol, and those PENDING_APPROVAL. */
   readonly openOrders: OrderRow[];
 }
 
@@ -91,6 +92,12 @@ export interface OmsStore {
   loadFees(): Promise<FeeSchedule | null>;
   /** Stores the desk's fee schedule (outside the group commit, fenced like it). */
   saveFees(fees: FeeSchedule): Promise<void>;
+  /** The desk's trading state and its portfolios' states and limits. */
+  loadRisk(): Promise<StoredRisk>;
+  /** Stores the desk's trading state (outside the group commit, fenced like it). */
+  saveDeskRisk(state: RiskState): Promise<void>;
+  /** Stores a portfolio's state and limits (outside the group commit, fenced like it). */
+  savePortfolioRisk(portfolioId: number, risk: PortfolioRisk): Promise<void>;
   insertPortfolio(p: { name: string; cash: bigint; allowShort: boolean; isHouse: boolean; createdBy: string | null }): Promise<PortfolioState>;
 }
 

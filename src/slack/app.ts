@@ -7,6 +7,7 @@ import type { SlackConfig } from './config.js';
 import { quietWhile, type SlackLinkState, SlackConnection } from './connection.js';
 import type { SlackDeps } from './deps.js';
 import { FillFeed } from './fills/fill-feed.js';
+import { refreshConfirmation } from './trading/refresh-confirmation.js';
 import { FillNotifier } from './fills/fill-notifier.js';
 import { keepAliveFetch } from './keep-alive-http.js';
 import { registerListeners } from './listeners/index.js';
@@ -117,7 +118,18 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
   const oms = new OmsClient({ baseUrl: config.omsUrl, apiKey: config.omsApiKey });
   const notifier = new FillNotifier({ oms, db, slack: app.client, logger, pollMs: config.fillPollMs });
   const digest = new DailyDigest({ oms, db, slack: app.client, logger });
-  const feed = new FillFeed({ omsUrl: config.omsUrl, apiKey: config.omsApiKey, onFill: () => notifier.wake(), logger });
+  const awaitingApproval = new Set<string>();
+  const feed = new FillFeed({
+    omsUrl: config.omsUrl,
+    apiKey: config.omsApiKey,
+    onFill: () => notifier.wake(),
+    // An approval request decided elsewhere (over REST, expired, rejected by a halt) shows its fate.
+    onOrder: (o) => {
+      if (o.status === 'PENDING_APPROVAL' || !awaitingApproval.delete(o.id)) return;
+      void deps.oms.getOrder(o.id).then((order) => refreshConfirmation(deps, app.client, order)).catch((e: unknown) => logger.warn({ err: e, orderId: o.id }, 'approval request not updated'));
+    },
+    logger,
+  });
   const deps: SlackDeps = {
     config,
     oms,
@@ -126,7 +138,9 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
     wakeFillNotifier: () => notifier.wake(),
     watchFills: (portfolio) => feed.watchPortfolio(portfolio),
     placing: new Set(),
+    awaitingApproval,
     work: new WorkQueue(8),
+    decisions: new WorkQueue(32),
   };
   registerListeners(app, deps);
 

@@ -16,6 +16,16 @@ export interface SlackDeps {
   readonly watchFills: (portfolio: string) => void;
   /** client_order_ids being placed by this process right now (see trading/place-order.ts). */
   readonly placing: Set<string>;
+  /**
+   * Orders this process posted an approval request for and that await a decision: when the feed shows
+   * one decided elsewhere (over REST, expired, a halt), its request is updated.
+   */
+  readonly awaitingApproval: Set<string>;
   /** Where listeners run their after-ack work. */
   readonly work: WorkQueue;
+  /**
+   * Where Approve / Reject clicks run their one OMS call: a lane of their own, so an approver waits
+   * neither behind a burst of /trade work nor behind other decisions' message updates.
+   */
+  readonly decisions: WorkQueue;
 }
