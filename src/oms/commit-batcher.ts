@@ -167,7 +167,7 @@ export class CommitBatcher {
 
   /** Snapshots the marked state synchronously, so later commands cannot leak into this batch. */
   private takeRows(): BatchRows {
-    const orders = [...this.orders.values()].map(({ reservedCash: _c, reservedQty: _q, ...row }) => ({ ...row }));
+    const orders = [...this.orders.values()].map(({ reservedCash: _c, reservedQty: _q, ...row }) => row);
     const positions = [...this.positions.values()].map(({ portfolio, symbol }) => {
       const p = portfolio.positions.get(symbol)!;
       return {
