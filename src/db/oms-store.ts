@@ -164,8 +164,8 @@ export class PrismaOmsStore implements OmsStore {
   }
 
   /** Written with the batches every other desk closed meanwhile, in one statement (see SharedCommit). */
-  commit(batch: BatchRows): Promise<void> {
-    return this.shared.submit(this.deskId, batch);
+  commit(close: () => BatchRows): Promise<void> {
+    return this.shared.submit(this.deskId, close);
   }
 
   async reserveIds(sequence: 'order' | 'trade', count: number): Promise<number> {

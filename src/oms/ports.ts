@@ -77,8 +77,13 @@ export class WriterReplacedError extends Error {
 export interface OmsStore {
   /** Takes over writing the database (a previous writer is fenced off), then reads its state. */
   loadState(): Promise<LoadedState>;
-  /** Writes a batch in one transaction; assigns trade ids (global sequence) in batch order. */
-  commit(batch: BatchRows): Promise<void>;
+  /**
+   * Writes a batch in one transaction; assigns trade ids (global sequence) in batch order. `close`
+   * is called once, when the transaction starts, and hands over the rows marked until then: the
+   * store chooses when a batch closes, so what piles up while it writes goes into the next one.
+   * Rejects with what `close` throws.
+   */
+  commit(close: () => BatchRows): Promise<void>;
   /** Reserves `count` consecutive ids of a named sequence; returns the first. */
   reserveIds(sequence: 'order', count: number): Promise<number>;
   findOrder(id: number): Promise<StoredOrder | null>;

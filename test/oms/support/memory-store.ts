@@ -54,8 +54,9 @@ export class MemoryStore implements OmsStore {
     return { instruments: [...this.instruments.values()].map((i) => ({ ...i })), portfolios, openOrders: open.map((o) => ({ ...o })) };
   }
 
-  async commit(batch: BatchRows): Promise<void> {
+  async commit(close: () => BatchRows): Promise<void> {
     await Promise.resolve();
+    const batch = close();
     if (this.failNext) {
       const error = this.failNext;
       this.failNext = null;
