@@ -122,6 +122,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS,
       lastDayEnd: lastDayEnd(env.DAY_END_UTC, new Date()),
       marketCollarBps: env.MARKET_ORDER_COLLAR_BPS,
+      approvalTimeoutMs: env.APPROVAL_TIMEOUT_SECONDS * 1000,
       fees: feeScheduleOf(env.FEE_PER_SHARE, env.FEE_BPS, env.FEE_MIN_PER_ORDER)!,
     };
     const openDesk = (info: DeskInfo): Promise<Oms> => {

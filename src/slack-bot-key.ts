@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ApiKeyRepository } from './db/api-key.repository.js';
+import type { ApiKeyRepository, Scope } from './db/api-key.repository.js';
 
 /** The name of the bot's key in the key list (also the name earlier versions gave the keys they made). */
 export const SLACK_BOT_KEY_NAME = 'slack bot (npm start)';
@@ -20,16 +20,18 @@ export function deriveSlackBotKey(signingSecret: string): string {
 }
 
 /**
- * Makes the derived key exist (read, trade and act_as, every portfolio; stored as its hash only; plus
- * the operator scope when the bot installs in many workspaces, to make each one's desk) and revokes
+ * Makes the derived key exist (read, trade, approve and act_as, every portfolio; stored as its hash
+ * only; plus the operator scope when the bot installs in many workspaces, to make each one's desk) and revokes
  * every other active key of the same name: those of an earlier signing secret, and the ones earlier
  * versions made on each start, which nobody holds. Returns the key; it is never logged.
  */
 export async function ensureSlackBotKey(keys: ApiKeyRepository, signingSecret: string, logger: Logger, options: { makesDesks?: boolean } = {}): Promise<string> {
   const key = deriveSlackBotKey(signingSecret);
   try {
-    // act_as: the bot names the Slack user of each command, who then acts with their own role.
-    await keys.ensure(key, SLACK_BOT_KEY_NAME, options.makesDesks ? ['read', 'trade', 'act_as', 'operator'] : ['read', 'trade', 'act_as']);
+    // act_as: the bot names the Slack user of each command, who then acts with their own role. A desk
+    // without members acts with the key's own scopes, so approve lets its users halt and approve there.
+    const scopes: Scope[] = ['read', 'trade', 'approve', 'act_as'];
+    await keys.ensure(key, SLACK_BOT_KEY_NAME, options.makesDesks ? [...scopes, 'operator'] : scopes);
   } catch (error) {
     // Two OMS processes starting at once (a deploy's takeover) may both insert it: one wins.
     if (!(await keys.findActiveByKey(key))) throw error;

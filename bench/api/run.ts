@@ -24,7 +24,8 @@ interface AutocannonResult {
  *       one-row durable group commit and nothing else, which shows how much of the gap between
  *       (a) and (b) any durable order endpoint on this stack and machine would pay, and
  *   (d) the OMS as (b) with the same load spread over 8 desks (a key per desk, round robin): each
- *       desk its own books and group commit, so a deployment of many teams costs no more than one.
+ *       desk its own books and batches, all of them written by one shared statement per commit, so
+ *       a deployment of many teams costs no more than one.
  * Servers run in child processes; the load generator runs here.
  * BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 16,64), BENCH_ROUNDS (default 2), BENCH_PROF.
  */

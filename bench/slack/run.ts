@@ -8,6 +8,12 @@
  *    delay from the fill's commit (the trade's executed_at) to the stand-in receiving the thread reply.
  * Baseline: the same commands, at the same concurrency, to a bare Bolt app that only acks
  * (bench/slack/bare-bolt-child.ts); the table prints the bot's ack p99 over the bare app's.
+ * One command in five goes to portfolio Gated, whose approval threshold it exceeds: the bot posts it as
+ * an approval request. Then, per level, orders awaiting approval (placed by a script's trader key, so
+ * that the bot's key, the approver, is not their placer) are approved with signed Approve button
+ * clicks, that many at once, timing the click to the order's NEW on the feed's orders:Gated (it is
+ * published after the commit that puts it in the book); the baseline is the same number approved
+ * over REST (the OMS alone) at the same concurrency, timed the same way.
  * Everything runs on 127.0.0.1 and stops by itself. Usage: npm run bench:slack [-- commands-per-level]
  */
 import { fork } from 'node:child_process';
@@ -18,10 +24,13 @@ import globalSetup from '../../test/support/global-setup.js';
 import globalTeardown from '../../test/support/global-teardown.js';
 import { createTestDatabase } from '../../test/support/database.js';
 import { SIGNING_SECRET } from '../../test/slack/support/bot-harness.js';
-import { type SignedRequest, slashCommand } from '../../test/slack/support/signed-request.js';
+import { blockActions, CHANNEL, type SignedRequest, slashCommand } from '../../test/slack/support/signed-request.js';
+import { APPROVE_ORDER_ACTION } from '../../src/slack/blocks/approval-buttons.js';
 import { SlackStandIn, waitFor } from '../../test/slack/support/slack-stand-in.js';
 
 const LEVELS = [1, 10, 50];
+/** Every GATED_EVERY-th command exceeds portfolio Gated's approval threshold. */
+const GATED_EVERY = 5;
 const PER_LEVEL = Number(process.argv[2] ?? 200);
 const POLL_MS = Number(process.env.SLACK_FILL_POLL_MS ?? 250);
 const rootDir = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -126,9 +135,48 @@ async function main(): Promise<void> {
     }
   }, 20);
 
+  // Orders of Gated waiting for their approval click, each with its click's start time; resolved by
+  // the feed frame that shows them NEW (in the book).
+  const approving = new Map<string, { started: number; done: (ms: number) => void }>();
+  const feed = new WebSocket(`${oms.baseUrl.replace(/^http/, 'ws')}/ws`);
+  await new Promise<void>((resolve, reject) => {
+    feed.onopen = () => resolve();
+    feed.onerror = () => reject(new Error('the OMS feed did not open'));
+  });
+  feed.onmessage = (event) => {
+    const frame = JSON.parse(String(event.data)) as { type: string; channel?: string; data?: { orders?: { id: string; status: string }[] } };
+    if (frame.type !== 'update' || frame.channel !== 'orders:Gated') return;
+    for (const o of frame.data?.orders ?? []) {
+      const waiting = approving.get(o.id);
+      if (waiting && o.status === 'NEW') {
+        approving.delete(o.id);
+        waiting.done(performance.now() - waiting.started);
+      }
+    }
+  };
+  const feedAnswer = (id: string) =>
+    new Promise<void>((resolve) => {
+      const listener = (event: MessageEvent) => {
+        if ((JSON.parse(String(event.data)) as { id?: string }).id !== id) return;
+        feed.removeEventListener('message', listener);
+        resolve();
+      };
+      feed.addEventListener('message', listener);
+    });
+
   try {
     await rest('POST', '/portfolios', { name: 'Bench', starting_cash: '100000000' });
     await rest('POST', '/portfolios', { name: 'Street', starting_cash: '100000000', allow_short: true });
+    await rest('POST', '/portfolios', { name: 'Gated', starting_cash: '100000000' });
+    await rest('PUT', '/portfolios/Gated/limits', { approval_threshold: '500' });
+    const trader = (await rest('POST', '/keys', { name: 'bench trader', scopes: ['read', 'trade'] })).key as string;
+    let answered = feedAnswer('auth');
+    feed.send(JSON.stringify({ op: 'auth', api_key: oms.adminKey, id: 'auth' }));
+    await answered;
+    answered = feedAnswer('sub');
+    feed.send(JSON.stringify({ op: 'subscribe', channel: 'orders:Gated', id: 'sub' }));
+    await answered;
+    const approvalRows: string[] = [];
     console.log(`Slack bot bench: ${PER_LEVEL} commands per level, fill poll ${POLL_MS} ms, Node ${process.version}`);
     console.log('(processes: the OMS; the bot; the Slack stand-in with this load generator)');
     console.log('concurrency | ack p50 | ack p99 | bare Bolt p50 | bare Bolt p99 | p99 bot/bare | fill->Slack p50 | fill->Slack p99 | commands/s');
@@ -144,7 +192,12 @@ async function main(): Promise<void> {
         await pool(PER_LEVEL, level, async (i) => {
           const res = await commands.send(
             eventsUrl,
-            slashCommand(SIGNING_SECRET, { command: '/trade', text: 'buy 1 AAPL @ 100 gtc in Bench', response_url: standIn.responseUrl(`${tag}-${level}-${i}`) }),
+            slashCommand(SIGNING_SECRET, {
+              command: '/trade',
+              // 10 x 100.00 = 1000.00 is above Gated's threshold: an approval request.
+              text: i % GATED_EVERY === 0 ? 'buy 10 AAPL @ 100 gtc in Gated' : 'buy 1 AAPL @ 100 gtc in Bench',
+              response_url: standIn.responseUrl(`${tag}-${level}-${i}`),
+            }),
           );
           if (res.status !== 200) throw new Error(`command answered ${res.status}`);
           acks.push(res.ms);
@@ -159,7 +212,9 @@ async function main(): Promise<void> {
       await waitFor(() => seen.confirmations >= expected || undefined, 60_000, 'every confirmation');
 
       const tradeIds: string[] = [];
-      await pool(PER_LEVEL, level, async () => {
+      // Gated's orders wait for approval, out of the book: only Bench's get these sells.
+      const benchOrders = PER_LEVEL - Math.ceil(PER_LEVEL / GATED_EVERY);
+      await pool(benchOrders, level, async () => {
         const sell = await rest('POST', '/orders', { portfolio_name: 'Street', symbol: 'AAPL', side: 'SELL', type: 'LIMIT', limit_price: '100', quantity: 1, time_in_force: 'IOC' });
         for (const f of sell.fills ?? []) tradeIds.push(String(f.trade_id));
       });
@@ -174,10 +229,60 @@ async function main(): Promise<void> {
       console.log(
         `${String(level).padStart(11)} | ${f(percentile(acks, 50))} | ${f(percentile(acks, 99))} | ${f(percentile(bareAcks, 50)).padStart(13)} | ${f(percentile(bareAcks, 99)).padStart(13)} | ${`${(percentile(acks, 99) / percentile(bareAcks, 99)).toFixed(2)}x`.padStart(12)} | ${f(percentile(delays, 50)).padStart(15)} | ${f(percentile(delays, 99)).padStart(15)} | ${rate.toFixed(0).padStart(10)}`,
       );
+
+      // Approvals: 10 x 99.00 rests below the sells above, so the fills stay Bench's. Placed by a
+      // script's trader key; approved by Approve clicks through the bot, and (the baseline: the OMS
+      // alone) by POST /orders/{id}/approve with the admin key, at the same concurrency.
+      const placePending = async (): Promise<string[]> => {
+        const ids: string[] = [];
+        await pool(PER_LEVEL, level, async () => {
+          const res = await fetch(`${oms.baseUrl}/api/v1/orders`, {
+            method: 'POST',
+            headers: { 'x-api-key': trader, 'content-type': 'application/json' },
+            body: JSON.stringify({ portfolio_name: 'Gated', symbol: 'AAPL', side: 'BUY', type: 'LIMIT', limit_price: '99', quantity: 10, time_in_force: 'GTC' }),
+          });
+          const order = (await res.json()) as { id: string; status: string };
+          if (order.status !== 'PENDING_APPROVAL') throw new Error(`a Gated order is ${order.status}, not PENDING_APPROVAL`);
+          ids.push(order.id);
+        });
+        return ids;
+      };
+      const timeApprovals = async (ids: string[], approve: (id: string, i: number) => Promise<void>): Promise<number[]> => {
+        const times: number[] = [];
+        await pool(ids.length, level, async (i) => {
+          const inBook = new Promise<number>((done) => approving.set(ids[i], { started: performance.now(), done }));
+          await approve(ids[i], i);
+          times.push(await inBook);
+        });
+        return times;
+      };
+      const restApprovals = await timeApprovals(await placePending(), async (id) => {
+        await rest('POST', `/orders/${id}/approve`, {});
+      });
+      const clicks = await timeApprovals(await placePending(), async (id, i) => {
+        const click = blockActions(SIGNING_SECRET, {
+          actionId: APPROVE_ORDER_ACTION,
+          value: id,
+          user_id: 'UAPPROVER',
+          channel_id: CHANNEL,
+          container: { type: 'message', message_ts: `${1_700_000_000 + i}.000100` },
+          response_url: standIn.responseUrl(`approve-${level}-${i}`),
+        });
+        const res = await commands.send(bot.eventsUrl, click);
+        if (res.status !== 200) throw new Error(`the click answered ${res.status}`);
+      });
+      approvalRows.push(
+        `${String(level).padStart(11)} | ${String(clicks.length).padStart(6)} | ${f(percentile(clicks, 50)).padStart(15)} | ${f(percentile(clicks, 99)).padStart(15)} | ${f(percentile(restApprovals, 50)).padStart(16)} | ${f(percentile(restApprovals, 99)).padStart(16)} | ${`${(percentile(clicks, 99) / percentile(restApprovals, 99)).toFixed(2)}x`.padStart(15)}`,
+      );
     }
+    console.log('');
+    console.log('Approval: Approve button click to the order NEW in the book (on the feed), p99 target under 200 ms');
+    console.log('concurrency | clicks | click->book p50 | click->book p99 | REST approve p50 | REST approve p99 | p99 click/REST');
+    for (const row of approvalRows) console.log(row);
     console.log('(ms; ack is the time to the whole HTTP answer on an open connection; fill->Slack is trade executed_at to the stand-in receiving its chat.postMessage)');
     commands.close();
   } finally {
+    feed.close();
     clearInterval(indexer);
     await bot.stop();
     await bare.stop();

@@ -20,6 +20,7 @@ import { feesRoutes } from './fees.routes.js';
 import { equityRoutes } from './equity.routes.js';
 import { membersRoutes } from './members.routes.js';
 import { actingFor } from './on-behalf.js';
+import { riskRoutes } from './risk.routes.js';
 import { deskOf } from './desk-of.js';
 import type { ApiDeps } from './deps.js';
 
@@ -154,6 +155,7 @@ export function createApp(deps: ApiDeps): Express {
   api.use(feesRoutes(deps));
   api.use(equityRoutes(deps.equity));
   api.use(membersRoutes(deps));
+  api.use(riskRoutes(deps));
   api.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
   // A valid key used outside its scopes or portfolios is an auth failure too: audited, then mapped.
   api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -25,6 +25,9 @@ import {
   channelParams,
   channelPortfolioParams,
   putMemberBody,
+  riskStateBody,
+  portfolioLimitsBody,
+  orderDecisionBody,
 } from './schemas.js';
 import {
   bookWithTradesOut,
@@ -55,6 +58,10 @@ import {
   memberViewOut,
   channelOut,
   channelListOut,
+  deskRiskOut,
+  deskRiskChangeOut,
+  portfolioRiskOut,
+  portfolioRiskChangeOut,
 } from '../wire/response-schemas.js';
 
 const json = (schema: z.ZodType): Record<string, unknown> => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -129,6 +136,13 @@ export const ANSWERS = {
   'DELETE /channels/{channel}/portfolios/{portfolio}': channelOut,
   'PUT /channels/{channel}/trading': channelOut,
   'DELETE /channels/{channel}/trading': channelOut,
+  'GET /desk/risk-state': deskRiskOut,
+  'PUT /desk/risk-state': deskRiskChangeOut,
+  'GET /portfolios/{name}/risk-state': portfolioRiskOut,
+  'PUT /portfolios/{name}/risk-state': portfolioRiskChangeOut,
+  'PUT /portfolios/{name}/limits': portfolioRiskOut,
+  'POST /orders/{id}/approve': orderWithFillsOut,
+  'POST /orders/{id}/reject': orderOut,
 } as const satisfies Record<string, z.ZodType>;
 
 const errors = {
@@ -155,7 +169,7 @@ export function openApiDocument(): Record<string, unknown> {
     security: [{ apiKey: [] }],
     paths: {
       '/orders': {
-        post: { summary: 'Place an order', requestBody: body(placeOrderBody), responses: { '201': ok('the order and the fills it made at once', ANSWERS['POST /orders']), '200': ok('the original order of a repeated client_order_id, with its fills as they are now', ANSWERS['POST /orders']), ...errors } },
+        post: { summary: 'Place an order', requestBody: body(placeOrderBody), responses: { '201': ok('the order and the fills it made at once', ANSWERS['POST /orders']), '202': ok("the order, PENDING_APPROVAL: above its portfolio's approval threshold, it holds its cash or shares and enters the book once another approver approves it", ANSWERS['POST /orders']), '200': ok('the original order of a repeated client_order_id, with its fills as they are now', ANSWERS['POST /orders']), ...errors } },
         get: { summary: 'List orders', parameters: queryParams(listOrdersQuery), responses: { '200': ok('a page of orders, newest first', ANSWERS['GET /orders']), ...errors } },
       },
       '/orders/{id}': {
@@ -211,6 +225,17 @@ export function openApiDocument(): Record<string, unknown> {
         put: { summary: "List a channel among the desk's trading channels (admin): once any is listed, members trade only from those", parameters: [pathParam('channel', channelParams)], responses: { '200': ok('the channel now', ANSWERS['PUT /channels/{channel}/trading']), ...errors } },
         delete: { summary: "Take a channel off the desk's trading channels (admin)", parameters: [pathParam('channel', channelParams)], responses: { '200': ok('the channel now', ANSWERS['DELETE /channels/{channel}/trading']), ...errors } },
       },
+      '/desk/risk-state': {
+        get: { summary: "The desk's trading state: ACTIVE, REDUCING or HALTED", responses: { '200': ok('the state', ANSWERS['GET /desk/risk-state']), ...errors } },
+        put: { summary: 'Halt, resume or set the desk reduce-only (approve scope); a halt may cancel every open order', requestBody: body(riskStateBody), responses: { '200': ok('the state now, and how many orders the halt canceled or rejected', ANSWERS['PUT /desk/risk-state']), ...errors } },
+      },
+      '/portfolios/{name}/risk-state': {
+        get: { summary: "A portfolio's trading state and limits (and the desk's state)", parameters: [pathParam('name', nameParams)], responses: { '200': ok('state and limits', ANSWERS['GET /portfolios/{name}/risk-state']), ...errors } },
+        put: { summary: 'Halt, resume or set a portfolio reduce-only (approve scope); a halt may cancel its open orders', parameters: [pathParam('name', nameParams)], requestBody: body(riskStateBody), responses: { '200': ok('state and limits, and how many orders the halt canceled or rejected', ANSWERS['PUT /portfolios/{name}/risk-state']), ...errors } },
+      },
+      '/portfolios/{name}/limits': { put: { summary: "Set a portfolio's limits and approval threshold (approve scope); a field left out keeps its value, null lifts it", parameters: [pathParam('name', nameParams)], requestBody: body(portfolioLimitsBody), responses: { '200': ok('state and limits', ANSWERS['PUT /portfolios/{name}/limits']), ...errors } } },
+      '/orders/{id}/approve': { post: { summary: 'Approve an order awaiting approval (approve scope; never its placer): it enters the book now', parameters: [pathParam('id', idParams)], requestBody: { ...body(orderDecisionBody), required: false }, responses: { '200': ok('the order with the fills it made at once', ANSWERS['POST /orders/{id}/approve']), ...errors } } },
+      '/orders/{id}/reject': { post: { summary: 'Reject an order awaiting approval (approve scope; never its placer): REJECTED with the reason', parameters: [pathParam('id', idParams)], requestBody: { ...body(orderDecisionBody), required: false }, responses: { '200': ok('the rejected order', ANSWERS['POST /orders/{id}/reject']), ...errors } } },
       // Outside /api/v1, unlike every other path.
       '/health': { servers: [{ url: '/' }], get: { summary: 'Readiness: the database, every desk, the Slack bot', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': ok('starting or degraded (back by itself), or an error: the database is unreachable, another OMS took over', z.union([healthNotReadyOut, errorOut])) } } },
     },

@@ -38,7 +38,9 @@ export function ordersRoutes({ history }: ApiDeps): Router {
     const fills = result.created
       ? result.fills.map((f) => fillJson(f, nameOf))
       : (await history.trades({ deskId: oms.desk.id, orderId: result.order.id, limit: 500 })).data.map((t) => orderFillJson(t, result.order.id, nameOf));
-    res.status(result.created ? 201 : 200).json({ ...orderJson(result.order, nameOf(result.order.portfolioId)), fills });
+    // 202: accepted, waiting for an approver (not in the book yet).
+    const created = result.order.status === 'PENDING_APPROVAL' ? 202 : 201;
+    res.status(result.created ? created : 200).json({ ...orderJson(result.order, nameOf(result.order.portfolioId)), fills });
   });
 
   r.get('/orders', requireScope('read'), async (req, res) => {

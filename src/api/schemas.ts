@@ -182,7 +182,7 @@ export const listOrdersQuery = z
   .object({
     portfolio: text({ min: 1, max: 100 }).optional(),
     symbol: text({ min: 1, max: 16 }).transform((s) => s.toUpperCase()).optional(),
-    status: upper(['OPEN', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']).optional(),
+    status: upper(['OPEN', 'NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED', 'PENDING_APPROVAL']).optional(),
     user_id: text({ min: 1, max: 128 }).optional(),
     cursor,
     limit,
@@ -283,5 +283,34 @@ export const putMemberBody = z
   .object({
     role: z.enum(ROLES as [Role, ...Role[]], { error: (issue) => (issue.input === undefined ? `required: one of ${ROLES.join(', ')}` : undefined) }),
     portfolios: z.array(portfolioName()).max(100).optional(),
+  })
+  .strict();
+
+/** PUT /desk/risk-state and /portfolios/{name}/risk-state. */
+export const riskStateBody = z
+  .object({
+    state: upper(['ACTIVE', 'REDUCING', 'HALTED']),
+    /** With HALTED: cancel the scope's open orders and reject those awaiting approval. */
+    cancel_open_orders: z.boolean().default(false),
+  })
+  .strict();
+
+/** A limit: a positive amount, or null for none; left out, it keeps its value. */
+const moneyLimit = (what: string) => positiveDecimal(what).nullable().optional();
+
+/** PUT /portfolios/{name}/limits. */
+export const portfolioLimitsBody = z
+  .object({
+    max_order_notional: moneyLimit('max_order_notional'),
+    max_position: z.number().int('max_position must be a whole number of shares').positive('max_position must be positive').max(1_000_000_000_000, 'max_position is too large').nullable().optional(),
+    max_gross_exposure: moneyLimit('max_gross_exposure'),
+    approval_threshold: moneyLimit('approval_threshold'),
+  })
+  .strict();
+
+/** POST /orders/{id}/approve and /reject: an optional reason (a rejection's is the order's reason). */
+export const orderDecisionBody = z
+  .object({
+    reason: text({ min: 1, max: 64, trim: true }).optional(),
   })
   .strict();

@@ -73,6 +73,15 @@ export function tradesRoutes({ history }: ApiDeps): Router {
     const feeOf = (t: TradeLike): bigint => (order.side === 'BUY' ? t.buyFee : t.sellFee);
     const fills = trades.map((t) => ({ ...tradeJson(t, nameOf), fee: formatUnits(feeOf(t)) }));
     const status = result.created ? 201 : 200;
+    if (order.status === 'PENDING_APPROVAL') {
+      res.status(result.created ? 202 : 200).json({
+        success: false,
+        trade_id: null,
+        message: `order ${order.id} awaits approval: it is above portfolio ${body.portfolio_name}'s approval threshold`,
+        trade: null,
+      });
+      return;
+    }
     if (fills.length === 0) {
       res.status(200).json({
         success: false,

@@ -52,6 +52,7 @@ export const envSchema = z.object({
   APCA_API_KEY_ID: optionalNonEmpty,
   APCA_API_SECRET_KEY: optionalNonEmpty,
   MARKET_ORDER_COLLAR_BPS: z.coerce.number().int().min(0).max(10_000).default(500),
+  APPROVAL_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(900),
   FEE_PER_SHARE: feeAmount,
   FEE_BPS: z.string().trim().regex(/^\d{1,5}(\.\d{1,4})?$/, 'must be basis points such as 1 or 0.5 (at most 4 decimals)').default('0'),
   FEE_MIN_PER_ORDER: feeAmount,

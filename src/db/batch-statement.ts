@@ -30,14 +30,14 @@ export interface BatchStatement {
 function orderUpsert(a: string[]): string {
   return `INSERT INTO orders (id, client_order_id, portfolio_id, symbol, side, type, time_in_force, quantity,
   filled_quantity, filled_notional, limit_price, stop_price, status, reason, waiting, priority, user_id,
-  origin, created_at, updated_at)
+  origin, created_at, updated_at, placed_by)
 SELECT u.id::bigint, u.cid, u.pid::int, u.sym, u.side::"Side", u.type::"OrderType", u.tif::"TimeInForce",
   u.qty::bigint, u.filled::bigint, u.notional::numeric, u.lp::numeric, u.sp::numeric, u.status::"OrderStatus",
   u.reason, u.waiting::boolean, u.priority::bigint, u.uid, u.origin::jsonb, u.created::timestamptz,
-  u.updated::timestamptz
+  u.updated::timestamptz, u.placed
 FROM w, unnest(${a.join(', ')})
   AS u(id, cid, pid, sym, side, type, tif, qty, filled, notional, lp, sp, status, reason, waiting, priority,
-  uid, origin, created, updated)
+  uid, origin, created, updated, placed)
 ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity, filled_quantity = EXCLUDED.filled_quantity,
   filled_notional = EXCLUDED.filled_notional, limit_price = EXCLUDED.limit_price,
   stop_price = EXCLUDED.stop_price, status = EXCLUDED.status, reason = EXCLUDED.reason,
@@ -82,6 +82,7 @@ export function batchStatement(batches: readonly DeskBatch[], writer: number): B
     arg(texts(o.map((r) => r.reason), WIDTH.reason)), arg(o.map((r) => String(r.waiting))), arg(o.map((r) => str(r.priority))),
     arg(texts(o.map((r) => r.userId), WIDTH.userId)), arg(o.map((r) => storableJson(r.origin))),
     arg(o.map((r) => r.createdAt.toISOString())), arg(o.map((r) => r.updatedAt.toISOString())),
+    arg(texts(o.map((r) => r.placedBy ?? null), WIDTH.actor)),
   ])})`);
   parts.push(`trades_in AS (INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id,
       sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, client_order_id, created_at, buy_fee, sell_fee)

@@ -8,6 +8,7 @@ import { decimalToUnits, formatUnits } from '../oms/units.js';
 import { portfolioState, TRADING_SESSIONS, type PortfolioState, type TradeRecord, type TradingSession } from '../oms/model.js';
 import { storableText, storableTextOrNull } from './storable.js';
 import type { FeeSchedule } from '../oms/fees.js';
+import { RISK_STATES, type PortfolioRisk, type RiskState, type StoredRisk } from '../oms/risk-model.js';
 import { WriterReplacedError, type BatchRows, type InstrumentRow, type LoadedState, type OmsStore, type OrderRow, type StoredOrder } from '../oms/ports.js';
 
 type Tx = Pick<PrismaClient, '$queryRawUnsafe'>;
@@ -20,12 +21,24 @@ type Tx = Pick<PrismaClient, '$queryRawUnsafe'>;
 /** A stored session the OMS does not know (written by a newer version) trades around the clock. */
 const tradingSession = (text: string): TradingSession => TRADING_SESSIONS.find((s) => s === text) ?? '24/7';
 
+/** A stored state the OMS does not know (written by a newer version) is taken as the strictest. */
+const riskState = (text: string | undefined): RiskState => (text === undefined ? 'ACTIVE' : (RISK_STATES.find((s) => s === text) ?? 'HALTED'));
+
+interface PortfolioRiskSqlRow {
+  portfolio_id: number;
+  state: string;
+  max_order_notional: string | null;
+  max_position: bigint | null;
+  max_gross_exposure: string | null;
+  approval_threshold: string | null;
+}
+
 const stillWriter = (param: number) => `EXISTS (SELECT 1 FROM id_sequences WHERE name = 'writer' AND next = $${param}::bigint FOR SHARE)`;
 
 const ORDER_COLUMNS = `o.id, o.client_order_id, o.portfolio_id, o.symbol, o.side::text, o.type::text,
   o.time_in_force::text, o.quantity, o.filled_quantity, o.filled_notional::text, o.limit_price::text,
   o.stop_price::text, o.status::text, o.reason, o.waiting, o.priority, o.user_id, o.origin, o.created_at,
-  o.updated_at, p.name AS portfolio_name`;
+  o.updated_at, p.name AS portfolio_name, o.placed_by`;
 
 interface OrderSqlRow {
   id: bigint;
@@ -49,6 +62,7 @@ interface OrderSqlRow {
   created_at: Date;
   updated_at: Date;
   portfolio_name: string;
+  placed_by: string | null;
 }
 
 /** The columns every read of a trade takes, as node-postgres returns them (numerics as text). */
@@ -113,7 +127,7 @@ export class PrismaOmsStore implements OmsStore {
       this.prisma.position.findMany({ where: { portfolio: { deskId: this.deskId } } }),
       this.prisma.$queryRawUnsafe<OrderSqlRow[]>(
         `SELECT ${ORDER_COLUMNS} FROM orders o JOIN portfolios p ON p.id = o.portfolio_id
-         WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND p.desk_id = ${Number(this.deskId)} ORDER BY o.symbol, o.priority NULLS LAST, o.id`,
+         WHERE o.status IN ('NEW', 'PARTIALLY_FILLED', 'PENDING_APPROVAL') AND p.desk_id = ${Number(this.deskId)} ORDER BY o.symbol, o.priority NULLS LAST, o.id`,
       ),
     ]);
     const byId = new Map<number, PortfolioState>();
@@ -150,8 +164,8 @@ export class PrismaOmsStore implements OmsStore {
   }
 
   /** Written with the batches every other desk closed meanwhile, in one statement (see SharedCommit). */
-  commit(batch: BatchRows): Promise<void> {
-    return this.shared.submit(this.deskId, batch);
+  commit(close: () => BatchRows): Promise<void> {
+    return this.shared.submit(this.deskId, close);
   }
 
   async reserveIds(sequence: 'order' | 'trade', count: number): Promise<number> {
@@ -228,6 +242,63 @@ export class PrismaOmsStore implements OmsStore {
       formatUnits(fees.perShare),
       formatUnits(fees.bpsE4),
       formatUnits(fees.minPerOrder),
+      this.currentWriter(),
+    );
+    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
+  }
+
+  async loadRisk(): Promise<StoredRisk> {
+    const [desk, rows] = await Promise.all([
+      this.prisma.$queryRawUnsafe<{ state: string }[]>(`SELECT state FROM desk_risk WHERE desk_id = $1::int`, this.deskId),
+      this.prisma.$queryRawUnsafe<PortfolioRiskSqlRow[]>(
+        `SELECT r.portfolio_id, r.state, r.max_order_notional::text, r.max_position, r.max_gross_exposure::text, r.approval_threshold::text
+         FROM portfolio_risk r JOIN portfolios p ON p.id = r.portfolio_id WHERE p.desk_id = $1::int`,
+        this.deskId,
+      ),
+    ]);
+    const units = (v: string | null) => (v === null ? null : decimalToUnits(v));
+    return {
+      desk: riskState(desk[0]?.state),
+      portfolios: new Map(
+        rows.map((r) => [
+          r.portfolio_id,
+          {
+            state: riskState(r.state),
+            maxOrderNotional: units(r.max_order_notional),
+            maxPosition: r.max_position === null ? null : Number(r.max_position),
+            maxGrossExposure: units(r.max_gross_exposure),
+            approvalThreshold: units(r.approval_threshold),
+          },
+        ]),
+      ),
+    };
+  }
+
+  async saveDeskRisk(state: RiskState): Promise<void> {
+    const rows = await this.prisma.$queryRawUnsafe<{ desk_id: number }[]>(
+      `INSERT INTO desk_risk (desk_id, state, updated_at) SELECT $1::int, $2, now() WHERE ${stillWriter(3)}
+       ON CONFLICT (desk_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now() RETURNING desk_id`,
+      this.deskId,
+      state,
+      this.currentWriter(),
+    );
+    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
+  }
+
+  async savePortfolioRisk(portfolioId: number, risk: PortfolioRisk): Promise<void> {
+    const rows = await this.prisma.$queryRawUnsafe<{ portfolio_id: number }[]>(
+      `INSERT INTO portfolio_risk (portfolio_id, state, max_order_notional, max_position, max_gross_exposure, approval_threshold, updated_at)
+       SELECT $1::int, $2, $3::numeric, $4::bigint, $5::numeric, $6::numeric, now() WHERE ${stillWriter(7)}
+       ON CONFLICT (portfolio_id) DO UPDATE SET state = EXCLUDED.state, max_order_notional = EXCLUDED.max_order_notional,
+         max_position = EXCLUDED.max_position, max_gross_exposure = EXCLUDED.max_gross_exposure,
+         approval_threshold = EXCLUDED.approval_threshold, updated_at = now()
+       RETURNING portfolio_id`,
+      portfolioId,
+      risk.state,
+      money(risk.maxOrderNotional),
+      risk.maxPosition === null ? null : String(risk.maxPosition),
+      money(risk.maxGrossExposure),
+      money(risk.approvalThreshold),
       this.currentWriter(),
     );
     if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
@@ -318,6 +389,7 @@ export function toOrderRow(r: OrderSqlRow): StoredOrder {
     priority: r.priority === null ? null : Number(r.priority),
     userId: r.user_id,
     origin: r.origin,
+    placedBy: r.placed_by,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

@@ -3,20 +3,28 @@ import { WriterReplacedError, type BatchRows } from '../oms/ports.js';
 import { batchStatement, type DeskBatch } from './batch-statement.js';
 import type { WriterRole } from './writer-role.js';
 
-interface Waiting extends DeskBatch {
+/** A desk asking for a commit; its batch closes when the statement that writes it starts. */
+interface Request {
+  readonly deskId: number;
+  close(): BatchRows;
   resolve(): void;
   reject(error: unknown): void;
 }
 
+interface Closed extends DeskBatch {
+  readonly request: Request;
+}
+
 /**
- * The group commit one level up: each desk closes its own batches, and the batches of every desk
- * that closed while a statement was in flight go together in the next one. Many desks then cost
- * the database what one does: one statement, one plan, one fsync. If a shared statement fails, each
- * batch is tried alone, so one desk's trouble fails only that desk's batch.
+ * The group commit one level up: one statement at a time, and when it starts, every desk that asked
+ * for a commit meanwhile closes its batch into it. Many desks then cost the database what one does:
+ * one statement, one plan, one fsync. The next statement starts as soon as the previous one is
+ * done, with what piled up while it ran. If a shared statement fails, each batch is tried alone, so
+ * one desk's trouble fails only that desk's batch.
  */
 export class SharedCommit {
-  private queue: Waiting[] = [];
-  private flushing: Promise<void> | null = null;
+  private queue: Request[] = [];
+  private writing = false;
   private scheduled = false;
 
   constructor(
@@ -24,46 +32,82 @@ export class SharedCommit {
     private readonly writer: WriterRole,
   ) {}
 
-  submit(deskId: number, rows: BatchRows): Promise<void> {
+  /** Resolves once the batch `close` hands over is committed. */
+  submit(deskId: number, close: () => BatchRows): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ deskId, rows, resolve, reject });
+      this.queue.push({ deskId, close, resolve, reject });
       this.schedule();
     });
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.writing || this.scheduled) return;
     this.scheduled = true;
-    // Let every desk whose batch closes in this tick join the statement.
+    // From idle: let every command already queued in this tick, in every desk, join the statement.
     setImmediate(() => {
       this.scheduled = false;
-      const taken = this.queue;
-      this.queue = [];
-      this.flushing = this.run(taken).finally(() => {
-        this.flushing = null;
-        if (this.queue.length > 0) this.schedule();
-      });
+      void this.drainQueue();
     });
   }
 
-  private async run(taken: Waiting[]): Promise<void> {
+  private async drainQueue(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const taken = this.queue;
+        this.queue = [];
+        const batches: Closed[] = [];
+        for (const request of taken) {
+          try {
+            batches.push({ deskId: request.deskId, rows: request.close(), request });
+          } catch (error) {
+            request.reject(error);
+          }
+        }
+        if (batches.length === 0) continue;
+        const refused = await this.run(batches);
+        // A desk whose batch was refused may have asked again while it was written: that batch
+        // builds on the refused one and is refused with it, unwritten.
+        if (refused.size > 0) {
+          this.queue = this.queue.filter((request) => {
+            if (!refused.has(request.deskId)) return true;
+            request.reject(refused.get(request.deskId));
+            return false;
+          });
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** Writes the batches; tells each desk how its batch went, and returns the desks refused and why. */
+  private async run(taken: Closed[]): Promise<Map<number, unknown>> {
+    const refused = new Map<number, unknown>();
     try {
       await this.write(taken);
-      for (const w of taken) w.resolve();
-      return;
+      for (const b of taken) b.request.resolve();
+      return refused;
     } catch (error) {
       if (taken.length === 1 || error instanceof WriterReplacedError) {
-        for (const w of taken) w.reject(error);
-        return;
+        for (const b of taken) {
+          refused.set(b.deskId, error);
+          b.request.reject(error);
+        }
+        return refused;
       }
     }
     // Which batch did it? Each alone now: the others commit, the guilty one fails.
-    for (const w of taken) {
-      await this.write([w]).then(
-        () => w.resolve(),
-        (error: unknown) => w.reject(error),
+    for (const b of taken) {
+      await this.write([b]).then(
+        () => b.request.resolve(),
+        (error: unknown) => {
+          refused.set(b.deskId, error);
+          b.request.reject(error);
+        },
       );
     }
+    return refused;
   }
 
   private async write(batches: readonly DeskBatch[]): Promise<void> {

@@ -9,6 +9,7 @@ import { bookJson, orderJson, portfolioSummaryJson, publicTradeJson, tickerEntry
 import type { BarChanges, MinuteBar } from '../oms/bars.js';
 import type { BarRepository } from '../db/bars.repository.js';
 import { minuteBarJson, storedBarJson, type BarJson } from '../wire/bar-json.js';
+import { limitsJson } from '../oms/risk-states.js';
 
 const BOOK_DEPTH = 20;
 /**
@@ -92,6 +93,15 @@ export class DeskChannels {
       if (this.listened(`orders:${p.name}`)) this.publish(`orders:${p.name}`, { orders: orders.map((o) => orderJson(o, p.name)) });
       else this.nextSeq(`orders:${p.name}`);
     });
+    events.on('risk', (p: PortfolioState | null) => {
+      // A desk change is every portfolio's too: its channel shows the state that applies to it.
+      const portfolios = p ? [p] : desk.listPortfolios().filter((q) => !q.isHouse);
+      if (!p) this.publish('risk', this.deskRiskJson());
+      for (const q of portfolios) {
+        if (this.listened(`risk:${q.name}`)) this.publish(`risk:${q.name}`, this.portfolioRiskJson(q));
+        else this.nextSeq(`risk:${q.name}`);
+      }
+    });
     events.on('portfolio', (p: PortfolioState) => {
       if (this.listened(`portfolio:${p.name}`)) this.publish(`portfolio:${p.name}`, portfolioSummaryJson(p, (s) => desk.instrument(s)));
       else this.nextSeq(`portfolio:${p.name}`);
@@ -106,7 +116,11 @@ export class DeskChannels {
     if ((kind === 'book' || kind === 'trades' || (kind === 'bars' && this.bars)) && arg) {
       return desk.instrument(arg) ? null : { code: 'UNKNOWN_SYMBOL', message: `unknown symbol ${arg}` };
     }
-    if ((kind === 'orders' || kind === 'portfolio') && arg) {
+    if (kind === 'risk' && arg === '') {
+      if (!key) return { code: 'UNAUTHENTICATED', message: 'the risk channel needs an API key: send {"op":"auth","api_key":...} first' };
+      return hasScope(key, 'read') ? null : { code: 'FORBIDDEN', message: 'this API key may not read the desk' };
+    }
+    if ((kind === 'orders' || kind === 'portfolio' || kind === 'risk') && arg) {
       if (!key) return { code: 'UNAUTHENTICATED', message: `${kind} channels need an API key: send {"op":"auth","api_key":...} first` };
       if (!hasScope(key, 'read') || !canUsePortfolio(key, arg)) {
         return { code: 'FORBIDDEN', message: `this API key may not read portfolio ${arg}${caseHint(arg, key.portfolios)}` };
@@ -291,6 +305,15 @@ export class DeskChannels {
     if (instruments.length > 0) this.publish('ticker', { instruments });
   }
 
+  private deskRiskJson() {
+    return { desk: this.desk.desk.name, state: this.desk.deskRisk };
+  }
+
+  private portfolioRiskJson(p: PortfolioState) {
+    const risk = this.desk.riskOf(p);
+    return { portfolio: p.name, state: risk.state, desk_state: this.desk.deskRisk, limits: limitsJson(risk) };
+  }
+
   /** The channel's state now (synchronous: read in the same tick as its seq). */
   private snapshot(channel: string): unknown {
     const desk = this.desk;
@@ -306,8 +329,11 @@ export class DeskChannels {
         return { instruments: desk.listInstruments().map((i) => tickerJson(i, desk)) };
       case 'orders': {
         const p = desk.portfolio(arg)!;
-        return { portfolio: p.name, orders: desk.openOrdersOf(p.id).map((o) => orderJson(o, p.name)) };
+        const live = [...desk.openOrdersOf(p.id), ...desk.pendingOf(p.id)];
+        return { portfolio: p.name, orders: live.map((o) => orderJson(o, p.name)) };
       }
+      case 'risk':
+        return arg === '' ? this.deskRiskJson() : this.portfolioRiskJson(desk.portfolio(arg)!);
       default:
         return portfolioSummaryJson(desk.portfolio(arg)!, (s) => desk.instrument(s));
     }
@@ -329,7 +355,7 @@ type TickerJson = ReturnType<typeof tickerEntry>;
 const tickerJson = (i: InstrumentState, desk: Pick<Oms, 'marketOf'>): TickerJson => tickerEntry(i, desk.marketOf(i.symbol));
 
 export function unknownChannel(channel: string): string {
-  return `unknown channel ${channel}: use book:SYMBOL, trades:SYMBOL, bars:SYMBOL, ticker, orders:PORTFOLIO or portfolio:PORTFOLIO`;
+  return `unknown channel ${channel}: use book:SYMBOL, trades:SYMBOL, bars:SYMBOL, ticker, orders:PORTFOLIO, portfolio:PORTFOLIO, risk or risk:PORTFOLIO`;
 }
 
 export function splitChannel(channel: string): [string, string] {

@@ -5,7 +5,10 @@
  */
 export type Scope = 'read' | 'trade' | 'admin' | 'operator' | 'act_as' | 'approve';
 export const SCOPES: readonly Scope[] = ['read', 'trade', 'admin', 'operator', 'act_as', 'approve'];
-/** What an admin of a desk may do; `operator` (desks of the deployment) and `act_as` are never implied. */
+/**
+ * What an admin of a desk may do; `operator` (desks of the deployment) and `act_as` are never implied.
+ * `approve`: decide others' orders awaiting approval, and halt, resume or limit the desk and its portfolios.
+ */
 const DESK_SCOPES: readonly Scope[] = ['read', 'trade', 'admin', 'approve'];
 
 export interface Access {

@@ -3,7 +3,8 @@ import { conflict, notFound, rejected } from './errors.js';
 import { codeOfEngineRefusal } from './error-catalogue.js';
 import { OPEN_STATUSES, type Fill, type OrderRecord, type PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
-import { checkRisk } from './risk-check.js';
+import { checkRisk, checkRiskPolicy } from './risk-check.js';
+import { closePending } from './approvals.js';
 import { checkTickAndLot } from './order-checks.js';
 import { applyEngineEvents } from './apply-events.js';
 import { describeError, type Actor, type DeskCore } from './desk-core.js';
@@ -62,12 +63,24 @@ function assertMayUse(desk: DeskCore, actor: Actor, portfolio: PortfolioState, i
 }
 
 export async function cancelOrder(desk: DeskCore, id: number, actor: Actor): Promise<OrderRecord> {
+  const pending = desk.state.orders.get(id);
+  if (pending?.status === 'PENDING_APPROVAL') return cancelPending(desk, pending, actor);
   const { order } = await openOrderFor(desk, id, actor, 'order.cancel');
   const instrument = desk.state.instruments.get(order.symbol)!;
   const changes = new ChangeSet();
   const code = instrument.book.submit({ type: 'CANCEL', id });
   applyEngineEvents(desk.state, instrument, changes);
   desk.audit(actor, 'order.cancel', String(id), code === 'OK' ? 'ok' : 'rejected', null);
+  return desk.committedState(order, changes);
+}
+
+/** An order awaiting approval is canceled without its book (it is not in it): its hold released. */
+async function cancelPending(desk: DeskCore, order: OrderRecord, actor: Actor): Promise<OrderRecord> {
+  desk.assertHealthy();
+  assertMayUse(desk, actor, desk.state.portfolios.get(order.portfolioId)!, order.id);
+  const changes = new ChangeSet();
+  closePending(desk.state, order, 'CANCELED', 'USER', changes);
+  desk.audit(actor, 'order.cancel', String(order.id), 'ok', null);
   return desk.committedState(order, changes);
 }
 
@@ -105,6 +118,11 @@ function applyModify(desk: DeskCore, order: OrderRecord, portfolio: PortfolioSta
   checkTickAndLot(instrument, input.quantity, input.limitPrice, input.stopPrice);
   const quantity = input.quantity ?? order.quantity;
   const price = input.limitPrice ?? order.limitPrice ?? input.stopPrice ?? order.stopPrice ?? 0;
+  // Only a smaller quantity is not a new risk: a halt lets that through, and the limits need not see it.
+  const grows = quantity > order.quantity || input.limitPrice !== undefined || input.stopPrice !== undefined;
+  if (grows) {
+    checkRiskPolicy(desk.state, portfolio, instrument, { side: order.side, quantity: quantity - order.filled, notional: BigInt(price) * BigInt(quantity), orderId: id });
+  }
   checkRisk(portfolio, instrument, {
     side: order.side,
     cash: BigInt(price) * BigInt(quantity - order.filled) - order.reservedCash,

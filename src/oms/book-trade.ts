@@ -1,9 +1,10 @@
 import type { Side } from '../engine/index.js';
-import { validationError } from './errors.js';
+import { OmsError, validationError } from './errors.js';
+import { formatUnits } from './units.js';
 import type { TradeRecord } from './model.js';
 import { ChangeSet } from './oms-events.js';
 import { applyFill } from './portfolio-ledger.js';
-import { checkRisk } from './risk-check.js';
+import { checkRisk, checkRiskPolicy } from './risk-check.js';
 import { checkBookedPrice, checkTickAndLot } from './order-checks.js';
 import { clientIdInUse, findClientIdUse } from './place-order.js';
 import { HOUSE, type DeskState } from './desk-state.js';
@@ -78,6 +79,14 @@ function applyBooking(desk: DeskCore, state: DeskState, input: BookTradeInput): 
   const house = state.portfoliosByName.get(HOUSE)!;
   if (input.gmv <= 0n) throw validationError('gmv must be positive', [{ path: 'gmv', message: 'must be positive' }]);
   checkTickAndLot(instrument, input.quantity, undefined, undefined);
+  checkRiskPolicy(state, portfolio, instrument, { side: input.side, quantity: input.quantity, notional: input.gmv });
+  // A booking is done at once: it cannot wait for an approval, so one that would need it is refused.
+  const threshold = state.riskOf(portfolio.id).approvalThreshold;
+  if (threshold !== null && input.gmv > threshold) {
+    throw new OmsError('RISK_LIMIT', `portfolio ${portfolio.name}'s approval_threshold is ${formatUnits(threshold)}: a booking of ${formatUnits(input.gmv)} cannot wait for approval; place an order instead`, [
+      { path: 'approval_threshold', message: `limit ${formatUnits(threshold)}, would be ${formatUnits(input.gmv)}` },
+    ]);
+  }
   checkRisk(portfolio, instrument, { side: input.side, cash: input.gmv, quantity: input.quantity });
   const price = Number((input.gmv + BigInt(input.quantity) / 2n) / BigInt(input.quantity));
   if (!Number.isSafeInteger(price) || price <= 0) {

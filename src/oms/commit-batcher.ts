@@ -3,13 +3,16 @@ import type { BatchRows, OmsStore, PortfolioEventRow } from './ports.js';
 import type { InstrumentState } from './model.js';
 
 type AfterCommit = () => void;
+type Waiter = { resolve: () => void; reject: (e: unknown) => void };
+/** A batch as it closed: its rows, who waits for them, what runs once they are durable. */
+type ClosedBatch = { rows: BatchRows; waiters: Waiter[]; after: AfterCommit[] };
 
 /**
  * Group commit. Commands change the in-memory state synchronously and mark what they touched here;
  * one transaction at a time writes everything marked since the previous one. While a transaction is
  * in flight, new work piles up into the next batch, so under load each commit carries many commands
  * and the database stops being the ceiling. A command is acknowledged only when the batch holding
- * its changes has committed.
+ * its changes has committed. The store decides when a batch closes (see OmsStore.commit).
  */
 export class CommitBatcher {
   private orders = new Map<number, OrderRecord>();
@@ -19,11 +22,13 @@ export class CommitBatcher {
   private instruments = new Set<InstrumentState>();
   private audits: AuditRecord[] = [];
   private portfolioEvents: PortfolioEventRow[] = [];
-  private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private waiters: Waiter[] = [];
   private afterCommit: AfterCommit[] = [];
   private closers: (() => AfterCommit)[] = [];
-  private flushing: Promise<void> | null = null;
-  private scheduled = false;
+  /** A commit asked of the store whose batch has not closed yet: whatever is marked now joins it. */
+  private requested = false;
+  /** Commits asked of the store and not yet settled here (one open, one being written, at most). */
+  private readonly unsettled = new Set<Promise<void>>();
   /**
    * Set by a failed commit: memory is now ahead of the database for good, so nothing more is written
    * (until a restart reloads from the database) and whoever waits for durability hears so at once.
@@ -86,10 +91,10 @@ export class CommitBatcher {
     return p;
   }
 
-  /** Waits for every pending batch (used at shutdown); after a failed commit, only for the one in flight. */
+  /** Waits for every pending batch (used at shutdown); after a failed commit, only for those asked already. */
   async drain(): Promise<void> {
-    while (this.flushing || (this.hasWork() && !this.failure)) {
-      if (this.flushing) await this.flushing.catch(() => undefined);
+    while (this.unsettled.size > 0 || (this.hasWork() && !this.failure)) {
+      if (this.unsettled.size > 0) await Promise.all(this.unsettled);
       else await this.durable().catch(() => undefined);
     }
   }
@@ -106,49 +111,63 @@ export class CommitBatcher {
     );
   }
 
+  /**
+   * Asks the store for a commit. The batch closes when the store starts writing it, not now: the
+   * store writes one transaction at a time (for every desk at once), so everything marked while
+   * the previous one is in flight, here and in the other desks, goes into the next.
+   */
   private schedule(): void {
-    if (this.flushing || this.scheduled || this.failure) return;
-    this.scheduled = true;
-    // Let every command already queued in this tick join the batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      if (!this.flushing) void this.flush();
-    });
+    if (this.requested || this.failure) return;
+    this.requested = true;
+    let closed: ClosedBatch | null = null;
+    const settled = this.store
+      .commit(() => {
+        closed = this.close();
+        return closed.rows;
+      })
+      .then(
+        () => {
+          for (const w of closed!.waiters) w.resolve();
+          for (const fn of closed!.after) fn();
+          // Marks that asked for no commit (they follow a command that will) still get written.
+          if (this.hasWork()) this.schedule();
+        },
+        (error: unknown) => this.failed(error, closed),
+      )
+      .finally(() => this.unsettled.delete(settled));
+    this.unsettled.add(settled);
   }
 
-  private flush(): Promise<void> {
+  /** Closes the batch: what was marked until now is its rows, who waited until now its waiters. */
+  private close(): ClosedBatch {
+    this.requested = false;
+    // A commit refused meanwhile: what is marked builds on it and must never be written.
+    if (this.failure) throw this.failure.error;
     const rows = this.takeRows();
     const waiters = this.waiters;
     const after = [...this.closers.map((close) => close()), ...this.afterCommit];
     this.waiters = [];
     this.afterCommit = [];
     this.closers = [];
-    const run = async (): Promise<void> => {
-      try {
-        await this.store.commit(rows);
-      } catch (error) {
-        this.failure = { error };
-        // The next batch's commands were applied in memory on top of this one: writing them now
-        // would make durable a state that includes what was just refused. They fail with it.
-        const pending = this.waiters;
-        this.waiters = [];
-        for (const w of [...waiters, ...pending]) w.reject(error);
-        this.onCommitFailure(error);
-        return;
-      }
-      for (const w of waiters) w.resolve();
-      for (const fn of after) fn();
-    };
-    this.flushing = run().finally(() => {
-      this.flushing = null;
-      if (this.hasWork()) this.schedule();
-    });
-    return this.flushing;
+    return { rows, waiters, after };
+  }
+
+  private failed(error: unknown, closed: ClosedBatch | null): void {
+    // Refused before it closed (a batch of this desk before it failed): nothing of it was taken.
+    if (!closed) this.requested = false;
+    const first = this.failure === null;
+    this.failure ??= { error };
+    // The next batch's commands were applied in memory on top of the refused one: writing them now
+    // would make durable a state that includes what was refused. They fail with it.
+    const pending = this.waiters;
+    this.waiters = [];
+    for (const w of [...(closed?.waiters ?? []), ...pending]) w.reject(error);
+    if (first) this.onCommitFailure(error);
   }
 
   /** Snapshots the marked state synchronously, so later commands cannot leak into this batch. */
   private takeRows(): BatchRows {
-    const orders = [...this.orders.values()].map(({ reservedCash: _c, reservedQty: _q, ...row }) => ({ ...row }));
+    const orders = [...this.orders.values()].map(({ reservedCash: _c, reservedQty: _q, ...row }) => row);
     const positions = [...this.positions.values()].map(({ portfolio, symbol }) => {
       const p = portfolio.positions.get(symbol)!;
       return {

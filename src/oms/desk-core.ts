@@ -22,6 +22,9 @@ export interface Actor {
   readonly request?: { readonly target: string; readonly ip: string | undefined };
 }
 
+/** Who an actor is for the four-eyes rule: the member it acts for, else its key. */
+export const actorIdentity = (actor: Actor): string => actor.member ?? (actor.keyId === null ? 'oms' : `key:${actor.keyId}`);
+
 export interface DeskOptions {
   /** See BOOKED_PRICE_BAND_BPS in .env.example; 0 turns the check off. */
   readonly bookedPriceBandBps: number;
@@ -34,6 +37,8 @@ export interface DeskOptions {
   readonly marketCollarBps: number;
   /** The fee schedule of a desk whose admins set none (FEE_* in .env.example). */
   readonly fees: FeeSchedule;
+  /** See APPROVAL_TIMEOUT_SECONDS in .env.example: an order waits this long for approval, from its placing. */
+  readonly approvalTimeoutMs: number;
 }
 
 /**

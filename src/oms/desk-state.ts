@@ -6,6 +6,7 @@ import { CommitBatcher } from './commit-batcher.js';
 import { IdBlocks } from './id-blocks.js';
 import { NO_FEES, type FeeSchedule } from './fees.js';
 import { positionOf } from './portfolio-ledger.js';
+import { UNLIMITED, type PortfolioRisk, type RiskState } from './risk-model.js';
 import { OPEN_STATUSES, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from './model.js';
 import type { InstrumentRow, OmsStore, OrderRow } from './ports.js';
 
@@ -37,6 +38,10 @@ export class DeskState {
   readonly orderIds: IdBlocks;
   /** What the desk charges on its clients' fills; set as the desk loads, and by its admins. */
   fees: FeeSchedule = NO_FEES;
+  /** The desk's trading state (risk-states.ts); read by every order's risk step. */
+  deskRisk: RiskState = 'ACTIVE';
+  /** Portfolios whose state or limits differ from UNLIMITED, by id. */
+  readonly portfolioRisk = new Map<number, PortfolioRisk>();
 
   constructor(store: OmsStore, onCommitFailure: (error: unknown) => void) {
     this.batch = new CommitBatcher(store, onCommitFailure);
@@ -60,6 +65,17 @@ export class DeskState {
     const o = this.orders.get(id);
     if (!o) throw new Error(`engine event for unknown order ${id}`);
     return o;
+  }
+
+  riskOf(portfolioId: number): PortfolioRisk {
+    return this.portfolioRisk.get(portfolioId) ?? UNLIMITED;
+  }
+
+  /** Orders of a portfolio waiting for approval (not in any book). */
+  pendingOf(portfolioId: number): OrderRecord[] {
+    const out: OrderRecord[] = [];
+    for (const o of this.orders.values()) if (o.portfolioId === portfolioId && o.status === 'PENDING_APPROVAL') out.push(o);
+    return out;
   }
 
   openOrdersOf(portfolioId: number): OrderRecord[] {

@@ -43,6 +43,7 @@ export const ERROR_CATALOGUE = {
   INSTRUMENT_EXISTS: { kind: 'conflict', meaning: 'an instrument with that symbol already exists' },
   KEY_REVOKED: { kind: 'conflict', meaning: 'the API key is already revoked' },
   LAST_ADMIN_KEY: { kind: 'conflict', meaning: 'the last active admin key cannot be revoked' },
+  ORDER_NOT_PENDING: { kind: 'conflict', meaning: 'the order does not await approval (already approved, rejected, expired or canceled)' },
 
   UNKNOWN_SYMBOL: { kind: 'rejected', meaning: 'no instrument with that symbol is traded' },
   UNKNOWN_PORTFOLIO: { kind: 'rejected', meaning: 'no portfolio by that name (names are case-sensitive)' },
@@ -56,6 +57,11 @@ export const ERROR_CATALOGUE = {
   MARKET_DATA_STALE: { kind: 'rejected', meaning: "the instrument's market data has gone quiet: market orders wait until it returns" },
   MARKET_CLOSED: { kind: 'rejected', meaning: "the instrument's session is closed: market, IOC and FOK orders wait for the open; limit and stop orders rest" },
   ORDER_REJECTED: { kind: 'rejected', meaning: "the matching engine refused the order or change, for a reason the OMS's own checks did not catch" },
+  DESK_HALTED: { kind: 'rejected', meaning: 'the desk is halted: no new order (nor a change that adds to one) until it is resumed; cancels go through' },
+  PORTFOLIO_HALTED: { kind: 'rejected', meaning: 'the portfolio is halted: no new order (nor a change that adds to one) until it is resumed; cancels go through' },
+  REDUCE_ONLY: { kind: 'rejected', meaning: 'the desk or portfolio is reduce-only: the order would not shrink a position (with its open orders on the same side)' },
+  RISK_LIMIT: { kind: 'rejected', meaning: "the order would break one of the portfolio's limits; `details` names the limit, its value and the would-be value" },
+  APPROVAL_NOT_ALLOWED: { kind: 'rejected', meaning: 'an order awaiting approval is decided by another person with the approve scope (approver or admin), never its placer' },
 
   // Desk members and roles (members.ts).
   MEMBER_NOT_FOUND: { kind: 'not_found', meaning: 'no member of the desk by that id' },

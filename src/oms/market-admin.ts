@@ -2,6 +2,7 @@ import { conflict, rejected, validationError } from './errors.js';
 import type { InstrumentState, PortfolioState, TradingSession } from './model.js';
 import { ChangeSet } from './oms-events.js';
 import { applyEngineEvents } from './apply-events.js';
+import { closePending } from './approvals.js';
 import { formatUnits } from './units.js';
 import type { InstrumentRow } from './ports.js';
 import type { Actor, DeskCore } from './desk-core.js';
@@ -58,8 +59,14 @@ export async function expireDayOf(desk: DeskCore, symbol: string): Promise<numbe
 
 function expireBook(desk: DeskCore, instrument: InstrumentState, changes: ChangeSet): number {
   instrument.book.submit({ type: 'EXPIRE_DAY' });
-  const expired = instrument.book.output.length;
+  let expired = instrument.book.output.length;
   applyEngineEvents(desk.state, instrument, changes);
+  // A DAY order still awaiting approval is of the same day: it expires with the book's.
+  for (const order of [...desk.state.orders.values()]) {
+    if (order.status !== 'PENDING_APPROVAL' || order.tif !== 'DAY' || order.symbol !== instrument.symbol) continue;
+    closePending(desk.state, order, 'EXPIRED', 'END_OF_DAY', changes);
+    expired++;
+  }
   return expired;
 }
 

@@ -1,9 +1,19 @@
 import type { OrderBook, OrderType, Side, TimeInForce } from '../engine/index.js';
 
 /** Order statuses; a string union so new ones (PENDING_APPROVAL, ...) slot in. */
-export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED';
+export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'REJECTED' | 'EXPIRED' | 'PENDING_APPROVAL';
 
+/** In the book (or waiting for its trigger there). */
 export const OPEN_STATUSES: ReadonlySet<OrderStatus> = new Set(['NEW', 'PARTIALLY_FILLED']);
+
+/**
+ * Above its portfolio's approval threshold, waiting for a second person: it holds its cash or shares
+ * as a resting order does, but is not in the book until approved.
+ */
+export const PENDING_APPROVAL: OrderStatus = 'PENDING_APPROVAL';
+
+/** Open or waiting for approval: what still holds cash or shares and may yet trade. */
+export const isLive = (status: OrderStatus): boolean => OPEN_STATUSES.has(status) || status === PENDING_APPROVAL;
 
 export interface InstrumentState {
   readonly symbol: string;
@@ -90,6 +100,11 @@ export interface OrderRecord {
   priority: number | null;
   readonly userId: string | null;
   readonly origin: unknown;
+  /**
+   * Who placed it, as the OMS knows them (a desk member, or `key:ID`), unlike userId which the
+   * client states: an approval must come from someone else.
+   */
+  readonly placedBy?: string | null;
   readonly createdAt: Date;
   updatedAt: Date;
   /** Cash (BUY) or quantity (SELL) this order holds in its portfolio right now. */

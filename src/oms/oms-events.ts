@@ -11,6 +11,8 @@ export interface OmsEventMap {
   ticker: [instruments: InstrumentState[]];
   orders: [portfolio: PortfolioState, orders: OrderRecord[]];
   portfolio: [portfolio: PortfolioState];
+  /** A trading state or limits changed: a portfolio's, or the desk's (null). Emitted after its commit. */
+  risk: [portfolio: PortfolioState | null];
 }
 
 export class OmsEvents extends EventEmitter<OmsEventMap> {

@@ -12,7 +12,11 @@ import { changeCash, resetPortfolio, type CashInput, type ResetInput } from './p
 import type { DeskInfo } from './desks.js';
 import { NO_FEES, type FeeSchedule } from './fees.js';
 import { formatUnits } from './units.js';
+import { approveOrder, rejectOrder, restorePending } from './approvals.js';
+import { setLimits, setRiskState, type LimitsInput, type RiskStateInput } from './risk-states.js';
+import type { PortfolioRisk, RiskState } from './risk-model.js';
 
+export type { LimitsInput, RiskStateInput };
 export type { Actor, BookTradeInput, CashInput, Fill, ModifyOrderInput, OrderResult, PlaceOrderInput, ResetInput };
 
 /** What the OMS tells its owner about its own health (for the log). */
@@ -35,7 +39,7 @@ export type OmsOptions = Partial<DeskOptions>;
 const MAIN_DESK: DeskInfo = { id: 1, name: 'main', createdAt: new Date(0) };
 /** An instrument no market data feed follows: priced by the simulator or by admins, always live. */
 const DEFAULT_MARKET: InstrumentMarket = { source: 'simulator', status: 'live' };
-const DEFAULTS: DeskOptions = { bookedPriceBandBps: 2000, lastDayEnd: null, marketCollarBps: 500, fees: NO_FEES };
+const DEFAULTS: DeskOptions = { bookedPriceBandBps: 2000, lastDayEnd: null, marketCollarBps: 500, fees: NO_FEES, approvalTimeoutMs: 900_000 };
 /** Reload retries after a failed commit: quick at first (a blip), then no faster than this. */
 const RELOAD_RETRY_MS = [100, 250, 500, 1000, 2000, 5000] as const;
 const REPLACED = 'another OMS has taken over the database and answers in place of this one: retry';
@@ -82,14 +86,22 @@ export class Oms implements DeskCore {
     const state = this.state;
     const loaded = await this.store.loadState();
     state.fees = (await this.store.loadFees()) ?? this.options.fees;
+    const risk = await this.store.loadRisk();
+    state.deskRisk = risk.desk;
+    for (const [id, r] of risk.portfolios) state.portfolioRisk.set(id, r);
     for (const row of loaded.instruments) state.addInstrument(row);
     for (const p of loaded.portfolios) state.indexPortfolio(p);
     const bySymbol = new Map<string, OrderRow[]>();
     const lastDayEnd = this.options.lastDayEnd;
     const missedExpiry: OrderRow[] = [];
+    const pending: OrderRow[] = [];
     for (const row of loaded.openOrders) {
       if (lastDayEnd && row.tif === 'DAY' && row.createdAt < lastDayEnd) {
         missedExpiry.push(row);
+        continue;
+      }
+      if (row.status === 'PENDING_APPROVAL') {
+        pending.push(row);
         continue;
       }
       const list = bySymbol.get(row.symbol) ?? [];
@@ -101,6 +113,7 @@ export class Oms implements DeskCore {
       if (!instrument) throw new Error(`open orders for unknown instrument ${symbol}`);
       state.rebuildBook(instrument, rows);
     }
+    restorePending(this, pending);
     if (missedExpiry.length > 0) {
       const now = new Date();
       for (const row of missedExpiry) {
@@ -165,6 +178,36 @@ export class Oms implements DeskCore {
 
   bookTrade(input: BookTradeInput, actor: Actor): Promise<{ trade: TradeRecord; created: boolean }> {
     return bookTrade(this, input, actor);
+  }
+
+  approveOrder(id: number, actor: Actor): Promise<{ order: OrderRecord; fills: Fill[] }> {
+    return approveOrder(this, id, actor);
+  }
+
+  rejectOrder(id: number, reason: string | null, actor: Actor): Promise<OrderRecord> {
+    return rejectOrder(this, id, reason, actor);
+  }
+
+  /** The desk's trading state (portfolio null) or a portfolio's. */
+  setRiskState(portfolio: string | null, input: RiskStateInput, actor: Actor): Promise<{ canceled: number }> {
+    return setRiskState(this, portfolio, input, actor);
+  }
+
+  setLimits(portfolio: string, input: LimitsInput, actor: Actor): Promise<PortfolioRisk> {
+    return setLimits(this, portfolio, input, actor);
+  }
+
+  get deskRisk(): RiskState {
+    return this.state.deskRisk;
+  }
+
+  riskOf(portfolio: PortfolioState): PortfolioRisk {
+    return this.state.riskOf(portfolio.id);
+  }
+
+  /** Orders of a portfolio waiting for approval. */
+  pendingOf(portfolioId: number): OrderRecord[] {
+    return this.state.pendingOf(portfolioId);
   }
 
   setReferencePrice(symbol: string, price: number, actor: Actor | null): Promise<InstrumentState> {

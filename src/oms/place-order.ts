@@ -1,12 +1,14 @@
-import { conflict, rejected, type OmsError } from './errors.js';
+import { conflict, type OmsError } from './errors.js';
 import type { Fill, InstrumentState, OrderRecord, PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
-import { checkRisk, estimateMarketBuy, type Exposure } from './risk-check.js';
+import { checkRisk, checkRiskPolicy, estimateMarketBuy, estimateMarketSell, type Exposure } from './risk-check.js';
+import { checkMarketOpen } from './market-open.js';
+import { holdPending, scheduleExpiry } from './approvals.js';
 import { worstCaseFee } from './fees.js';
 import { checkOrderShape, type PlaceOrderInput } from './order-checks.js';
 import { applyEngineEvents } from './apply-events.js';
 import type { ClientIdUse, DeskState } from './desk-state.js';
-import { describeError, type Actor, type DeskCore } from './desk-core.js';
+import { actorIdentity, describeError, type Actor, type DeskCore } from './desk-core.js';
 import { tradeRefusal } from './members.js';
 
 export type { PlaceOrderInput };
@@ -101,38 +103,57 @@ async function placeNew({ desk, state, instrument, portfolio, input, actor }: Pl
   let order: OrderRecord;
   const changes = new ChangeSet();
   let fills: Fill[];
+  let pending = false;
   try {
     checkOrderShape(instrument, input);
     checkMarketOpen(desk, instrument, input);
-    checkRisk(portfolio, instrument, exposureOfNew(desk, instrument, input));
-    order = newOrder(state, portfolio, instrument, input);
-    const code = instrument.book.submit({
-      type: 'NEW',
-      id: order.id,
-      owner: portfolio.id,
-      side: order.side,
-      orderType: order.type,
-      tif: order.tif,
-      quantity: order.quantity,
-      price: order.limitPrice ?? undefined,
-      stopPrice: order.stopPrice ?? undefined,
-    });
-    // The engine refuses before changing anything, so a refused order is never recorded;
-    // applyEngineEvents turns the REJECTED event into the error.
-    if (code === 'OK') {
+    const notional = notionalOfNew(desk, instrument, input);
+    checkRiskPolicy(state, portfolio, instrument, { side: input.side, quantity: input.quantity, notional });
+    checkRisk(portfolio, instrument, exposureOfNew(desk, input, notional));
+    order = newOrder(state, portfolio, instrument, input, actor);
+    const threshold = state.riskOf(portfolio.id).approvalThreshold;
+    pending = threshold !== null && notional > threshold && !portfolio.isHouse;
+    if (pending) {
+      // Held as a resting order would be, but not in the book: it enters it when approved.
+      order.status = 'PENDING_APPROVAL';
       state.orders.set(order.id, order);
       portfolio.openOrders++;
+      holdPending(portfolio, order, input.side === 'BUY' ? notional : 0n);
+      state.batch.order(order);
+      changes.order(portfolio, order);
+      changes.portfolios.add(portfolio);
+      fills = [];
+    } else {
+      const code = instrument.book.submit({
+        type: 'NEW',
+        id: order.id,
+        owner: portfolio.id,
+        side: order.side,
+        orderType: order.type,
+        tif: order.tif,
+        quantity: order.quantity,
+        price: order.limitPrice ?? undefined,
+        stopPrice: order.stopPrice ?? undefined,
+      });
+      // The engine refuses before changing anything, so a refused order is never recorded;
+      // applyEngineEvents turns the REJECTED event into the error.
+      if (code === 'OK') {
+        state.orders.set(order.id, order);
+        portfolio.openOrders++;
+      }
+      fills = applyEngineEvents(state, instrument, changes).fillsOf(order.id);
     }
-    fills = applyEngineEvents(state, instrument, changes).fillsOf(order.id);
   } catch (error) {
     auditRefusal(desk, actor, input, error);
     throw error;
   }
-  desk.audit(actor, 'order.place', String(order.id), 'ok', { symbol: instrument.symbol, portfolio: portfolio.name });
-  return { order: await desk.committedState(order, changes), fills, created: true };
+  desk.audit(actor, 'order.place', String(order.id), 'ok', { symbol: instrument.symbol, portfolio: portfolio.name, ...(pending ? { pending_approval: true } : {}) });
+  const committed = await desk.committedState(order, changes);
+  if (pending) scheduleExpiry(desk, order);
+  return { order: committed, fills, created: true };
 }
 
-function newOrder(state: DeskState, portfolio: PortfolioState, instrument: InstrumentState, input: PlaceOrderInput): OrderRecord {
+function newOrder(state: DeskState, portfolio: PortfolioState, instrument: InstrumentState, input: PlaceOrderInput, actor: Actor): OrderRecord {
   const now = new Date();
   const stop = input.type === 'STOP' || input.type === 'STOP_LIMIT';
   return {
@@ -154,6 +175,7 @@ function newOrder(state: DeskState, portfolio: PortfolioState, instrument: Instr
     priority: null,
     userId: input.userId,
     origin: input.origin ?? null,
+    placedBy: actorIdentity(actor),
     createdAt: now,
     updatedAt: now,
     reservedCash: 0n,
@@ -162,28 +184,17 @@ function newOrder(state: DeskState, portfolio: PortfolioState, instrument: Instr
 }
 
 /**
- * What would trade now or never needs a market now. A symbol whose data went quiet has no price to
- * trust (a market order waits); one outside its session has no market to take from at once (a
- * market, IOC or FOK order waits). What can wait, a LIMIT or STOP order, DAY or GTC, rests.
+ * What the order is worth, as its limits and approval threshold read it: price x quantity, a market
+ * BUY priced as its buying-power check prices it, a market SELL at the bids it would hit.
  */
-function checkMarketOpen(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): void {
-  const market = desk.marketOf(instrument.symbol);
-  if (market.status === 'stale' && input.type === 'MARKET') {
-    throw rejected('MARKET_DATA_STALE', `${instrument.symbol}'s market data (${market.source}) has gone quiet: market orders wait until it returns; a limit order can rest meanwhile`, 'type');
-  }
-  if (market.status !== 'closed') return;
-  if (input.type === 'MARKET') {
-    throw rejected('MARKET_CLOSED', `${instrument.symbol}'s session is closed: market orders wait for the open; a limit order can rest meanwhile`, 'type');
-  }
-  if (input.tif === 'IOC' || input.tif === 'FOK') {
-    throw rejected('MARKET_CLOSED', `${instrument.symbol}'s session is closed: ${input.tif} orders wait for the open; a DAY or GTC order can rest meanwhile`, 'time_in_force');
-  }
+function notionalOfNew(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): bigint {
+  const price = input.type === 'MARKET' ? null : input.type === 'STOP' ? input.stopPrice : input.limitPrice;
+  if (price !== null) return BigInt(price) * BigInt(input.quantity);
+  return input.side === 'BUY' ? estimateMarketBuy(instrument, input.quantity, desk.options.marketCollarBps) : estimateMarketSell(instrument, input.quantity);
 }
 
-function exposureOfNew(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): Exposure {
+function exposureOfNew(desk: DeskCore, input: PlaceOrderInput, notional: bigint): Exposure {
   if (input.side === 'SELL') return { side: 'SELL', cash: 0n, quantity: input.quantity };
-  const price = input.type === 'MARKET' ? null : input.type === 'STOP' ? input.stopPrice : input.limitPrice;
-  const notional = price === null ? estimateMarketBuy(instrument, input.quantity, desk.options.marketCollarBps) : BigInt(price) * BigInt(input.quantity);
   // Buying power covers what the fills may charge too, so the fees never take the cash negative.
   return { side: 'BUY', cash: notional + worstCaseFee(desk.state.fees, input.quantity, notional), quantity: 0 };
 }

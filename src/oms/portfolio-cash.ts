@@ -5,6 +5,7 @@ import { formatUnits } from './units.js';
 import type { PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
 import { applyEngineEvents } from './apply-events.js';
+import { closePending } from './approvals.js';
 import { describeError, type Actor, type DeskCore } from './desk-core.js';
 
 /** POST /portfolios/{name}/cash: a deposit (positive amount, in units) or a withdrawal (negative). */
@@ -103,6 +104,7 @@ export async function resetPortfolio(desk: DeskCore, name: string, input: ResetI
     instrument.book.submit({ type: 'CANCEL', id: order.id });
     applyEngineEvents(state, instrument, changes);
   }
+  for (const order of state.pendingOf(portfolio.id)) closePending(state, order, 'CANCELED', 'USER', changes);
   // No order holds anything now, so nothing reserved is left on the positions being cleared.
   for (const [symbol, position] of portfolio.positions) {
     position.quantity = 0;

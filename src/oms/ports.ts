@@ -1,5 +1,6 @@
 import type { AuditRecord, OrderRecord, OrderStatus, PortfolioState, TradeRecord, TradingSession } from './model.js';
 import type { FeeSchedule } from './fees.js';
+import type { PortfolioRisk, RiskState, StoredRisk } from './risk-model.js';
 import type { Side, OrderType, TimeInForce } from '../engine/index.js';
 
 /** Everything one group commit writes, as the in-memory state stood when the batch closed. */
@@ -53,7 +54,7 @@ export interface InstrumentRow {
 export interface LoadedState {
   readonly instruments: InstrumentRow[];
   readonly portfolios: PortfolioState[];
-  /** Open orders (NEW / PARTIALLY_FILLED), in book priority within each symbol. */
+  /** Open orders (NEW / PARTIALLY_FILLED) in book priority within each symbol, and those PENDING_APPROVAL. */
   readonly openOrders: OrderRow[];
 }
 
@@ -76,8 +77,13 @@ export class WriterReplacedError extends Error {
 export interface OmsStore {
   /** Takes over writing the database (a previous writer is fenced off), then reads its state. */
   loadState(): Promise<LoadedState>;
-  /** Writes a batch in one transaction; assigns trade ids (global sequence) in batch order. */
-  commit(batch: BatchRows): Promise<void>;
+  /**
+   * Writes a batch in one transaction; assigns trade ids (global sequence) in batch order. `close`
+   * is called once, when the transaction starts, and hands over the rows marked until then: the
+   * store chooses when a batch closes, so what piles up while it writes goes into the next one.
+   * Rejects with what `close` throws.
+   */
+  commit(close: () => BatchRows): Promise<void>;
   /** Reserves `count` consecutive ids of a named sequence; returns the first. */
   reserveIds(sequence: 'order', count: number): Promise<number>;
   findOrder(id: number): Promise<StoredOrder | null>;
@@ -91,6 +97,12 @@ export interface OmsStore {
   loadFees(): Promise<FeeSchedule | null>;
   /** Stores the desk's fee schedule (outside the group commit, fenced like it). */
   saveFees(fees: FeeSchedule): Promise<void>;
+  /** The desk's trading state and its portfolios' states and limits. */
+  loadRisk(): Promise<StoredRisk>;
+  /** Stores the desk's trading state (outside the group commit, fenced like it). */
+  saveDeskRisk(state: RiskState): Promise<void>;
+  /** Stores a portfolio's state and limits (outside the group commit, fenced like it). */
+  savePortfolioRisk(portfolioId: number, risk: PortfolioRisk): Promise<void>;
   insertPortfolio(p: { name: string; cash: bigint; allowShort: boolean; isHouse: boolean; createdBy: string | null }): Promise<PortfolioState>;
 }
 

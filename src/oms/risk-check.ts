@@ -1,7 +1,9 @@
-import { rejected } from './errors.js';
+import { OmsError, rejected } from './errors.js';
 import { formatUnits } from './units.js';
 import { positionOf } from './portfolio-ledger.js';
-import type { InstrumentState, PortfolioState } from './model.js';
+import { isLive, type InstrumentState, type PortfolioState } from './model.js';
+import type { DeskState } from './desk-state.js';
+import type { PortfolioRisk } from './risk-model.js';
 import type { Side } from '../engine/index.js';
 
 /** What an order would add to its portfolio's commitments if accepted (or changed). */
@@ -72,4 +74,102 @@ export function estimateMarketBuy(instrument: InstrumentState, quantity: number,
   // The part no visible ask covers has no known price: the collar covers the market moving away.
   const beyond = BigInt(left) * BigInt(Math.max(worst, instrument.referencePrice));
   return cost + (beyond * BigInt(10_000 + collarBps) + 9_999n) / 10_000n;
+}
+
+/** What the market may pay for a market sell of `quantity`: the visible bids it would hit, the rest at the reference price. */
+export function estimateMarketSell(instrument: InstrumentState, quantity: number): bigint {
+  let left = quantity;
+  let proceeds = 0n;
+  for (const level of instrument.book.depth(64).bids) {
+    const take = Math.min(left, level.quantity);
+    proceeds += BigInt(take) * BigInt(level.price);
+    left -= take;
+    if (left === 0) return proceeds;
+  }
+  return proceeds + BigInt(left) * BigInt(instrument.referencePrice);
+}
+
+/** An order (or the growth of one) as the desk's risk policy sees it. */
+export interface OrderIntent {
+  readonly side: Side;
+  /** Shares it may still trade (for a change: its remaining quantity after it). */
+  readonly quantity: number;
+  /** What the whole order is worth (a market order estimated as its buying-power check does). */
+  readonly notional: bigint;
+  /** The order itself when it is already live (an approval, a modify): not counted among the others. */
+  readonly orderId?: number;
+}
+
+const abs = (n: bigint): bigint => (n < 0n ? -n : n);
+
+/**
+ * The desk's and the portfolio's trading states, then the portfolio's limits, for an order that adds
+ * to what the portfolio may trade. Runs in the same synchronous step as the engine command, so a halt
+ * set before it is never missed and one set after it is acknowledged only after this order's commit.
+ * The house (the desk's market making) is exempt: a reduce-only desk still needs someone to trade with.
+ */
+export function checkRiskPolicy(state: DeskState, portfolio: PortfolioState, instrument: InstrumentState, intent: OrderIntent): void {
+  if (portfolio.isHouse) return;
+  if (state.deskRisk === 'HALTED') {
+    throw rejected('DESK_HALTED', 'the desk is halted: no new orders until it is resumed (cancels still go through)', 'portfolio_name');
+  }
+  const risk = state.riskOf(portfolio.id);
+  if (risk.state === 'HALTED') {
+    throw rejected('PORTFOLIO_HALTED', `portfolio ${portfolio.name} is halted: no new orders until it is resumed (cancels still go through)`, 'portfolio_name');
+  }
+  const sameSide = sameSideOpen(state, portfolio, instrument.symbol, intent);
+  const position = positionOf(portfolio, instrument.symbol).quantity;
+  if (state.deskRisk === 'REDUCING' || risk.state === 'REDUCING') {
+    const scope = risk.state === 'REDUCING' ? `portfolio ${portfolio.name} is` : 'the desk is';
+    const shrinkable = intent.side === 'SELL' ? Math.max(position, 0) : Math.max(-position, 0);
+    if (sameSide + intent.quantity > shrinkable) {
+      const held = position === 0 ? `no ${instrument.symbol} position` : `${position > 0 ? 'long' : 'short'} ${Math.abs(position)} ${instrument.symbol}`;
+      const pending = sameSide > 0 ? `, ${sameSide} already on open ${intent.side} orders` : '';
+      throw rejected('REDUCE_ONLY', `${scope} reduce-only: a ${intent.side} of ${intent.quantity} would not shrink the position (${held}${pending})`, 'quantity');
+    }
+  }
+  checkLimits(state, portfolio, instrument, intent, risk, position + (intent.side === 'BUY' ? 1 : -1) * (sameSide + intent.quantity));
+}
+
+function checkLimits(state: DeskState, portfolio: PortfolioState, instrument: InstrumentState, intent: OrderIntent, risk: PortfolioRisk, would: number): void {
+  const position = positionOf(portfolio, instrument.symbol).quantity;
+  const limitHit = (limit: string, value: string, wouldBe: string, what: string): never => {
+    throw new OmsError('RISK_LIMIT', `portfolio ${portfolio.name}'s ${limit} is ${value}: ${what} would be ${wouldBe}`, [
+      { path: limit, message: `limit ${value}, would be ${wouldBe}` },
+    ]);
+  };
+  if (risk.maxOrderNotional !== null && intent.notional > risk.maxOrderNotional) {
+    limitHit('max_order_notional', formatUnits(risk.maxOrderNotional), formatUnits(intent.notional), "this order's notional");
+  }
+  // A limit lowered below what is held still lets the portfolio shrink toward it.
+  if (risk.maxPosition !== null && Math.abs(would) > risk.maxPosition && Math.abs(would) > Math.abs(position)) {
+    limitHit('max_position', String(risk.maxPosition), String(Math.abs(would)), `its ${instrument.symbol} position with its open ${intent.side} orders filled`);
+  }
+  if (risk.maxGrossExposure !== null) {
+    let others = 0n;
+    for (const [symbol, p] of portfolio.positions) {
+      if (symbol === instrument.symbol || p.quantity === 0) continue;
+      others += abs(BigInt(p.quantity)) * BigInt(state.instruments.get(symbol)?.referencePrice ?? 0);
+    }
+    const price = BigInt(instrument.referencePrice);
+    const gross = others + abs(BigInt(would)) * price;
+    if (gross > risk.maxGrossExposure && gross > others + abs(BigInt(position)) * price) {
+      limitHit('max_gross_exposure', formatUnits(risk.maxGrossExposure), formatUnits(gross), 'its gross exposure');
+    }
+  }
+}
+
+/** Shares the portfolio's live orders (open or awaiting approval) on the intent's side may still trade in the symbol. */
+function sameSideOpen(state: DeskState, portfolio: PortfolioState, symbol: string, intent: OrderIntent): number {
+  let sum = 0;
+  if (intent.side === 'SELL') {
+    // Every live SELL holds its open quantity against the position (see DeskState.reserve).
+    sum = positionOf(portfolio, symbol).reservedSell;
+    const self = intent.orderId === undefined ? undefined : state.orders.get(intent.orderId);
+    return self ? sum - self.reservedQty : sum;
+  }
+  for (const o of state.orders.values()) {
+    if (o.portfolioId === portfolio.id && o.symbol === symbol && o.side === 'BUY' && o.id !== intent.orderId && isLive(o.status)) sum += o.quantity - o.filled;
+  }
+  return sum;
 }

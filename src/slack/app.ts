@@ -7,6 +7,7 @@ import type { SlackConfig, SlackOAuthConfig } from './config.js';
 import { quietWhile, type SlackLinkState, SlackConnection } from './connection.js';
 import type { SlackDeps } from './deps.js';
 import { FillFeed } from './fills/fill-feed.js';
+import { refreshConfirmation } from './trading/refresh-confirmation.js';
 import { FillNotifier } from './fills/fill-notifier.js';
 import { keepAliveFetch } from './keep-alive-http.js';
 import { registerListeners } from './listeners/index.js';
@@ -132,7 +133,25 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
   const notifier = workspaces ? undefined : new FillNotifier({ oms, db, slack: app.client, logger, pollMs: config.fillPollMs });
   // Installs in many workspaces: each digest is posted with its workspace's desk and token.
   const digest = new DailyDigest({ oms, db, slack: app.client, logger, ...(workspaces ? { forTeam: (team: string) => workspaces.digestVia(team) } : {}) });
-  const feed = notifier ? new FillFeed({ omsUrl: config.omsUrl, apiKey: config.omsApiKey, onFill: () => notifier.wake(), logger }) : undefined;
+  const awaitingApproval = new Set<string>();
+  // An approval request decided elsewhere (over REST, expired, rejected by a halt) shows its fate:
+  // with the one workspace's key and token, or (many workspaces) with the workspace's.
+  const approvalDecided = (o: { id: string; status: string }, desk: OmsClient, client: () => Promise<webApi.WebClient>): void => {
+    if (o.status === 'PENDING_APPROVAL' || !awaitingApproval.delete(o.id)) return;
+    void Promise.all([desk.getOrder(o.id), client()])
+      .then(([order, slack]) => refreshConfirmation(deps, slack, order))
+      .catch((e: unknown) => logger.warn({ err: e, orderId: o.id }, 'approval request not updated'));
+  };
+  workspaces?.onOrder((ws, o) => approvalDecided(o, ws.oms, ws.slack));
+  const feed = notifier
+    ? new FillFeed({
+        omsUrl: config.omsUrl,
+        apiKey: config.omsApiKey,
+        onFill: () => notifier.wake(),
+        onOrder: (o) => approvalDecided(o, oms, async () => app.client),
+        logger,
+      })
+    : undefined;
   const deps: SlackDeps = {
     config,
     oms,
@@ -143,7 +162,9 @@ export function createSlackBot(config: SlackConfig, logger: Logger = pino({ name
     workspaceTeam: () => workspaces?.current()?.team,
     ...(workspaces ? { uninstall: (team: string) => workspaces.uninstalled(team) } : {}),
     placing: new Set(),
+    awaitingApproval,
     work: new WorkQueue(8),
+    decisions: new WorkQueue(32),
   };
   if (workspaces) {
     // Every request runs in its workspace's scope: the OMS calls it makes use that workspace's desk.

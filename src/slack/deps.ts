@@ -17,6 +17,11 @@ export interface SlackDeps {
   /** client_order_ids being placed by this process right now (see trading/place-order.ts). */
   readonly placing: Set<string>;
   /**
+   * Orders this process posted an approval request for and that await a decision: when the feed shows
+   * one decided elsewhere (over REST, expired, a halt), its request is updated.
+   */
+  readonly awaitingApproval: Set<string>;
+  /**
    * Installs in many workspaces: the workspace the current request came from (its desk is the one
    * `oms` acts on). Undefined with one workspace.
    */
@@ -25,4 +30,9 @@ export interface SlackDeps {
   readonly uninstall?: (team: string) => Promise<void>;
   /** Where listeners run their after-ack work. */
   readonly work: WorkQueue;
+  /**
+   * Where Approve / Reject clicks run their one OMS call: a lane of their own, so an approver waits
+   * neither behind a burst of /trade work nor behind other decisions' message updates.
+   */
+  readonly decisions: WorkQueue;
 }

@@ -45,6 +45,12 @@ export const ERROR_HELP: Readonly<Record<string, string>> = {
   NOT_A_MEMBER: 'You are not a member of this desk yet, so I cannot do that for you.',
   PORTFOLIO_NOT_GRANTED: 'You may not trade that portfolio from here: neither you nor this channel has a grant for it.',
   CHANNEL_NOT_ALLOWED: 'This desk does not trade from this channel.',
+  DESK_HALTED: 'Trading is halted on this desk: no new orders until an approver or admin runs `/resume`. You can still `/cancel` open orders.',
+  PORTFOLIO_HALTED: 'Trading is halted in this portfolio: no new orders until an approver or admin runs `/resume <portfolio>`. You can still `/cancel` open orders.',
+  REDUCE_ONLY: 'This desk or portfolio is reduce-only: only orders that shrink a position go through (sell at most what you hold, buy back at most your short, counting your open orders).',
+  RISK_LIMIT: 'The order would break one of the portfolio\'s risk limits: trade smaller, or ask an approver or admin to change the limit.',
+  APPROVAL_NOT_ALLOWED: 'Only another approver or admin can decide this order: not the person who placed it, and not a plain trader.',
+  ORDER_NOT_PENDING: 'That order is no longer waiting for approval (already approved, rejected, expired or canceled).',
 
   // What the desk's HTTP edge refuses: the bot's key and rate, or a request the bot got wrong.
   UNAUTHENTICATED: 'The bot\'s OMS API key is missing or invalid: ask an admin to check SLACK_OMS_API_KEY.',

@@ -6,6 +6,9 @@ import type {
   Member,
   MemberView,
   Role,
+  DeskRiskChange,
+  PortfolioRiskChange,
+  RiskState,
   Instrument,
   Leaderboard,
   NewOrder,
@@ -140,6 +143,21 @@ export class OmsClient {
 
   async listOrders(query: { portfolio?: string; symbol?: string; status?: string; limit?: number; cursor?: string }): Promise<Page<Order>> {
     return (await this.request<Page<Order>>('GET', '/orders', { query })).body;
+  }
+
+  /** Approves an order awaiting approval for a member (the OMS refuses its placer and non-approvers). */
+  async approveOrder(id: string): Promise<Order> {
+    return (await this.request<Order>('POST', `/orders/${encodeURIComponent(id)}/approve`, { body: {} })).body;
+  }
+
+  async rejectOrder(id: string, reason?: string): Promise<Order> {
+    return (await this.request<Order>('POST', `/orders/${encodeURIComponent(id)}/reject`, { body: reason === undefined ? {} : { reason } })).body;
+  }
+
+  /** Halts, resumes or sets reduce-only the desk (portfolio undefined) or one portfolio. */
+  async setRiskState(portfolio: string | undefined, state: RiskState, cancelOpenOrders: boolean): Promise<DeskRiskChange | PortfolioRiskChange> {
+    const path = portfolio === undefined ? '/desk/risk-state' : `/portfolios/${encodeURIComponent(portfolio)}/risk-state`;
+    return (await this.request<DeskRiskChange | PortfolioRiskChange>('PUT', path, { body: { state, cancel_open_orders: cancelOpenOrders } })).body;
   }
 
   async cancelOrder(id: string): Promise<Order> {

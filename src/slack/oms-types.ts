@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type {
+  deskRiskChangeOut,
+  portfolioRiskChangeOut,
   bookWithTradesOut,
   equityCurveOut,
   fillOut,
@@ -34,6 +36,15 @@ export type PortfolioListItem = z.output<typeof portfolioListOut>['data'][number
 /** The book with its latest trades, anonymous: no portfolio or order id in them. */
 export type BookSnapshot = z.output<typeof bookWithTradesOut>;
 export type Instrument = z.output<typeof instrumentOut>;
+export type DeskRiskChange = z.output<typeof deskRiskChangeOut>;
+export type PortfolioRiskChange = z.output<typeof portfolioRiskChangeOut>;
+export type RiskState = DeskRiskChange['state'];
+
+/** The Slack member a command acts for, and where: sent as On-Behalf-Of / On-Behalf-Channel. */
+export interface OnBehalf {
+  readonly member: string;
+  readonly channel: string;
+}
 
 export type Side = Order['side'];
 export type OrderType = Order['type'];
@@ -41,6 +52,8 @@ export type TimeInForce = Order['time_in_force'];
 export type OrderStatus = Order['status'];
 
 export const OPEN_STATUSES: ReadonlySet<string> = new Set<OrderStatus>(['NEW', 'PARTIALLY_FILLED']);
+/** Above its portfolio's approval threshold: waiting for another approver, not in the book. */
+export const PENDING_APPROVAL: OrderStatus = 'PENDING_APPROVAL';
 
 export interface Page<T> {
   readonly data: T[];

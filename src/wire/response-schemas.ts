@@ -24,7 +24,8 @@ export const orderOut = z.strictObject({
   limit_price: decimal.nullable(),
   stop_price: decimal.nullable(),
   time_in_force: z.enum(['DAY', 'GTC', 'IOC', 'FOK']),
-  status: z.enum(['NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED']),
+  /** PENDING_APPROVAL: above its portfolio's approval threshold, holding its cash or shares, not in the book. */
+  status: z.enum(['NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'REJECTED', 'EXPIRED', 'PENDING_APPROVAL']),
   reason: z.string().nullable(),
   /** Stops only: false while waiting for the trigger, true after it; null for other orders. */
   triggered: z.boolean().nullable(),
@@ -292,3 +293,28 @@ export type PortfolioSummaryOut = z.output<typeof portfolioSummaryOut>;
 export type KeyOut = z.output<typeof keyOut>;
 export type MemberOut = z.output<typeof memberOut>;
 export type ChannelOut = z.output<typeof channelOut>;
+
+const riskState = z.enum(['ACTIVE', 'REDUCING', 'HALTED']);
+const limitMoney = decimal.nullable();
+
+/** A portfolio's trading state and limits (null: no limit), with the desk's state, which applies too. */
+export const portfolioRiskOut = z.strictObject({
+  portfolio: z.string(),
+  state: riskState,
+  desk_state: riskState,
+  limits: z.strictObject({
+    max_order_notional: limitMoney,
+    max_position: z.number().int().nullable(),
+    max_gross_exposure: limitMoney,
+    approval_threshold: limitMoney,
+  }),
+});
+
+/** The desk's trading state. */
+export const deskRiskOut = z.strictObject({ desk: z.string(), state: riskState });
+
+/** A change of state: with how many open orders a halt canceled (and orders awaiting approval it rejected). */
+export const portfolioRiskChangeOut = portfolioRiskOut.extend({ canceled_orders: z.number().int() });
+export const deskRiskChangeOut = deskRiskOut.extend({ canceled_orders: z.number().int() });
+
+export type PortfolioRiskOut = z.infer<typeof portfolioRiskOut>;

@@ -1,5 +1,5 @@
 import { divRound, formatUnits } from '../oms/units.js';
-import { OPEN_STATUSES, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from '../oms/model.js';
+import { isLive, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord } from '../oms/model.js';
 import { valuePosition } from '../oms/portfolio-ledger.js';
 import type { InstrumentMarket } from '../oms/model.js';
 import type { Fill } from '../oms/oms.js';
@@ -53,7 +53,7 @@ export function orderJson(o: OrderRow, portfolioName: string): OrderOut {
     type: o.type,
     quantity: o.quantity,
     filled_quantity: o.filled,
-    remaining_quantity: OPEN_STATUSES.has(o.status) ? o.quantity - o.filled : 0,
+    remaining_quantity: isLive(o.status) ? o.quantity - o.filled : 0,
     limit_price: price(o.limitPrice),
     stop_price: price(o.stopPrice),
     time_in_force: o.tif,

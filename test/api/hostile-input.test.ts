@@ -57,6 +57,9 @@ const newMember = async () => {
   expect((await api.put(`/members/${member}`, { role: 'viewer' })).status).toBe(200);
   return member;
 };
+/** An order of Gated (approval threshold 5.00) placed by another key than the admin's, which decides it. */
+let gatedTrader: ApiClient;
+const pendingOrder = async () => String((await gatedTrader.post('/orders', { ...order, portfolio_name: 'Gated', limit_price: '6.00' })).body.id);
 
 /**
  * A request each operation accepts (2xx) as it is, so a refusal of its attacked copy is that field's
@@ -100,6 +103,13 @@ const FIXTURES: Record<string, () => Promise<Request>> = {
   'DELETE /channels/{channel}/portfolios/{portfolio}': async () => ({ params: { channel: 'CHOSTILE', portfolio: 'Hostile' } }),
   'PUT /channels/{channel}/trading': async () => ({ params: { channel: 'CHOSTILE' } }),
   'DELETE /channels/{channel}/trading': async () => ({ params: { channel: 'CHOSTILE' } }),
+  'GET /desk/risk-state': async () => ({}),
+  'PUT /desk/risk-state': async () => ({ body: { state: 'ACTIVE' } }),
+  'GET /portfolios/{name}/risk-state': async () => ({ params: { name: 'Hostile' } }),
+  'PUT /portfolios/{name}/risk-state': async () => ({ params: { name: 'Cashbox' }, body: { state: 'ACTIVE' } }),
+  'PUT /portfolios/{name}/limits': async () => ({ params: { name: 'Cashbox' }, body: { max_order_notional: '100000.00' } }),
+  'POST /orders/{id}/approve': async () => ({ params: { id: await pendingOrder() }, body: { reason: 'checked' } }),
+  'POST /orders/{id}/reject': async () => ({ params: { id: await pendingOrder() }, body: { reason: 'too large' } }),
 };
 
 interface JsonSchema {
@@ -195,6 +205,9 @@ beforeAll(async () => {
   await api.createPortfolio('Other', '10000000.00', true);
   // Deposits and resets go to a portfolio of their own: Hostile's orders and cash stay as they are.
   await api.createPortfolio('Cashbox', '1000.00');
+  await api.createPortfolio('Gated', '10000000.00');
+  expect((await api.put('/portfolios/Gated/limits', { approval_threshold: '5.00' })).status).toBe(200);
+  gatedTrader = api.as((await api.post('/keys', { name: 'gated trader', scopes: ['read', 'trade'] })).body.key);
   expect((await api.post('/instruments', { symbol: 'HST', name: 'hostile test', reference_price: '10.00' })).status).toBe(201);
   setup.orderId = await restingOrder();
   await api.place({ ...order, side: 'SELL', limit_price: '5.00', portfolio_name: 'Other' });

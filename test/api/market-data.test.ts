@@ -297,6 +297,11 @@ describe('around the API', () => {
         '/trades/{trade_id}',
         '/leaderboard',
         '/portfolios/{name}/equity',
+        '/desk/risk-state',
+        '/portfolios/{name}/risk-state',
+        '/portfolios/{name}/limits',
+        '/orders/{id}/approve',
+        '/orders/{id}/reject',
       ].sort(),
     );
     expect(Object.keys(res.body.paths['/orders'])).toEqual(['post', 'get']);

@@ -8,7 +8,7 @@ import { SharedCommit } from '../../src/db/shared-commit.js';
 import { DeskRepository } from '../../src/db/desk.repository.js';
 import { seedInstruments } from '../../src/db/seed.js';
 import { reconcile } from '../../src/db/reconciliation.js';
-import { Oms, type PlaceOrderInput } from '../../src/oms/oms.js';
+import { Oms, type OmsMonitor, type PlaceOrderInput } from '../../src/oms/oms.js';
 
 /**
  * Two desks over one shared group commit, on a real PostgreSQL: batches that close together go in
@@ -18,9 +18,21 @@ let db: TestDatabase;
 let prisma: PrismaClient;
 let pool: pg.Pool;
 let statements = 0;
+/** Runs once, as the next batch statement is sent: whatever it does happens while that statement is in flight. */
+let onNextStatement: (() => void) | null = null;
 let main: Oms;
 let blue: Oms;
 const ACTOR = { keyId: null, name: 'test' };
+/** Who waits for blue to serve again after a refused batch (it reloads its committed state). */
+const blueReloaded: (() => void)[] = [];
+const blueMonitor: OmsMonitor = {
+  commitFailed() {},
+  replaced() {},
+  reloadFailed() {},
+  reloaded: () => blueReloaded.splice(0).forEach((done) => done()),
+};
+/** Resolves at blue's next reload: asked before the failure that causes it, so it cannot be missed. */
+const nextBlueReload = (): Promise<void> => new Promise((done) => blueReloaded.push(done));
 
 const order = (portfolioName: string, extra: Partial<PlaceOrderInput> = {}): PlaceOrderInput => ({
   symbol: 'AAPL',
@@ -42,17 +54,25 @@ beforeAll(async () => {
   prisma = createPrismaClient(db.url, { max: 4 });
   await seedInstruments(prisma);
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  // pool.end() resolves before its connections have closed, so dropping the database right after can
+  // still terminate one of them: that is the end of the file, not an error of the group commit.
+  pool.on('error', () => undefined);
   // Counted at the pool, as PostgreSQL receives them.
   const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
   (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
-    if ((args[0] as { name?: string })?.name === 'oms-commit-batch') statements++;
+    if ((args[0] as { name?: string })?.name === 'oms-commit-batch') {
+      statements++;
+      const during = onNextStatement;
+      onNextStatement = null;
+      during?.();
+    }
     return query(...args);
   };
   const writer = new WriterRole(prisma);
   const shared = new SharedCommit(pool, writer);
   const blueDesk = (await new DeskRepository(prisma).create('Blue'))!;
   main = await Oms.open(new PrismaOmsStore(prisma, pool, 1, writer, shared));
-  blue = await Oms.open(new PrismaOmsStore(prisma, pool, blueDesk.id, writer, shared), undefined, {}, blueDesk);
+  blue = await Oms.open(new PrismaOmsStore(prisma, pool, blueDesk.id, writer, shared), blueMonitor, {}, blueDesk);
   for (const desk of [main, blue]) await desk.createPortfolio({ name: 'Main', startingCash: 10n ** 12n, allowShort: true }, ACTOR);
   // Each desk's first order reserves its block of ids: done here, so the tests' orders apply at once.
   for (const desk of [main, blue]) await desk.placeOrder(order('Main', { limitPrice: 500_000 }), ACTOR);
@@ -81,6 +101,57 @@ describe('a shared group commit', () => {
     expect(rows).toHaveLength(3);
   });
 
+  it('puts what every desk asked for while a statement was in flight into the one next statement', async () => {
+    await Promise.all([main.drain(), blue.drain()]);
+    const before = statements;
+    let during: Promise<unknown>[] = [];
+    onNextStatement = () => {
+      during = [
+        main.placeOrder(order('Main', { limitPrice: 910_000 }), ACTOR),
+        blue.placeOrder(order('Main', { limitPrice: 920_000 }), ACTOR),
+        main.placeOrder(order('Main', { limitPrice: 930_000 }), ACTOR),
+      ];
+    };
+    await main.placeOrder(order('Main', { limitPrice: 940_000 }), ACTOR);
+    expect(during).toHaveLength(3);
+    await Promise.all(during);
+    // Main's first batch, then one statement for main's second batch and blue's first: not one per desk.
+    expect(statements - before).toBe(2);
+  });
+
+  it('refuses unwritten the batch a desk asked for while its previous batch was being refused', async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query(`CREATE FUNCTION refuse_poisoned() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.user_id = 'poisoned' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
+      await client.query('CREATE TRIGGER refuse_poisoned BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse_poisoned()');
+      await Promise.all([main.drain(), blue.drain()]);
+      const reloaded = nextBlueReload();
+      let during: Promise<unknown>[] = [];
+      onNextStatement = () => {
+        during = [blue.placeOrder(order('Main', { userId: 'after poison' }), ACTOR), main.placeOrder(order('Main', { userId: 'main meanwhile' }), ACTOR)];
+      };
+      const poisoned = await blue.placeOrder(order('Main', { userId: 'poisoned' }), ACTOR).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(poisoned).toMatchObject({ code: 'UNAVAILABLE' });
+      const [after, meanwhile] = await Promise.allSettled(during);
+      // Applied in memory on top of the refused order: never written, failed with it.
+      expect(after).toMatchObject({ status: 'rejected', reason: { code: 'UNAVAILABLE' } });
+      expect(meanwhile.status).toBe('fulfilled');
+      expect(await prisma.order.count({ where: { userId: 'after poison' } })).toBe(0);
+      expect(await prisma.order.count({ where: { userId: 'main meanwhile' } })).toBe(1);
+      await client.query('DROP TRIGGER refuse_poisoned ON orders');
+      await reloaded;
+      expect(blue.health).toBe('ok');
+      expect(await reconcile(prisma)).toMatchObject({ ok: true, problems: [] });
+    } finally {
+      await client.end();
+    }
+  });
+
   it('fails only the batch the database refuses: the other desk, in the same statement, commits', async () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -89,12 +160,13 @@ describe('a shared group commit', () => {
         BEGIN IF NEW.user_id = 'poison' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
       await client.query('CREATE TRIGGER refuse_poison BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse_poison()');
       await Promise.all([main.drain(), blue.drain()]);
+      const reloaded = nextBlueReload();
       const [good, bad] = await Promise.allSettled([main.placeOrder(order('Main', { limitPrice: 800_000 }), ACTOR), blue.placeOrder(order('Main', { userId: 'poison' }), ACTOR)]);
       expect(good.status).toBe('fulfilled');
       expect(bad.status).toBe('rejected');
       expect(main.health).toBe('ok');
       await client.query('DROP TRIGGER refuse_poison ON orders');
-      for (let i = 0; i < 200 && !blue.healthy; i++) await new Promise((r) => setTimeout(r, 10));
+      await reloaded;
       expect(blue.health).toBe('ok');
       expect((await blue.placeOrder(order('Main'), ACTOR)).order.status).toBe('NEW');
       expect(await reconcile(prisma)).toMatchObject({ ok: true, problems: [] });

@@ -57,7 +57,7 @@ describe("the bot's OMS key beside the OMS (no SLACK_OMS_API_KEY)", () => {
     const first = await r.activeKeys();
     expect(first).toEqual([
       expect.objectContaining({ name: 'bootstrap admin (OMS_API_KEY)', scopes: ['admin', 'operator'] }),
-      expect.objectContaining({ name: SLACK_BOT_KEY_NAME, scopes: ['read', 'trade', 'act_as'] }),
+      expect.objectContaining({ name: SLACK_BOT_KEY_NAME, scopes: ['read', 'trade', 'approve', 'act_as'] }),
     ]);
     await quoteWorks(r, 'quote-0');
     for (const n of [1, 2, 3]) {

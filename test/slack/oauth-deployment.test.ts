@@ -53,7 +53,7 @@ describe('npm start installing in many workspaces', () => {
     await running.desk.bot!.connected();
     expect((await running.health()).body.slack).toBe('ok');
     const own = (await running.activeKeys()).find((k) => k.name === SLACK_BOT_KEY_NAME);
-    expect(own?.scopes).toEqual(['read', 'trade', 'act_as', 'operator']);
+    expect(own?.scopes).toEqual(['read', 'trade', 'approve', 'act_as', 'operator']);
 
     const started = await fetch(`${running.baseUrl}/slack/install`, { redirect: 'manual' });
     expect(started.status).toBe(302);

@@ -55,11 +55,13 @@ const STATUS_WORDS: Record<string, string> = {
   CANCELED: 'Canceled',
   REJECTED: 'Rejected',
   EXPIRED: 'Expired',
+  PENDING_APPROVAL: 'Awaiting approval',
 };
 
 /** "Partially filled 40/100 @ avg $175.25", or "Waiting for stop" for an untriggered stop. */
 export function describeStatus(order: Pick<Order, 'status' | 'filled_quantity' | 'quantity' | 'avg_fill_price' | 'reason' | 'triggered'>): string {
   if (order.status === 'NEW' && order.triggered === false) return 'Waiting for the stop to trigger';
+  if (order.status === 'REJECTED' && order.reason === 'APPROVAL_EXPIRED') return 'Expired: not approved in time';
   const word = STATUS_WORDS[order.status] ?? order.status;
   const filled = order.filled_quantity > 0 ? ` ${quantity(order.filled_quantity)}/${quantity(order.quantity)} @ avg ${money(order.avg_fill_price)}` : '';
   const reason = order.reason && (order.status === 'CANCELED' || order.status === 'REJECTED') ? ` (${order.reason.toLowerCase().replaceAll('_', ' ')})` : '';

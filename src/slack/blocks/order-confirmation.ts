@@ -1,4 +1,5 @@
-import { OPEN_STATUSES, type Order } from '../oms-types.js';
+import { OPEN_STATUSES, PENDING_APPROVAL, type Order } from '../oms-types.js';
+import { approvalButtons } from './approval-buttons.js';
 import { cancelButton } from './cancel-button.js';
 import { describeOrder, describeStatus, escapeMrkdwn } from './format.js';
 import { type MessageContent, mrkdwn } from './message.js';
@@ -11,13 +12,17 @@ export function slackUserOf(userId: string | null): string | undefined {
 
 /**
  * The in-channel confirmation of an order placed from Slack. The fill notifier rebuilds it with the
- * order's newer state and chat.update's it, so it must depend on the order alone.
+ * order's newer state and chat.update's it, so it must depend on the order alone (and `decision`, a
+ * line an approval button adds: "Approved by @someone"). An order awaiting approval is also its
+ * approval request: Approve and Reject buttons for the channel's approvers.
  */
-export function buildOrderConfirmation(order: Order): MessageContent {
+export function buildOrderConfirmation(order: Order, decision?: string): MessageContent {
   const user = slackUserOf(order.user_id);
   const status = describeStatus(order);
   const by = user ? ` · by <@${user}>` : '';
-  const open = OPEN_STATUSES.has(order.status);
+  const pending = order.status === PENDING_APPROVAL;
+  const open = OPEN_STATUSES.has(order.status) || pending;
+  const context = `Order \`${order.id}\` · *${status}*${pending ? ' · above the portfolio\'s approval threshold: another approver decides' : ''}${decision ? ` · ${decision}` : ''}`;
   return {
     text: `${describeOrder(order)} in ${order.portfolio_name}: ${status} (order ${order.id})`,
     blocks: [
@@ -27,7 +32,8 @@ export function buildOrderConfirmation(order: Order): MessageContent {
         text: mrkdwn(`*${describeOrder(order)}*\nPortfolio *${escapeMrkdwn(order.portfolio_name)}*${by}`),
         ...(open ? { accessory: cancelButton(order.id) } : {}),
       },
-      { type: 'context', elements: [mrkdwn(`Order \`${order.id}\` · *${status}*`)] },
+      { type: 'context', elements: [mrkdwn(context)] },
+      ...(pending ? [approvalButtons(order.id)] : []),
     ],
   };
 }

@@ -7,6 +7,8 @@ export interface FillFeedOptions {
   readonly apiKey: string;
   /** Called when an order of a watched portfolio reports fills: the notifier should run now. */
   readonly onFill: () => void;
+  /** Each order update of a watched portfolio (the bot follows the approval requests it posted). */
+  readonly onOrder?: (order: { id: string; status: string }) => void;
   readonly logger: Logger;
 }
 
@@ -81,7 +83,7 @@ export class FillFeed {
   }
 
   private onMessage(text: string): void {
-    let msg: { type?: string; channel?: string; code?: string; data?: { orders?: { filled_quantity?: number | string }[] } };
+    let msg: { type?: string; channel?: string; code?: string; data?: { orders?: { id: string; status: string; filled_quantity?: number | string }[] } };
     try {
       msg = JSON.parse(text);
     } catch {
@@ -96,7 +98,9 @@ export class FillFeed {
         this.o.onFill();
         return;
       case 'update':
-        if (msg.channel?.startsWith('orders:') && msg.data?.orders?.some((o) => Number(o.filled_quantity) > 0)) this.o.onFill();
+        if (!msg.channel?.startsWith('orders:')) return;
+        if (msg.data?.orders?.some((o) => Number(o.filled_quantity) > 0)) this.o.onFill();
+        if (this.o.onOrder) for (const o of msg.data?.orders ?? []) this.o.onOrder(o);
         return;
       case 'error':
         this.o.logger.warn({ code: msg.code, channel: msg.channel }, 'OMS feed refused a request; fills of that portfolio come with the poll');

@@ -5,7 +5,7 @@ import { buildOrderConfirmation } from '../blocks/order-confirmation.js';
 import type { OrderIntent } from '../commands/trade-grammar.js';
 import type { SlackDeps } from '../deps.js';
 import { OmsClientError } from '../oms-client.js';
-import { OPEN_STATUSES, type Order, type OrderFill } from '../oms-types.js';
+import { OPEN_STATUSES, PENDING_APPROVAL, type Order, type OrderFill } from '../oms-types.js';
 import type { Queryable } from '../store/db.js';
 import { recordFillNotices } from '../store/fill-notices.js';
 import { findOrderMessage, rememberOrderMessage } from '../store/order-messages.js';
@@ -94,7 +94,8 @@ export async function placeFromSlack(
     }
     if (outcome !== 'failed') {
       // Before the row exists, so that no fill after it can reach the feed unnoticed.
-      if (OPEN_STATUSES.has(order.status)) deps.watchFills(order.portfolio_name);
+      if (order.status === PENDING_APPROVAL) deps.awaitingApproval.add(order.id);
+      if (OPEN_STATUSES.has(order.status) || order.status === PENDING_APPROVAL) deps.watchFills(order.portfolio_name);
       await rememberOrderMessage(deps.db, { orderId: order.id, channelId: where.channel, messageTs: where.ts ?? null, teamId: deps.workspaceTeam() });
       const early = await recordEarlyFills(deps, deps.db, order);
       // Something for the notifier to post now: early fills, or the confirmation Slack refused. A

@@ -47,6 +47,7 @@ export class Workspaces {
   private readonly closing = new Set<string>();
   /** Workspaces whose notifier and feed run in this process. */
   private readonly running = new Set<string>();
+  private orderListener: ((ws: Workspace, order: { id: string; status: string }) => void) | undefined;
   private started = false;
 
   constructor(private readonly o: WorkspacesOptions) {}
@@ -122,6 +123,11 @@ export class Workspaces {
     this.o.logger.info({ team }, "the app was uninstalled from a workspace: its desk's Slack traffic stopped (the desk keeps its data)");
   }
 
+  /** Told of each order update a workspace's feed brings (the approval requests the bot follows). */
+  onOrder(listener: (ws: Workspace, order: { id: string; status: string }) => void): void {
+    this.orderListener = listener;
+  }
+
   /** What a workspace's daily digest is posted with: its desk, its token; undefined once uninstalled. */
   async digestVia(team: string): Promise<{ oms: OmsClient; slack: webApi.WebClient } | undefined> {
     const ws = await this.get(team);
@@ -167,7 +173,7 @@ export class Workspaces {
       pollMs: this.o.fillPollMs,
       team,
     });
-    const feed = new FillFeed({ omsUrl: this.o.omsUrl, apiKey: desk.deskKey, onFill: () => notifier.wake(), logger });
+    const feed = new FillFeed({ omsUrl: this.o.omsUrl, apiKey: desk.deskKey, onFill: () => notifier.wake(), onOrder: (o) => this.orderListener?.(ws, o), logger });
     const ws: Workspace = { team, desk, oms, notifier, feed, slack };
     // Opened twice at once, or uninstalled meanwhile: the map says what is served.
     const raced = this.live.get(team);

@@ -1,5 +1,6 @@
 import type { BatchRows, InstrumentRow, LoadedState, OmsStore, OrderRow, StoredOrder } from '../../../src/oms/ports.js';
 import type { FeeSchedule } from '../../../src/oms/fees.js';
+import type { PortfolioRisk, RiskState, StoredRisk } from '../../../src/oms/risk-model.js';
 import { portfolioState, type PortfolioState, type TradeRecord, type TradingSession } from '../../../src/oms/model.js';
 
 interface PortfolioRow {
@@ -31,6 +32,8 @@ export class MemoryStore implements OmsStore {
   private nextPortfolioId = 1;
   private failNext: Error | null = null;
   fees: FeeSchedule | null = null;
+  deskRisk: RiskState = 'ACTIVE';
+  readonly portfolioRisk = new Map<number, PortfolioRisk>();
 
   constructor(instruments: InstrumentRow[]) {
     for (const i of instruments) this.instruments.set(i.symbol, i);
@@ -46,13 +49,14 @@ export class MemoryStore implements OmsStore {
       portfolios.find((p) => p.id === pos.portfolioId)!.positions.set(pos.symbol, { ...pos, reservedSell: 0 });
     }
     const open = [...this.orders.values()]
-      .filter((o) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED')
+      .filter((o) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED' || o.status === 'PENDING_APPROVAL')
       .sort((a, b) => a.symbol.localeCompare(b.symbol) || (a.priority ?? Infinity) - (b.priority ?? Infinity) || a.id - b.id);
     return { instruments: [...this.instruments.values()].map((i) => ({ ...i })), portfolios, openOrders: open.map((o) => ({ ...o })) };
   }
 
-  async commit(batch: BatchRows): Promise<void> {
+  async commit(close: () => BatchRows): Promise<void> {
     await Promise.resolve();
+    const batch = close();
     if (this.failNext) {
       const error = this.failNext;
       this.failNext = null;
@@ -68,6 +72,18 @@ export class MemoryStore implements OmsStore {
       this.instruments.set(i.symbol, { ...row, referencePrice: i.referencePrice, lastPrice: i.lastPrice });
     }
     this.audits.push(...batch.audits);
+  }
+
+  async loadRisk(): Promise<StoredRisk> {
+    return { desk: this.deskRisk, portfolios: new Map(this.portfolioRisk) };
+  }
+
+  async saveDeskRisk(state: RiskState): Promise<void> {
+    this.deskRisk = state;
+  }
+
+  async savePortfolioRisk(portfolioId: number, risk: PortfolioRisk): Promise<void> {
+    this.portfolioRisk.set(portfolioId, { ...risk });
   }
 
   async reserveIds(_sequence: 'order', count: number): Promise<number> {

@@ -317,3 +317,17 @@ describe('a restart of the bot', () => {
     expect(JSON.stringify((await standIn.waitForResponse('beta-after-restart')).body)).toContain('MSFT');
   });
 });
+
+describe('approvals in a workspace', () => {
+  it('a request decided over REST on the workspace\'s desk is updated there, with its token', async () => {
+    const betaKey = await deskKeyOf('TBETA');
+    expect((await rest(betaKey, 'POST', '/portfolios', { name: 'Gated', starting_cash: '100000' })).status).toBe(201);
+    expect((await rest(betaKey, 'PUT', '/portfolios/Gated/limits', { approval_threshold: '1000' })).status).toBe(200);
+    const { call, orderId } = await trade('TBETA', 'buy 20 AAPL @ 160 gtc in Gated');
+    expect((await rest(betaKey, 'GET', `/orders/${orderId}`)).json.status).toBe('PENDING_APPROVAL');
+    expect((await rest(betaKey, 'POST', `/orders/${orderId}/reject`, { reason: 'too big today' })).status).toBe(200);
+    const update = await standIn.waitForCall('chat.update', (c) => c.body.ts === call.response.ts, 10_000);
+    expect(update.token).toBe(standIn.tokensOf('TBETA')[0].token);
+    expect(update.body.text).toBe(`BUY 20 AAPL limit $160.00 GTC in Gated: Rejected (too big today) (order ${orderId})`);
+  });
+});

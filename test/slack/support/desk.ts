@@ -16,10 +16,11 @@ export class Desk {
     public bot: RunningBot,
   ) {}
 
-  static async start(opts: { defaultPortfolio?: string } = {}): Promise<Desk> {
-    const oms = await startTestOms();
+  static async start(opts: { defaultPortfolio?: string; omsEnv?: Record<string, string> } = {}): Promise<Desk> {
+    const { omsEnv, ...botOpts } = opts;
+    const oms = await startTestOms(omsEnv ? { env: omsEnv } : {});
     const standIn = await SlackStandIn.start();
-    const bot = await startBot({ standIn, omsUrl: oms.baseUrl, omsApiKey: oms.adminKey, databaseUrl: oms.databaseUrl, ...opts });
+    const bot = await startBot({ standIn, omsUrl: oms.baseUrl, omsApiKey: oms.adminKey, databaseUrl: oms.databaseUrl, ...botOpts });
     return new Desk(oms, standIn, bot);
   }
 

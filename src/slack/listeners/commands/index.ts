@@ -12,6 +12,8 @@ import { leaderboardCommand } from './leaderboard.js';
 import { pnlCommand } from './pnl.js';
 import { LEADERBOARD_USAGE, PNL_USAGE } from '../../commands/pnl-args.js';
 import { deskCommand } from './desk.js';
+import { riskStateCommand } from './risk-state.js';
+import { HALT_USAGE, REDUCE_ONLY_USAGE, RESUME_USAGE } from '../../commands/risk-args.js';
 
 /** The slash commands; slack/manifest.yml declares exactly these (test/slack/manifest.test.ts). */
 export const SLASH_COMMANDS = {
@@ -23,6 +25,9 @@ export const SLASH_COMMANDS = {
   '/leaderboard': leaderboardCommand,
   '/pnl': pnlCommand,
   '/desk': deskCommand,
+  '/halt': riskStateCommand('HALTED', HALT_USAGE),
+  '/resume': riskStateCommand('ACTIVE', RESUME_USAGE),
+  '/reduce-only': riskStateCommand('REDUCING', REDUCE_ONLY_USAGE),
 } as const;
 
 /** `/trade help` has its own, longer answer (trade.ts); the others answer `help` with their usage. */
@@ -33,6 +38,9 @@ const USAGE: Partial<Record<keyof typeof SLASH_COMMANDS, string>> = {
   '/quote': QUOTE_USAGE,
   '/leaderboard': LEADERBOARD_USAGE,
   '/pnl': PNL_USAGE,
+  '/halt': HALT_USAGE,
+  '/resume': RESUME_USAGE,
+  '/reduce-only': REDUCE_ONLY_USAGE,
 };
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;

@@ -1,0 +1,169 @@
+import { conflict, notFound, rejected } from './errors.js';
+import { canUsePortfolio, hasScope } from './access.js';
+import { positionOf } from './portfolio-ledger.js';
+import { ChangeSet } from './oms-events.js';
+import { applyEngineEvents } from './apply-events.js';
+import { checkRiskPolicy, checkRisk, estimateMarketBuy, estimateMarketSell } from './risk-check.js';
+import { checkMarketOpen } from './market-open.js';
+import { actorIdentity, describeError, type Actor, type DeskCore } from './desk-core.js';
+import type { DeskState } from './desk-state.js';
+import type { Fill, OrderRecord, PortfolioState } from './model.js';
+import type { OrderRow } from './ports.js';
+
+/** Why an order awaiting approval ended without entering the book (its `reason`). */
+export const APPROVAL_EXPIRED = 'APPROVAL_EXPIRED';
+export const APPROVAL_REJECTED = 'APPROVAL_REJECTED';
+export const HALTED = 'HALTED';
+
+/**
+ * What an order awaiting approval holds, as a resting one would: a BUY its limit (or stop) price x
+ * quantity, a market BUY what its buying-power check estimated; a SELL its shares.
+ */
+export function holdPending(portfolio: PortfolioState, order: OrderRecord, cash: bigint): void {
+  hold(portfolio, order, order.side === 'BUY' && !portfolio.isHouse ? cash : 0n, order.side === 'SELL' ? order.quantity - order.filled : 0);
+}
+
+function hold(portfolio: PortfolioState, order: OrderRecord, cash: bigint, qty: number): void {
+  portfolio.reservedCash += cash - order.reservedCash;
+  order.reservedCash = cash;
+  positionOf(portfolio, order.symbol).reservedSell += qty - order.reservedQty;
+  order.reservedQty = qty;
+}
+
+/** What a pending BUY holds: its price x quantity, or for a market order the estimate of its check. */
+export function pendingCash(desk: DeskCore, order: OrderRecord): bigint {
+  if (order.side === 'SELL') return 0n;
+  const price = order.limitPrice ?? order.stopPrice;
+  if (price !== null) return BigInt(price) * BigInt(order.quantity - order.filled);
+  return estimateMarketBuy(desk.state.instruments.get(order.symbol)!, order.quantity - order.filled, desk.options.marketCollarBps);
+}
+
+/** Restores the orders that awaited approval at the last commit: held again, and their expiry timed again. */
+export function restorePending(desk: DeskCore, rows: OrderRow[]): void {
+  const state = desk.state;
+  for (const row of rows) {
+    const order: OrderRecord = { ...row, reservedCash: 0n, reservedQty: 0 };
+    const portfolio = state.portfolios.get(order.portfolioId)!;
+    state.orders.set(order.id, order);
+    portfolio.openOrders++;
+    holdPending(portfolio, order, pendingCash(desk, order));
+    scheduleExpiry(desk, order);
+  }
+}
+
+/**
+ * Times an order's expiry: APPROVAL_TIMEOUT after it was placed, a time that a restart reads from
+ * its stored creation, so the expiry survives one. A timer that fires on an order no longer pending
+ * (decided, or already expired by a reload's own timer) does nothing.
+ */
+export function scheduleExpiry(desk: DeskCore, order: OrderRecord): void {
+  const id = order.id;
+  const due = order.createdAt.getTime() + desk.options.approvalTimeoutMs - Date.now();
+  const timer = setTimeout(() => {
+    void expirePending(desk, id).catch(() => undefined);
+  }, Math.max(0, due));
+  timer.unref();
+}
+
+async function expirePending(desk: DeskCore, id: number): Promise<void> {
+  const order = desk.state.orders.get(id);
+  if (!order || order.status !== 'PENDING_APPROVAL') return;
+  desk.assertHealthy();
+  const changes = new ChangeSet();
+  closePending(desk.state, order, 'REJECTED', APPROVAL_EXPIRED, changes);
+  desk.audit(null, 'order.expire_approval', String(id), 'ok', { timeout_seconds: desk.options.approvalTimeoutMs / 1000 });
+  await desk.commit(changes);
+}
+
+/** Ends an order that never entered the book: its hold released, written, published on orders:. */
+export function closePending(state: DeskState, order: OrderRecord, status: 'REJECTED' | 'CANCELED' | 'EXPIRED', reason: string, changes: ChangeSet): void {
+  const portfolio = state.portfolios.get(order.portfolioId)!;
+  order.status = status;
+  order.reason = reason;
+  order.updatedAt = new Date();
+  hold(portfolio, order, 0n, 0);
+  state.orders.delete(order.id);
+  portfolio.openOrders--;
+  state.batch.order(order);
+  changes.order(portfolio, order);
+  changes.portfolios.add(portfolio);
+}
+
+/** The order a decision names: pending, of a portfolio the caller may use, decided by someone allowed to. */
+async function pendingFor(desk: DeskCore, id: number, actor: Actor, action: string): Promise<{ order: OrderRecord; portfolio: PortfolioState }> {
+  desk.assertHealthy();
+  const refuse = (error: Error): never => {
+    desk.audit(actor, action, String(id), 'rejected', { error: describeError(error) });
+    throw error;
+  };
+  const state = desk.state;
+  // An order no longer live is in the database only: read it to say what became of it.
+  const order = state.orders.get(id) ?? (await desk.store.findOrder(id));
+  desk.assertSameState(state);
+  const portfolio = order ? state.portfolios.get(order.portfolioId) : undefined;
+  const mayUse = (p: PortfolioState) => !actor.access || canUsePortfolio(actor.access, p.name);
+  if (!order || !portfolio || !mayUse(portfolio)) return refuse(notFound('ORDER_NOT_FOUND', `no order ${id}`));
+  const live = state.orders.get(id);
+  if (!live || live.status !== 'PENDING_APPROVAL') return refuse(conflict('ORDER_NOT_PENDING', `order ${id} is ${(live ?? order).status.toLowerCase()}, not awaiting approval`));
+  if (actor.access && !hasScope(actor.access, 'approve')) {
+    return refuse(rejected('APPROVAL_NOT_ALLOWED', `deciding order ${id} takes the approve scope (an approver or an admin)`));
+  }
+  if (order.placedBy && order.placedBy === actorIdentity(actor)) {
+    return refuse(rejected('APPROVAL_NOT_ALLOWED', `order ${id} was placed by you: another approver must decide it`));
+  }
+  return { order: live, portfolio };
+}
+
+/**
+ * Approves an order: it enters its book now (time priority from now) and may fill at once. Refused
+ * while the desk or its portfolio is halted (the order stays pending until resumed, rejected or
+ * expired), or reduce-only and it would not shrink the position, or when the market it needs now is
+ * not there; what it holds moves from the approval hold to the book's.
+ */
+export async function approveOrder(desk: DeskCore, id: number, actor: Actor): Promise<{ order: OrderRecord; fills: Fill[] }> {
+  const { order, portfolio } = await pendingFor(desk, id, actor, 'order.approve');
+  const state = desk.state;
+  const instrument = state.instruments.get(order.symbol)!;
+  const changes = new ChangeSet();
+  let fills: Fill[];
+  try {
+    checkMarketOpen(desk, instrument, order);
+    const cash = pendingCash(desk, order);
+    const notional = order.side === 'BUY' ? cash : (order.limitPrice ?? order.stopPrice) === null ? estimateMarketSell(instrument, order.quantity) : BigInt(order.limitPrice ?? order.stopPrice!) * BigInt(order.quantity);
+    checkRiskPolicy(state, portfolio, instrument, { side: order.side, quantity: order.quantity - order.filled, notional, orderId: order.id });
+    // A market BUY's price is estimated again: the book may have moved since it was placed.
+    if (order.side === 'BUY' && order.limitPrice === null && order.stopPrice === null) {
+      checkRisk(portfolio, instrument, { side: 'BUY', cash: cash - order.reservedCash, quantity: 0 });
+    }
+    order.status = 'NEW';
+    const code = instrument.book.submit({
+      type: 'NEW',
+      id: order.id,
+      owner: portfolio.id,
+      side: order.side,
+      orderType: order.type,
+      tif: order.tif,
+      quantity: order.quantity,
+      price: order.limitPrice ?? undefined,
+      stopPrice: order.stopPrice ?? undefined,
+    });
+    // A refusal throws below, before anything changed (see applyEngineEvents).
+    if (code === 'OK') order.updatedAt = new Date();
+    fills = applyEngineEvents(state, instrument, changes).fillsOf(order.id);
+  } catch (error) {
+    order.status = 'PENDING_APPROVAL';
+    desk.audit(actor, 'order.approve', String(id), 'rejected', { error: describeError(error) });
+    throw error;
+  }
+  desk.audit(actor, 'order.approve', String(id), 'ok', { by: actorIdentity(actor), placed_by: order.placedBy ?? null });
+  return { order: await desk.committedState(order, changes), fills };
+}
+
+/** Rejects an order awaiting approval: REJECTED with the reason given (or APPROVAL_REJECTED), its hold released. */
+export async function rejectOrder(desk: DeskCore, id: number, reason: string | null, actor: Actor): Promise<OrderRecord> {
+  const { order } = await pendingFor(desk, id, actor, 'order.reject');
+  const changes = new ChangeSet();
+  closePending(desk.state, order, 'REJECTED', reason ?? APPROVAL_REJECTED, changes);
+  desk.audit(actor, 'order.reject', String(id), 'ok', { by: actorIdentity(actor), placed_by: order.placedBy ?? null, reason });
+  return desk.committedState(order, changes);
+}
