@@ -8,6 +8,7 @@ import { RandomWalkSource } from '../../src/market/price-source.js';
 import { MarketMaker } from '../../src/market/market-maker.js';
 import { Oms } from '../../src/oms/oms.js';
 import { Desks } from '../../src/oms/desks.js';
+import { SharedCommit } from '../../src/db/shared-commit.js';
 import type { FeedState, TradePrint } from '../../src/market/market-data.js';
 import type { InstrumentState } from '../../src/oms/model.js';
 import { RequoteTracker } from './requote-tracker.js';
@@ -75,18 +76,21 @@ const omsProto = Oms.prototype as Proto<Oms>;
 const setReferencePrice = omsProto.setReferencePrice;
 omsProto.setReferencePrice = function (this: Oms, symbol: string, price: number, actor) {
   // The price taken from the source goes into the desk now (the commit follows).
-  tracker.applied(symbol);
+  tracker.applied(symbol, performance.now());
   return setReferencePrice.call(this, symbol, price, actor);
 };
 
-const makerProto = MarketMaker.prototype as Proto<MarketMaker>;
-const quote = makerProto.quote;
-makerProto.quote = async function (this: MarketMaker, instrument: InstrumentState) {
-  // A busy symbol returns at once: its re-quote in flight started before these prices.
-  if ((this as unknown as { busy: Set<string> }).busy.has(instrument.symbol)) return quote.call(this, instrument);
-  const started = tracker.quoting(instrument.symbol);
-  await quote.call(this, instrument);
-  tracker.quoted(instrument.symbol, started, performance.now());
+// requote() is private: one pass over the symbol's levels, which quote() runs (again, if asked meanwhile).
+type Requote = (this: MarketMaker, instrument: InstrumentState) => Promise<void>;
+const makerProto = MarketMaker.prototype as unknown as { requote: Requote };
+const requote = makerProto.requote;
+makerProto.requote = async function (this: MarketMaker, instrument: InstrumentState) {
+  const started = tracker.quoting(instrument.symbol, performance.now());
+  try {
+    await requote.call(this, instrument);
+  } finally {
+    tracker.quoted(instrument.symbol, started, performance.now());
+  }
 };
 
 const desksProto = Desks.prototype as Proto<Desks>;
@@ -102,6 +106,19 @@ desksProto.add = function (this: Desks, desk: Oms) {
     });
   });
   return add.call(this, desk);
+};
+
+type Write = (this: SharedCommit, batches: readonly { rows: { orders: unknown[] } }[]) => Promise<void>;
+// write() is private: one statement to the database, whatever joined it.
+const commitProto = SharedCommit.prototype as unknown as { write: Write };
+const write = commitProto.write;
+/** Each group commit statement: how long it took and how many order rows it wrote. */
+const statements: { ms: number; orders: number }[] = [];
+let measuring = true;
+commitProto.write = async function (this: SharedCommit, batches) {
+  const at = performance.now();
+  await write.call(this, batches);
+  if (measuring) statements.push({ ms: performance.now() - at, orders: batches.reduce((n, b) => n + b.rows.orders.length, 0) });
 };
 
 // ---- the run -------------------------------------------------------------------------------------
@@ -131,6 +148,7 @@ for (const [i, symbol] of symbols.entries()) {
 }
 await catalogue.stop();
 tracker.reset();
+statements.length = 0;
 
 const env = loadEnv({
   ...baseEnv,
@@ -162,13 +180,16 @@ const until = (done: () => boolean, limitMs: number): Promise<void> =>
 if (mode === 'simulator') {
   // From the steady state: the first tick, inside the start, quoted a cold desk.
   tracker.reset();
+  statements.length = 0;
   await new Promise((resolve) => setTimeout(resolve, simulatorSeconds * 1000));
   tracker.stopSampling();
+  measuring = false;
   await new Promise((resolve) => setTimeout(resolve, 500));
   await until(() => tracker.inFlight() === 0, 15_000);
 } else {
   await Promise.race([endedSignal, new Promise((resolve) => setTimeout(resolve, 120_000))]);
   tracker.stopSampling();
+  measuring = false;
   // The last flush (every 100 ms) and tick (every SIMULATOR_INTERVAL_MS) take what was left waiting.
   await new Promise((resolve) => setTimeout(resolve, 500));
   // The last flush and the re-quotes after it: what was sampled before the end is followed through.
@@ -182,5 +203,6 @@ process.send?.({
   linkState: live ? (live as LiveMarket).linkState : null,
   takenMs: firstTradeAt !== null && endedAt !== null ? endedAt - firstTradeAt : null,
   ...tracker.result(),
+  statements,
   rss: process.memoryUsage().rss,
 });

@@ -18,6 +18,8 @@ interface ChildResult {
   unchanged: number;
   neverApplied: number;
   unresolved: number;
+  phases: { toApplied: number[]; toQuoting: number[]; toCommitted: number[] };
+  statements: { ms: number; orders: number }[];
   rss: number;
 }
 
@@ -144,6 +146,21 @@ try {
     `\nreplay: ${r.counts?.trades.toLocaleString('en')} trades and ${r.counts?.quotes.toLocaleString('en')} quotes taken in ${ms(r.takenMs ?? NaN)} ms` +
       ` (first print to \`ended\`), link ${r.linkState}, bad ticks ${r.counts?.badTicks}, skipped ${r.counts?.skipped}; service start ${ms(r.startMs)} ms`,
   );
+  const steps = (name: string, x: ChildResult) => {
+    const orders = x.statements.reduce((n, st) => n + st.orders, 0);
+    const ms50 = (v: number[]) => `${ms(percentile(v, 50))} / ${ms(percentile(v, 99))}`;
+    return {
+      run: name,
+      'message -> price in desk': ms50(x.phases.toApplied),
+      'price in desk -> re-quote starts': ms50(x.phases.toQuoting),
+      're-quote starts -> committed': ms50(x.phases.toCommitted),
+      statements: x.statements.length,
+      'statement ms': ms50(x.statements.map((st) => st.ms)),
+      'orders / statement': x.statements.length ? (orders / x.statements.length).toFixed(0) : '-',
+    };
+  };
+  console.log('\nwhere the delay goes (p50 / p99 ms of each step of the sampled messages) and the group commit statements meanwhile:\n');
+  console.log(table([steps('replay', r), steps('simulator', s)]));
   const ratio = (p: number) => (percentile(r.first, p) / percentile(s.first, p)).toFixed(2);
   console.log(`replay / simulator re-quote delay: p50 ${ratio(50)}x, p99 ${ratio(99)}x`);
   console.log(
