@@ -118,6 +118,7 @@ let measuring = true;
 commitProto.write = async function (this: SharedCommit, batches) {
   const at = performance.now();
   await write.call(this, batches);
+  tracker.statementsDone++;
   if (measuring) statements.push({ ms: performance.now() - at, orders: batches.reduce((n, b) => n + b.rows.orders.length, 0) });
 };
 

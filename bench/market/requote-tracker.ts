@@ -13,6 +13,8 @@
 /** A sampled message: when it was delivered, when a price taken at or after it went into the desk, when its re-quote started. */
 interface Sample {
   at: number;
+  /** Group commit statements completed before it was delivered. */
+  statementsBefore: number;
   appliedAt: number;
   quotingAt: number;
 }
@@ -30,6 +32,8 @@ export interface Phases {
   toApplied: number[];
   toQuoting: number[];
   toCommitted: number[];
+  /** Statements completed from its delivery to its re-quote's commit, that one included: the commits it waited through. */
+  statements: number[];
 }
 
 export class RequoteTracker {
@@ -37,7 +41,9 @@ export class RequoteTracker {
   private sampling = true;
   readonly first: number[] = [];
   readonly done: number[] = [];
-  readonly phases: Phases = { toApplied: [], toQuoting: [], toCommitted: [] };
+  readonly phases: Phases = { toApplied: [], toQuoting: [], toCommitted: [], statements: [] };
+  /** Group commit statements completed so far (the caller counts them). */
+  statementsDone = 0;
   unchanged = 0;
   sampled = 0;
 
@@ -49,7 +55,7 @@ export class RequoteTracker {
     if (!this.sampling) return;
     const t = this.tracks.get(symbol);
     if (!t) return;
-    t.waiting.push({ at, appliedAt: NaN, quotingAt: NaN });
+    t.waiting.push({ at, statementsBefore: this.statementsDone, appliedAt: NaN, quotingAt: NaN });
     this.sampled++;
   }
 
@@ -82,6 +88,7 @@ export class RequoteTracker {
       this.phases.toApplied.push(s.appliedAt - s.at);
       this.phases.toQuoting.push(s.quotingAt - s.appliedAt);
       this.phases.toCommitted.push(at - s.quotingAt);
+      this.phases.statements.push(this.statementsDone - s.statementsBefore);
     }
     t.firstPending = [];
   }

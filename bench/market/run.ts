@@ -18,7 +18,7 @@ interface ChildResult {
   unchanged: number;
   neverApplied: number;
   unresolved: number;
-  phases: { toApplied: number[]; toQuoting: number[]; toCommitted: number[] };
+  phases: { toApplied: number[]; toQuoting: number[]; toCommitted: number[]; statements: number[] };
   statements: { ms: number; orders: number }[];
   rss: number;
 }
@@ -154,6 +154,7 @@ try {
       'message -> price in desk': ms50(x.phases.toApplied),
       'price in desk -> re-quote starts': ms50(x.phases.toQuoting),
       're-quote starts -> committed': ms50(x.phases.toCommitted),
+      'statements waited': `${percentile(x.phases.statements, 50)} / ${percentile(x.phases.statements, 99)}`,
       statements: x.statements.length,
       'statement ms': ms50(x.statements.map((st) => st.ms)),
       'orders / statement': x.statements.length ? (orders / x.statements.length).toFixed(0) : '-',
