@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadEnv } from '../../src/config/env.js';
@@ -159,6 +160,8 @@ const env = loadEnv({
     : { MARKET_DATA: 'simulator' }),
 });
 const startedAt = performance.now();
+// How late the event loop runs what is due (a commit's answer, a timer), while measuring.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 const service = await startOmsService(env, { logger: pino({ level: 'silent' }) });
 const startMs = performance.now() - startedAt;
 // Disconnected (the result taken, or the runner giving up): stop, remove the data, exit.
@@ -182,15 +185,19 @@ if (mode === 'simulator') {
   // From the steady state: the first tick, inside the start, quoted a cold desk.
   tracker.reset();
   statements.length = 0;
+  loopDelay.enable();
   await new Promise((resolve) => setTimeout(resolve, simulatorSeconds * 1000));
   tracker.stopSampling();
   measuring = false;
+  loopDelay.disable();
   await new Promise((resolve) => setTimeout(resolve, 500));
   await until(() => tracker.inFlight() === 0, 15_000);
 } else {
+  loopDelay.enable();
   await Promise.race([endedSignal, new Promise((resolve) => setTimeout(resolve, 120_000))]);
   tracker.stopSampling();
   measuring = false;
+  loopDelay.disable();
   // The last flush (every 100 ms) and tick (every SIMULATOR_INTERVAL_MS) take what was left waiting.
   await new Promise((resolve) => setTimeout(resolve, 500));
   // The last flush and the re-quotes after it: what was sampled before the end is followed through.
@@ -205,5 +212,6 @@ process.send?.({
   takenMs: firstTradeAt !== null && endedAt !== null ? endedAt - firstTradeAt : null,
   ...tracker.result(),
   statements,
+  loopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
   rss: process.memoryUsage().rss,
 });

@@ -20,6 +20,7 @@ interface ChildResult {
   unresolved: number;
   phases: { toApplied: number[]; toQuoting: number[]; toCommitted: number[]; statements: number[] };
   statements: { ms: number; orders: number }[];
+  loopDelayMs: { p50: number; p99: number; max: number };
   rss: number;
 }
 
@@ -158,6 +159,7 @@ try {
       statements: x.statements.length,
       'statement ms': ms50(x.statements.map((st) => st.ms)),
       'orders / statement': x.statements.length ? (orders / x.statements.length).toFixed(0) : '-',
+      'event loop delay ms p50 / p99 / max': `${ms(x.loopDelayMs.p50)} / ${ms(x.loopDelayMs.p99)} / ${ms(x.loopDelayMs.max)}`,
     };
   };
   console.log('\nwhere the delay goes (p50 / p99 ms of each step of the sampled messages) and the group commit statements meanwhile:\n');
