@@ -37,8 +37,8 @@ interface Run {
 
 export class MarketMaker {
   private readonly runs = new Map<string, Run>();
-  /** When each symbol's last re-quote started (performance.now()). */
-  private readonly lastPass = new Map<string, number>();
+  /** When each symbol was last asked for a re-quote by quote() (performance.now()): a new price, a new instrument. */
+  private readonly asked = new Map<string, number>();
 
   constructor(
     private readonly oms: Oms,
@@ -55,6 +55,25 @@ export class MarketMaker {
    * a new price is never left for the next tick, and the asks never queue up one commit each.
    */
   quote(instrument: InstrumentState): Promise<void> {
+    this.asked.set(instrument.symbol, performance.now());
+    return this.start(instrument);
+  }
+
+  /**
+   * The periodic re-quote of a symbol whose price did not move (it replaces filled quotes and follows
+   * the real quote): skipped when a re-quote of it is in flight, or when one was asked for within
+   * `withinMs` (a new price), which did the same. A busy market data feed re-quotes its symbols at
+   * every price, and the tick then stays out of their way instead of putting a re-quote of its own in
+   * front of the next price's; a quiet symbol is refreshed every time, as before.
+   */
+  refresh(instrument: InstrumentState, withinMs: number): Promise<void> {
+    if (this.runs.has(instrument.symbol)) return Promise.resolve();
+    const last = this.asked.get(instrument.symbol);
+    if (last !== undefined && performance.now() - last < withinMs) return Promise.resolve();
+    return this.start(instrument);
+  }
+
+  private start(instrument: InstrumentState): Promise<void> {
     const symbol = instrument.symbol;
     const run = this.runs.get(symbol);
     if (run) return (run.again ??= deferred()).promise;
@@ -64,19 +83,6 @@ export class MarketMaker {
     // Registered before the caller's: the symbol is free (or re-quoted again) by the time it hears.
     void first.then(() => this.next(symbol, fresh));
     return first;
-  }
-
-  /**
-   * The periodic re-quote of a symbol whose price did not move (it replaces filled quotes and follows
-   * the real quote): skipped when a re-quote of it is in flight or started within `withinMs`, which
-   * did the same. A busy market data feed re-quotes its symbols at every price, and the tick then
-   * stays out of their way instead of putting a re-quote of its own in front of the next price's.
-   */
-  refresh(instrument: InstrumentState, withinMs: number): Promise<void> {
-    if (this.runs.has(instrument.symbol)) return Promise.resolve();
-    const last = this.lastPass.get(instrument.symbol);
-    if (last !== undefined && performance.now() - last < withinMs) return Promise.resolve();
-    return this.quote(instrument);
   }
 
   /** Resolves once no re-quote is in flight (at a stop). */
@@ -101,7 +107,6 @@ export class MarketMaker {
   }
 
   private async pass(instrument: InstrumentState): Promise<void> {
-    this.lastPass.set(instrument.symbol, performance.now());
     try {
       await this.requote(instrument);
     } catch (error) {

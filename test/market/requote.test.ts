@@ -8,7 +8,7 @@ import { PaperMarket } from '../../src/market/paper-market.js';
 import { LiveMarket } from '../../src/market/live-market.js';
 import type { MarketDataSink, MarketDataSource } from '../../src/market/market-data.js';
 import { MemoryStore } from '../oms/support/memory-store.js';
-import { U } from '../oms/support/commands.js';
+import { ADMIN, U } from '../oms/support/commands.js';
 
 /**
  * How soon the house follows a new price, at the level of the commits: the price and the re-quote
@@ -111,6 +111,19 @@ describe('the house market maker', () => {
     // Self-trade prevention never had to cancel one: the same four orders, moved.
     const orders = [...store.orders.values()].filter((o) => o.portfolioId === house);
     expect(orders.map((o) => o.status)).toEqual(['NEW', 'NEW', 'NEW', 'NEW']);
+  });
+  it("leaves a symbol to the next price when one was asked for within the tick's interval, and refreshes it otherwise", async () => {
+    const maker = new MarketMaker(desk, CONFIG, logger);
+    await maker.quote(desk.instrument('ACME')!);
+    const house = desk.portfolio('HOUSE')!;
+    const open = () => desk.openOrdersOf(house.id).length;
+    // One of its quotes goes (as a fill would take it): a refresh puts it back.
+    await desk.cancelOrder(desk.openOrdersOf(house.id)[0].id, ADMIN);
+    expect(open()).toBe(3);
+    await maker.refresh(desk.instrument('ACME')!, 60_000);
+    expect(open()).toBe(3);
+    await maker.refresh(desk.instrument('ACME')!, 0);
+    expect(open()).toBe(4);
   });
 });
 
