@@ -196,7 +196,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
           staleMs: env.MARKET_DATA_STALE_MS,
           bars,
           // Bound late: the paper market below holds the houses.
-          requote: (symbol) => market.moveAndQuote(symbol, null),
+          moveAndQuote: (symbol, price) => market.moveAndQuote(symbol, price),
         })
       : null;
     const market = new PaperMarket(

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadEnv } from '../../src/config/env.js';
@@ -8,6 +9,7 @@ import { RandomWalkSource } from '../../src/market/price-source.js';
 import { MarketMaker } from '../../src/market/market-maker.js';
 import { Oms } from '../../src/oms/oms.js';
 import { Desks } from '../../src/oms/desks.js';
+import { SharedCommit } from '../../src/db/shared-commit.js';
 import type { FeedState, TradePrint } from '../../src/market/market-data.js';
 import type { InstrumentState } from '../../src/oms/model.js';
 import { RequoteTracker } from './requote-tracker.js';
@@ -75,18 +77,21 @@ const omsProto = Oms.prototype as Proto<Oms>;
 const setReferencePrice = omsProto.setReferencePrice;
 omsProto.setReferencePrice = function (this: Oms, symbol: string, price: number, actor) {
   // The price taken from the source goes into the desk now (the commit follows).
-  tracker.applied(symbol);
+  tracker.applied(symbol, performance.now());
   return setReferencePrice.call(this, symbol, price, actor);
 };
 
-const makerProto = MarketMaker.prototype as Proto<MarketMaker>;
-const quote = makerProto.quote;
-makerProto.quote = async function (this: MarketMaker, instrument: InstrumentState) {
-  // A busy symbol returns at once: its re-quote in flight started before these prices.
-  if ((this as unknown as { busy: Set<string> }).busy.has(instrument.symbol)) return quote.call(this, instrument);
-  const started = tracker.quoting(instrument.symbol);
-  await quote.call(this, instrument);
-  tracker.quoted(instrument.symbol, started, performance.now());
+// requote() is private: one pass over the symbol's levels, which quote() runs (again, if asked meanwhile).
+type Requote = (this: MarketMaker, instrument: InstrumentState) => Promise<void>;
+const makerProto = MarketMaker.prototype as unknown as { requote: Requote };
+const requote = makerProto.requote;
+makerProto.requote = async function (this: MarketMaker, instrument: InstrumentState) {
+  const started = tracker.quoting(instrument.symbol, performance.now());
+  try {
+    await requote.call(this, instrument);
+  } finally {
+    tracker.quoted(instrument.symbol, started, performance.now());
+  }
 };
 
 const desksProto = Desks.prototype as Proto<Desks>;
@@ -102,6 +107,20 @@ desksProto.add = function (this: Desks, desk: Oms) {
     });
   });
   return add.call(this, desk);
+};
+
+type Write = (this: SharedCommit, batches: readonly { rows: { orders: unknown[] } }[]) => Promise<void>;
+// write() is private: one statement to the database, whatever joined it.
+const commitProto = SharedCommit.prototype as unknown as { write: Write };
+const write = commitProto.write;
+/** Each group commit statement: how long it took and how many order rows it wrote. */
+const statements: { ms: number; orders: number }[] = [];
+let measuring = true;
+commitProto.write = async function (this: SharedCommit, batches) {
+  const at = performance.now();
+  await write.call(this, batches);
+  tracker.statementsDone++;
+  if (measuring) statements.push({ ms: performance.now() - at, orders: batches.reduce((n, b) => n + b.rows.orders.length, 0) });
 };
 
 // ---- the run -------------------------------------------------------------------------------------
@@ -131,6 +150,7 @@ for (const [i, symbol] of symbols.entries()) {
 }
 await catalogue.stop();
 tracker.reset();
+statements.length = 0;
 
 const env = loadEnv({
   ...baseEnv,
@@ -140,6 +160,8 @@ const env = loadEnv({
     : { MARKET_DATA: 'simulator' }),
 });
 const startedAt = performance.now();
+// How late the event loop runs what is due (a commit's answer, a timer), while measuring.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 const service = await startOmsService(env, { logger: pino({ level: 'silent' }) });
 const startMs = performance.now() - startedAt;
 // Disconnected (the result taken, or the runner giving up): stop, remove the data, exit.
@@ -162,13 +184,20 @@ const until = (done: () => boolean, limitMs: number): Promise<void> =>
 if (mode === 'simulator') {
   // From the steady state: the first tick, inside the start, quoted a cold desk.
   tracker.reset();
+  statements.length = 0;
+  loopDelay.enable();
   await new Promise((resolve) => setTimeout(resolve, simulatorSeconds * 1000));
   tracker.stopSampling();
+  measuring = false;
+  loopDelay.disable();
   await new Promise((resolve) => setTimeout(resolve, 500));
   await until(() => tracker.inFlight() === 0, 15_000);
 } else {
+  loopDelay.enable();
   await Promise.race([endedSignal, new Promise((resolve) => setTimeout(resolve, 120_000))]);
   tracker.stopSampling();
+  measuring = false;
+  loopDelay.disable();
   // The last flush (every 100 ms) and tick (every SIMULATOR_INTERVAL_MS) take what was left waiting.
   await new Promise((resolve) => setTimeout(resolve, 500));
   // The last flush and the re-quotes after it: what was sampled before the end is followed through.
@@ -182,5 +211,7 @@ process.send?.({
   linkState: live ? (live as LiveMarket).linkState : null,
   takenMs: firstTradeAt !== null && endedAt !== null ? endedAt - firstTradeAt : null,
   ...tracker.result(),
+  statements,
+  loopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
   rss: process.memoryUsage().rss,
 });

@@ -7,14 +7,33 @@
  * and is measured when the house's first modified order of that re-quote is committed (`first`) and
  * when the whole re-quote (every level, both sides) is committed (`done`). A re-quote that changed
  * nothing (the rounded price was already quoted) resolves its samples as `unchanged`, without a delay.
+ * The time of each step is kept as well (`phases`), to show where the delay goes.
  * Times are performance.now() of one process.
  */
+/** A sampled message: when it was delivered, when a price taken at or after it went into the desk, when its re-quote started. */
+interface Sample {
+  at: number;
+  /** Group commit statements completed before it was delivered. */
+  statementsBefore: number;
+  appliedAt: number;
+  quotingAt: number;
+}
+
 interface Track {
-  waiting: number[];
-  applied: number[];
+  waiting: Sample[];
+  applied: Sample[];
   /** Samples of the re-quote in flight, until its first commit. */
-  firstPending: number[];
+  firstPending: Sample[];
   committedSince: boolean;
+}
+
+/** Where a sample's delay went: waiting for the flush, from the price in the desk to its re-quote's start, and that re-quote's commit. */
+export interface Phases {
+  toApplied: number[];
+  toQuoting: number[];
+  toCommitted: number[];
+  /** Statements completed from its delivery to its re-quote's commit, that one included: the commits it waited through. */
+  statements: number[];
 }
 
 export class RequoteTracker {
@@ -22,6 +41,9 @@ export class RequoteTracker {
   private sampling = true;
   readonly first: number[] = [];
   readonly done: number[] = [];
+  readonly phases: Phases = { toApplied: [], toQuoting: [], toCommitted: [], statements: [] };
+  /** Group commit statements completed so far (the caller counts them). */
+  statementsDone = 0;
   unchanged = 0;
   sampled = 0;
 
@@ -33,22 +55,24 @@ export class RequoteTracker {
     if (!this.sampling) return;
     const t = this.tracks.get(symbol);
     if (!t) return;
-    t.waiting.push(at);
+    t.waiting.push({ at, statementsBefore: this.statementsDone, appliedAt: NaN, quotingAt: NaN });
     this.sampled++;
   }
 
-  applied(symbol: string): void {
+  applied(symbol: string, at: number): void {
     const t = this.tracks.get(symbol);
     if (!t || t.waiting.length === 0) return;
+    for (const s of t.waiting) s.appliedAt = at;
     t.applied.push(...t.waiting);
     t.waiting = [];
   }
 
   /** A re-quote starts: it carries the samples whose price is in the desk. */
-  quoting(symbol: string): number[] {
+  quoting(symbol: string, at: number): Sample[] {
     const t = this.tracks.get(symbol);
     if (!t) return [];
     const batch = t.applied;
+    for (const s of batch) s.quotingAt = at;
     t.applied = [];
     t.firstPending.push(...batch);
     t.committedSince = false;
@@ -59,15 +83,21 @@ export class RequoteTracker {
     const t = this.tracks.get(symbol);
     if (!t) return;
     t.committedSince = true;
-    for (const d of t.firstPending) this.first.push(at - d);
+    for (const s of t.firstPending) {
+      this.first.push(at - s.at);
+      this.phases.toApplied.push(s.appliedAt - s.at);
+      this.phases.toQuoting.push(s.quotingAt - s.appliedAt);
+      this.phases.toCommitted.push(at - s.quotingAt);
+      this.phases.statements.push(this.statementsDone - s.statementsBefore);
+    }
     t.firstPending = [];
   }
 
-  quoted(symbol: string, batch: number[], at: number): void {
+  quoted(symbol: string, batch: Sample[], at: number): void {
     const t = this.tracks.get(symbol);
     if (!t) return;
     if (t.committedSince) {
-      for (const d of batch) this.done.push(at - d);
+      for (const s of batch) this.done.push(at - s.at);
     } else {
       this.unchanged += batch.length;
       t.firstPending = t.firstPending.filter((d) => !batch.includes(d));
@@ -83,6 +113,7 @@ export class RequoteTracker {
     }
     this.first.length = 0;
     this.done.length = 0;
+    for (const list of Object.values(this.phases)) list.length = 0;
     this.unchanged = 0;
     this.sampled = 0;
   }
@@ -98,9 +129,9 @@ export class RequoteTracker {
     return n;
   }
 
-  result(): { sampled: number; first: number[]; done: number[]; unchanged: number; neverApplied: number; unresolved: number } {
+  result(): { sampled: number; first: number[]; done: number[]; phases: Phases; unchanged: number; neverApplied: number; unresolved: number } {
     let neverApplied = 0;
     for (const t of this.tracks.values()) neverApplied += t.waiting.length;
-    return { sampled: this.sampled, first: this.first, done: this.done, unchanged: this.unchanged, neverApplied, unresolved: this.inFlight() };
+    return { sampled: this.sampled, first: this.first, done: this.done, phases: this.phases, unchanged: this.unchanged, neverApplied, unresolved: this.inFlight() };
   }
 }

@@ -18,6 +18,9 @@ interface ChildResult {
   unchanged: number;
   neverApplied: number;
   unresolved: number;
+  phases: { toApplied: number[]; toQuoting: number[]; toCommitted: number[]; statements: number[] };
+  statements: { ms: number; orders: number }[];
+  loopDelayMs: { p50: number; p99: number; max: number };
   rss: number;
 }
 
@@ -144,6 +147,23 @@ try {
     `\nreplay: ${r.counts?.trades.toLocaleString('en')} trades and ${r.counts?.quotes.toLocaleString('en')} quotes taken in ${ms(r.takenMs ?? NaN)} ms` +
       ` (first print to \`ended\`), link ${r.linkState}, bad ticks ${r.counts?.badTicks}, skipped ${r.counts?.skipped}; service start ${ms(r.startMs)} ms`,
   );
+  const steps = (name: string, x: ChildResult) => {
+    const orders = x.statements.reduce((n, st) => n + st.orders, 0);
+    const ms50 = (v: number[]) => `${ms(percentile(v, 50))} / ${ms(percentile(v, 99))}`;
+    return {
+      run: name,
+      'message -> price in desk': ms50(x.phases.toApplied),
+      'price in desk -> re-quote starts': ms50(x.phases.toQuoting),
+      're-quote starts -> committed': ms50(x.phases.toCommitted),
+      'statements waited': `${percentile(x.phases.statements, 50)} / ${percentile(x.phases.statements, 99)}`,
+      statements: x.statements.length,
+      'statement ms': ms50(x.statements.map((st) => st.ms)),
+      'orders / statement': x.statements.length ? (orders / x.statements.length).toFixed(0) : '-',
+      'event loop delay ms p50 / p99 / max': `${ms(x.loopDelayMs.p50)} / ${ms(x.loopDelayMs.p99)} / ${ms(x.loopDelayMs.max)}`,
+    };
+  };
+  console.log('\nwhere the delay goes (p50 / p99 ms of each step of the sampled messages) and the group commit statements meanwhile:\n');
+  console.log(table([steps('replay', r), steps('simulator', s)]));
   const ratio = (p: number) => (percentile(r.first, p) / percentile(s.first, p)).toFixed(2);
   console.log(`replay / simulator re-quote delay: p50 ${ratio(50)}x, p99 ${ratio(99)}x`);
   console.log(

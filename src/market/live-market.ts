@@ -7,14 +7,20 @@ import type { BarBuilder } from './bar-builder.js';
 export interface LiveMarketOptions {
   /** A symbol with no message for this long is `stale`. */
   readonly staleMs: number;
-  /** How often new prices are applied to the desks: prints in between are conflated to the latest. */
+  /**
+   * The shortest time between two passes that apply new prices (default 0: as soon as the previous
+   * price of a symbol is committed). Prints meanwhile are conflated to the latest either way.
+   */
   readonly flushMs?: number;
   /** A print further than this outside the current quote (basis points) is a bad tick, ignored. */
   readonly badTickBps?: number;
   /** Tick size of an instrument the source follows but the catalogue lacks (added at its first print). */
   readonly newInstrumentTick?: number;
-  /** Runs once a symbol's new price is in every desk: the house re-quotes it then, not at its next tick. */
-  readonly requote?: (symbol: string) => Promise<void>;
+  /**
+   * Puts a symbol's new price in every desk together with the house's re-quote around it, in one
+   * commit per desk (the paper market's moveAndQuote). Without it the price alone is set.
+   */
+  readonly moveAndQuote?: (symbol: string, price: number) => Promise<void>;
   readonly now?: () => number;
   /** Builds the instruments' bars from the prints taken (bad ticks are not prices). */
   readonly bars?: BarBuilder;
@@ -25,6 +31,8 @@ interface SymbolState {
   ask: number | null;
   /** The latest accepted print not yet applied to the desks. */
   pending: number | null;
+  /** A price of the symbol is being applied (until its commit): the next one waits, conflating. */
+  applying: boolean;
   lastMessageAt: number;
   status: MarketStatus;
 }
@@ -34,15 +42,21 @@ const ACTOR = { keyId: null, name: 'market data', audited: false };
 /**
  * The desks' side of a market data source: takes its trades, quotes and bars, keeps each symbol's
  * top of book and status, and applies the latest trade as the reference price of every desk (the
- * house re-quotes around it and stops trigger on it). Prints are conflated between flushes, so a
- * source of many messages a second costs the desks one commit per symbol per flush.
+ * house re-quotes around it in the same commit, and stops trigger on it). A symbol's price is applied
+ * as soon as its previous one is committed, and prints meanwhile are conflated to the latest: however
+ * many messages a second the source sends, the desks commit its prices back to back, each commit
+ * carrying every symbol that moved meanwhile, and a price waits at most for the commit in flight.
  */
 export class LiveMarket implements MarketDataSink {
   private readonly symbols = new Map<string, SymbolState>();
   private feedState: FeedState = 'connecting';
-  private flushTimer: NodeJS.Timeout | null = null;
   private staleTimer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  /** A pass is due (setImmediate or, within flushMs of the last, a timer). */
+  private flushDue: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  private lastFlushAt = -Infinity;
+  private running = false;
+  /** Prices being applied, for stop() to wait for. */
+  private readonly applying = new Set<Promise<void>>();
   private readonly now: () => number;
   readonly counts = { trades: 0, quotes: 0, bars: 0, badTicks: 0, skipped: 0 };
 
@@ -75,21 +89,21 @@ export class LiveMarket implements MarketDataSink {
   async start(): Promise<void> {
     const at = this.now();
     for (const symbol of this.followed) {
-      this.symbols.set(symbol, { bid: null, ask: null, pending: null, lastMessageAt: at, status: 'live' });
+      this.symbols.set(symbol, { bid: null, ask: null, pending: null, applying: false, lastMessageAt: at, status: 'live' });
       this.mark(symbol, 'live');
     }
-    this.flushTimer = setInterval(() => void this.flush(), this.options.flushMs ?? 100);
-    this.flushTimer.unref();
+    this.running = true;
     this.staleTimer = setInterval(() => this.checkStale(), Math.max(50, Math.floor(this.options.staleMs / 4)));
     this.staleTimer.unref();
     await this.source.start(this.followed, this);
   }
 
   async stop(): Promise<void> {
-    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.running = false;
     if (this.staleTimer) clearInterval(this.staleTimer);
     await this.source.stop();
-    await this.flushing;
+    this.cancelFlush();
+    await Promise.all(this.applying);
   }
 
   // ---- MarketDataSink ------------------------------------------------------------------------
@@ -103,6 +117,7 @@ export class LiveMarket implements MarketDataSink {
       return;
     }
     s.pending = print.price;
+    this.wake(s);
     this.options.bars?.print(print.symbol, print.price, print.size, print.time);
   }
 
@@ -120,6 +135,7 @@ export class LiveMarket implements MarketDataSink {
     this.counts.bars++;
     if (this.badTick(s, bar.close)) return;
     s.pending = bar.close;
+    this.wake(s);
     this.options.bars?.bar(bar);
   }
 
@@ -181,37 +197,54 @@ export class LiveMarket implements MarketDataSink {
     }
   }
 
-  /**
-   * Applies each symbol's latest print to every desk, all symbols at once (each desk commits them
-   * together), then has the house re-quote each; never two flushes at once.
-   */
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    const moves: [string, number][] = [];
-    for (const [symbol, s] of this.symbols) {
-      if (s.pending === null) continue;
-      moves.push([symbol, s.pending]);
-      s.pending = null;
-    }
-    if (moves.length === 0) return;
-    this.flushing = Promise.all(
-      moves.map(async ([symbol, price]) => {
-        try {
-          if (await this.apply(symbol, price)) await this.options.requote?.(symbol);
-        } catch (error) {
-          this.logger.warn({ err: error, symbol }, 'could not apply a market data price');
-        }
-      }),
-    )
-      .then(() => undefined)
-      .finally(() => {
-        this.flushing = null;
-      });
-    await this.flushing;
+  /** A symbol has a new price: a pass to apply it is due, unless its previous price is still being applied. */
+  private wake(s: SymbolState): void {
+    if (s.applying || this.flushDue || !this.running) return;
+    const wait = this.lastFlushAt + (this.options.flushMs ?? 0) - performance.now();
+    this.flushDue = wait > 0 ? setTimeout(() => this.flush(), wait) : setImmediate(() => this.flush());
   }
 
-  /** True when a desk's price moved (an instrument added at its first print is quoted already). */
-  private async apply(symbol: string, price: number): Promise<boolean> {
+  private cancelFlush(): void {
+    if (!this.flushDue) return;
+    clearTimeout(this.flushDue as NodeJS.Timeout);
+    clearImmediate(this.flushDue as NodeJS.Immediate);
+    this.flushDue = null;
+  }
+
+  /**
+   * Applies the latest print of each symbol whose previous price is committed, all at once (each
+   * desk commits them together, with the house's re-quotes). A symbol whose price is still in flight
+   * is not waited for: its prints conflate meanwhile and it goes again as soon as that one is
+   * committed. The pass is scheduled rather than run at each print, so that every print delivered
+   * in one go lands before it; under load, commits set the pace and each carries many prints.
+   */
+  private flush(): void {
+    this.flushDue = null;
+    if (!this.running) return;
+    this.lastFlushAt = performance.now();
+    for (const [symbol, s] of this.symbols) if (s.pending !== null && !s.applying) this.applyPending(symbol, s);
+  }
+
+  private applyPending(symbol: string, s: SymbolState): void {
+    const price = s.pending!;
+    s.pending = null;
+    s.applying = true;
+    const applied: Promise<void> = this.apply(symbol, price)
+      .catch((error: unknown) => this.logger.warn({ err: error, symbol }, 'could not apply a market data price'))
+      .finally(() => {
+        s.applying = false;
+        this.applying.delete(applied);
+        if (s.pending === null || !this.running) return;
+        // Right away, in the step its commit is heard: the desk's next batch closes in the next
+        // turn of the event loop, and this price rides it instead of waiting for the one after.
+        if (performance.now() >= this.lastFlushAt + (this.options.flushMs ?? 0)) this.applyPending(symbol, s);
+        else this.wake(s);
+      });
+    this.applying.add(applied);
+  }
+
+  /** Sets the price in every desk with the house's re-quote (an instrument added at its first print is quoted already). */
+  private async apply(symbol: string, price: number): Promise<void> {
     const main = this.desks.main;
     let instrument = main.instrument(symbol);
     if (!instrument) {
@@ -220,11 +253,11 @@ export class LiveMarket implements MarketDataSink {
       const rounded = Math.max(tick, Math.round(price / tick) * tick);
       instrument = await this.desks.addInstrument({ symbol, name: symbol, tickSize: tick, lotSize: 1, referencePrice: rounded, lastPrice: null }, ACTOR, main);
       this.mark(symbol, this.symbols.get(symbol)!.status);
-      return false;
+      return;
     }
     const rounded = Math.max(instrument.tickSize, Math.round(price / instrument.tickSize) * instrument.tickSize);
-    if (rounded === instrument.referencePrice) return false;
-    await this.desks.setReferencePrice(symbol, rounded, null, main);
-    return true;
+    if (rounded === instrument.referencePrice) return;
+    if (this.options.moveAndQuote) await this.options.moveAndQuote(symbol, rounded);
+    else await this.desks.setReferencePrice(symbol, rounded, null, main);
   }
 }

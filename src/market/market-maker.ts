@@ -18,8 +18,27 @@ const ACTOR = { keyId: null, name: 'house-market-maker', audited: false };
  * The house keeps `levels` quotes each side of the reference price. It re-quotes by modifying its
  * standing orders (so the orders table does not grow with every tick) and replaces filled ones.
  */
+interface Deferred {
+  readonly promise: Promise<void>;
+  resolve(): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** A symbol's re-quote in flight, whether it was asked for again meanwhile, and when the last is done. */
+interface Run {
+  again: Deferred | null;
+  readonly finished: Deferred;
+}
+
 export class MarketMaker {
-  private busy = new Set<string>();
+  private readonly runs = new Map<string, Run>();
+  /** When each symbol was last asked for a re-quote by quote() (performance.now()): a new price, a new instrument. */
+  private readonly asked = new Map<string, number>();
 
   constructor(
     private readonly oms: Oms,
@@ -29,15 +48,69 @@ export class MarketMaker {
     private readonly realQuote: (symbol: string) => { bid: number | null; ask: number | null } | null = () => null,
   ) {}
 
-  async quote(instrument: InstrumentState): Promise<void> {
-    if (this.busy.has(instrument.symbol)) return;
-    this.busy.add(instrument.symbol);
+  /**
+   * Re-quotes the symbol around its current price; resolves once a re-quote that read the price as
+   * it is now has committed. Asked while one is in flight (which read the price before), the symbol
+   * is re-quoted once more as soon as that one is done, however many times it was asked meanwhile:
+   * a new price is never left for the next tick, and the asks never queue up one commit each.
+   */
+  quote(instrument: InstrumentState): Promise<void> {
+    this.asked.set(instrument.symbol, performance.now());
+    return this.start(instrument);
+  }
+
+  /**
+   * The periodic re-quote of a symbol whose price did not move (it replaces filled quotes and follows
+   * the real quote): skipped when a re-quote of it is in flight, or when one was asked for within
+   * `withinMs` (a new price), which did the same. A busy market data feed re-quotes its symbols at
+   * every price, and the tick then stays out of their way instead of putting a re-quote of its own in
+   * front of the next price's; a quiet symbol is refreshed every time, as before.
+   */
+  refresh(instrument: InstrumentState, withinMs: number): Promise<void> {
+    if (this.runs.has(instrument.symbol)) return Promise.resolve();
+    const last = this.asked.get(instrument.symbol);
+    if (last !== undefined && performance.now() - last < withinMs) return Promise.resolve();
+    return this.start(instrument);
+  }
+
+  private start(instrument: InstrumentState): Promise<void> {
+    const symbol = instrument.symbol;
+    const run = this.runs.get(symbol);
+    if (run) return (run.again ??= deferred()).promise;
+    const fresh: Run = { again: null, finished: deferred() };
+    this.runs.set(symbol, fresh);
+    const first = this.pass(instrument);
+    // Registered before the caller's: the symbol is free (or re-quoted again) by the time it hears.
+    void first.then(() => this.next(symbol, fresh));
+    return first;
+  }
+
+  /** Resolves once no re-quote is in flight (at a stop). */
+  async settled(): Promise<void> {
+    while (this.runs.size > 0) await Promise.all([...this.runs.values()].map((r) => r.finished.promise));
+  }
+
+  private next(symbol: string, run: Run): void {
+    const again = run.again;
+    if (!again) {
+      this.runs.delete(symbol);
+      run.finished.resolve();
+      return;
+    }
+    run.again = null;
+    // The instrument as the desk holds it now (a reload replaces it).
+    const current = this.oms.instrument(symbol);
+    void (current ? this.pass(current) : Promise.resolve()).then(() => {
+      again.resolve();
+      this.next(symbol, run);
+    });
+  }
+
+  private async pass(instrument: InstrumentState): Promise<void> {
     try {
       await this.requote(instrument);
     } catch (error) {
       this.logger.warn({ err: error, symbol: instrument.symbol }, 'house re-quote failed');
-    } finally {
-      this.busy.delete(instrument.symbol);
     }
   }
 
@@ -47,15 +120,23 @@ export class MarketMaker {
     const mine = this.oms.openOrdersOf(house.id).filter((o) => o.symbol === instrument.symbol);
     // No trusted price (the source went quiet, or the market is closed): the house pulls its quotes.
     const quoting = this.oms.marketOf(instrument.symbol).status === 'live';
+    const targets = { BUY: quoting ? this.targets(instrument, 'BUY') : [], SELL: quoting ? this.targets(instrument, 'SELL') : [] };
+    const standing = {
+      BUY: mine.filter((o) => o.side === 'BUY').sort((a, b) => a.id - b.id),
+      SELL: mine.filter((o) => o.side === 'SELL').sort((a, b) => a.id - b.id),
+    };
+    // The side moving away from the other goes first: bids raised past the house's own asks still
+    // standing (a price jump wider than the spread) would cross them, and self-trade prevention
+    // would cancel the house's own quotes.
+    const bestBid = Math.max(...standing.BUY.map((o) => o.limitPrice ?? 0));
+    const sides = targets.BUY.length > 0 && targets.BUY[0] > bestBid ? (['SELL', 'BUY'] as const) : (['BUY', 'SELL'] as const);
     // Every change is applied now, in order, and all ride the same group commit: a re-quote costs
     // one commit, not one per level.
     const changes: Promise<unknown>[] = [];
-    for (const side of ['BUY', 'SELL'] as const) {
-      const targets = quoting ? this.targets(instrument, side) : [];
-      const standing = mine.filter((o) => o.side === side).sort((a, b) => a.id - b.id);
-      for (let i = 0; i < targets.length; i++) {
-        const price = targets[i];
-        const o = standing[i];
+    for (const side of sides) {
+      for (let i = 0; i < targets[side].length; i++) {
+        const price = targets[side][i];
+        const o = standing[side][i];
         if (o && OPEN_STATUSES.has(o.status)) {
           if (o.limitPrice !== price || o.quantity - o.filled !== this.config.size) {
             changes.push(this.oms.modifyOrder(o.id, { limitPrice: price, quantity: o.filled + this.config.size }, ACTOR));
@@ -64,7 +145,7 @@ export class MarketMaker {
           changes.push(this.oms.placeOrder(this.order(instrument, side, price), ACTOR));
         }
       }
-      for (const extra of standing.slice(targets.length)) {
+      for (const extra of standing[side].slice(targets[side].length)) {
         if (OPEN_STATUSES.has(extra.status)) changes.push(this.oms.cancelOrder(extra.id, ACTOR));
       }
     }

@@ -49,6 +49,8 @@ export class PaperMarket {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+    // A re-quote asked again while in flight runs after its callers have heard.
+    await Promise.all([...this.makers.values()].map((m) => m.settled()));
   }
 
   private takeIn(desk: Oms): void {
@@ -87,19 +89,28 @@ export class PaperMarket {
     }
   }
 
-  /** A symbol's new price (if any) in every desk, then each desk's house quotes around it. */
+  /**
+   * A symbol's new price (if any) in every desk, and each desk's house quotes around it in the same
+   * commit: the price is in the desk's memory as soon as it is set, so the re-quote that follows at
+   * once reads it, and both are durable together (or neither, the batch failing as one).
+   */
   async moveAndQuote(symbol: string, next: number | null): Promise<void> {
     await Promise.all(
       this.desks.all().map(async (desk) => {
         if (!desk.healthy) return;
+        const moved = next !== null ? desk.setReferencePrice(symbol, next, null) : null;
+        const instrument = desk.instrument(symbol);
+        const maker = this.makers.get(desk);
+        // Without a new price, a re-quote of the last interval did this one's work already.
+        const quoted = instrument && maker ? (next !== null ? maker.quote(instrument) : maker.refresh(instrument, this.intervalMs)) : undefined;
         try {
-          if (next !== null) await desk.setReferencePrice(symbol, next, null);
-          const instrument = desk.instrument(symbol);
-          if (instrument) await this.makers.get(desk)?.quote(instrument);
+          await moved;
         } catch (error) {
           // One desk's trouble (a failed commit: it reloads by itself) stays in it.
           this.logger.warn({ err: error, desk: desk.desk.name, symbol }, 'paper market tick failed for a desk');
         }
+        // The house logs its own failures.
+        await quoted;
       }),
     );
   }

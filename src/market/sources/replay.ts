@@ -28,6 +28,12 @@ export function timerSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 const SPEED = /^\d{1,9}(?:\.\d{1,9})?$/;
+/**
+ * At full speed, the longest the replay runs before the event loop gets a turn: the desks' commits
+ * (and the re-quotes after them), the API and the feed are then served every few ms instead of
+ * after each chunk of the file, whose lines would otherwise be delivered in one unbroken run.
+ */
+const FULL_SPEED_SLICE_MS = 4;
 
 /** Options from `REPLAY_FILE`, `REPLAY_SPEED` and `REPLAY_START`; throws naming the variable that is wrong. */
 export function replayOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): ReplayOptions {
@@ -58,6 +64,8 @@ export class ReplaySource implements MarketDataSource {
   /** Settles on stop(), so a wait ends even when an injected sleep ignores its signal. */
   private readonly stopped: Promise<void>;
   private fileTime: number | null = null;
+  /** Wall time of the last turn given to the event loop at full speed. */
+  private sliceStart = -Infinity;
   private run: Promise<void> | null = null;
   private close: () => void = () => undefined;
 
@@ -206,7 +214,13 @@ export class ReplaySource implements MarketDataSource {
   }
 
   private async pace(origin: { file: number; wall: number }, at: number): Promise<void> {
-    if (this.speed === 0) return;
+    if (this.speed === 0) {
+      const now = this.clock();
+      if (now - this.sliceStart < FULL_SPEED_SLICE_MS) return;
+      this.sliceStart = now;
+      await new Promise((resolve) => setImmediate(resolve));
+      return;
+    }
     const wait = origin.wall + (at - origin.file) / this.speed - this.clock();
     if (wait > 0) await Promise.race([this.sleep(wait, this.abort.signal), this.stopped]);
   }

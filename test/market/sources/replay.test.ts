@@ -187,6 +187,22 @@ describe('replay source: pace and clock', () => {
     await source.finished();
     expect(bars.clockAtTrade).toEqual(['2024-06-14T13:35:00.000Z']);
   });
+  it('at full speed, gives the event loop a turn every few ms of replay instead of delivering a whole chunk of the file at once', async () => {
+    const rows = Array.from({ length: 100 }, (_, i) => `2024-06-14T13:30:${String(i % 60).padStart(2, '0')}Z,AAPL,212.${String(i).padStart(2, '0')},1`);
+    // Sorted in time: minute 30 then 31.
+    const lines = rows.map((row, i) => (i < 60 ? row : row.replace('13:30:', '13:31:')));
+    let wall = 0;
+    // Each reading of the clock is a millisecond of work: a slice of 4 ms is a few rows.
+    const source = new ReplaySource({ file: csv('time,symbol,price,size', ...lines), speed: 0, clock: () => wall++ });
+    let delivered = 0;
+    const sink: MarketDataSink = { ...recorder().sink, trade: () => void delivered++ };
+    await source.start(['AAPL'], sink);
+    // The 100 rows are one chunk of the file, read at once.
+    const atFirstTurn = new Promise<number>((resolve) => setImmediate(() => resolve(delivered)));
+    await source.finished();
+    expect(delivered).toBe(100);
+    expect(await atFirstTurn).toBeLessThan(20);
+  });
 });
 
 describe('replay source: forking from a moment', () => {
