@@ -39,15 +39,26 @@ class HeldStore extends MemoryStore {
     return new Promise((resolve) => this.arrived.push(resolve));
   }
 
-  override async commit(batch: BatchRows): Promise<void> {
-    if (this.gate) {
-      this.waiting++;
-      for (const fn of this.arrived.splice(0)) fn();
-      await this.gate;
-      this.waiting--;
-    }
-    await super.commit(batch);
-    this.prices.push(batch.instruments.find((i) => i.symbol === 'ACME')?.referencePrice ?? null);
+  /** One statement at a time, as the database store writes them: the next closes once this one is done. */
+  private statement: Promise<void> = Promise.resolve();
+
+  override commit(close: () => BatchRows): Promise<void> {
+    const run = this.statement.then(async () => {
+      // As the database store: a statement starts on the next turn of the event loop, and the batch
+      // closes as it starts; what happens while it is held goes to the next one.
+      await new Promise((resolve) => setImmediate(resolve));
+      const batch = close();
+      if (this.gate) {
+        this.waiting++;
+        for (const fn of this.arrived.splice(0)) fn();
+        await this.gate;
+        this.waiting--;
+      }
+      await super.commit(() => batch);
+      this.prices.push(batch.instruments.find((i) => i.symbol === 'ACME')?.referencePrice ?? null);
+    });
+    this.statement = run.catch(() => undefined);
+    return run;
   }
 }
 
