@@ -32,6 +32,8 @@ import { DayEndScheduler, lastDayEnd } from './oms/day-end-scheduler.js';
 import { SessionSchedule } from './market/session-schedule.js';
 import { marketClockOf } from './market/market-clock.js';
 import { attachFeed, type Feed } from './feed/feed-server.js';
+import { startCluster, type Cluster } from './cluster/start-cluster.js';
+import { LeaseFence, type DeskLease } from './cluster/desk-lease.js';
 
 /** How long a shutdown waits for requests in flight before it cuts their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -40,8 +42,10 @@ export interface OmsService {
   readonly server: Server;
   readonly port: number;
   readonly databaseUrl: string;
-  /** Desk main (the desk of single-team deployments, and of the tests). */
+  /** Desk main (the desk of single-team deployments, and of the tests); in a cluster, this process's first desk, if any. */
   readonly oms: Oms;
+  /** In a cluster (CLUSTER_MODE=on): this process's membership. */
+  readonly cluster: Cluster | null;
   readonly desks: Desks;
   readonly prisma: PrismaClient;
   readonly logger: Logger;
@@ -108,20 +112,21 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     // Ready once the desks can trade: state loaded and, with the house on, its first quotes committed.
     let ready = false;
     const writer = new WriterRole(prisma);
-    // Claimed before any desk loads: it waits for a batch a previous OMS has in flight.
-    await writer.ensureClaimed();
+    // One process for the whole database: the writer role, claimed before any desk loads (it waits
+    // for a batch a previous OMS has in flight). A cluster fences each desk by its lease instead.
+    if (!env.CLUSTER_MODE) await writer.ensureClaimed();
     // One group commit over every desk's batches (see SharedCommit).
-    const shared = new SharedCommit(commitPool, writer);
+    const shared = new SharedCommit(commitPool, env.CLUSTER_MODE ? new LeaseFence() : writer);
     const deskOptions = {
       bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS,
       lastDayEnd: lastDayEnd(env.DAY_END_UTC, new Date()),
       marketCollarBps: env.MARKET_ORDER_COLLAR_BPS,
       fees: feeScheduleOf(env.FEE_PER_SHARE, env.FEE_BPS, env.FEE_MIN_PER_ORDER)!,
     };
-    const openDesk = (info: DeskInfo): Promise<Oms> => {
+    const openDesk = (info: DeskInfo, lease?: DeskLease): Promise<Oms> => {
       const log = logger.child({ desk: info.name });
       return Oms.open(
-        new PrismaOmsStore(prisma, commitPool, info.id, writer, shared),
+        new PrismaOmsStore(prisma, commitPool, info.id, lease ?? writer, shared),
         {
           commitFailed: (error) => log.error({ err: error }, 'a commit failed: its requests were answered 503; reloading the committed state'),
           replaced: (error) => log.fatal(`${error.message}: this one stops accepting orders and can be stopped`),
@@ -134,8 +139,9 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     };
     const deskRows = new DeskRepository(prisma);
     const desks = new Desks(MAIN_DESK_ID);
-    for (const info of await deskRows.list()) await desks.add(await openDesk(info));
-    const oms = desks.main;
+    // In a cluster, desks are taken once this process listens (its peers forward to that address).
+    if (!env.CLUSTER_MODE) for (const info of await deskRows.list()) await desks.add(await openDesk(info));
+    let cluster: Cluster | null = null;
     const history = new HistoryQueries(prisma);
     // Bars are written off the order path, in small batches about once a second.
     const barRows = new BarRepository(prisma);
@@ -150,11 +156,18 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       createDesk: async (name) => {
         const info = await deskRows.create(name);
         if (!info) return null;
-        const desk = await openDesk(info);
-        await desks.add(desk);
+        if (cluster) {
+          // Placed like every desk: it is answered once its owner serves it.
+          await cluster.placed(info.id);
+        } else {
+          const desk = await openDesk(info);
+          await desks.add(desk);
+        }
         const { key } = await keys.create({ name: `${name} admin`, scopes: ['admin'], portfolios: [], deskId: info.id });
         return { desk: info, adminKey: key };
       },
+      forward: env.CLUSTER_MODE ? (deskId, req, res) => cluster?.forward(deskId, req, res) ?? false : undefined,
+      cluster: env.CLUSTER_MODE ? async () => cluster!.status() : undefined,
       logger,
       env,
       checkDatabase: async () => {
@@ -175,6 +188,11 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       server.listen(env.PORT, env.HOST, () => resolveListen());
     });
     const port = (server.address() as AddressInfo).port;
+    if (env.CLUSTER_MODE) {
+      cluster = await startCluster({ env, port, pool: commitPool, desks, openDesk, logger: logger.child({ name: 'cluster' }), move: (symbol, price) => market.moveAndQuote(symbol, price) });
+      cleanup.unshift(() => cluster!.close());
+    }
+    const oms = desks.main;
 
     // Reference prices: the simulator by default, or a market data source (MARKET_DATA) that every
     // desk follows; the house re-quotes around them each interval either way.
@@ -200,6 +218,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     );
     bars.start();
     await market.start();
+    cluster?.followPrices(env.SIMULATOR_INTERVAL_MS);
     // A provider that does not answer does not hold the start: its symbols go stale until it does.
     await live?.start();
     // Sessions run on the market's clock: a replay's is the replayed day's.
@@ -216,6 +235,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       port,
       databaseUrl,
       oms,
+      cluster,
       desks,
       prisma,
       logger,
@@ -243,6 +263,8 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
           server.closeIdleConnections();
         });
         await desks.drain();
+        // Drained and committed: the desks' leases are released for the other processes to take at once.
+        await cluster?.stop();
         for (const fn of cleanup) await fn().catch(() => undefined);
       },
     };

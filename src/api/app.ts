@@ -17,6 +17,7 @@ import { keysRoutes } from './keys.routes.js';
 import { desksRoutes } from './desks.routes.js';
 import { barsRoutes } from './bars.routes.js';
 import { feesRoutes } from './fees.routes.js';
+import { clusterRoutes } from './cluster.routes.js';
 import { deskOf } from './desk-of.js';
 import type { ApiDeps } from './deps.js';
 
@@ -87,7 +88,7 @@ export function createApp(deps: ApiDeps): Express {
       sendError(res, 'UNAVAILABLE', 'the database is not reachable');
       return;
     }
-    const components = deps.healthComponents?.() ?? {};
+    const components = { ...deps.healthComponents?.(), ...(deps.cluster ? { desks_owned: desks.all().length } : {}) };
     const degraded = desks.degraded().map((d) => d.desk.name);
     if (desks.replaced) sendError(res, 'UNAVAILABLE', 'another OMS has taken over the database: this one accepts nothing more');
     else if (degraded.length > 0) {
@@ -98,7 +99,9 @@ export function createApp(deps: ApiDeps): Express {
   });
 
   const api = express.Router();
-  api.use(express.json({ limit: env.BODY_LIMIT }));
+  // The body's bytes are kept for a request forwarded to its desk's owner in a cluster, which then
+  // reads exactly what the client sent.
+  api.use(express.json({ limit: env.BODY_LIMIT, verify: deps.forward ? (req, _res, buf) => void ((req as { rawBody?: Buffer }).rawBody = buf) : undefined }));
   // express.json leaves any other body unread: without this, a form or text body would read as
   // "every field missing".
   api.use((req, _res, next) => {
@@ -111,7 +114,7 @@ export function createApp(deps: ApiDeps): Express {
   });
   api.use(
     requireApiKey(deps.keys, (reason, req) => {
-      desks.main.audit(null, 'auth.failure', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason, ip: req.ip });
+      desks.main?.audit(null, 'auth.failure', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason, ip: req.ip });
     }),
   );
   // Every command acts within the desk of its key.
@@ -120,7 +123,11 @@ export function createApp(deps: ApiDeps): Express {
     if (desk) {
       res.locals.desk = desk;
       next();
-    } else sendError(res, 'UNAVAILABLE', "the key's desk is not served here yet; nothing was done: retry in a moment");
+    } else if (deps.forward?.(keyOf(res).deskId, _req, res)) return;
+    else {
+      res.set('Retry-After', '1');
+      sendError(res, 'UNAVAILABLE', "the key's desk is not served here yet; nothing was done: retry in a moment");
+    }
   });
   api.use(
     rateLimit({
@@ -146,11 +153,12 @@ export function createApp(deps: ApiDeps): Express {
   api.use(desksRoutes(deps));
   api.use(barsRoutes(deps.bars));
   api.use(feesRoutes(deps));
+  api.use(clusterRoutes(deps));
   api.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
   // A valid key used outside its scopes or portfolios is an auth failure too: audited, then mapped.
   api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (err instanceof HttpError && err.code === 'FORBIDDEN') {
-      (deskOf(res) ?? desks.main).audit(actorOf(res), 'auth.forbidden', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason: err.message, ip: req.ip });
+      (deskOf(res) ?? desks.main)?.audit(actorOf(res), 'auth.forbidden', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason: err.message, ip: req.ip });
     }
     next(err);
   });

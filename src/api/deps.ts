@@ -4,6 +4,7 @@ import type { HistoryQueries } from '../db/history-queries.js';
 import type { BarRepository } from '../db/bars.repository.js';
 import type { KeyAdmin, KeyCache } from './auth.js';
 import type { Env } from '../config/env.js';
+import type { ClusterOut } from '../wire/response-schemas.js';
 
 export interface ApiDeps {
   readonly desks: Desks;
@@ -27,4 +28,11 @@ export interface ApiDeps {
    * added to a healthy /health answer as they are; they never make it fail.
    */
   readonly healthComponents?: () => Readonly<Record<string, string>>;
+  /**
+   * In a cluster of OMS processes: answers a request whose key's desk another process owns by
+   * forwarding it there (true), or false when no process serves the desk now (a 503 to retry).
+   */
+  readonly forward?: (deskId: number, req: import('express').Request, res: import('express').Response) => boolean;
+  /** In a cluster: its members and each desk's owner (GET /cluster). */
+  readonly cluster?: () => Promise<ClusterOut>;
 }

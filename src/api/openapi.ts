@@ -43,6 +43,7 @@ import {
   tradeOut,
   tradePageOut,
   feesOut,
+  clusterOut,
 } from '../wire/response-schemas.js';
 
 const json = (schema: z.ZodType): Record<string, unknown> => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -106,6 +107,7 @@ export const ANSWERS = {
   'PUT /fees': feesOut,
   'GET /health': healthOut,
   'GET /bars/{symbol}': barListOut,
+  'GET /cluster': clusterOut,
 } as const satisfies Record<string, z.ZodType>;
 
 const errors = {
@@ -171,6 +173,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: { summary: "The desk's fee schedule, charged on each fill of a client order", responses: { '200': ok('the fee schedule', ANSWERS['GET /fees']), ...errors } },
         put: { summary: "Set the desk's fee schedule (admin); charged from the next fill on", requestBody: body(deskFeesBody), responses: { '200': ok('the fee schedule now', ANSWERS['PUT /fees']), ...errors } },
       },
+      '/cluster': { get: { summary: 'The OMS processes of a cluster and the owner and lease epoch of each desk (operator)', responses: { '200': ok('members and desks', ANSWERS['GET /cluster']), ...errors } } },
       // Outside /api/v1, unlike every other path.
       '/health': { servers: [{ url: '/' }], get: { summary: 'Readiness: the database, every desk, the Slack bot', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': ok('starting or degraded (back by itself), or an error: the database is unreachable, another OMS took over', z.union([healthNotReadyOut, errorOut])) } } },
     },

@@ -55,6 +55,9 @@ export const envSchema = z.object({
   FEE_PER_SHARE: feeAmount,
   FEE_BPS: z.string().trim().regex(/^\d{1,5}(\.\d{1,4})?$/, 'must be basis points such as 1 or 0.5 (at most 4 decimals)').default('0'),
   FEE_MIN_PER_ORDER: feeAmount,
+  CLUSTER_MODE: bool.default(false),
+  OMS_INTERNAL_URL: optionalNonEmpty.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  CLUSTER_LEASE_MS: z.coerce.number().int().min(500).max(60_000).default(2000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -66,6 +69,8 @@ function checkTogether(env: Env): string[] {
   if (env.MARKET_DATA === 'alpaca' && !(env.APCA_API_KEY_ID && env.APCA_API_SECRET_KEY)) {
     problems.push('APCA_API_KEY_ID, APCA_API_SECRET_KEY: required when MARKET_DATA=alpaca (your Alpaca key pair)');
   }
+  if (env.CLUSTER_MODE && !env.DATABASE_URL) problems.push('DATABASE_URL: required when CLUSTER_MODE=on (the processes of a cluster share one PostgreSQL)');
+  if (env.CLUSTER_MODE && env.MARKET_DATA !== 'simulator') problems.push('MARKET_DATA: only the simulator runs in a cluster (CLUSTER_MODE=on) for now');
   return problems;
 }
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { WriterReplacedError, type BatchRows } from '../oms/ports.js';
 import { batchStatement, type DeskBatch } from './batch-statement.js';
-import type { WriterRole } from './writer-role.js';
+import type { CommitFence } from './writer-role.js';
 
 interface Waiting extends DeskBatch {
   resolve(): void;
@@ -21,12 +21,13 @@ export class SharedCommit {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly writer: WriterRole,
+    private readonly writer: CommitFence,
   ) {}
 
-  submit(deskId: number, rows: BatchRows): Promise<void> {
+  /** `epoch`: the desk's lease epoch, in a cluster (see CommitFence). */
+  submit(deskId: number, rows: BatchRows, epoch?: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ deskId, rows, resolve, reject });
+      this.queue.push({ deskId, rows, epoch, resolve, reject });
       this.schedule();
     });
   }
@@ -67,11 +68,10 @@ export class SharedCommit {
   }
 
   private async write(batches: readonly DeskBatch[]): Promise<void> {
-    const writer = this.writer.current;
-    const statement = batchStatement(batches, writer);
+    const statement = batchStatement(batches, this.writer.fenceOf(batches));
     // Straight to node-postgres: the batch statement needs none of Prisma's query building.
-    const { rows } = await this.pool.query<{ first: string | null; writer: number }>({ name: 'oms-commit-batch', text: statement.text, values: statement.values });
-    if (rows[0].writer === 0) throw new WriterReplacedError(writer);
+    const { rows } = await this.pool.query<{ first: string | null; writer: number }>({ name: statement.name, text: statement.text, values: statement.values });
+    if (rows[0].writer === 0) throw this.writer.refused(batches);
     if (rows[0].first === null) throw new Error('id sequence trade missing');
     const first = Number(rows[0].first);
     batches.forEach((b, n) => {

@@ -88,7 +88,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   /** A private channel refused for the key in force is an auth failure, audited as the REST API's are. */
   const auditRefusal = (client: Client, channel: string, problem: ChannelProblem): void => {
     if (problem.code === 'UNAUTHENTICATED') {
-      desks.main.audit(null, 'auth.failure', `ws ${channel}`, 'denied', { reason: 'no API key' });
+      desks.main?.audit(null, 'auth.failure', `ws ${channel}`, 'denied', { reason: 'no API key' });
     } else if (problem.code === 'FORBIDDEN') {
       client.desk.desk.audit(client.key && { keyId: client.key.id, name: client.key.name }, 'auth.forbidden', `ws ${channel}`, 'denied', {
         reason: problem.message,
@@ -125,7 +125,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
       case 'auth': {
         const key = await deps.keys.findActiveByKey(frame.api_key);
         if (!key) {
-          desks.main.audit(null, 'auth.failure', 'ws', 'denied', { reason: 'invalid key' });
+          desks.main?.audit(null, 'auth.failure', 'ws', 'denied', { reason: 'invalid key' });
           // The answer first, then what the connection loses: it is left with no key, not the old one.
           send(client, { type: 'error', code: 'INVALID_API_KEY', message: 'the API key is not valid; the connection now has no key', ...id });
           applyKey(client, null, null, 'the API key sent was not valid, so none is in force');

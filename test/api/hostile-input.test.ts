@@ -84,6 +84,7 @@ const FIXTURES: Record<string, () => Promise<Request>> = {
   'GET /bars/{symbol}': async () => ({ params: { symbol: 'HST' }, query: { interval: '5m', from: '2024-06-14T13:30:00Z', to: '1718400000' } }),
   'GET /fees': async () => ({}),
   'PUT /fees': async () => ({ body: { per_share: '0', bps: '0', min_per_order: '0' } }),
+  'GET /cluster': async () => ({}),
 };
 
 interface JsonSchema {
