@@ -55,6 +55,7 @@ export class ClusterNode {
   }
 
   async start(): Promise<void> {
+    await this.options.store.prepare();
     await this.options.store.heartbeat(this.id, this.options.internalUrl);
     await this.tick();
     this.timer = setInterval(() => {

@@ -32,6 +32,11 @@ export class ClusterStore {
     private readonly leaseMs: number,
   ) {}
 
+  /** The id sequences every desk's commits draw from (in one process, the writer role's claim makes them). */
+  async prepare(): Promise<void> {
+    await this.pool.query(`INSERT INTO id_sequences (name, next) VALUES ('order', 1), ('trade', 1) ON CONFLICT (name) DO NOTHING`);
+  }
+
   async heartbeat(id: string, internalUrl: string): Promise<void> {
     await this.pool.query(
       `INSERT INTO cluster_members (id, internal_url, heartbeat_at) VALUES ($1, $2, now())
