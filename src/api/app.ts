@@ -123,7 +123,8 @@ export function createApp(deps: ApiDeps): Express {
     if (desk) {
       res.locals.desk = desk;
       next();
-    } else if (deps.forward?.(keyOf(res).deskId, _req, res)) return;
+    } else if (deps.cluster && _req.path === '/cluster') next(); // the cluster's, not a desk's: any process answers
+    else if (deps.forward?.(keyOf(res).deskId, _req, res)) return;
     else {
       res.set('Retry-After', '1');
       sendError(res, 'UNAVAILABLE', "the key's desk is not served here yet; nothing was done: retry in a moment");

@@ -24,6 +24,8 @@ export interface ClusterNodeOptions {
   readonly store: ClusterStore;
   readonly desks: Desks;
   readonly internalUrl: string;
+  /** This member's id; a new random one when not given. */
+  readonly id?: string;
   readonly leaseMs: number;
   /** Loads a desk's committed state under a lease (a store fenced by it). */
   readonly openDesk: (info: DeskInfo, lease: DeskLease) => Promise<Oms>;
@@ -38,7 +40,7 @@ export interface ClusterNodeOptions {
  * is dropped (its batch statements would be refused anyway: see DeskLease).
  */
 export class ClusterNode {
-  readonly id = randomUUID();
+  readonly id: string;
   private readonly held = new Map<number, Held>();
   private timer: NodeJS.Timeout | null = null;
   private watchdog: NodeJS.Timeout | null = null;
@@ -50,6 +52,7 @@ export class ClusterNode {
   private readonly marginMs: number;
 
   constructor(private readonly options: ClusterNodeOptions) {
+    this.id = options.id ?? randomUUID();
     this.renewMs = Math.max(100, Math.floor(options.leaseMs / 4));
     this.marginMs = Math.floor(options.leaseMs / 4);
   }

@@ -22,7 +22,7 @@ export class Forwarder {
 
   constructor(
     private readonly selfId: string,
-    private readonly timeoutMs = 30_000,
+    private readonly timeoutMs = 10_000,
   ) {}
 
   /** Resolves once answered; rejects when the owner could not be reached (nothing was answered). */

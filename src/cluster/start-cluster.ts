@@ -57,7 +57,7 @@ export async function startCluster(deps: ClusterDeps): Promise<Cluster> {
   pool.on('error', (err) => logger.warn({ err }, 'cluster connection lost'));
   const store = new ClusterStore(pool, env.CLUSTER_LEASE_MS);
   const internalUrl = internalUrlOf(env, deps.port);
-  const node = new ClusterNode({ store, desks, internalUrl, leaseMs: env.CLUSTER_LEASE_MS, openDesk: deps.openDesk, logger });
+  const node = new ClusterNode({ store, desks, internalUrl, id: env.CLUSTER_MEMBER_ID, leaseMs: env.CLUSTER_LEASE_MS, openDesk: deps.openDesk, logger });
   const forwarder = new Forwarder(node.id);
   let follower: PriceFollower | null = null;
   await node.start();

@@ -58,6 +58,7 @@ export const envSchema = z.object({
   CLUSTER_MODE: bool.default(false),
   OMS_INTERNAL_URL: optionalNonEmpty.pipe(z.url({ protocol: /^https?$/ }).optional()),
   CLUSTER_LEASE_MS: z.coerce.number().int().min(500).max(60_000).default(2000),
+  CLUSTER_MEMBER_ID: optionalNonEmpty.pipe(z.string().max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore').optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;
