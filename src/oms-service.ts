@@ -34,6 +34,7 @@ import { marketClockOf } from './market/market-clock.js';
 import { attachFeed, type Feed } from './feed/feed-server.js';
 import { startCluster, type Cluster } from './cluster/start-cluster.js';
 import { LeaseFence, type DeskLease } from './cluster/desk-lease.js';
+import { attachFeedRelay } from './cluster/feed-relay.js';
 
 /** How long a shutdown waits for requests in flight before it cuts their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -180,7 +181,11 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     });
     const server = createServer(app);
     server.on('clientError', answerClientError);
-    const feed: Feed = attachFeed(server, { desks, keys: keyLookup, keyRecheckMs: Math.max(env.API_KEY_CACHE_MS, 100), history, logger, bars: { builder: bars, repository: barRows } });
+    // In a cluster, clients reach the feed of their desk's owner through a relay (see FeedRelay).
+    const relay = env.CLUSTER_MODE
+      ? attachFeedRelay(server, { ownerOf: (deskId) => cluster?.node.ownerUrl(deskId) ?? null, refresh: async () => cluster?.node.refresh(), keys: keyLookup, logger: logger.child({ name: 'feed-relay' }) })
+      : null;
+    const feed: Feed = attachFeed(relay?.localServer ?? server, { desks, keys: keyLookup, keyRecheckMs: Math.max(env.API_KEY_CACHE_MS, 100), history, logger, bars: { builder: bars, repository: barRows } });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
         reject(error.code === 'EADDRINUSE' ? new Error(`port ${env.PORT} on ${env.HOST} is already in use: stop what holds it or set PORT`) : error);
@@ -249,6 +254,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
         await market.stop();
         // What the market applied last is written before the database goes.
         await bars.stop().catch((err: unknown) => logger.warn({ err }, 'could not write the last bars'));
+        await relay?.close();
         await feed.close();
         // Requests in flight are answered once their commits land (the OMS keeps committing); new
         // ones get a 503. Connections close as they fall idle; past the grace, whatever is left.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createPrismaClient, type PrismaClient } from '../../src/db/prisma-client.js';
 import { reconcile } from '../../src/db/reconciliation.js';
+import { FeedTestClient, expectContiguous, type Frame } from '../feed/feed-client.js';
 import { call, CLUSTER_ADMIN_KEY, startOmsProcess, stopOmsProcess, until, type OmsProcess } from './support/oms-process.js';
 
 /**
@@ -186,6 +187,42 @@ describe('three OMS processes on one PostgreSQL', () => {
     // Back under the same name: it gets its desks back, handed over by the others.
     await start('oms-c');
     await until('oms-c owns its desk again', async () => ((await ownerOf(desk)) === 'oms-c' ? true : undefined), 20_000);
+  });
+
+  it('a feed client connected to a non-owner keeps receiving its desk across owner changes, re-snapshotted', async () => {
+    const desk = (await cluster()).desks.find((d) => d.owner === 'oms-c' && d.id !== 1)!.id;
+    const key = deskKeys.get(desk)!;
+    const feed = await FeedTestClient.connect(proc('oms-a').baseUrl);
+    try {
+      expect((await feed.auth(key)).type).toBe('authenticated');
+      await feed.subscribe('orders:P');
+      const place = async (cid: string) => {
+        const res = await retrying(() => proc('oms-b').baseUrl, 'POST', '/orders', key, { symbol: 'MSFT', side: 'BUY', type: 'LIMIT', quantity: 1, limit_price: '5.00', portfolio_name: 'P', client_order_id: cid });
+        expect(res.status).toBe(201);
+        return res.body.id as number;
+      };
+      const shows = (id: number) => (f: Frame) => f.channel === 'orders:P' && (f.data?.orders ?? []).some((o: { id: number }) => o.id === id);
+      await feed.next(shows(await place('feed-before')), 10_000, 'the order placed before');
+      // The owner dies: the relay finds the next one, which answers with a fresh snapshot.
+      proc('oms-c').signal('SIGKILL');
+      await proc('oms-c').exited;
+      await feed.next(shows(await place('feed-after-kill')), 15_000, 'the order placed after the kill');
+      // It comes back and is handed the desk again (drain, commit, release).
+      await start('oms-c');
+      await until('oms-c owns the desk again', async () => ((await ownerOf(desk)) === 'oms-c' ? true : undefined), 20_000);
+      await feed.next(shows(await place('feed-after-handover')), 15_000, 'the order placed after the hand-over');
+      // Across the changes: a snapshot restarts the channel's seq, and updates follow it without a gap.
+      const frames = feed.framesOf('orders:P');
+      const snapshots = frames.map((f, i) => (f.type === 'snapshot' ? i : -1)).filter((i) => i >= 0);
+      expect(snapshots.length).toBeGreaterThanOrEqual(2);
+      for (const [n, start] of snapshots.entries()) {
+        const run = frames.slice(start + 1, snapshots[n + 1] ?? frames.length);
+        expectContiguous(run, frames[start].seq! + 1);
+      }
+      expect(feed.open).toBe(true);
+    } finally {
+      await feed.close();
+    }
   });
 
   it('a process paused past its lease writes nothing for the desks it lost, and serves again once resumed', async () => {

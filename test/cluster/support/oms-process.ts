@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 export const CLUSTER_ADMIN_KEY = 'cluster-admin-key-0123456789abcdef';
@@ -50,7 +51,12 @@ export async function startOmsProcess(name: string, databaseUrl: string, env: Re
     child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
     void exited.then((code) => reject(new Error(`${name} exited (${code}) before listening:\n${log.slice(-3000)}`)));
   });
-  // Keep reading, so a full pipe never blocks the process.
+  // Keep reading, so a full pipe never blocks the process; CLUSTER_TEST_LOGS=<dir> keeps each one's log.
+  const logs = process.env.CLUSTER_TEST_LOGS;
+  if (logs) {
+    appendFileSync(join(logs, `${name}.log`), log);
+    child.stdout!.on('data', (c: Buffer) => appendFileSync(join(logs, `${name}.log`), c));
+  }
   child.stdout!.resume();
   return {
     name,
