@@ -169,6 +169,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       },
       forward: env.CLUSTER_MODE ? (deskId, req, res) => cluster?.forward(deskId, req, res) ?? false : undefined,
       cluster: env.CLUSTER_MODE ? async () => cluster!.status() : undefined,
+      allDesks: env.CLUSTER_MODE ? () => deskRows.list() : undefined,
       logger,
       env,
       checkDatabase: async () => {

@@ -33,6 +33,8 @@ export interface ApiDeps {
    * forwarding it there (true), or false when no process serves the desk now (a 503 to retry).
    */
   readonly forward?: (deskId: number, req: import('express').Request, res: import('express').Response) => boolean;
+  /** In a cluster: every desk of the deployment, wherever it is served (GET /desks). */
+  readonly allDesks?: () => Promise<DeskInfo[]>;
   /** In a cluster: its members and each desk's owner (GET /cluster). */
   readonly cluster?: () => Promise<ClusterOut>;
 }

@@ -156,6 +156,11 @@ describe('three OMS processes on one PostgreSQL', () => {
   it('spread the desks over all three, and any process answers a request with any desk’s key', async () => {
     const c = await settled(NAMES);
     for (const n of NAMES) expect(c.desks.filter((d) => d.owner === n).length).toBeGreaterThan(0);
+    // The deployment's lists are the same from every process, whichever desks it serves.
+    for (const n of NAMES) {
+      const listed = await call(proc(n).baseUrl, 'GET', '/desks', CLUSTER_ADMIN_KEY);
+      expect({ via: n, ids: listed.body.data.map((d: { id: number }) => d.id) }).toEqual({ via: n, ids: [...deskKeys.keys()].sort((a, b) => a - b) });
+    }
     for (const [deskId, key] of deskKeys) {
       for (const n of NAMES) {
         const res = await call(proc(n).baseUrl, 'GET', '/portfolios', key);
