@@ -13,6 +13,7 @@ import { HistoryQueries } from './db/history-queries.js';
 import { ApiKeyRepository, generateKey } from './db/api-key.repository.js';
 import { seedInstruments } from './db/seed.js';
 import { Oms } from './oms/oms.js';
+import { DeskMovedError } from './oms/ports.js';
 import { Desks, type DeskInfo } from './oms/desks.js';
 import { feeScheduleOf } from './oms/fees.js';
 import { DeskRepository } from './db/desk.repository.js';
@@ -130,7 +131,10 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
         new PrismaOmsStore(prisma, commitPool, info.id, lease ?? writer, shared),
         {
           commitFailed: (error) => log.error({ err: error }, 'a commit failed: its requests were answered 503; reloading the committed state'),
-          replaced: (error) => log.fatal(`${error.message}: this one stops accepting orders and can be stopped`),
+          replaced: (error) =>
+            error instanceof DeskMovedError
+              ? log.warn(`${error.message}: its requests go to that process`)
+              : log.fatal(`${error.message}: this one stops accepting orders and can be stopped`),
           reloaded: (afterMs) => log.info({ afterMs }, 'committed state reloaded: the desk serves again'),
           reloadFailed: (error, retryMs) => log.warn({ err: error, retryMs }, 'reloading the committed state failed; retrying'),
         },

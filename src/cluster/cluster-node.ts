@@ -113,6 +113,12 @@ export class ClusterNode {
         if (renewed.has(deskId) && !h.oms.replaced) {
           h.validUntil = sentAt + this.options.leaseMs - this.marginMs;
           if (!h.serving) await this.serve(h);
+        } else if (renewed.has(deskId)) {
+          // Still ours, but its state took a refusal (the lease ran out for a moment): given up now
+          // and taken again next round under a new epoch, with its committed state.
+          logger.warn({ desk: deskId, epoch: h.lease.epoch }, 'desk refused a write under its lease; loading it again');
+          this.drop(deskId);
+          await store.release(deskId, this.id, h.lease.epoch);
         } else {
           logger.warn({ desk: deskId, epoch: h.lease.epoch }, 'desk lease lost: another OMS process serves the desk now');
           this.drop(deskId);

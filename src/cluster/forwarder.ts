@@ -26,11 +26,15 @@ export class Forwarder {
   ) {}
 
   /** Resolves once answered; rejects when the owner could not be reached (nothing was answered). */
-  forward(target: string, req: IncomingMessage & { rawBody?: Buffer; originalUrl?: string }, res: ServerResponse): Promise<void> {
+  forward(target: string, req: IncomingMessage & { rawBody?: Buffer; originalUrl?: string; ip?: string }, res: ServerResponse): Promise<void> {
     const url = new URL(req.originalUrl ?? req.url ?? '/', target);
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
     headers[FORWARDED_HEADER] = this.selfId;
+    // The owner trusts one proxy hop (this process): the client's address as this process saw it
+    // goes last, so the owner's audit names the client, not this process.
+    const client = req.ip ?? req.socket.remoteAddress;
+    if (client) headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${client}` : client;
     const body = req.rawBody;
     if (body) headers['content-length'] = String(body.length);
     const secure = url.protocol === 'https:';

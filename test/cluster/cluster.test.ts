@@ -156,6 +156,12 @@ describe('three OMS processes on one PostgreSQL', () => {
   it('spread the desks over all three, and any process answers a request with any desk’s key', async () => {
     const c = await settled(NAMES);
     for (const n of NAMES) expect(c.desks.filter((d) => d.owner === n).length).toBeGreaterThan(0);
+    // A refusal comes back from a non-owner exactly as the owner gives it.
+    const [deskId, key] = [...deskKeys.entries()].find(([d]) => c.desks.find((x) => x.id === d)!.owner === 'oms-c')!;
+    const bad = { symbol: 'NOPE', side: 'BUY', type: 'LIMIT', quantity: 1, limit_price: '1.00', portfolio_name: 'P' };
+    const answers = await Promise.all(NAMES.map((n) => call(proc(n).baseUrl, 'POST', '/orders', key, bad)));
+    for (const a of answers) expect({ desk: deskId, status: a.status, body: a.body, type: a.headers.get('content-type') }).toEqual({ desk: deskId, status: answers[2].status, body: answers[2].body, type: 'application/json; charset=utf-8' });
+    expect(answers[2].status).toBe(422);
     // The deployment's lists are the same from every process, whichever desks it serves.
     for (const n of NAMES) {
       const listed = await call(proc(n).baseUrl, 'GET', '/desks', CLUSTER_ADMIN_KEY);
