@@ -64,6 +64,8 @@ export function attachFeedRelay(server: Server, deps: FeedRelayDeps): FeedRelay 
      */
     let unansweredAuth: { text: string; id: unknown } | null = null;
     const unansweredSubs = new Map<string, { text: string; id: unknown }>();
+    /** The old desk's channels an auth of another desk left, reported once that auth is answered. */
+    let leftChannels: string[] = [];
     let upstream: WebSocket | null = null;
     let pending: string[] = [];
     let closed = false;
@@ -112,7 +114,7 @@ export function attachFeedRelay(server: Server, deps: FeedRelayDeps): FeedRelay 
         if (client.readyState !== WebSocket.OPEN) return;
         const text = data.toString();
         if (text.includes(RELAY_ID) && (JSON.parse(text) as { id?: unknown }).id === RELAY_ID) return;
-        if (unansweredAuth || unansweredSubs.size > 0) answered(parsed<{ id?: unknown; channel?: unknown }>(text));
+        if (unansweredAuth || unansweredSubs.size > 0) answered(parsed<{ type?: unknown; code?: unknown; id?: unknown; channel?: unknown }>(text));
         client.send(isBinary ? data : text);
       });
       up.on('error', () => undefined);
@@ -125,10 +127,18 @@ export function attachFeedRelay(server: Server, deps: FeedRelayDeps): FeedRelay 
       });
     };
 
-    const answered = (frame: { id?: unknown; channel?: unknown } | null): void => {
-      if (!frame || frame.id === undefined) return;
-      if (unansweredAuth?.id === frame.id) unansweredAuth = null;
-      if (typeof frame.channel === 'string' && unansweredSubs.get(frame.channel)?.id === frame.id) unansweredSubs.delete(frame.channel);
+    const answered = (frame: { type?: unknown; code?: unknown; id?: unknown; channel?: unknown } | null): void => {
+      if (!frame) return;
+      if (unansweredAuth && unansweredAuth.id === frame.id && (frame.type === 'authenticated' || frame.code === 'INVALID_API_KEY')) {
+        unansweredAuth = null;
+        queueMicrotask(() => {
+          for (const channel of leftChannels.splice(0)) {
+            client.send(JSON.stringify({ type: 'error', code: 'FORBIDDEN', channel, message: `the API key now in force is of another desk; ${channel} was unsubscribed` }));
+          }
+        });
+      }
+      const sub = typeof frame.channel === 'string' ? unansweredSubs.get(frame.channel) : undefined;
+      if (sub && sub.id === frame.id && (frame.type === 'snapshot' || frame.type === 'error')) unansweredSubs.delete(frame.channel as string);
     };
 
     const handle = async (text: string): Promise<void> => {
@@ -146,10 +156,9 @@ export function attachFeedRelay(server: Server, deps: FeedRelayDeps): FeedRelay 
           channels.clear();
           deskId = next;
           pending = [text];
+          // Told after the answer to the auth, as the feed tells it (see answered).
+          leftChannels = left;
           await connect(false);
-          for (const channel of left) {
-            client.send(JSON.stringify({ type: 'error', code: 'FORBIDDEN', channel, message: `the API key now in force is of another desk; ${channel} was unsubscribed` }));
-          }
           return;
         }
       } else if (frame?.op === 'subscribe' && typeof frame.channel === 'string') {

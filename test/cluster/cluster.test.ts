@@ -205,7 +205,14 @@ describe('three OMS processes on one PostgreSQL', () => {
     const key = deskKeys.get(desk)!;
     const feed = await FeedTestClient.connect(proc('oms-a').baseUrl);
     try {
+      // Anonymous first: desk main's public channels, from main's owner.
+      await feed.subscribe('ticker');
       expect((await feed.auth(key)).type).toBe('authenticated');
+      // Then the key's desk, from its owner: the old desk's channel is left, said after the auth's answer.
+      const left = await feed.next((f) => f.type === 'error' && f.channel === 'ticker', 5000, 'ticker left');
+      expect(left.code).toBe('FORBIDDEN');
+      const order = feed.log.map((r) => r.frame.type);
+      expect(order.indexOf('authenticated')).toBeLessThan(order.indexOf('error'));
       await feed.subscribe('orders:P');
       const place = async (cid: string) => {
         const res = await retrying(() => proc('oms-b').baseUrl, 'POST', '/orders', key, { symbol: 'MSFT', side: 'BUY', type: 'LIMIT', quantity: 1, limit_price: '5.00', portfolio_name: 'P', client_order_id: cid });
