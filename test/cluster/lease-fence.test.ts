@@ -27,6 +27,14 @@ const auditBatch = (action: string): BatchRows => ({
 const written = async (action: string): Promise<number> =>
   Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events WHERE action = $1`, [action])).rows[0].n);
 
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** Lets a lease run out now, as if its owner stopped renewing it. */
 const expire = (deskId: number) => pool.query(`UPDATE desk_leases SET expires_at = now() - interval '1 second' WHERE desk_id = $1`, [deskId]);
 
@@ -90,6 +98,35 @@ describe('desk leases', () => {
     expect(await store.renew('a', new Map([[1, epoch]]))).toEqual(new Set([1]));
     await shared.submit(1, auditBatch('fence.renewed'), epoch);
     expect(await written('fence.renewed')).toBe(1);
+  });
+
+  it('a takeover waits for the batch in flight under the old epoch; a renewal does not', async () => {
+    const epoch = (await store.leases()).find((l) => l.deskId === second)!.epoch;
+    const owner = (await store.leases()).find((l) => l.deskId === second)!.owner!;
+    // The old owner's batch, in flight: it holds the lease row as a batch statement does, and has written.
+    const inFlight = await pool.connect();
+    try {
+      await inFlight.query('BEGIN');
+      const held = await inFlight.query(`SELECT desk_id FROM desk_leases WHERE desk_id = $1 AND epoch = $2 AND expires_at > now() FOR KEY SHARE`, [second, epoch]);
+      expect(held.rowCount).toBe(1);
+      await inFlight.query(`INSERT INTO audit_events (at, desk_id, actor, action, outcome) VALUES (now(), $1, 'test', 'fence.inflight', 'ok')`, [second]);
+      // Renewing does not wait for it.
+      expect(await store.renew(owner, new Map([[second, epoch]]))).toEqual(new Set([second]));
+      await expire(second);
+      let takenAs: number | null | undefined;
+      const taking = store.take(second, 'c').then((e) => (takenAs = e));
+      await until(async () => {
+        const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'`);
+        return Number(rows[0].n) > 0;
+      });
+      expect(takenAs).toBeUndefined();
+      await inFlight.query('COMMIT');
+      expect(await taking).toBe(epoch + 1);
+      // Taken after the batch committed: the state the new owner loads has it.
+      expect(await written('fence.inflight')).toBe(1);
+    } finally {
+      inFlight.release();
+    }
   });
 
   it('a renewal at an epoch that is no longer the holder’s renews nothing', async () => {
