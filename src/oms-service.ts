@@ -15,6 +15,7 @@ import { HistoryQueries } from './db/history-queries.js';
 import { ApiKeyRepository, generateKey } from './db/api-key.repository.js';
 import { seedInstruments } from './db/seed.js';
 import { Oms } from './oms/oms.js';
+import { DeskMovedError } from './oms/ports.js';
 import { Desks, type DeskInfo } from './oms/desks.js';
 import { feeScheduleOf } from './oms/fees.js';
 import { DeskRepository } from './db/desk.repository.js';
@@ -36,6 +37,9 @@ import { marketClockOf } from './market/market-clock.js';
 import { attachFeed, type Feed } from './feed/feed-server.js';
 import { EquityRepository } from './db/equity.repository.js';
 import { EquitySnapshots } from './oms/equity-snapshots.js';
+import { startCluster, type Cluster } from './cluster/start-cluster.js';
+import { LeaseFence, type DeskLease } from './cluster/desk-lease.js';
+import { attachFeedRelay } from './cluster/feed-relay.js';
 
 /** How long a shutdown waits for requests in flight before it cuts their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -44,8 +48,10 @@ export interface OmsService {
   readonly server: Server;
   readonly port: number;
   readonly databaseUrl: string;
-  /** Desk main (the desk of single-team deployments, and of the tests). */
+  /** Desk main (the desk of single-team deployments, and of the tests); in a cluster, this process's first desk, if any. */
   readonly oms: Oms;
+  /** In a cluster (CLUSTER_MODE=on): this process's membership. */
+  readonly cluster: Cluster | null;
   readonly desks: Desks;
   readonly prisma: PrismaClient;
   readonly logger: Logger;
@@ -114,10 +120,11 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     // Ready once the desks can trade: state loaded and, with the house on, its first quotes committed.
     let ready = false;
     const writer = new WriterRole(prisma);
-    // Claimed before any desk loads: it waits for a batch a previous OMS has in flight.
-    await writer.ensureClaimed();
+    // One process for the whole database: the writer role, claimed before any desk loads (it waits
+    // for a batch a previous OMS has in flight). A cluster fences each desk by its lease instead.
+    if (!env.CLUSTER_MODE) await writer.ensureClaimed();
     // One group commit over every desk's batches (see SharedCommit).
-    const shared = new SharedCommit(commitPool, writer);
+    const shared = new SharedCommit(commitPool, env.CLUSTER_MODE ? new LeaseFence() : writer);
     const deskOptions = {
       bookedPriceBandBps: env.BOOKED_PRICE_BAND_BPS,
       lastDayEnd: lastDayEnd(env.DAY_END_UTC, new Date()),
@@ -125,13 +132,16 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       approvalTimeoutMs: env.APPROVAL_TIMEOUT_SECONDS * 1000,
       fees: feeScheduleOf(env.FEE_PER_SHARE, env.FEE_BPS, env.FEE_MIN_PER_ORDER)!,
     };
-    const openDesk = (info: DeskInfo): Promise<Oms> => {
+    const openDesk = (info: DeskInfo, lease?: DeskLease): Promise<Oms> => {
       const log = logger.child({ desk: info.name });
       return Oms.open(
-        new PrismaOmsStore(prisma, commitPool, info.id, writer, shared),
+        new PrismaOmsStore(prisma, commitPool, info.id, lease ?? writer, shared),
         {
           commitFailed: (error) => log.error({ err: error }, 'a commit failed: its requests were answered 503; reloading the committed state'),
-          replaced: (error) => log.fatal(`${error.message}: this one stops accepting orders and can be stopped`),
+          replaced: (error) =>
+            error instanceof DeskMovedError
+              ? log.warn(`${error.message}: its requests go to that process`)
+              : log.fatal(`${error.message}: this one stops accepting orders and can be stopped`),
           reloaded: (afterMs) => log.info({ afterMs }, 'committed state reloaded: the desk serves again'),
           reloadFailed: (error, retryMs) => log.warn({ err: error, retryMs }, 'reloading the committed state failed; retrying'),
         },
@@ -141,8 +151,9 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     };
     const deskRows = new DeskRepository(prisma);
     const desks = new Desks(MAIN_DESK_ID);
-    for (const info of await deskRows.list()) await desks.add(await openDesk(info));
-    const oms = desks.main;
+    // In a cluster, desks are taken once this process listens (its peers forward to that address).
+    if (!env.CLUSTER_MODE) for (const info of await deskRows.list()) await desks.add(await openDesk(info));
+    let cluster: Cluster | null = null;
     const history = new HistoryQueries(prisma);
     // Bars are written off the order path, in small batches about once a second.
     const barRows = new BarRepository(prisma);
@@ -162,11 +173,19 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       createDesk: async (name, options = {}) => {
         const info = await deskRows.create(name);
         if (!info) return null;
-        const desk = await openDesk(info);
-        await desks.add(desk);
+        if (cluster) {
+          // Placed like every desk: it is answered once its owner serves it.
+          await cluster.placed(info.id);
+        } else {
+          const desk = await openDesk(info);
+          await desks.add(desk);
+        }
         const { key } = await keys.create({ name: `${name} admin`, scopes: options.actAs ? ['admin', 'act_as'] : ['admin'], portfolios: [], deskId: info.id });
         return { desk: info, adminKey: key };
       },
+      forward: env.CLUSTER_MODE ? (deskId, req, res) => cluster?.forward(deskId, req, res) ?? false : undefined,
+      cluster: env.CLUSTER_MODE ? async () => cluster!.status() : undefined,
+      allDesks: env.CLUSTER_MODE ? () => deskRows.list() : undefined,
       logger,
       env,
       checkDatabase: async () => {
@@ -179,7 +198,11 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     });
     const server = createServer(app);
     server.on('clientError', answerClientError);
-    const feed: Feed = attachFeed(server, { desks, keys: keyLookup, keyRecheckMs: Math.max(env.API_KEY_CACHE_MS, 100), history, logger, bars: { builder: bars, repository: barRows } });
+    // In a cluster, clients reach the feed of their desk's owner through a relay (see FeedRelay).
+    const relay = env.CLUSTER_MODE
+      ? attachFeedRelay(server, { ownerOf: (deskId) => cluster?.node.ownerUrl(deskId) ?? null, refresh: async () => cluster?.node.refresh(), keys: keyLookup, logger: logger.child({ name: 'feed-relay' }) })
+      : null;
+    const feed: Feed = attachFeed(relay?.localServer ?? server, { desks, keys: keyLookup, keyRecheckMs: Math.max(env.API_KEY_CACHE_MS, 100), history, logger, bars: { builder: bars, repository: barRows } });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => {
         reject(error.code === 'EADDRINUSE' ? new Error(`port ${env.PORT} on ${env.HOST} is already in use: stop what holds it or set PORT`) : error);
@@ -187,6 +210,11 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       server.listen(env.PORT, env.HOST, () => resolveListen());
     });
     const port = (server.address() as AddressInfo).port;
+    if (env.CLUSTER_MODE) {
+      cluster = await startCluster({ env, port, pool: commitPool, desks, openDesk, logger: logger.child({ name: 'cluster' }), move: (symbol, price) => market.moveAndQuote(symbol, price) });
+      cleanup.unshift(() => cluster!.close());
+    }
+    const oms = desks.main;
 
     // Reference prices: the simulator by default, or a market data source (MARKET_DATA) that every
     // desk follows; the house re-quotes around them each interval either way.
@@ -212,6 +240,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     );
     bars.start();
     await market.start();
+    cluster?.followPrices(env.SIMULATOR_INTERVAL_MS);
     // A provider that does not answer does not hold the start: its symbols go stale until it does.
     await live?.start();
     // Sessions run on the market's clock: a replay's is the replayed day's.
@@ -238,6 +267,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       port,
       databaseUrl,
       oms,
+      cluster,
       desks,
       prisma,
       logger,
@@ -253,6 +283,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
         await market.stop();
         // What the market applied last is written before the database goes.
         await bars.stop().catch((err: unknown) => logger.warn({ err }, 'could not write the last bars'));
+        await relay?.close();
         await feed.close();
         // Requests in flight are answered once their commits land (the OMS keeps committing); new
         // ones get a 503. Connections close as they fall idle; past the grace, whatever is left.
@@ -267,6 +298,8 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
           server.closeIdleConnections();
         });
         await desks.drain();
+        // Drained and committed: the desks' leases are released for the other processes to take at once.
+        await cluster?.stop();
         for (const fn of cleanup) await fn().catch(() => undefined);
       },
     };

@@ -21,6 +21,7 @@ import { equityRoutes } from './equity.routes.js';
 import { membersRoutes } from './members.routes.js';
 import { actingFor } from './on-behalf.js';
 import { riskRoutes } from './risk.routes.js';
+import { clusterRoutes } from './cluster.routes.js';
 import { deskOf } from './desk-of.js';
 import type { ApiDeps } from './deps.js';
 
@@ -91,7 +92,7 @@ export function createApp(deps: ApiDeps): Express {
       sendError(res, 'UNAVAILABLE', 'the database is not reachable');
       return;
     }
-    const components = deps.healthComponents?.() ?? {};
+    const components = { ...deps.healthComponents?.(), ...(deps.cluster ? { desks_owned: desks.all().length } : {}) };
     const degraded = desks.degraded().map((d) => d.desk.name);
     if (desks.replaced) sendError(res, 'UNAVAILABLE', 'another OMS has taken over the database: this one accepts nothing more');
     else if (degraded.length > 0) {
@@ -102,7 +103,9 @@ export function createApp(deps: ApiDeps): Express {
   });
 
   const api = express.Router();
-  api.use(express.json({ limit: env.BODY_LIMIT }));
+  // The body's bytes are kept for a request forwarded to its desk's owner in a cluster, which then
+  // reads exactly what the client sent.
+  api.use(express.json({ limit: env.BODY_LIMIT, verify: deps.forward ? (req, _res, buf) => void ((req as { rawBody?: Buffer }).rawBody = buf) : undefined }));
   // express.json leaves any other body unread: without this, a form or text body would read as
   // "every field missing".
   api.use((req, _res, next) => {
@@ -116,7 +119,7 @@ export function createApp(deps: ApiDeps): Express {
   });
   api.use(
     requireApiKey(deps.keys, (reason, req) => {
-      desks.main.audit(null, 'auth.failure', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason, ip: req.ip });
+      desks.main?.audit(null, 'auth.failure', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason, ip: req.ip });
     }),
   );
   // Every command acts within the desk of its key.
@@ -125,7 +128,12 @@ export function createApp(deps: ApiDeps): Express {
     if (desk) {
       res.locals.desk = desk;
       next();
-    } else sendError(res, 'UNAVAILABLE', "the key's desk is not served here yet; nothing was done: retry in a moment");
+    } else if (deps.cluster && _req.path === '/cluster') next(); // the cluster's, not a desk's: any process answers
+    else if (deps.forward?.(keyOf(res).deskId, _req, res)) return;
+    else {
+      res.set('Retry-After', '1');
+      sendError(res, 'UNAVAILABLE', "the key's desk is not served here yet; nothing was done: retry in a moment");
+    }
   });
   // A key with act_as acting for a desk member (On-Behalf-Of): the member's role and grants from here on.
   api.use(actingFor(deps.members));
@@ -156,11 +164,12 @@ export function createApp(deps: ApiDeps): Express {
   api.use(equityRoutes(deps.equity));
   api.use(membersRoutes(deps));
   api.use(riskRoutes(deps));
+  api.use(clusterRoutes(deps));
   api.use((req, res) => sendError(res, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`));
   // A valid key used outside its scopes or portfolios is an auth failure too: audited, then mapped.
   api.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (err instanceof HttpError && err.code === 'FORBIDDEN') {
-      (deskOf(res) ?? desks.main).audit(actorOf(res), 'auth.forbidden', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason: err.message, ip: req.ip });
+      (deskOf(res) ?? desks.main)?.audit(actorOf(res), 'auth.forbidden', `${req.method} ${req.baseUrl}${req.path}`, 'denied', { reason: err.message, ip: req.ip });
     }
     next(err);
   });

@@ -6,6 +6,7 @@ import type { EquityStore } from '../oms/equity.js';
 import type { KeyAdmin, KeyCache } from './auth.js';
 import type { Env } from '../config/env.js';
 import type { MemberDirectory } from '../oms/members.js';
+import type { ClusterOut } from '../wire/response-schemas.js';
 
 export interface ApiDeps {
   readonly desks: Desks;
@@ -34,4 +35,13 @@ export interface ApiDeps {
    * added to a healthy /health answer as they are; they never make it fail.
    */
   readonly healthComponents?: () => Readonly<Record<string, string>>;
+  /**
+   * In a cluster of OMS processes: answers a request whose key's desk another process owns by
+   * forwarding it there (true), or false when no process serves the desk now (a 503 to retry).
+   */
+  readonly forward?: (deskId: number, req: import('express').Request, res: import('express').Response) => boolean;
+  /** In a cluster: every desk of the deployment, wherever it is served (GET /desks). */
+  readonly allDesks?: () => Promise<DeskInfo[]>;
+  /** In a cluster: its members and each desk's owner (GET /cluster). */
+  readonly cluster?: () => Promise<ClusterOut>;
 }

@@ -8,12 +8,13 @@ import { deskJson } from '../wire/serializers.js';
 import type { ApiDeps } from './deps.js';
 
 /** The deployment's desks, for its operators: list them, and make one with its first admin key. */
-export function desksRoutes({ desks, createDesk }: ApiDeps): Router {
+export function desksRoutes({ desks, createDesk, allDesks }: ApiDeps): Router {
   const r = Router();
 
-  r.get('/desks', requireScope('operator'), (req, res) => {
+  r.get('/desks', requireScope('operator'), async (req, res) => {
     parseQuery(noQuery, req);
-    res.json({ data: desks.all().map((d) => deskJson(d.desk)) });
+    const list = allDesks ? await allDesks() : desks.all().map((d) => d.desk);
+    res.json({ data: list.map((d) => deskJson(d)) });
   });
 
   r.post('/desks', requireScope('operator'), async (req, res) => {

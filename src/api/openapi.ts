@@ -62,6 +62,7 @@ import {
   deskRiskChangeOut,
   portfolioRiskOut,
   portfolioRiskChangeOut,
+  clusterOut,
 } from '../wire/response-schemas.js';
 
 const json = (schema: z.ZodType): Record<string, unknown> => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -143,6 +144,7 @@ export const ANSWERS = {
   'PUT /portfolios/{name}/limits': portfolioRiskOut,
   'POST /orders/{id}/approve': orderWithFillsOut,
   'POST /orders/{id}/reject': orderOut,
+  'GET /cluster': clusterOut,
 } as const satisfies Record<string, z.ZodType>;
 
 const errors = {
@@ -236,6 +238,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/portfolios/{name}/limits': { put: { summary: "Set a portfolio's limits and approval threshold (approve scope); a field left out keeps its value, null lifts it", parameters: [pathParam('name', nameParams)], requestBody: body(portfolioLimitsBody), responses: { '200': ok('state and limits', ANSWERS['PUT /portfolios/{name}/limits']), ...errors } } },
       '/orders/{id}/approve': { post: { summary: 'Approve an order awaiting approval (approve scope; never its placer): it enters the book now', parameters: [pathParam('id', idParams)], requestBody: { ...body(orderDecisionBody), required: false }, responses: { '200': ok('the order with the fills it made at once', ANSWERS['POST /orders/{id}/approve']), ...errors } } },
       '/orders/{id}/reject': { post: { summary: 'Reject an order awaiting approval (approve scope; never its placer): REJECTED with the reason', parameters: [pathParam('id', idParams)], requestBody: { ...body(orderDecisionBody), required: false }, responses: { '200': ok('the rejected order', ANSWERS['POST /orders/{id}/reject']), ...errors } } },
+      '/cluster': { get: { summary: 'The OMS processes of a cluster and the owner and lease epoch of each desk (operator)', responses: { '200': ok('members and desks', ANSWERS['GET /cluster']), ...errors } } },
       // Outside /api/v1, unlike every other path.
       '/health': { servers: [{ url: '/' }], get: { summary: 'Readiness: the database, every desk, the Slack bot', security: [], responses: { '200': ok('ok', ANSWERS['GET /health']), '503': ok('starting or degraded (back by itself), or an error: the database is unreachable, another OMS took over', z.union([healthNotReadyOut, errorOut])) } } },
     },

@@ -62,6 +62,10 @@ export const envSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((u) => u.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[A-Z0-9]{1,32}$/, 'must be Slack user ids such as U0123ABCD, separated by commas'))),
+  CLUSTER_MODE: bool.default(false),
+  OMS_INTERNAL_URL: optionalNonEmpty.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  CLUSTER_LEASE_MS: z.coerce.number().int().min(500).max(60_000).default(2000),
+  CLUSTER_MEMBER_ID: optionalNonEmpty.pipe(z.string().max(64).regex(/^[A-Za-z0-9._-]+$/, 'must be letters, digits, dot, dash or underscore').optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -73,6 +77,8 @@ function checkTogether(env: Env): string[] {
   if (env.MARKET_DATA === 'alpaca' && !(env.APCA_API_KEY_ID && env.APCA_API_SECRET_KEY)) {
     problems.push('APCA_API_KEY_ID, APCA_API_SECRET_KEY: required when MARKET_DATA=alpaca (your Alpaca key pair)');
   }
+  if (env.CLUSTER_MODE && !env.DATABASE_URL) problems.push('DATABASE_URL: required when CLUSTER_MODE=on (the processes of a cluster share one PostgreSQL)');
+  if (env.CLUSTER_MODE && env.MARKET_DATA !== 'simulator') problems.push('MARKET_DATA: only the simulator runs in a cluster (CLUSTER_MODE=on) for now');
   return problems;
 }
 

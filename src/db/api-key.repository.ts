@@ -50,7 +50,13 @@ export class ApiKeyRepository {
       if (missing.length > 0) await this.prisma.apiKey.update({ where: { hash }, data: { scopes: [...existing.scopes, ...missing] } });
       return false;
     }
-    await this.create({ name, scopes, portfolios: [], key });
+    try {
+      await this.create({ name, scopes, portfolios: [], key });
+    } catch (error) {
+      // Several OMS processes of a cluster starting at once on a fresh database: one made it.
+      if ((error as { code?: unknown }).code === 'P2002' && (await this.prisma.apiKey.findUnique({ where: { hash } }))) return this.ensure(key, name, scopes);
+      throw error;
+    }
     return true;
   }
 

@@ -2,6 +2,7 @@ import { formatUnits } from '../oms/units.js';
 import type { BatchRows } from '../oms/ports.js';
 import { MAIN_DESK_ID } from './desks.js';
 import { storableJson, storableTextOrNull } from './storable.js';
+import type { BatchFence } from './writer-role.js';
 
 /**
  * Widths of the VARCHAR columns the batch writes (prisma/schema.prisma). Every string a client could
@@ -17,9 +18,13 @@ const str = (v: bigint | number | null): string | null => (v === null ? null : S
 export interface DeskBatch {
   readonly deskId: number;
   readonly rows: BatchRows;
+  /** The desk's lease epoch, in a cluster. */
+  readonly epoch?: number;
 }
 
 export interface BatchStatement {
+  /** Its prepared statement's name: one text per kind of fence. */
+  readonly name: string;
   readonly text: string;
   readonly values: unknown[];
   /** Where each batch's trades start among the statement's: their ids are the reserved first id plus it. */
@@ -51,7 +56,7 @@ ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity, filled_quantity = E
  * commit order. Every part is always there (with empty arrays it touches no row), so the text never
  * changes and each connection parses and plans it once, as a named prepared statement.
  */
-export function batchStatement(batches: readonly DeskBatch[], writer: number): BatchStatement {
+export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence): BatchStatement {
   const params: unknown[] = [];
   const arg = (values: unknown[]): string => {
     params.push(values);
@@ -66,10 +71,20 @@ export function batchStatement(batches: readonly DeskBatch[], writer: number): B
   }
   const parts: string[] = [];
   const t = all((r) => r.trades);
-  params.push(t.length, writer);
-  // Locked by the UPDATE until this statement commits; empty once another OMS has taken over, and
-  // then every part below joins nothing and writes nothing.
-  parts.push(`w AS (UPDATE id_sequences SET next = next WHERE name = 'writer' AND next = $2::bigint RETURNING next AS writer)`);
+  if (typeof writer === 'number') {
+    params.push(t.length, writer);
+    // Locked by the UPDATE until this statement commits; empty once another OMS has taken over, and
+    // then every part below joins nothing and writes nothing.
+    parts.push(`w AS (UPDATE id_sequences SET next = next WHERE name = 'writer' AND next = $2::bigint RETURNING next AS writer)`);
+  } else {
+    params.push(t.length, writer.desks.map(String), writer.epochs.map(String), writer.desks.length);
+    // In a cluster, each desk's lease row at the epoch its batch was made under, locked until this
+    // statement commits (a takeover waits for it); one row only when every desk's matches, otherwise
+    // nothing below is written. A lease past its time fences too, even before anyone takes it.
+    parts.push(`w AS (SELECT 1 AS writer FROM (SELECT l.desk_id FROM desk_leases l
+        JOIN unnest($2::text[], $3::text[]) AS f(desk, epoch) ON l.desk_id = f.desk::int AND l.epoch = f.epoch::bigint
+        WHERE l.expires_at > now() FOR KEY SHARE OF l) held HAVING count(*) = $4::int)`);
+  }
   parts.push(`seq AS (UPDATE id_sequences SET next = next + $1::bigint FROM w WHERE name = 'trade' RETURNING id_sequences.next - $1::bigint AS first)`);
   // Orders before trades: pg_stat_activity shows a statement's first kilobyte only, and a commit
   // waiting on the orders table should be recognisable there by orders_up.
@@ -142,6 +157,7 @@ export function batchStatement(batches: readonly DeskBatch[], writer: number): B
         ${arg(texts(a.map((r) => r.outcome), WIDTH.outcome))}, ${arg(a.map((r) => storableJson(r.details)))})
         AS u(at, desk, kid, actor, action, target, outcome, details))`);
   return {
+    name: typeof writer === 'number' ? 'oms-commit-batch' : 'oms-commit-batch-leased',
     text: `WITH ${parts.join(',\n')} SELECT (SELECT first FROM seq) AS first, (SELECT count(*)::int FROM w) AS writer`,
     values: params,
     tradeOffsets,

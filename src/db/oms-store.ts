@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { MAIN_DESK_ID } from './desks.js';
-import { WriterRole } from './writer-role.js';
+import { WriterRole, type WriteFence } from './writer-role.js';
 import { SharedCommit } from './shared-commit.js';
 import { WIDTH, money } from './batch-statement.js';
 import type { PrismaClient } from './prisma-client.js';
@@ -9,15 +9,11 @@ import { portfolioState, TRADING_SESSIONS, type PortfolioState, type TradeRecord
 import { storableText, storableTextOrNull } from './storable.js';
 import type { FeeSchedule } from '../oms/fees.js';
 import { RISK_STATES, type PortfolioRisk, type RiskState, type StoredRisk } from '../oms/risk-model.js';
-import { WriterReplacedError, type BatchRows, type InstrumentRow, type LoadedState, type OmsStore, type OrderRow, type StoredOrder } from '../oms/ports.js';
+import { type BatchRows, type InstrumentRow, type LoadedState, type OmsStore, type OrderRow, type StoredOrder } from '../oms/ports.js';
 
 type Tx = Pick<PrismaClient, '$queryRawUnsafe'>;
 
 
-/**
- * The guard of a write made outside the batch statement (a new portfolio or instrument): the row is
- * written only while the writer row still names this process, whose claim waits for it (FOR SHARE).
- */
 /** A stored session the OMS does not know (written by a newer version) trades around the clock. */
 const tradingSession = (text: string): TradingSession => TRADING_SESSIONS.find((s) => s === text) ?? '24/7';
 
@@ -32,8 +28,6 @@ interface PortfolioRiskSqlRow {
   max_gross_exposure: string | null;
   approval_threshold: string | null;
 }
-
-const stillWriter = (param: number) => `EXISTS (SELECT 1 FROM id_sequences WHERE name = 'writer' AND next = $${param}::bigint FOR SHARE)`;
 
 const ORDER_COLUMNS = `o.id, o.client_order_id, o.portfolio_id, o.symbol, o.side::text, o.type::text,
   o.time_in_force::text, o.quantity, o.filled_quantity, o.filled_notional::text, o.limit_price::text,
@@ -101,7 +95,11 @@ interface BookedTradeSqlRow extends TradeSqlColumns {
 
 /** The OMS's persistence over PostgreSQL: set-based SQL for the group commit, Prisma for the rest. */
 export class PrismaOmsStore implements OmsStore {
-  private readonly writer: WriterRole;
+  /**
+   * The guard of a write made outside the batch statement (a new portfolio or instrument): the row
+   * is written only while this process still holds the desk (see WriteFence).
+   */
+  private readonly writer: WriteFence;
   private readonly shared: SharedCommit;
 
   constructor(
@@ -109,13 +107,14 @@ export class PrismaOmsStore implements OmsStore {
     private readonly pool: pg.Pool,
     /** The desk whose portfolios, orders and audit rows this store reads and writes. */
     private readonly deskId: number = MAIN_DESK_ID,
-    /** Shared by the stores of every desk of this process (see WriterRole). */
-    writer?: WriterRole,
+    /** Shared by the stores of every desk of this process (see WriterRole), or the desk's lease in a cluster. */
+    writer?: WriteFence,
     /** Shared by the stores of every desk of this process, so their batches share a statement. */
     shared?: SharedCommit,
   ) {
-    this.writer = writer ?? new WriterRole(prisma);
-    this.shared = shared ?? new SharedCommit(pool, this.writer);
+    const role = writer ?? new WriterRole(prisma);
+    this.writer = role;
+    this.shared = shared ?? new SharedCommit(pool, role as WriterRole);
   }
 
   /** Takes the writer role (once per process), then reads this desk's state. */
@@ -165,7 +164,7 @@ export class PrismaOmsStore implements OmsStore {
 
   /** Written with the batches every other desk closed meanwhile, in one statement (see SharedCommit). */
   commit(close: () => BatchRows): Promise<void> {
-    return this.shared.submit(this.deskId, close);
+    return this.shared.submit(this.deskId, close, this.writer.epoch);
   }
 
   async reserveIds(sequence: 'order' | 'trade', count: number): Promise<number> {
@@ -234,7 +233,7 @@ export class PrismaOmsStore implements OmsStore {
     // bpsE4 is bps to four decimals, the column's scale: written as units are.
     const rows = await this.prisma.$queryRawUnsafe<{ desk_id: number }[]>(
       `INSERT INTO desk_fees (desk_id, per_share, bps, min_per_order, updated_at)
-       SELECT $1::int, $2::numeric, $3::numeric, $4::numeric, now() WHERE ${stillWriter(5)}
+       SELECT $1::int, $2::numeric, $3::numeric, $4::numeric, now() WHERE ${this.writer.guard(5)}
        ON CONFLICT (desk_id) DO UPDATE SET per_share = EXCLUDED.per_share, bps = EXCLUDED.bps,
          min_per_order = EXCLUDED.min_per_order, updated_at = now()
        RETURNING desk_id`,
@@ -244,7 +243,7 @@ export class PrismaOmsStore implements OmsStore {
       formatUnits(fees.minPerOrder),
       this.currentWriter(),
     );
-    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
+    if (rows.length === 0) throw this.writer.refused();
   }
 
   async loadRisk(): Promise<StoredRisk> {
@@ -276,19 +275,19 @@ export class PrismaOmsStore implements OmsStore {
 
   async saveDeskRisk(state: RiskState): Promise<void> {
     const rows = await this.prisma.$queryRawUnsafe<{ desk_id: number }[]>(
-      `INSERT INTO desk_risk (desk_id, state, updated_at) SELECT $1::int, $2, now() WHERE ${stillWriter(3)}
+      `INSERT INTO desk_risk (desk_id, state, updated_at) SELECT $1::int, $2, now() WHERE ${this.writer.guard(3)}
        ON CONFLICT (desk_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now() RETURNING desk_id`,
       this.deskId,
       state,
       this.currentWriter(),
     );
-    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
+    if (rows.length === 0) throw this.writer.refused();
   }
 
   async savePortfolioRisk(portfolioId: number, risk: PortfolioRisk): Promise<void> {
     const rows = await this.prisma.$queryRawUnsafe<{ portfolio_id: number }[]>(
       `INSERT INTO portfolio_risk (portfolio_id, state, max_order_notional, max_position, max_gross_exposure, approval_threshold, updated_at)
-       SELECT $1::int, $2, $3::numeric, $4::bigint, $5::numeric, $6::numeric, now() WHERE ${stillWriter(7)}
+       SELECT $1::int, $2, $3::numeric, $4::bigint, $5::numeric, $6::numeric, now() WHERE ${this.writer.guard(7)}
        ON CONFLICT (portfolio_id) DO UPDATE SET state = EXCLUDED.state, max_order_notional = EXCLUDED.max_order_notional,
          max_position = EXCLUDED.max_position, max_gross_exposure = EXCLUDED.max_gross_exposure,
          approval_threshold = EXCLUDED.approval_threshold, updated_at = now()
@@ -301,13 +300,13 @@ export class PrismaOmsStore implements OmsStore {
       money(risk.approvalThreshold),
       this.currentWriter(),
     );
-    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
+    if (rows.length === 0) throw this.writer.refused();
   }
 
   async insertInstrument(row: InstrumentRow): Promise<void> {
     const rows = await this.prisma.$queryRawUnsafe<{ symbol: string }[]>(
       `INSERT INTO instruments (symbol, name, tick_size, lot_size, reference_price, last_price, session, updated_at)
-       SELECT $1, $2, $3::numeric, $4::int, $5::numeric, $6::numeric, $8, now() WHERE ${stillWriter(7)}
+       SELECT $1, $2, $3::numeric, $4::int, $5::numeric, $6::numeric, $8, now() WHERE ${this.writer.guard(7)}
        RETURNING symbol`,
       storableText(row.symbol, WIDTH.symbol),
       storableText(row.name),
@@ -318,17 +317,17 @@ export class PrismaOmsStore implements OmsStore {
       this.currentWriter(),
       row.session ?? '24/7',
     );
-    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
+    if (rows.length === 0) throw this.writer.refused();
   }
 
   async updateInstrumentSession(symbol: string, session: TradingSession): Promise<void> {
     const rows = await this.prisma.$queryRawUnsafe<{ symbol: string }[]>(
-      `UPDATE instruments SET session = $1, updated_at = now() WHERE symbol = $2 AND ${stillWriter(3)} RETURNING symbol`,
+      `UPDATE instruments SET session = $1, updated_at = now() WHERE symbol = $2 AND ${this.writer.guard(3)} RETURNING symbol`,
       session,
       symbol,
       this.currentWriter(),
     );
-    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
+    if (rows.length === 0) throw this.writer.refused();
   }
 
   async insertPortfolio(p: {
@@ -340,7 +339,7 @@ export class PrismaOmsStore implements OmsStore {
   }): Promise<PortfolioState> {
     const rows = await this.prisma.$queryRawUnsafe<{ id: number; created_at: Date }[]>(
       `INSERT INTO portfolios (desk_id, name, cash, starting_cash, allow_short, is_house, created_by, updated_at)
-       SELECT $7, $1, $2::numeric, $2::numeric, $3, $4, $5, now() WHERE ${stillWriter(6)}
+       SELECT $7, $1, $2::numeric, $2::numeric, $3, $4, $5, now() WHERE ${this.writer.guard(6)}
        RETURNING id, created_at`,
       storableText(p.name, WIDTH.name),
       formatUnits(p.cash),
@@ -350,7 +349,7 @@ export class PrismaOmsStore implements OmsStore {
       this.currentWriter(),
       this.deskId,
     );
-    if (rows.length === 0) throw new WriterReplacedError(this.currentWriter());
+    if (rows.length === 0) throw this.writer.refused();
     return portfolioState({
       id: rows[0].id,
       // As stored, so this process and the next start know the portfolio by the same name.
@@ -364,7 +363,7 @@ export class PrismaOmsStore implements OmsStore {
   }
 
   private currentWriter(): number {
-    return this.writer.current;
+    return this.writer.token;
   }
 }
 

@@ -1,11 +1,13 @@
 import type pg from 'pg';
 import { WriterReplacedError, type BatchRows } from '../oms/ports.js';
 import { batchStatement, type DeskBatch } from './batch-statement.js';
-import type { WriterRole } from './writer-role.js';
+import type { CommitFence } from './writer-role.js';
 
 /** A desk asking for a commit; its batch closes when the statement that writes it starts. */
 interface Request {
   readonly deskId: number;
+  /** The desk's lease epoch, in a cluster (see CommitFence). */
+  readonly epoch?: number;
   close(): BatchRows;
   resolve(): void;
   reject(error: unknown): void;
@@ -29,13 +31,13 @@ export class SharedCommit {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly writer: WriterRole,
+    private readonly writer: CommitFence,
   ) {}
 
-  /** Resolves once the batch `close` hands over is committed. */
-  submit(deskId: number, close: () => BatchRows): Promise<void> {
+  /** Resolves once the batch `close` hands over is committed; `epoch`: the desk's lease epoch, in a cluster. */
+  submit(deskId: number, close: () => BatchRows, epoch?: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ deskId, close, resolve, reject });
+      this.queue.push({ deskId, epoch, close, resolve, reject });
       this.schedule();
     });
   }
@@ -59,7 +61,7 @@ export class SharedCommit {
         const batches: Closed[] = [];
         for (const request of taken) {
           try {
-            batches.push({ deskId: request.deskId, rows: request.close(), request });
+            batches.push({ deskId: request.deskId, epoch: request.epoch, rows: request.close(), request });
           } catch (error) {
             request.reject(error);
           }
@@ -111,11 +113,10 @@ export class SharedCommit {
   }
 
   private async write(batches: readonly DeskBatch[]): Promise<void> {
-    const writer = this.writer.current;
-    const statement = batchStatement(batches, writer);
+    const statement = batchStatement(batches, this.writer.fenceOf(batches));
     // Straight to node-postgres: the batch statement needs none of Prisma's query building.
-    const { rows } = await this.pool.query<{ first: string | null; writer: number }>({ name: 'oms-commit-batch', text: statement.text, values: statement.values });
-    if (rows[0].writer === 0) throw new WriterReplacedError(writer);
+    const { rows } = await this.pool.query<{ first: string | null; writer: number }>({ name: statement.name, text: statement.text, values: statement.values });
+    if (rows[0].writer === 0) throw this.writer.refused(batches);
     if (rows[0].first === null) throw new Error('id sequence trade missing');
     const first = Number(rows[0].first);
     batches.forEach((b, n) => {

@@ -83,12 +83,29 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   desks.onAdded(async (desk) => {
     channels(desk);
   });
-  const deskOfKey = (key: ApiKeyRecord | null): DeskChannels => channels((key && desks.get(key.deskId)) || desks.main);
+  // A desk gone to another OMS process (a cluster): its subscribers here would hear nothing more.
+  // Closed with 1012 (service restart), they reconnect, or their relay finds the new owner.
+  desks.onRemoved((desk) => {
+    const gone = channelsOf.get(desk);
+    if (!gone) return;
+    channelsOf.delete(desk);
+    for (const c of clients) if (c.desk === gone) c.socket.close(1012, 'the desk moved to another OMS process');
+    gone.close();
+  });
+  /**
+   * Null when the desk is not served here: in a cluster another OMS process owns it (or is about to),
+   * and the connection is closed (1012) for its relay to find that one; never another desk's channels.
+   */
+  const deskOfKey = (key: ApiKeyRecord | null): DeskChannels | null => {
+    const desk = key ? desks.get(key.deskId) : desks.hasMain ? desks.main : undefined;
+    return desk ? channels(desk) : null;
+  };
+  const notServedHere = (socket: WebSocket): void => socket.close(1012, 'the desk is not served by this OMS process');
 
   /** A private channel refused for the key in force is an auth failure, audited as the REST API's are. */
   const auditRefusal = (client: Client, channel: string, problem: ChannelProblem): void => {
     if (problem.code === 'UNAUTHENTICATED') {
-      desks.main.audit(null, 'auth.failure', `ws ${channel}`, 'denied', { reason: 'no API key' });
+      desks.main?.audit(null, 'auth.failure', `ws ${channel}`, 'denied', { reason: 'no API key' });
     } else if (problem.code === 'FORBIDDEN') {
       client.desk.desk.audit(client.key && { keyId: client.key.id, name: client.key.name }, 'auth.forbidden', `ws ${channel}`, 'denied', {
         reason: problem.message,
@@ -104,6 +121,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
    */
   const applyKey = (client: Client, key: ApiKeyRecord | null, rawKey: string | null, why: string): void => {
     const desk = deskOfKey(key);
+    if (!desk) return notServedHere(client.socket);
     const moved = desk !== client.desk;
     client.key = key;
     client.rawKey = rawKey;
@@ -125,7 +143,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
       case 'auth': {
         const key = await deps.keys.findActiveByKey(frame.api_key);
         if (!key) {
-          desks.main.audit(null, 'auth.failure', 'ws', 'denied', { reason: 'invalid key' });
+          desks.main?.audit(null, 'auth.failure', 'ws', 'denied', { reason: 'invalid key' });
           // The answer first, then what the connection loses: it is left with no key, not the old one.
           send(client, { type: 'error', code: 'INVALID_API_KEY', message: 'the API key is not valid; the connection now has no key', ...id });
           applyKey(client, null, null, 'the API key sent was not valid, so none is in force');
@@ -146,6 +164,7 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
         return;
       }
       case 'subscribe': {
+        if (!client.key && !desks.hasMain) return notServedHere(client.socket);
         const channel = normalize(frame.channel);
         const problem = client.desk.refuse(client.key, channel);
         if (problem) {
@@ -164,7 +183,11 @@ export function attachFeed(server: Server, deps: FeedDeps): Feed {
   };
 
   wss.on('connection', (socket) => {
-    const client: Client = { socket, channels: new Map(), key: null, desk: deskOfKey(null), rawKey: null, queue: Promise.resolve(), missedPings: 0 };
+    // In a cluster, a process without desk main still takes the connection: a relay sends the key
+    // of a desk served here first. Without one, it is served nothing (see subscribe).
+    const desk = deskOfKey(null) ?? (desks.main ? channels(desks.main) : null);
+    if (!desk) return notServedHere(socket);
+    const client: Client = { socket, channels: new Map(), key: null, desk, rawKey: null, queue: Promise.resolve(), missedPings: 0 };
     clients.add(client);
     socket.on('pong', () => {
       client.missedPings = 0;

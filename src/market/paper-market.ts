@@ -70,11 +70,14 @@ export class PaperMarket {
   private async tick(): Promise<void> {
     try {
       const main = this.desks.main;
+      // In a cluster, a process holding no desk has nothing to move or quote.
+      if (!main) return;
       // The next prices are drawn in catalogue order (the seeded path stays the same); then every
       // instrument moves and re-quotes at once, so each desk commits them together.
       const moves = main.listInstruments().map((i) => ({
         symbol: i.symbol,
-        next: this.source && main.healthy ? this.source.next(i.symbol, i.referencePrice, i.tickSize) : null,
+        // In a cluster, prices are drawn once, by the process holding desk main; the others follow them.
+        next: this.source && main.healthy && this.desks.hasMain ? this.source.next(i.symbol, i.referencePrice, i.tickSize) : null,
       }));
       await Promise.all(
         moves.map(async ({ symbol, next }) => {

@@ -72,7 +72,7 @@ export class SessionSchedule {
   private async checkAll(): Promise<void> {
     const now = this.clock.now();
     const closed: string[] = [];
-    for (const instrument of this.desks.main.listInstruments()) {
+    for (const instrument of this.desks.main?.listInstruments() ?? []) {
       await this.checkOne(instrument.symbol, instrument.session, now, closed).catch((error: unknown) =>
         this.logger.error({ err: error, symbol: instrument.symbol }, 'applying the trading session failed'),
       );

@@ -19,6 +19,7 @@ export interface DeskInfo {
 export class Desks {
   private readonly byId = new Map<number, Oms>();
   private readonly listeners: ((desk: Oms) => Promise<void>)[] = [];
+  private readonly removedListeners: ((desk: Oms) => void)[] = [];
 
   constructor(private readonly mainId: number) {}
 
@@ -33,6 +34,23 @@ export class Desks {
     this.listeners.push(fn);
   }
 
+  /**
+   * Lets a desk go: another OMS process of a cluster serves it now (or is about to). Requests for it
+   * are no longer taken here; listeners (the feed) learn of it at once.
+   */
+  remove(id: number): Oms | undefined {
+    const desk = this.byId.get(id);
+    if (!desk) return undefined;
+    this.byId.delete(id);
+    for (const fn of this.removedListeners) fn(desk);
+    return desk;
+  }
+
+  /** Runs for every desk removed from now on. */
+  onRemoved(fn: (desk: Oms) => void): void {
+    this.removedListeners.push(fn);
+  }
+
   get(id: number): Oms | undefined {
     return this.byId.get(id);
   }
@@ -42,9 +60,18 @@ export class Desks {
     return undefined;
   }
 
-  /** The desk of anonymous readers (the public feed and dashboard), and of single-team deployments. */
+  /**
+   * The desk of anonymous readers (the public feed and dashboard), and of single-team deployments.
+   * In a cluster, a process that does not hold desk main answers with another of its desks where
+   * only the shared catalogue is read (the instruments), and undefined when it holds none.
+   */
   get main(): Oms {
-    return this.byId.get(this.mainId)!;
+    return this.byId.get(this.mainId) ?? this.all()[0];
+  }
+
+  /** True when this process holds the desk of anonymous readers. */
+  get hasMain(): boolean {
+    return this.byId.has(this.mainId);
   }
 
   all(): Oms[] {

@@ -73,6 +73,22 @@ export class WriterReplacedError extends Error {
   }
 }
 
+/**
+ * A desk's write refused because this process no longer holds the desk's lease at the epoch it
+ * loaded the desk under (a cluster of OMS processes): another process serves the desk now, and
+ * nothing of the batch was written. For this desk the same as a takeover: it takes nothing more.
+ */
+export class DeskMovedError extends WriterReplacedError {
+  constructor(
+    readonly deskId: number,
+    readonly epoch: number,
+  ) {
+    super(epoch);
+    this.message = `desk ${deskId} moved to another OMS process (this one held it at epoch ${epoch})`;
+    this.name = 'DeskMovedError';
+  }
+}
+
 /** The persistence the OMS needs; db/ implements it over PostgreSQL. */
 export interface OmsStore {
   /** Takes over writing the database (a previous writer is fenced off), then reads its state. */

@@ -184,6 +184,8 @@ export const healthOut = z.strictObject({
   slack: z.enum(['ok', 'connecting', 'unreachable', 'invalid_auth', 'off']).optional(),
   /** The market data source's link: ok (the simulator always), connecting, stale, invalid_auth, connection_limit, ended. */
   market_data: z.enum(['ok', 'connecting', 'stale', 'invalid_auth', 'connection_limit', 'ended']).optional(),
+  /** In a cluster of OMS processes: how many desks this process owns now. */
+  desks_owned: z.number().int().optional(),
 });
 
 /**
@@ -196,6 +198,7 @@ export const healthNotReadyOut = z.strictObject({
   slack: z.enum(['ok', 'connecting', 'unreachable', 'invalid_auth', 'off']).optional(),
   market_data: z.enum(['ok', 'connecting', 'stale', 'invalid_auth', 'connection_limit', 'ended']).optional(),
   degraded_desks: z.array(z.string()).optional(),
+  desks_owned: z.number().int().optional(),
   detail: z.string(),
 });
 
@@ -318,3 +321,20 @@ export const portfolioRiskChangeOut = portfolioRiskOut.extend({ canceled_orders:
 export const deskRiskChangeOut = deskRiskOut.extend({ canceled_orders: z.number().int() });
 
 export type PortfolioRiskOut = z.infer<typeof portfolioRiskOut>;
+
+/**
+ * GET /cluster (operator): the OMS processes and which owns each desk. `mode` single: one process
+ * serves every desk (no leases). Heartbeats and lease ends are the database's clock.
+ */
+export const clusterOut = z.strictObject({
+  mode: z.enum(['single', 'cluster']),
+  /** The process that answered. */
+  member_id: z.string().nullable(),
+  members: z.array(
+    z.strictObject({ id: z.string(), address: z.string(), heartbeat_at: timestamp, live: z.boolean(), desks_owned: z.array(z.number().int()) }),
+  ),
+  desks: z.array(
+    z.strictObject({ id: z.number().int(), name: z.string(), owner: z.string().nullable(), epoch: z.number().int(), lease_expires_at: timestamp.nullable() }),
+  ),
+});
+export type ClusterOut = z.infer<typeof clusterOut>;

@@ -110,6 +110,7 @@ const FIXTURES: Record<string, () => Promise<Request>> = {
   'PUT /portfolios/{name}/limits': async () => ({ params: { name: 'Cashbox' }, body: { max_order_notional: '100000.00' } }),
   'POST /orders/{id}/approve': async () => ({ params: { id: await pendingOrder() }, body: { reason: 'checked' } }),
   'POST /orders/{id}/reject': async () => ({ params: { id: await pendingOrder() }, body: { reason: 'too large' } }),
+  'GET /cluster': async () => ({}),
 };
 
 interface JsonSchema {

@@ -273,6 +273,7 @@ describe('around the API', () => {
       [
         '/bars/{symbol}',
         '/book/{symbol}',
+        '/cluster',
         '/desks',
         '/fees',
         '/members',
