@@ -162,6 +162,9 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     // Equity snapshots go through the read pool, never the group commit's connection.
     const equityRows = new EquityRepository(prisma);
     const snapshots = new EquitySnapshots(desks, equityRows, logger.child({ name: 'equity' }), { intervalMs: env.EQUITY_SNAPSHOT_SECONDS * 1000 });
+    const members = new MemberDirectory(new MemberRepository(prisma), { deskId: MAIN_DESK_ID, users: env.SLACK_ADMIN_USERS });
+    // A desk that moved away may come back after its new owner changed its members.
+    desks.onRemoved((desk) => members.forget(desk.desk.id));
     const app = createApp({
       desks,
       history,
@@ -169,7 +172,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       equity: equityRows,
       keys: keyLookup,
       keyAdmin: keys,
-      members: new MemberDirectory(new MemberRepository(prisma), { deskId: MAIN_DESK_ID, users: env.SLACK_ADMIN_USERS }),
+      members,
       createDesk: async (name, options = {}) => {
         const info = await deskRows.create(name);
         if (!info) return null;

@@ -280,6 +280,11 @@ export class MemberDirectory {
     }
     return desk;
   }
+
+  /** A desk this process no longer serves (it moved to another in a cluster): read afresh if it comes back. */
+  forget(deskId: number): void {
+    this.desks.delete(deskId);
+  }
 }
 
 const who = (admins: readonly string[]): string =>

@@ -107,3 +107,16 @@ describe('DeskMembers', () => {
     expect((await directory.of(2)).hasMembers).toBe(false);
   });
 });
+
+describe('the directory of desks’ members', () => {
+  it('reads a desk afresh once forgotten (the desk moved to another process and came back)', async () => {
+    const directory = new MemberDirectory(stored);
+    expect((await (await directory.of(1)).accessFor('slack:T:UV', null, BOT)).scopes).toEqual(['read']);
+    // Another process, owning the desk meanwhile, made the viewer a trader.
+    const elsewhere = await DeskMembers.load(stored, 1);
+    await elsewhere.setMember('slack:T:UV', 'trader');
+    expect((await (await directory.of(1)).accessFor('slack:T:UV', null, BOT)).scopes).toEqual(['read']);
+    directory.forget(1);
+    expect((await (await directory.of(1)).accessFor('slack:T:UV', null, BOT)).scopes).toEqual(['read', 'trade']);
+  });
+});
