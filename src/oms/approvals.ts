@@ -115,6 +115,19 @@ async function pendingFor(desk: DeskCore, id: number, actor: Actor, action: stri
 }
 
 /**
+ * Checks again, in the synchronous step that decides it, that the order still awaits approval:
+ * while a decision awaited pendingFor, another decision, a cancel or the expiry may have ended it,
+ * and deciding it again would put an order no longer live into its book or release its hold twice.
+ */
+function assertStillPending(desk: DeskCore, order: OrderRecord, actor: Actor, action: string): void {
+  desk.assertHealthy();
+  if (desk.state.orders.get(order.id) === order && order.status === 'PENDING_APPROVAL') return;
+  const error = conflict('ORDER_NOT_PENDING', `order ${order.id} is ${order.status.toLowerCase()}, not awaiting approval`);
+  desk.audit(actor, action, String(order.id), 'rejected', { error: describeError(error) });
+  throw error;
+}
+
+/**
  * Approves an order: it enters its book now (time priority from now) and may fill at once. Refused
  * while the desk or its portfolio is halted (the order stays pending until resumed, rejected or
  * expired), or reduce-only and it would not shrink the position, or when the market it needs now is
@@ -122,6 +135,7 @@ async function pendingFor(desk: DeskCore, id: number, actor: Actor, action: stri
  */
 export async function approveOrder(desk: DeskCore, id: number, actor: Actor): Promise<{ order: OrderRecord; fills: Fill[] }> {
   const { order, portfolio } = await pendingFor(desk, id, actor, 'order.approve');
+  assertStillPending(desk, order, actor, 'order.approve');
   const state = desk.state;
   const instrument = state.instruments.get(order.symbol)!;
   const changes = new ChangeSet();
@@ -162,6 +176,7 @@ export async function approveOrder(desk: DeskCore, id: number, actor: Actor): Pr
 /** Rejects an order awaiting approval: REJECTED with the reason given (or APPROVAL_REJECTED), its hold released. */
 export async function rejectOrder(desk: DeskCore, id: number, reason: string | null, actor: Actor): Promise<OrderRecord> {
   const { order } = await pendingFor(desk, id, actor, 'order.reject');
+  assertStillPending(desk, order, actor, 'order.reject');
   const changes = new ChangeSet();
   closePending(desk.state, order, 'REJECTED', reason ?? APPROVAL_REJECTED, changes);
   desk.audit(actor, 'order.reject', String(id), 'ok', { by: actorIdentity(actor), placed_by: order.placedBy ?? null, reason });
