@@ -77,7 +77,13 @@ export async function cancelOrder(desk: DeskCore, id: number, actor: Actor): Pro
 /** An order awaiting approval is canceled without its book (it is not in it): its hold released. */
 async function cancelPending(desk: DeskCore, order: OrderRecord, actor: Actor): Promise<OrderRecord> {
   desk.assertHealthy();
-  assertMayUse(desk, actor, desk.state.portfolios.get(order.portfolioId)!, order.id);
+  const portfolio = desk.state.portfolios.get(order.portfolioId)!;
+  assertMayUse(desk, actor, portfolio, order.id);
+  const refusal = actor.access && tradeRefusal(actor.access, portfolio.name);
+  if (refusal) {
+    desk.audit(actor, 'order.cancel', String(order.id), 'rejected', { error: describeError(refusal) });
+    throw refusal;
+  }
   const changes = new ChangeSet();
   closePending(desk.state, order, 'CANCELED', 'USER', changes);
   desk.audit(actor, 'order.cancel', String(order.id), 'ok', null);
