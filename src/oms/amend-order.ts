@@ -1,5 +1,6 @@
 import { REJECTED } from '../engine/index.js';
-import { conflict, notFound, rejected } from './errors.js';
+import { conflict, notFound, OmsError, rejected } from './errors.js';
+import { formatUnits } from './units.js';
 import { codeOfEngineRefusal } from './error-catalogue.js';
 import { OPEN_STATUSES, type Fill, type OrderRecord, type PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
@@ -127,7 +128,17 @@ function applyModify(desk: DeskCore, order: OrderRecord, portfolio: PortfolioSta
   // Only a smaller quantity is not a new risk: a halt lets that through, and the limits need not see it.
   const grows = quantity > order.quantity || input.limitPrice !== undefined || input.stopPrice !== undefined;
   if (grows) {
-    checkRiskPolicy(desk.state, portfolio, instrument, { side: order.side, quantity: quantity - order.filled, notional: BigInt(price) * BigInt(quantity), orderId: id });
+    const notional = BigInt(price) * BigInt(quantity);
+    checkRiskPolicy(desk.state, portfolio, instrument, { side: order.side, quantity: quantity - order.filled, notional, orderId: id });
+    // An order placed below the approval threshold (or approved at its notional) may not grow past it
+    // by a change: the approval would be skipped.
+    const threshold = desk.state.riskOf(portfolio.id).approvalThreshold;
+    const was = BigInt(order.limitPrice ?? order.stopPrice ?? 0) * BigInt(order.quantity);
+    if (threshold !== null && !portfolio.isHouse && notional > threshold && notional > was) {
+      throw new OmsError('RISK_LIMIT', `portfolio ${portfolio.name}'s approval_threshold is ${formatUnits(threshold)}: a change to ${formatUnits(notional)} cannot wait for approval; place a new order instead`, [
+        { path: 'approval_threshold', message: `limit ${formatUnits(threshold)}, would be ${formatUnits(notional)}` },
+      ]);
+    }
   }
   checkRisk(portfolio, instrument, {
     side: order.side,
