@@ -122,6 +122,17 @@ describe('/trade and /cancel by role', () => {
     expect((await as(APPROVER, LOBBY, '/trade', 'buy 1 AAPL @ 1.00 gtc in Beta')).text).toContain('You may not trade that portfolio from here');
   });
 
+  it("a user who is no member may not set up or stop a channel's daily digest (it posts the desk's leaderboard); a viewer may", async () => {
+    for (const text of ['digest 08:30', 'digest off']) {
+      const refused = await as(STRANGER, 'CDIGEST', '/pnl', text);
+      expect({ type: refused.type, text: refused.text }).toEqual({ type: 'ephemeral', text: expect.stringContaining('You are not a member of this desk yet') });
+    }
+    expect((await as(VIEWER, 'CDIGEST', '/pnl', 'digest off')).text).toBe('This channel has no daily digest.');
+    expect((await as(VIEWER, 'CDIGEST', '/pnl', 'digest 08:30')).text).toBe(`<@${VIEWER}> subscribed this channel to the daily digest: the leaderboard at 08:30 UTC every day. \`/pnl digest off\` stops it.`);
+    expect((await as(STRANGER, 'CDIGEST', '/pnl', 'digest off')).text).toContain('You are not a member of this desk yet');
+    expect((await as(VIEWER, 'CDIGEST', '/pnl', 'digest off')).text).toBe(`<@${VIEWER}> stopped this channel's daily digest.`);
+  });
+
   it('an admin trades every portfolio; a user who is no member trades nothing and is told whom to ask', async () => {
     expect((await placed(ADMIN, LOBBY, 'buy 1 AAPL @ 1.00 gtc in Beta')).portfolio_name).toBe('Beta');
     const stranger = await as(STRANGER, ALPHA_ROOM, '/trade', 'buy 1 AAPL @ 1.00 gtc in Alpha');
