@@ -251,6 +251,20 @@ describe('keys acting as themselves', () => {
     expect((await limited.get('/members')).status).toBe(200);
   });
 
+  it("an approver member sets limits but not the approval threshold, which binds their own orders: that is an admin's", async () => {
+    await admin.put(`/members/${id('UAPPROVER2')}`, { role: 'approver' });
+    const approver = asMember(id('UAPPROVER2'));
+    expect((await approver.put('/portfolios/Alpha/limits', { max_position: 1000 })).status).toBe(200);
+    const refused = await approver.put('/portfolios/Alpha/limits', { approval_threshold: null });
+    expect({ status: refused.status, code: refused.body.error.code, message: refused.body.error.message }).toEqual({
+      status: 403,
+      code: 'ROLE_REQUIRED',
+      message: expect.stringContaining(`managing the desk needs the admin role (${id('UAPPROVER2')} is approver): a desk admin (`),
+    });
+    expect((await asMember(ADMIN).put('/portfolios/Alpha/limits', { max_position: null, approval_threshold: null })).status).toBe(200);
+    expect((await admin.delete(`/members/${id('UAPPROVER2')}`)).status).toBe(200);
+  });
+
   it('only a key with act_as may name a member; a desk admin cannot give act_as', async () => {
     const res = await plain.get('/portfolios', { headers: { 'On-Behalf-Of': ADMIN } });
     expect({ status: res.status, code: res.body.error.code }).toEqual({ status: 403, code: 'FORBIDDEN' });
