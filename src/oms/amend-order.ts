@@ -4,7 +4,7 @@ import { formatUnits } from './units.js';
 import { codeOfEngineRefusal } from './error-catalogue.js';
 import { OPEN_STATUSES, type Fill, type OrderRecord, type PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
-import { checkRisk, checkRiskPolicy } from './risk-check.js';
+import { checkRisk, checkRiskPolicy, estimateStopBuy } from './risk-check.js';
 import { closePending } from './approvals.js';
 import { checkTickAndLot } from './order-checks.js';
 import { applyEngineEvents } from './apply-events.js';
@@ -127,8 +127,11 @@ function applyModify(desk: DeskCore, order: OrderRecord, portfolio: PortfolioSta
   const price = input.limitPrice ?? order.limitPrice ?? input.stopPrice ?? order.stopPrice ?? 0;
   // Only a smaller quantity is not a new risk: a halt lets that through, and the limits need not see it.
   const grows = quantity > order.quantity || input.limitPrice !== undefined || input.stopPrice !== undefined;
+  // A STOP BUY moved to a stop the last price already reached buys at the market at once: priced so.
+  const worth = (q: number): bigint =>
+    order.side === 'BUY' && order.type === 'STOP' ? estimateStopBuy(instrument, price, q, desk.options.marketCollarBps) : BigInt(price) * BigInt(q);
   if (grows) {
-    const notional = BigInt(price) * BigInt(quantity);
+    const notional = worth(quantity);
     checkRiskPolicy(desk.state, portfolio, instrument, { side: order.side, quantity: quantity - order.filled, notional, orderId: id });
     // An order placed below the approval threshold (or approved at its notional) may not grow past it
     // by a change: the approval would be skipped.
@@ -142,7 +145,7 @@ function applyModify(desk: DeskCore, order: OrderRecord, portfolio: PortfolioSta
   }
   checkRisk(portfolio, instrument, {
     side: order.side,
-    cash: BigInt(price) * BigInt(quantity - order.filled) - order.reservedCash,
+    cash: worth(quantity - order.filled) - order.reservedCash,
     quantity: quantity - order.filled - order.reservedQty,
   });
   const changes = new ChangeSet();

@@ -56,3 +56,26 @@ describe('a STOP BUY below the market', () => {
     expect(alpha().reservedCash).toBe(1_100n * BigInt(U));
   });
 });
+
+describe('a resting STOP BUY whose stop is moved below the market', () => {
+  it('is priced at the asks it will buy from: no more than the cash it has', async () => {
+    const store = new MemoryStore([{ symbol: 'ACME', name: 'Acme', tickSize: 100, lotSize: 1, referencePrice: 100 * U, lastPrice: null }]);
+    desk = await Oms.open(store);
+    await desk.createPortfolio({ name: 'Alpha', startingCash: 10_000n * BigInt(U), allowShort: false }, ADMIN);
+    await desk.createPortfolio({ name: 'Beta', startingCash: 10_000n * BigInt(U), allowShort: false }, ADMIN);
+    await desk.createPortfolio({ name: 'Street', startingCash: 1_000_000n * BigInt(U), allowShort: true }, ADMIN);
+    // A trade at 100.00 (the last price), then asks only at 200.00.
+    await desk.placeOrder(order({ portfolioName: 'Street', side: 'SELL', quantity: 1, limitPrice: 100 * U }), ADMIN);
+    await desk.placeOrder(order({ portfolioName: 'Beta', quantity: 1, limitPrice: 100 * U }), ADMIN);
+    await desk.placeOrder(order({ portfolioName: 'Street', side: 'SELL', quantity: 100, limitPrice: 200 * U }), ADMIN);
+    const resting = await desk.placeOrder(stopBuy(60, 150 * U), ADMIN);
+    expect({ status: resting.order.status, reserved: alpha().reservedCash }).toEqual({ status: 'NEW', reserved: 9_000n * BigInt(U) });
+    expect(await refusal(desk.modifyOrder(resting.order.id, { stopPrice: 1 * U }, ADMIN))).toBe('INSUFFICIENT_CASH');
+    expect(alpha().cash).toBe(10_000n * BigInt(U));
+    await desk.setLimits('Alpha', { maxOrderNotional: 8_000n * BigInt(U) }, ADMIN);
+    await expect(desk.modifyOrder(resting.order.id, { stopPrice: 1 * U, quantity: 45 }, ADMIN)).rejects.toMatchObject({ code: 'RISK_LIMIT', details: [{ path: 'max_order_notional' }] });
+    const moved = await desk.modifyOrder(resting.order.id, { stopPrice: 1 * U, quantity: 40 }, ADMIN);
+    expect(moved.order.status).toBe('FILLED');
+    expect(alpha().cash).toBe(2_000n * BigInt(U));
+  });
+});
