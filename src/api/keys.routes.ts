@@ -33,6 +33,11 @@ export function keysRoutes({ keys: keyCache, keyAdmin }: ApiDeps): Router {
         throw rejected('UNKNOWN_PORTFOLIO', `there is no portfolio ${name}${caseHint(name, oms.portfolioNames())}`, `portfolios.${i}`);
       }
     });
+    // A key limited to some portfolios would otherwise mint one reaching every portfolio.
+    const own = keyOf(res).portfolios;
+    if (own.length > 0 && (body.portfolios.length === 0 || body.portfolios.some((p) => !own.includes(p)))) {
+      throw new HttpError('FORBIDDEN', 'this API key is limited to some portfolios: a key it creates must be limited to them too', [{ path: 'portfolios', message: `allowed: ${own.join(', ')}` }]);
+    }
     // Operator is the deployment's scope: only an operator hands it on.
     if (body.scopes.includes('operator') && !keyOf(res).scopes.includes('operator')) {
       throw new HttpError('FORBIDDEN', 'only an operator key may create a key with the operator scope', [{ path: 'scopes', message: 'operator is not yours to give' }]);

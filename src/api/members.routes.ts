@@ -21,6 +21,17 @@ export function membersRoutes({ members }: ApiDeps): Router {
   const r = Router();
   const membersOf = (res: Response): Promise<DeskMembers> => members.of(keyOf(res).deskId);
 
+  /**
+   * A role or a channel grant reaches every portfolio the bot's key may use: a key limited to some
+   * (acting as itself) may not hand them out. A member acting through the bot is bounded by its key.
+   */
+  const assertDeskWide = (res: Response): void => {
+    const key = keyOf(res);
+    if (!key.member && key.portfolios.length > 0) {
+      throw new HttpError('FORBIDDEN', "this API key is limited to some portfolios: it may not change the desk's members, grants or trading channels");
+    }
+  };
+
   const assertPortfolioExists = (res: Response, name: string, path: string): void => {
     const oms = deskOf(res);
     if (!oms.portfolio(name)) throw rejected('UNKNOWN_PORTFOLIO', `there is no portfolio ${name}${caseHint(name, oms.portfolioNames())}`, path);
@@ -49,6 +60,7 @@ export function membersRoutes({ members }: ApiDeps): Router {
     const desk = await membersOf(res);
     const claim = desk.claimable(member, keyOf(res).member?.id, body.role);
     if (!claim) assertScope(res, 'admin');
+    assertDeskWide(res);
     body.portfolios?.forEach((name, i) => assertPortfolioExists(res, name, `portfolios.${i}`));
     const before = desk.get(member);
     const after = await desk.setMember(member, body.role, body.portfolios);
@@ -62,6 +74,7 @@ export function membersRoutes({ members }: ApiDeps): Router {
   r.delete('/members/:member', requireScope('admin'), async (req, res) => {
     const { member } = parse(memberParams, req.params);
     parseQuery(noQuery, req);
+    assertDeskWide(res);
     const removed = await (await membersOf(res)).removeMember(member);
     deskOf(res).audit(actorOf(res), 'member.remove', member, 'ok', { role: removed.role });
     res.json(memberJson(removed));
@@ -76,6 +89,7 @@ export function membersRoutes({ members }: ApiDeps): Router {
   r.put('/channels/:channel/portfolios/:portfolio', requireScope('admin'), async (req, res) => {
     const { channel, portfolio } = parse(channelPortfolioParams, req.params);
     parseQuery(noQuery, req);
+    assertDeskWide(res);
     assertPortfolioExists(res, portfolio, 'portfolio');
     const now = await (await membersOf(res)).grant(channel, portfolio);
     deskOf(res).audit(actorOf(res), 'channel.grant', channel, 'ok', { portfolio });
@@ -85,6 +99,7 @@ export function membersRoutes({ members }: ApiDeps): Router {
   r.delete('/channels/:channel/portfolios/:portfolio', requireScope('admin'), async (req, res) => {
     const { channel, portfolio } = parse(channelPortfolioParams, req.params);
     parseQuery(noQuery, req);
+    assertDeskWide(res);
     const now = await (await membersOf(res)).revoke(channel, portfolio);
     deskOf(res).audit(actorOf(res), 'channel.revoke', channel, 'ok', { portfolio });
     res.json(channelJson(now));
@@ -93,6 +108,7 @@ export function membersRoutes({ members }: ApiDeps): Router {
   r.put('/channels/:channel/trading', requireScope('admin'), async (req, res) => {
     const { channel } = parse(channelParams, req.params);
     parseQuery(noQuery, req);
+    assertDeskWide(res);
     const now = await (await membersOf(res)).allow(channel);
     deskOf(res).audit(actorOf(res), 'channel.allow', channel, 'ok', {});
     res.json(channelJson(now));
@@ -101,6 +117,7 @@ export function membersRoutes({ members }: ApiDeps): Router {
   r.delete('/channels/:channel/trading', requireScope('admin'), async (req, res) => {
     const { channel } = parse(channelParams, req.params);
     parseQuery(noQuery, req);
+    assertDeskWide(res);
     const now = await (await membersOf(res)).deny(channel);
     deskOf(res).audit(actorOf(res), 'channel.deny', channel, 'ok', {});
     res.json(channelJson(now));

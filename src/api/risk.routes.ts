@@ -5,6 +5,8 @@ import { parse, parseQuery } from './validate.js';
 import { undecodableParams } from './path-params.js';
 import { idParams, nameParams, noQuery, orderDecisionBody, portfolioLimitsBody, riskStateBody } from './schemas.js';
 import { notFound } from '../oms/errors.js';
+import { hasScope } from '../oms/access.js';
+import { scopeRefusal } from '../oms/members.js';
 import { HttpError } from './http-errors.js';
 import { caseHint } from '../oms/name-hint.js';
 import { limitsJson } from '../oms/risk-states.js';
@@ -64,6 +66,16 @@ export function riskRoutes(_deps: ApiDeps): Router {
     const { name } = parse(nameParams, req.params);
     parseQuery(noQuery, req);
     const body = parse(portfolioLimitsBody, req.body);
+    // The threshold is the four-eyes rule an approver's own orders meet: lifting it is an admin's.
+    const key = keyOf(res);
+    if (body.approval_threshold !== undefined && !hasScope(key, 'admin')) {
+      throw (
+        scopeRefusal(key, 'admin', false) ??
+        new HttpError('FORBIDDEN', 'changing approval_threshold takes the admin scope: an approver may not change the approval their own orders wait for', [
+          { path: 'approval_threshold', message: 'admin only' },
+        ])
+      );
+    }
     const oms = deskOf(res);
     await oms.setLimits(
       name,

@@ -1,9 +1,10 @@
 import { REJECTED } from '../engine/index.js';
-import { conflict, notFound, rejected } from './errors.js';
+import { conflict, notFound, OmsError, rejected } from './errors.js';
+import { formatUnits } from './units.js';
 import { codeOfEngineRefusal } from './error-catalogue.js';
 import { OPEN_STATUSES, type Fill, type OrderRecord, type PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
-import { checkRisk, checkRiskPolicy } from './risk-check.js';
+import { checkRisk, checkRiskPolicy, estimateStopBuy } from './risk-check.js';
 import { closePending } from './approvals.js';
 import { checkTickAndLot } from './order-checks.js';
 import { applyEngineEvents } from './apply-events.js';
@@ -77,7 +78,13 @@ export async function cancelOrder(desk: DeskCore, id: number, actor: Actor): Pro
 /** An order awaiting approval is canceled without its book (it is not in it): its hold released. */
 async function cancelPending(desk: DeskCore, order: OrderRecord, actor: Actor): Promise<OrderRecord> {
   desk.assertHealthy();
-  assertMayUse(desk, actor, desk.state.portfolios.get(order.portfolioId)!, order.id);
+  const portfolio = desk.state.portfolios.get(order.portfolioId)!;
+  assertMayUse(desk, actor, portfolio, order.id);
+  const refusal = actor.access && tradeRefusal(actor.access, portfolio.name);
+  if (refusal) {
+    desk.audit(actor, 'order.cancel', String(order.id), 'rejected', { error: describeError(refusal) });
+    throw refusal;
+  }
   const changes = new ChangeSet();
   closePending(desk.state, order, 'CANCELED', 'USER', changes);
   desk.audit(actor, 'order.cancel', String(order.id), 'ok', null);
@@ -120,12 +127,25 @@ function applyModify(desk: DeskCore, order: OrderRecord, portfolio: PortfolioSta
   const price = input.limitPrice ?? order.limitPrice ?? input.stopPrice ?? order.stopPrice ?? 0;
   // Only a smaller quantity is not a new risk: a halt lets that through, and the limits need not see it.
   const grows = quantity > order.quantity || input.limitPrice !== undefined || input.stopPrice !== undefined;
+  // A STOP BUY moved to a stop the last price already reached buys at the market at once: priced so.
+  const worth = (q: number): bigint =>
+    order.side === 'BUY' && order.type === 'STOP' ? estimateStopBuy(instrument, price, q, desk.options.marketCollarBps) : BigInt(price) * BigInt(q);
   if (grows) {
-    checkRiskPolicy(desk.state, portfolio, instrument, { side: order.side, quantity: quantity - order.filled, notional: BigInt(price) * BigInt(quantity), orderId: id });
+    const notional = worth(quantity);
+    checkRiskPolicy(desk.state, portfolio, instrument, { side: order.side, quantity: quantity - order.filled, notional, orderId: id });
+    // An order placed below the approval threshold (or approved at its notional) may not grow past it
+    // by a change: the approval would be skipped.
+    const threshold = desk.state.riskOf(portfolio.id).approvalThreshold;
+    const was = BigInt(order.limitPrice ?? order.stopPrice ?? 0) * BigInt(order.quantity);
+    if (threshold !== null && !portfolio.isHouse && notional > threshold && notional > was) {
+      throw new OmsError('RISK_LIMIT', `portfolio ${portfolio.name}'s approval_threshold is ${formatUnits(threshold)}: a change to ${formatUnits(notional)} cannot wait for approval; place a new order instead`, [
+        { path: 'approval_threshold', message: `limit ${formatUnits(threshold)}, would be ${formatUnits(notional)}` },
+      ]);
+    }
   }
   checkRisk(portfolio, instrument, {
     side: order.side,
-    cash: BigInt(price) * BigInt(quantity - order.filled) - order.reservedCash,
+    cash: worth(quantity - order.filled) - order.reservedCash,
     quantity: quantity - order.filled - order.reservedQty,
   });
   const changes = new ChangeSet();

@@ -3,7 +3,7 @@ import { canUsePortfolio, hasScope } from './access.js';
 import { positionOf } from './portfolio-ledger.js';
 import { ChangeSet } from './oms-events.js';
 import { applyEngineEvents } from './apply-events.js';
-import { checkRiskPolicy, checkRisk, estimateMarketBuy, estimateMarketSell } from './risk-check.js';
+import { checkRiskPolicy, checkRisk, estimateMarketBuy, estimateMarketSell, estimateStopBuy } from './risk-check.js';
 import { checkMarketOpen } from './market-open.js';
 import { actorIdentity, describeError, type Actor, type DeskCore } from './desk-core.js';
 import type { DeskState } from './desk-state.js';
@@ -33,9 +33,11 @@ function hold(portfolio: PortfolioState, order: OrderRecord, cash: bigint, qty: 
 /** What a pending BUY holds: its price x quantity, or for a market order the estimate of its check. */
 export function pendingCash(desk: DeskCore, order: OrderRecord): bigint {
   if (order.side === 'SELL') return 0n;
+  const instrument = desk.state.instruments.get(order.symbol)!;
+  if (order.limitPrice === null && order.stopPrice !== null) return estimateStopBuy(instrument, order.stopPrice, order.quantity - order.filled, desk.options.marketCollarBps);
   const price = order.limitPrice ?? order.stopPrice;
   if (price !== null) return BigInt(price) * BigInt(order.quantity - order.filled);
-  return estimateMarketBuy(desk.state.instruments.get(order.symbol)!, order.quantity - order.filled, desk.options.marketCollarBps);
+  return estimateMarketBuy(instrument, order.quantity - order.filled, desk.options.marketCollarBps);
 }
 
 /** Restores the orders that awaited approval at the last commit: held again, and their expiry timed again. */
@@ -115,6 +117,19 @@ async function pendingFor(desk: DeskCore, id: number, actor: Actor, action: stri
 }
 
 /**
+ * Checks again, in the synchronous step that decides it, that the order still awaits approval:
+ * while a decision awaited pendingFor, another decision, a cancel or the expiry may have ended it,
+ * and deciding it again would put an order no longer live into its book or release its hold twice.
+ */
+function assertStillPending(desk: DeskCore, order: OrderRecord, actor: Actor, action: string): void {
+  desk.assertHealthy();
+  if (desk.state.orders.get(order.id) === order && order.status === 'PENDING_APPROVAL') return;
+  const error = conflict('ORDER_NOT_PENDING', `order ${order.id} is ${order.status.toLowerCase()}, not awaiting approval`);
+  desk.audit(actor, action, String(order.id), 'rejected', { error: describeError(error) });
+  throw error;
+}
+
+/**
  * Approves an order: it enters its book now (time priority from now) and may fill at once. Refused
  * while the desk or its portfolio is halted (the order stays pending until resumed, rejected or
  * expired), or reduce-only and it would not shrink the position, or when the market it needs now is
@@ -122,6 +137,7 @@ async function pendingFor(desk: DeskCore, id: number, actor: Actor, action: stri
  */
 export async function approveOrder(desk: DeskCore, id: number, actor: Actor): Promise<{ order: OrderRecord; fills: Fill[] }> {
   const { order, portfolio } = await pendingFor(desk, id, actor, 'order.approve');
+  assertStillPending(desk, order, actor, 'order.approve');
   const state = desk.state;
   const instrument = state.instruments.get(order.symbol)!;
   const changes = new ChangeSet();
@@ -131,8 +147,8 @@ export async function approveOrder(desk: DeskCore, id: number, actor: Actor): Pr
     const cash = pendingCash(desk, order);
     const notional = order.side === 'BUY' ? cash : (order.limitPrice ?? order.stopPrice) === null ? estimateMarketSell(instrument, order.quantity) : BigInt(order.limitPrice ?? order.stopPrice!) * BigInt(order.quantity);
     checkRiskPolicy(state, portfolio, instrument, { side: order.side, quantity: order.quantity - order.filled, notional, orderId: order.id });
-    // A market BUY's price is estimated again: the book may have moved since it was placed.
-    if (order.side === 'BUY' && order.limitPrice === null && order.stopPrice === null) {
+    // A market (or stop) BUY's price is estimated again: the book may have moved since it was placed.
+    if (order.side === 'BUY' && order.limitPrice === null) {
       checkRisk(portfolio, instrument, { side: 'BUY', cash: cash - order.reservedCash, quantity: 0 });
     }
     order.status = 'NEW';
@@ -162,6 +178,7 @@ export async function approveOrder(desk: DeskCore, id: number, actor: Actor): Pr
 /** Rejects an order awaiting approval: REJECTED with the reason given (or APPROVAL_REJECTED), its hold released. */
 export async function rejectOrder(desk: DeskCore, id: number, reason: string | null, actor: Actor): Promise<OrderRecord> {
   const { order } = await pendingFor(desk, id, actor, 'order.reject');
+  assertStillPending(desk, order, actor, 'order.reject');
   const changes = new ChangeSet();
   closePending(desk.state, order, 'REJECTED', reason ?? APPROVAL_REJECTED, changes);
   desk.audit(actor, 'order.reject', String(id), 'ok', { by: actorIdentity(actor), placed_by: order.placedBy ?? null, reason });

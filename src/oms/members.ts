@@ -291,7 +291,7 @@ const who = (admins: readonly string[]): string =>
   admins.length === 0 ? 'an admin of the desk' : `a desk admin (${admins.slice(0, 5).join(', ')}${admins.length > 5 ? ', …' : ''})`;
 
 /** What a scope is for, in a refusal. */
-const DOING: Partial<Record<Scope, string>> = { read: 'reading the desk', trade: 'trading', approve: 'approving orders', admin: 'managing the desk' };
+const DOING: Partial<Record<Scope, string>> = { read: 'reading the desk', trade: 'trading', approve: 'approving orders, halting or limiting trading', admin: 'managing the desk' };
 
 /** Why a member may not use a scope (ROLE_REQUIRED, NOT_A_MEMBER); null when they may, or for a plain key. */
 export function scopeRefusal(access: Access, scope: Scope, has: boolean): OmsError | null {

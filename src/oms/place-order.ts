@@ -1,7 +1,7 @@
 import { conflict, type OmsError } from './errors.js';
 import type { Fill, InstrumentState, OrderRecord, PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
-import { checkRisk, checkRiskPolicy, estimateMarketBuy, estimateMarketSell, type Exposure } from './risk-check.js';
+import { checkRisk, checkRiskPolicy, estimateMarketBuy, estimateMarketSell, estimateStopBuy, type Exposure } from './risk-check.js';
 import { checkMarketOpen } from './market-open.js';
 import { holdPending, scheduleExpiry } from './approvals.js';
 import { worstCaseFee } from './fees.js';
@@ -188,6 +188,7 @@ function newOrder(state: DeskState, portfolio: PortfolioState, instrument: Instr
  * BUY priced as its buying-power check prices it, a market SELL at the bids it would hit.
  */
 function notionalOfNew(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): bigint {
+  if (input.type === 'STOP' && input.side === 'BUY') return estimateStopBuy(instrument, input.stopPrice!, input.quantity, desk.options.marketCollarBps);
   const price = input.type === 'MARKET' ? null : input.type === 'STOP' ? input.stopPrice : input.limitPrice;
   if (price !== null) return BigInt(price) * BigInt(input.quantity);
   return input.side === 'BUY' ? estimateMarketBuy(instrument, input.quantity, desk.options.marketCollarBps) : estimateMarketSell(instrument, input.quantity);

@@ -76,6 +76,18 @@ export function estimateMarketBuy(instrument: InstrumentState, quantity: number,
   return cost + (beyond * BigInt(10_000 + collarBps) + 9_999n) / 10_000n;
 }
 
+/**
+ * What a STOP BUY of `quantity` may cost: at its stop, but once the book's last price has reached the
+ * stop it triggers at once and buys at the market, so then at least what a market buy would cost.
+ */
+export function estimateStopBuy(instrument: InstrumentState, stopPrice: number, quantity: number, collarBps: number): bigint {
+  const atStop = BigInt(stopPrice) * BigInt(quantity);
+  const last = instrument.book.marketPrice;
+  if (last === null || stopPrice > last) return atStop;
+  const atMarket = estimateMarketBuy(instrument, quantity, collarBps);
+  return atMarket > atStop ? atMarket : atStop;
+}
+
 /** What the market may pay for a market sell of `quantity`: the visible bids it would hit, the rest at the reference price. */
 export function estimateMarketSell(instrument: InstrumentState, quantity: number): bigint {
   let left = quantity;

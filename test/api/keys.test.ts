@@ -49,6 +49,18 @@ describe('API keys', () => {
     expect(res.body).toMatchObject({ scopes: ['read', 'trade'], portfolios: [] });
   });
 
+  it('a key limited to some portfolios creates keys within them only (403 otherwise): it cannot mint a key reaching further', async () => {
+    await admin.createPortfolio('Bravo', '100000.00');
+    const limitedKey = (await admin.post('/keys', { name: 'alpha admin', scopes: ['admin'], portfolios: ['Alpha'] })).body;
+    const limited = admin.as(limitedKey.key);
+    const message = 'this API key is limited to some portfolios: a key it creates must be limited to them too';
+    expectError(await limited.post('/keys', { name: 'everything', scopes: ['admin'] }), 403, 'FORBIDDEN', message, [{ path: 'portfolios', message: 'allowed: Alpha' }]);
+    expectError(await limited.post('/keys', { name: 'wider', scopes: ['read'], portfolios: ['Alpha', 'Bravo'] }), 403, 'FORBIDDEN', message, [{ path: 'portfolios', message: 'allowed: Alpha' }]);
+    const made = await limited.post('/keys', { name: 'alpha reader', scopes: ['read'], portfolios: ['Alpha'] });
+    expect({ status: made.status, portfolios: made.body.portfolios }).toEqual({ status: 201, portfolios: ['Alpha'] });
+    expect((await admin.delete(`/keys/${limitedKey.id}`)).status).toBe(200);
+  });
+
   it('refuses bad input, naming the field', async () => {
     expectError(await admin.post('/keys', { name: '' }), 400, 'VALIDATION_ERROR', expect.any(String), [{ path: 'name', message: 'name is required' }]);
     const badScope = await admin.post('/keys', { name: 'x', scopes: ['root'] });

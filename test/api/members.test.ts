@@ -230,6 +230,41 @@ describe('keys acting as themselves', () => {
     await admin.delete('/channels/CTRADE/trading');
   });
 
+  it('an admin key limited to some portfolios may not change members, grants or trading channels (403): a role or a grant reaches every portfolio', async () => {
+    const limited = admin.as((await admin.post('/keys', { name: 'alpha admin', scopes: ['admin'], portfolios: ['Alpha'] })).body.key);
+    const before = (await admin.get('/members')).body;
+    for (const res of [
+      await limited.put(`/members/${id('UESCALATE')}`, { role: 'admin' }),
+      await limited.delete(`/members/${TRADER}`),
+      await limited.put('/channels/CESC/portfolios/Beta'),
+      await limited.delete('/channels/CBETA/portfolios/Beta'),
+      await limited.put('/channels/CESC/trading'),
+      await limited.delete('/channels/CESC/trading'),
+    ]) {
+      expect({ status: res.status, code: res.body.error.code, message: res.body.error.message }).toEqual({
+        status: 403,
+        code: 'FORBIDDEN',
+        message: "this API key is limited to some portfolios: it may not change the desk's members, grants or trading channels",
+      });
+    }
+    expect((await admin.get('/members')).body).toEqual(before);
+    expect((await limited.get('/members')).status).toBe(200);
+  });
+
+  it("an approver member sets limits but not the approval threshold, which binds their own orders: that is an admin's", async () => {
+    await admin.put(`/members/${id('UAPPROVER2')}`, { role: 'approver' });
+    const approver = asMember(id('UAPPROVER2'));
+    expect((await approver.put('/portfolios/Alpha/limits', { max_position: 1000 })).status).toBe(200);
+    const refused = await approver.put('/portfolios/Alpha/limits', { approval_threshold: null });
+    expect({ status: refused.status, code: refused.body.error.code, message: refused.body.error.message }).toEqual({
+      status: 403,
+      code: 'ROLE_REQUIRED',
+      message: expect.stringContaining(`managing the desk needs the admin role (${id('UAPPROVER2')} is approver): a desk admin (`),
+    });
+    expect((await asMember(ADMIN).put('/portfolios/Alpha/limits', { max_position: null, approval_threshold: null })).status).toBe(200);
+    expect((await admin.delete(`/members/${id('UAPPROVER2')}`)).status).toBe(200);
+  });
+
   it('only a key with act_as may name a member; a desk admin cannot give act_as', async () => {
     const res = await plain.get('/portfolios', { headers: { 'On-Behalf-Of': ADMIN } });
     expect({ status: res.status, code: res.body.error.code }).toEqual({ status: 403, code: 'FORBIDDEN' });

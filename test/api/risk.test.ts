@@ -233,7 +233,11 @@ describe('approvals', () => {
   const statuses = new Map<string, string[]>();
 
   beforeAll(async () => {
-    expect((await approver.put('/portfolios/Gate/limits', { approval_threshold: '1000.00' })).body.limits.approval_threshold).toBe('1000.00');
+    // Only an admin changes the threshold: an approver could otherwise lift the approval their own orders wait for.
+    expectError(await approver.put('/portfolios/Gate/limits', { approval_threshold: null }), 403, 'FORBIDDEN', 'changing approval_threshold takes the admin scope: an approver may not change the approval their own orders wait for', [
+      { path: 'approval_threshold', message: 'admin only' },
+    ]);
+    expect((await api.put('/portfolios/Gate/limits', { approval_threshold: '1000.00' })).body.limits.approval_threshold).toBe('1000.00');
     feed = await FeedTestClient.connect(oms.baseUrl);
     await feed.auth(oms.adminKey);
     await feed.subscribe('orders:Gate');

@@ -45,6 +45,19 @@ describe('an order awaiting approval', () => {
     expect(await refusal(desk.approveOrder(placed.order.id, approver('slack:T:U3')))).toBe('ORDER_NOT_PENDING');
   });
 
+  it('a resting order amended above the threshold is refused (RISK_LIMIT approval_threshold); one amended cheaper goes through', async () => {
+    const small = await desk.placeOrder(order({ quantity: 4 }), trader);
+    expect(small.order.status).toBe('NEW');
+    const grown = desk.modifyOrder(small.order.id, { quantity: 60 }, trader);
+    await expect(grown).rejects.toMatchObject({ code: 'RISK_LIMIT', details: [expect.objectContaining({ path: 'approval_threshold' })] });
+    expect(await refusal(desk.modifyOrder(small.order.id, { limitPrice: 200 * U }, trader))).toBe('RISK_LIMIT');
+    expect(desk.instrument('ACME')!.book.depth(1).bids).toEqual([expect.objectContaining({ price: 100 * U, quantity: 4 })]);
+    const approved = await desk.placeOrder(order({ quantity: 60 }), approver('slack:T:U1'));
+    await desk.approveOrder(approved.order.id, approver('slack:T:U2'));
+    expect((await desk.modifyOrder(approved.order.id, { limitPrice: 90 * U }, approver('slack:T:U1'))).order.limitPrice).toBe(90 * U);
+    expect((await desk.modifyOrder(approved.order.id, { quantity: 50 }, approver('slack:T:U1'))).order.quantity).toBe(50);
+  });
+
   it("a pending SELL holds its shares: a second SELL beyond them is refused", async () => {
     await desk.placeOrder(order({ side: 'SELL', portfolioName: 'Beta', quantity: 10, limitPrice: 99 * U }), ADMIN);
     await desk.placeOrder(order({ quantity: 4, limitPrice: 99 * U }), ADMIN);

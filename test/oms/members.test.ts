@@ -51,6 +51,17 @@ describe('the use-cases refuse by the member behind the command', () => {
     expect((await desk.cancelOrder(beta.order.id, await actorFor('slack:T:UT', 'CBETA'))).status).toBe('CANCELED');
   });
 
+  it('cancels an order awaiting approval only in a portfolio the member may trade, as a resting one', async () => {
+    await desk.setLimits('Beta', { approvalThreshold: 500n * BigInt(U) }, ADMIN);
+    const pending = await desk.placeOrder(orderInput({ portfolioName: 'Beta', quantity: 60 }), ADMIN);
+    expect(pending.order.status).toBe('PENDING_APPROVAL');
+    expect(await refusal(desk.cancelOrder(pending.order.id, await actorFor('slack:T:UT', 'C1')))).toBe('PORTFOLIO_NOT_GRANTED');
+    expect(desk.pendingOf(desk.portfolio('Beta')!.id).map((o) => o.id)).toEqual([pending.order.id]);
+    await members.allow('CTRADE');
+    expect(await refusal(desk.cancelOrder(pending.order.id, await actorFor('slack:T:UA', 'C1')))).toBe('CHANNEL_NOT_ALLOWED');
+    expect((await desk.cancelOrder(pending.order.id, await actorFor('slack:T:UA', 'CTRADE'))).status).toBe('CANCELED');
+  });
+
   it('an admin trades every portfolio, but only from a trading channel once the desk lists one', async () => {
     expect((await desk.placeOrder(orderInput({ portfolioName: 'Beta' }), await actorFor('slack:T:UA', 'C1'))).order.status).toBe('NEW');
     await members.allow('CTRADE');

@@ -14,6 +14,10 @@ describe('the /desk grammar', () => {
     ['revoke <#C0789> Alpha', { kind: 'revoke', channel: 'C0789', portfolio: 'Alpha' }],
     ['channels allow <#C0789|tech-desk>', { kind: 'allow', channel: 'C0789' }],
     ['channels deny <#C0789>', { kind: 'deny', channel: 'C0789' }],
+    // As the other commands read a portfolio: in quotes (straight or curly), and as Slack escapes `&`.
+    ['grant <#C0789> "Tech Portfolio"', { kind: 'grant', channel: 'C0789', portfolio: 'Tech Portfolio' }],
+    ['revoke <#C0789> \u201CTech Portfolio\u201D', { kind: 'revoke', channel: 'C0789', portfolio: 'Tech Portfolio' }],
+    ['grant <#C0789> R&amp;D', { kind: 'grant', channel: 'C0789', portfolio: 'R&D' }],
   ])('%j', (text, value) => {
     expect(parseDesk(text)).toEqual({ ok: true, value });
   });
@@ -25,6 +29,7 @@ describe('the /desk grammar', () => {
     ['remove tina', 'Name the member with an @-mention'],
     ['grant #tech Alpha', 'Name the channel with a #-mention'],
     ['grant <#C0789>', 'Name the portfolio'],
+    ['grant <#C0789> ""', 'Name the portfolio'],
     ['channels open <#C0789>', 'Say `/desk channels allow #channel`'],
     ['members please', '`/desk members` takes nothing more.'],
     ['promote <@U0123>', "I don't know `/desk promote`."],

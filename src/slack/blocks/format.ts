@@ -64,7 +64,8 @@ export function describeStatus(order: Pick<Order, 'status' | 'filled_quantity' |
   if (order.status === 'REJECTED' && order.reason === 'APPROVAL_EXPIRED') return 'Expired: not approved in time';
   const word = STATUS_WORDS[order.status] ?? order.status;
   const filled = order.filled_quantity > 0 ? ` ${quantity(order.filled_quantity)}/${quantity(order.quantity)} @ avg ${money(order.avg_fill_price)}` : '';
-  const reason = order.reason && (order.status === 'CANCELED' || order.status === 'REJECTED') ? ` (${order.reason.toLowerCase().replaceAll('_', ' ')})` : '';
+  // A rejection's reason may be anyone's free text (POST /orders/{id}/reject): shown, never parsed.
+  const reason = order.reason && (order.status === 'CANCELED' || order.status === 'REJECTED') ? ` (${escapeMrkdwn(order.reason.toLowerCase().replaceAll('_', ' '))})` : '';
   return `${word}${filled}${reason}`;
 }
 

@@ -1,5 +1,6 @@
 import { ROLES, type Role } from '../oms-types.js';
 import { commandTextProblem } from './command-text.js';
+import { portfolioName } from './command-args.js';
 import type { Parsed } from './trade-grammar.js';
 
 export const DESK_USAGE = [
@@ -59,7 +60,8 @@ export function parseDesk(text: string): Parsed<DeskIntent> {
     case 'grant':
     case 'revoke': {
       const where = channel(rest[0]);
-      const portfolio = rest.slice(1).join(' ');
+      // Read as every command reads a portfolio: quotes, and Slack's escaping of `&`, `<`, `>`.
+      const portfolio = portfolioName(rest.slice(1).join(' ')) ?? '';
       if (!where) return fail(`Name the channel with a #-mention: \`/desk ${verb.toLowerCase()} #channel PORTFOLIO\`.`);
       if (!portfolio) return fail(`Name the portfolio: \`/desk ${verb.toLowerCase()} #channel PORTFOLIO\`.`);
       return ok({ kind: verb.toLowerCase() as 'grant' | 'revoke', channel: where, portfolio });

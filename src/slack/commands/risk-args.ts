@@ -24,5 +24,7 @@ export function parseRiskArgs(text: string, takesCancel: boolean): Parsed<RiskAr
   if (unknown) return { ok: false, error: `I don't know the option \`${unknown.text}\`${takesCancel ? ': the only one is `--cancel`' : ''}.` };
   const rest = text.replace(/(^|\s)--cancel(?=\s|$)/gi, ' ');
   const name = portfolioName(rest);
+  // Only no text at all means the desk: `/halt ""` names a portfolio, if an empty one.
+  if (name === undefined && tokenize(rest).length > 0) return { ok: false, error: 'Which portfolio? Name it, or write nothing for the whole desk.' };
   return { ok: true, value: { ...(name === undefined ? {} : { portfolio: name }), cancel: flags.length > 0 } };
 }

@@ -18,6 +18,13 @@ describe('order confirmation', () => {
     expect(visibleText(msg.blocks.slice(1))).toBe('Order `101` · *Working*');
   });
 
+  it("escapes a rejection's free-text reason (given over REST): it cannot mention the channel nor post a link in the bot's voice", () => {
+    const msg = buildOrderConfirmation(anOrder({ status: 'REJECTED', reason: '<!channel> see <https://evil.example|the memo> & act' }));
+    const shown = `${msg.text}\n${JSON.stringify(msg.blocks)}`;
+    expect(shown).not.toMatch(/<!channel>|<https:/);
+    expect(msg.text).toContain('Rejected (&lt;!channel&gt; see &lt;https://evil.example|the memo&gt; &amp; act)');
+  });
+
   it('shows fills and average price, and no Cancel once the order is done', () => {
     const msg = buildOrderConfirmation(anOrder({ status: 'FILLED', filled_quantity: 100, remaining_quantity: 0, avg_fill_price: '175.2' }));
     expect(visibleText(msg.blocks)).toContain('*Filled 100/100 @ avg $175.20*');

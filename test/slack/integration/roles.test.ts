@@ -122,6 +122,33 @@ describe('/trade and /cancel by role', () => {
     expect((await as(APPROVER, LOBBY, '/trade', 'buy 1 AAPL @ 1.00 gtc in Beta')).text).toContain('You may not trade that portfolio from here');
   });
 
+  it('/halt, /resume and /reduce-only by role: a viewer and a trader are refused with the role and what it is for; an approver halts and resumes', async () => {
+    for (const [user, role] of [[VIEWER, 'viewer'], [TRADER, 'trader']]) {
+      for (const [command, text] of [['/halt', ''], ['/halt', 'Alpha --cancel'], ['/resume', ''], ['/reduce-only', 'Alpha']]) {
+        const refused = await as(user, ALPHA_ROOM, command, text);
+        expect({ type: refused.type, text: refused.text }).toEqual({
+          type: 'ephemeral',
+          text: expect.stringContaining(`approving orders, halting or limiting trading needs the approver role (slack:T1:${user} is ${role}): a desk admin (slack:T1:UADMIN) can grant it`),
+        });
+      }
+    }
+    expect((await desk.rest('GET', '/desk/risk-state')).state).toBe('ACTIVE');
+    expect((await desk.rest('GET', '/portfolios/Alpha/risk-state')).state).toBe('ACTIVE');
+    expect((await as(APPROVER, ALPHA_ROOM, '/halt', 'Alpha')).text).toBe(`Trading is halted on portfolio *Alpha*: no new orders until \`/resume\`. Open orders can still be canceled. (by <@${APPROVER}>)`);
+    expect((await as(APPROVER, ALPHA_ROOM, '/resume', 'Alpha')).text).toBe(`Trading resumed on portfolio *Alpha*. (by <@${APPROVER}>)`);
+  });
+
+  it("a user who is no member may not set up or stop a channel's daily digest (it posts the desk's leaderboard); a viewer may", async () => {
+    for (const text of ['digest 08:30', 'digest off']) {
+      const refused = await as(STRANGER, 'CDIGEST', '/pnl', text);
+      expect({ type: refused.type, text: refused.text }).toEqual({ type: 'ephemeral', text: expect.stringContaining('You are not a member of this desk yet') });
+    }
+    expect((await as(VIEWER, 'CDIGEST', '/pnl', 'digest off')).text).toBe('This channel has no daily digest.');
+    expect((await as(VIEWER, 'CDIGEST', '/pnl', 'digest 08:30')).text).toBe(`<@${VIEWER}> subscribed this channel to the daily digest: the leaderboard at 08:30 UTC every day. \`/pnl digest off\` stops it.`);
+    expect((await as(STRANGER, 'CDIGEST', '/pnl', 'digest off')).text).toContain('You are not a member of this desk yet');
+    expect((await as(VIEWER, 'CDIGEST', '/pnl', 'digest off')).text).toBe(`<@${VIEWER}> stopped this channel's daily digest.`);
+  });
+
   it('an admin trades every portfolio; a user who is no member trades nothing and is told whom to ask', async () => {
     expect((await placed(ADMIN, LOBBY, 'buy 1 AAPL @ 1.00 gtc in Beta')).portfolio_name).toBe('Beta');
     const stranger = await as(STRANGER, ALPHA_ROOM, '/trade', 'buy 1 AAPL @ 1.00 gtc in Alpha');

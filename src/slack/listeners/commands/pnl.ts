@@ -31,6 +31,11 @@ export function pnlCommand(deps: SlackDeps) {
     await deps.work.run(async () => {
       const value = args.value;
       try {
+        // A digest posts the desk's leaderboard here every day: only a member the OMS lets read it now
+        // may set one up or stop it.
+        if (value.kind === 'digest' || value.kind === 'digest-off') {
+          await deps.oms.as({ team: command.team_id, user: command.user_id, channel: command.channel_id }).leaderboard('day');
+        }
         if (value.kind === 'digest') {
           await subscribeDigest(deps.db, command.team_id, command.channel_id, value.atMinute, command.user_id, new Date());
           const at = formatMinute(value.atMinute);
