@@ -54,7 +54,11 @@ const instrument = async (symbol: string) => (await api.get('/instruments')).bod
 
 describe('a replayed day', () => {
   it("moves every desk's reference price to the last good print, and says where prices come from", async () => {
+    // Each symbol's prices go one commit after another, independently: AAPL may land after MSFT.
     await waitFor(async () => (await instrument('MSFT')).reference_price === '441.00', 10_000, 'MSFT to follow the file');
+    await waitFor(async () => (await instrument('AAPL')).reference_price !== '212.10', 10_000, 'AAPL past its first print');
+    await waitFor(async () => (await api.get('~/health')).body.market_data === 'ended', 10_000, 'the file to end');
+    // Everything delivered: the bad tick after 212.40 moved nothing.
     expect(await instrument('AAPL')).toMatchObject({ reference_price: '212.40', source: 'replay' });
     const other = await api.post('/desks', { name: 'Second' });
     const second = api.as(other.body.admin_key);
