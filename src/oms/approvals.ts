@@ -3,6 +3,7 @@ import { canUsePortfolio, hasScope } from './access.js';
 import { positionOf } from './portfolio-ledger.js';
 import { ChangeSet } from './oms-events.js';
 import { applyEngineEvents } from './apply-events.js';
+import { bookEntry } from './book-entry.js';
 import { checkRiskPolicy, checkRisk, estimateMarketBuy, estimateMarketSell, estimateStopBuy } from './risk-check.js';
 import { checkMarketOpen } from './market-open.js';
 import { actorIdentity, describeError, type Actor, type DeskCore } from './desk-core.js';
@@ -152,17 +153,7 @@ export async function approveOrder(desk: DeskCore, id: number, actor: Actor): Pr
       checkRisk(portfolio, instrument, { side: 'BUY', cash: cash - order.reservedCash, quantity: 0 });
     }
     order.status = 'NEW';
-    const code = instrument.book.submit({
-      type: 'NEW',
-      id: order.id,
-      owner: portfolio.id,
-      side: order.side,
-      orderType: order.type,
-      tif: order.tif,
-      quantity: order.quantity,
-      price: order.limitPrice ?? undefined,
-      stopPrice: order.stopPrice ?? undefined,
-    });
+    const code = instrument.book.submit(bookEntry(order));
     // A refusal throws below, before anything changed (see applyEngineEvents).
     if (code === 'OK') order.updatedAt = new Date();
     fills = applyEngineEvents(state, instrument, changes).fillsOf(order.id);

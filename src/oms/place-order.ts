@@ -7,6 +7,7 @@ import { holdPending, scheduleExpiry } from './approvals.js';
 import { worstCaseFee } from './fees.js';
 import { checkOrderShape, type PlaceOrderInput } from './order-checks.js';
 import { applyEngineEvents } from './apply-events.js';
+import { bookEntry } from './book-entry.js';
 import type { ClientIdUse, DeskState } from './desk-state.js';
 import { actorIdentity, describeError, type Actor, type DeskCore } from './desk-core.js';
 import { tradeRefusal } from './members.js';
@@ -124,17 +125,7 @@ async function placeNew({ desk, state, instrument, portfolio, input, actor }: Pl
       changes.portfolios.add(portfolio);
       fills = [];
     } else {
-      const code = instrument.book.submit({
-        type: 'NEW',
-        id: order.id,
-        owner: portfolio.id,
-        side: order.side,
-        orderType: order.type,
-        tif: order.tif,
-        quantity: order.quantity,
-        price: order.limitPrice ?? undefined,
-        stopPrice: order.stopPrice ?? undefined,
-      });
+      const code = instrument.book.submit(bookEntry(order));
       // The engine refuses before changing anything, so a refused order is never recorded;
       // applyEngineEvents turns the REJECTED event into the error.
       if (code === 'OK') {

@@ -1,12 +1,11 @@
-import { notFound, rejected, validationError } from './errors.js';
-import { canUsePortfolio } from './access.js';
-import { caseHint } from './name-hint.js';
+import { rejected, validationError } from './errors.js';
 import { formatUnits } from './units.js';
 import type { PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
 import { applyEngineEvents } from './apply-events.js';
 import { closePending } from './approvals.js';
 import { describeError, type Actor, type DeskCore } from './desk-core.js';
+import { clientPortfolio } from './client-portfolio.js';
 
 /** POST /portfolios/{name}/cash: a deposit (positive amount, in units) or a withdrawal (negative). */
 export interface CashInput {
@@ -25,32 +24,9 @@ export interface ResetInput {
  */
 const MAX_CASH = 9_999_999_999_999_999_999n;
 
-/**
- * The lookup and access step both commands share: a portfolio of the desk the caller may use (any
- * other answers as unknown, as a read of it does), never the house, whose cash is the desk's
- * market making and takes no client's money.
- */
-function clientPortfolio(desk: DeskCore, name: string, actor: Actor, action: string): PortfolioState {
-  desk.assertHealthy();
-  const mayUse = (n: string) => !actor.access || canUsePortfolio(actor.access, n);
-  const portfolio = desk.state.portfoliosByName.get(name);
-  let error: Error | null = null;
-  if (!portfolio || !mayUse(name)) {
-    const usable = [...desk.state.portfoliosByName.keys()].filter(mayUse);
-    error = notFound('PORTFOLIO_NOT_FOUND', `no portfolio ${name}${caseHint(name, usable)}`);
-  } else if (portfolio.isHouse) {
-    error = rejected('HOUSE_PORTFOLIO', `${name} is the market maker's portfolio: its cash is never deposited, withdrawn or reset`, 'name');
-  }
-  if (error) {
-    desk.audit(actor, action, name, 'rejected', { error: describeError(error) });
-    throw error;
-  }
-  return portfolio!;
-}
-
 /** Deposits or withdraws cash; a withdrawal may take only the cash no open BUY order holds. */
 export async function changeCash(desk: DeskCore, name: string, input: CashInput, actor: Actor): Promise<PortfolioState> {
-  const portfolio = clientPortfolio(desk, name, actor, 'portfolio.cash');
+  const portfolio = clientPortfolio(desk, name, actor, 'portfolio.cash', 'its cash is never deposited, withdrawn or reset');
   try {
     checkCash(portfolio, input.amount);
   } catch (error) {
@@ -91,7 +67,7 @@ function checkCash(portfolio: PortfolioState, amount: bigint): void {
  * P&L included. Its trades and orders stay, as history.
  */
 export async function resetPortfolio(desk: DeskCore, name: string, input: ResetInput, actor: Actor): Promise<PortfolioState> {
-  const portfolio = clientPortfolio(desk, name, actor, 'portfolio.reset');
+  const portfolio = clientPortfolio(desk, name, actor, 'portfolio.reset', 'its cash is never deposited, withdrawn or reset');
   const startingCash = input.startingCash ?? portfolio.startingCash;
   if (startingCash <= 0n) {
     throw validationError('starting_cash must be positive', [{ path: 'starting_cash', message: 'must be positive' }]);

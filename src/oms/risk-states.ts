@@ -1,13 +1,10 @@
-import { notFound, rejected } from './errors.js';
-import { canUsePortfolio } from './access.js';
-import { caseHint } from './name-hint.js';
 import { formatUnits } from './units.js';
 import { ChangeSet } from './oms-events.js';
 import { applyEngineEvents } from './apply-events.js';
 import { closePending, HALTED } from './approvals.js';
 import { UNLIMITED, type PortfolioRisk, type RiskState } from './risk-model.js';
-import { describeError, type Actor, type DeskCore } from './desk-core.js';
-import type { PortfolioState } from './model.js';
+import type { Actor, DeskCore } from './desk-core.js';
+import { clientPortfolio } from './client-portfolio.js';
 
 /** A change of trading state: the state, and whether a halt also cancels the scope's open orders. */
 export interface RiskStateInput {
@@ -31,28 +28,6 @@ function oneAtATime<T>(desk: DeskCore, change: () => Promise<T>): Promise<T> {
 }
 
 /**
- * A client portfolio of the desk the caller may use (any other answers as unknown, as a read of it
- * does), never the house: the desk's market making is not a client's to halt or limit.
- */
-function riskPortfolio(desk: DeskCore, name: string, actor: Actor, action: string): PortfolioState {
-  desk.assertHealthy();
-  const mayUse = (n: string) => !actor.access || canUsePortfolio(actor.access, n);
-  const portfolio = desk.state.portfoliosByName.get(name);
-  let error: Error | null = null;
-  if (!portfolio || !mayUse(name)) {
-    const usable = [...desk.state.portfoliosByName.keys()].filter(mayUse);
-    error = notFound('PORTFOLIO_NOT_FOUND', `no portfolio ${name}${caseHint(name, usable)}`);
-  } else if (portfolio.isHouse) {
-    error = rejected('HOUSE_PORTFOLIO', `${name} is the market maker's portfolio: it is never halted or limited`, 'name');
-  }
-  if (error) {
-    desk.audit(actor, action, name, 'rejected', { error: describeError(error) });
-    throw error;
-  }
-  return portfolio!;
-}
-
-/**
  * Sets the desk's trading state (portfolio null) or a portfolio's. Stored first; then, in one
  * synchronous step, every later order of the scope meets the new state in its risk step (an order
  * checked before it is in a batch that commits no later than this change's) and, for a halt with
@@ -65,7 +40,7 @@ export function setRiskState(desk: DeskCore, portfolioName: string | null, input
 
 async function applyRiskState(desk: DeskCore, portfolioName: string | null, input: RiskStateInput, actor: Actor): Promise<{ canceled: number }> {
   const action = portfolioName === null ? 'desk.risk_state' : 'portfolio.risk_state';
-  const portfolio = portfolioName === null ? null : riskPortfolio(desk, portfolioName, actor, action);
+  const portfolio = portfolioName === null ? null : clientPortfolio(desk, portfolioName, actor, action, 'it is never halted or limited');
   desk.assertHealthy();
   const state = desk.state;
   const before = portfolio ? state.riskOf(portfolio.id) : null;
@@ -104,7 +79,7 @@ export function setLimits(desk: DeskCore, name: string, input: LimitsInput, acto
 }
 
 async function applyLimits(desk: DeskCore, name: string, input: LimitsInput, actor: Actor): Promise<PortfolioRisk> {
-  const portfolio = riskPortfolio(desk, name, actor, 'portfolio.limits');
+  const portfolio = clientPortfolio(desk, name, actor, 'portfolio.limits', 'it is never halted or limited');
   const state = desk.state;
   const before = state.riskOf(portfolio.id);
   const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as LimitsInput;
