@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CANCEL_ORDER_ACTION } from '../../../src/slack/blocks/cancel-button.js';
 import { TICKET, TRADE_TICKET_CALLBACK } from '../../../src/slack/blocks/trade-ticket.js';
 import { Desk } from '../support/desk.js';
-import { visibleText } from '../support/fixtures.js';
+import { ticketValues, visibleText } from '../support/fixtures.js';
 import { waitFor } from '../support/slack-stand-in.js';
 
 /** The other commands, the modal, the Cancel button and App Home, against a real OMS. */
@@ -152,15 +152,7 @@ describe('/orders, the Cancel button and /cancel', () => {
 });
 
 describe('trade ticket modal', () => {
-  const values = (fields: Partial<Record<keyof typeof TICKET, string>>) => {
-    const v: Record<string, Record<string, Record<string, unknown>>> = {};
-    for (const [key, ids] of Object.entries(TICKET)) {
-      const given = fields[key as keyof typeof TICKET];
-      const select = key === 'side' || key === 'type' || key === 'timeInForce';
-      v[ids.block] = { [ids.action]: select ? { selected_option: given ? { value: given } : null } : { value: given ?? null } };
-    }
-    return v;
-  };
+  const values = ticketValues;
 
   it('opens from /trade and places the submitted order once, confirmed in the channel it came from', async () => {
     await desk.command('/trade', '', 'modal', { trigger_id: 'trig-modal', channel_id: 'C-modal' });

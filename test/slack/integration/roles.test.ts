@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CANCEL_ORDER_ACTION } from '../../../src/slack/blocks/cancel-button.js';
 import { TICKET, TRADE_TICKET_CALLBACK } from '../../../src/slack/blocks/trade-ticket.js';
+import { ticketValues } from '../support/fixtures.js';
 import { Desk } from '../support/desk.js';
 import { waitFor } from '../support/slack-stand-in.js';
 
@@ -175,15 +176,7 @@ describe('/trade and /cancel by role', () => {
 });
 
 describe('the Cancel button and the trade ticket, by role', () => {
-  const values = (fields: Partial<Record<keyof typeof TICKET, string>>) => {
-    const v: Record<string, Record<string, Record<string, unknown>>> = {};
-    for (const [key, ids] of Object.entries(TICKET)) {
-      const given = fields[key as keyof typeof TICKET];
-      const select = key === 'side' || key === 'type' || key === 'timeInForce';
-      v[ids.block] = { [ids.action]: select ? { selected_option: given ? { value: given } : null } : { value: given ?? null } };
-    }
-    return v;
-  };
+  const values = ticketValues;
   const ticket = { side: 'BUY', symbol: 'AAPL', quantity: '3', type: 'LIMIT', limitPrice: '1.00', timeInForce: 'GTC', portfolio: 'Alpha' } as const;
 
   it('Cancel pressed by a viewer is refused with the role needed; by the trader, it cancels', async () => {

@@ -1,4 +1,5 @@
 import type { BookSnapshot, Order, PortfolioSummary, Trade } from '../../../src/slack/oms-types.js';
+import { TICKET } from '../../../src/slack/blocks/trade-ticket.js';
 
 /** OMS objects shaped as the OMS answers them (typed by its response schemas), for the pure block tests. */
 
@@ -106,4 +107,15 @@ export function visibleText(blocks: readonly unknown[]): string {
   };
   walk(blocks);
   return out.join('\n');
+}
+
+/** The trade ticket modal's submitted state values, as Slack sends them: a select's option, a text's value. */
+export function ticketValues(fields: Partial<Record<keyof typeof TICKET, string>>) {
+  const v: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const [key, ids] of Object.entries(TICKET)) {
+    const given = fields[key as keyof typeof TICKET];
+    const select = key === 'side' || key === 'type' || key === 'timeInForce';
+    v[ids.block] = { [ids.action]: select ? { selected_option: given ? { value: given } : null } : { value: given ?? null } };
+  }
+  return v;
 }
