@@ -20,6 +20,7 @@ let pool: pg.Pool;
 let statements = 0;
 /** Runs once, as the next batch statement is sent: whatever it does happens while that statement is in flight. */
 let onNextStatement: (() => void) | null = null;
+let shared: SharedCommit;
 let main: Oms;
 let blue: Oms;
 const ACTOR = { keyId: null, name: 'test' };
@@ -69,7 +70,7 @@ beforeAll(async () => {
     return query(...args);
   };
   const writer = new WriterRole(prisma);
-  const shared = new SharedCommit(pool, writer);
+  shared = new SharedCommit(pool, writer);
   const blueDesk = (await new DeskRepository(prisma).create('Blue'))!;
   main = await Oms.open(new PrismaOmsStore(prisma, pool, 1, writer, shared));
   blue = await Oms.open(new PrismaOmsStore(prisma, pool, blueDesk.id, writer, shared), blueMonitor, {}, blueDesk);
@@ -173,5 +174,29 @@ describe('a shared group commit', () => {
     } finally {
       await client.end();
     }
+  });
+  it('writes an order an earlier batch committed by its changing columns, and leaves it alone when none changed', async () => {
+    await Promise.all([main.drain(), blue.drain()]);
+    const { order: placed } = await main.placeOrder(order('Main', { limitPrice: 400_000, quantity: 2, clientOrderId: 'narrow-1', origin: { channel: 'C1' } }), ACTOR);
+    const row = () => prisma.$queryRawUnsafe<{ xmin: string; quantity: bigint; limit_price: string; status: string; client_order_id: string; origin: unknown; created_at: Date; updated_at: Date }[]>(
+      `SELECT xmin::text, quantity, limit_price::text, status::text, client_order_id, origin, created_at, updated_at FROM orders WHERE id = $1::bigint`,
+      String(placed.id),
+    ).then((r) => r[0]);
+    const first = await row();
+    // Its first batch has committed: the modification rides the narrow update.
+    const { order: modified } = await main.modifyOrder(placed.id, { limitPrice: 410_000, quantity: 3 }, ACTOR);
+    const after = await row();
+    expect(after).toMatchObject({ quantity: 3n, limit_price: '41.0000', status: 'NEW', client_order_id: 'narrow-1', origin: { channel: 'C1' }, created_at: first.created_at });
+    expect(after.updated_at.getTime()).toBe(modified.updatedAt.getTime());
+    expect(after.xmin).not.toBe(first.xmin);
+    // A stored order handed over again exactly as it is: no new row version.
+    const { reservedCash: _c, reservedQty: _q, ...asStored } = modified;
+    const empty = { trades: [], positions: [], portfolios: [], instruments: [], audits: [], portfolioEvents: [] };
+    await shared.submit(1, () => ({ ...empty, orders: [asStored], storedOrders: new Set([placed.id]) }));
+    expect((await row()).xmin).toBe(after.xmin);
+    const canceled = await main.cancelOrder(placed.id, ACTOR);
+    expect(await row()).toMatchObject({ status: 'CANCELED', quantity: 3n, limit_price: '41.0000' });
+    expect(canceled.status).toBe('CANCELED');
+    expect(await reconcile(prisma)).toMatchObject({ ok: true, problems: [] });
   });
 });
