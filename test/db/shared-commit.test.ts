@@ -5,6 +5,7 @@ import { createPrismaClient, type PrismaClient } from '../../src/db/prisma-clien
 import { PrismaOmsStore } from '../../src/db/oms-store.js';
 import { WriterRole } from '../../src/db/writer-role.js';
 import { SharedCommit } from '../../src/db/shared-commit.js';
+import { batchStatement } from '../../src/db/batch-statement.js';
 import { DeskRepository } from '../../src/db/desk.repository.js';
 import { seedInstruments } from '../../src/db/seed.js';
 import { reconcile } from '../../src/db/reconciliation.js';
@@ -198,5 +199,20 @@ describe('a shared group commit', () => {
     expect(await row()).toMatchObject({ status: 'CANCELED', quantity: 3n, limit_price: '41.0000' });
     expect(canceled.status).toBe('CANCELED');
     expect(await reconcile(prisma)).toMatchObject({ ok: true, problems: [] });
+  });
+  it('looks stored orders up by their key even while the orders table is small enough to scan', async () => {
+    await Promise.all([main.drain(), blue.drain()]);
+    const { order: placed } = await main.placeOrder(order('Main', { limitPrice: 420_000 }), ACTOR);
+    const { reservedCash: _c, reservedQty: _q, ...asStored } = placed;
+    const empty = { trades: [], positions: [], portfolios: [], instruments: [], audits: [], portfolioEvents: [] };
+    // A re-quote's worth of rows against a table of a few pages: scanning it whole looks cheaper,
+    // and a connection that cached that plan would keep scanning it as it grows. Planned on a
+    // connection of the commit's pool, as the statement is.
+    const orders = Array.from({ length: 400 }, () => asStored);
+    const statement = batchStatement([{ deskId: 1, rows: { ...empty, orders, storedOrders: new Set([placed.id]) } }], 0);
+    const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.text}`, statement.values);
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toContain('Index Scan using orders_pkey on orders o');
+    expect(plan).not.toMatch(/Seq Scan on orders/);
   });
 });
