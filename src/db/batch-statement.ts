@@ -50,6 +50,23 @@ ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity, filled_quantity = E
 }
 
 /**
+ * Orders an earlier commit wrote: only the columns an order's life changes, and only where one of
+ * them did. An UPDATE of these columns leaves every index of the table alone unless the status
+ * changed, so PostgreSQL can keep the new version on the same page (a HOT update), and it skips
+ * the speculative insertion and the twenty-column row an upsert would build for each.
+ */
+function orderUpdate(a: string[]): string {
+  return `UPDATE orders o SET quantity = u.qty::bigint, filled_quantity = u.filled::bigint,
+  filled_notional = u.notional::numeric, limit_price = u.lp::numeric, stop_price = u.sp::numeric,
+  status = u.status::"OrderStatus", reason = u.reason, waiting = u.waiting::boolean, priority = u.priority::bigint,
+  updated_at = u.updated::timestamptz
+FROM w, unnest(${a.join(', ')}) AS u(id, qty, filled, notional, lp, sp, status, reason, waiting, priority, updated)
+WHERE o.id = u.id::bigint AND (o.quantity, o.filled_quantity, o.filled_notional, o.limit_price, o.stop_price, o.status,
+  o.reason, o.waiting, o.priority, o.updated_at) IS DISTINCT FROM (u.qty::bigint, u.filled::bigint, u.notional::numeric,
+  u.lp::numeric, u.sp::numeric, u.status::"OrderStatus", u.reason, u.waiting::boolean, u.priority::bigint, u.updated::timestamptz)`;
+}
+
+/**
  * One statement, one round trip, one fsync for the batches of every desk that closed meanwhile:
  * every table's rows go in as arrays (unnest) through data-modifying CTEs, which PostgreSQL applies
  * atomically. Trade ids are reserved in the same statement, so the global trade sequence follows
@@ -88,7 +105,8 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
   parts.push(`seq AS (UPDATE id_sequences SET next = next + $1::bigint FROM w WHERE name = 'trade' RETURNING id_sequences.next - $1::bigint AS first)`);
   // Orders before trades: pg_stat_activity shows a statement's first kilobyte only, and a commit
   // waiting on the orders table should be recognisable there by orders_up.
-  const o = all((r) => r.orders);
+  const stored = (b: DeskBatch, id: number): boolean => b.rows.storedOrders?.has(id) ?? false;
+  const o = batches.flatMap((b) => b.rows.orders.filter((r) => !stored(b, r.id)));
   parts.push(`orders_up AS (${orderUpsert([
     arg(o.map((r) => String(r.id))), arg(texts(o.map((r) => r.clientOrderId), WIDTH.clientOrderId)), arg(o.map((r) => String(r.portfolioId))),
     arg(texts(o.map((r) => r.symbol), WIDTH.symbol)), arg(o.map((r) => r.side)), arg(o.map((r) => r.type)), arg(o.map((r) => r.tif)),
@@ -98,6 +116,13 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
     arg(texts(o.map((r) => r.userId), WIDTH.userId)), arg(o.map((r) => storableJson(r.origin))),
     arg(o.map((r) => r.createdAt.toISOString())), arg(o.map((r) => r.updatedAt.toISOString())),
     arg(texts(o.map((r) => r.placedBy ?? null), WIDTH.actor)),
+  ])})`);
+  const k = batches.flatMap((b) => b.rows.orders.filter((r) => stored(b, r.id)));
+  parts.push(`orders_set AS (${orderUpdate([
+    arg(k.map((r) => String(r.id))), arg(k.map((r) => String(r.quantity))), arg(k.map((r) => String(r.filled))),
+    arg(k.map((r) => formatUnits(r.filledNotional))), arg(k.map((r) => money(r.limitPrice))), arg(k.map((r) => money(r.stopPrice))),
+    arg(k.map((r) => r.status)), arg(texts(k.map((r) => r.reason), WIDTH.reason)), arg(k.map((r) => String(r.waiting))),
+    arg(k.map((r) => str(r.priority))), arg(k.map((r) => r.updatedAt.toISOString())),
   ])})`);
   parts.push(`trades_in AS (INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id,
       sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, client_order_id, created_at, buy_fee, sell_fee)

@@ -5,7 +5,7 @@ import type { InstrumentState } from './model.js';
 type AfterCommit = () => void;
 type Waiter = { resolve: () => void; reject: (e: unknown) => void };
 /** A batch as it closed: its rows, who waits for them, what runs once they are durable. */
-type ClosedBatch = { rows: BatchRows; waiters: Waiter[]; after: AfterCommit[] };
+type ClosedBatch = { rows: BatchRows; orders: OrderRecord[]; waiters: Waiter[]; after: AfterCommit[] };
 
 /**
  * Group commit. Commands change the in-memory state synchronously and mark what they touched here;
@@ -16,6 +16,12 @@ type ClosedBatch = { rows: BatchRows; waiters: Waiter[]; after: AfterCommit[] };
  */
 export class CommitBatcher {
   private orders = new Map<number, OrderRecord>();
+  /**
+   * Orders a committed batch of this desk wrote: the next batch updates only their changing
+   * columns. Marked only once their commit succeeded, so an order is never taken as stored while
+   * it is not; one whose commit is still settling is simply written whole again.
+   */
+  private readonly stored = new WeakSet<OrderRecord>();
   private trades: TradeRecord[] = [];
   private portfolios = new Set<PortfolioState>();
   private positions = new Map<string, { portfolio: PortfolioState; symbol: string }>();
@@ -127,6 +133,7 @@ export class CommitBatcher {
       })
       .then(
         () => {
+          for (const o of closed!.orders) this.stored.add(o);
           for (const w of closed!.waiters) w.resolve();
           for (const fn of closed!.after) fn();
           // Marks that asked for no commit (they follow a command that will) still get written.
@@ -143,13 +150,14 @@ export class CommitBatcher {
     this.requested = false;
     // A commit refused meanwhile: what is marked builds on it and must never be written.
     if (this.failure) throw this.failure.error;
+    const orders = [...this.orders.values()];
     const rows = this.takeRows();
     const waiters = this.waiters;
     const after = [...this.closers.map((close) => close()), ...this.afterCommit];
     this.waiters = [];
     this.afterCommit = [];
     this.closers = [];
-    return { rows, waiters, after };
+    return { rows, orders, waiters, after };
   }
 
   private failed(error: unknown, closed: ClosedBatch | null): void {
@@ -168,6 +176,8 @@ export class CommitBatcher {
   /** Snapshots the marked state synchronously, so later commands cannot leak into this batch. */
   private takeRows(): BatchRows {
     const orders = [...this.orders.values()].map(({ reservedCash: _c, reservedQty: _q, ...row }) => row);
+    const storedOrders = new Set<number>();
+    for (const o of this.orders.values()) if (this.stored.has(o)) storedOrders.add(o.id);
     const positions = [...this.positions.values()].map(({ portfolio, symbol }) => {
       const p = portfolio.positions.get(symbol)!;
       return {
@@ -180,6 +190,7 @@ export class CommitBatcher {
     });
     const rows: BatchRows = {
       orders,
+      storedOrders,
       trades: this.trades,
       positions,
       portfolios: [...this.portfolios].map((p) => ({ id: p.id, cash: p.cash, startingCash: p.startingCash, feesPaid: p.feesPaid })),

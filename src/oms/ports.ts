@@ -6,6 +6,11 @@ import type { Side, OrderType, TimeInForce } from '../engine/index.js';
 /** Everything one group commit writes, as the in-memory state stood when the batch closed. */
 export interface BatchRows {
   readonly orders: OrderRow[];
+  /**
+   * Ids among `orders` that an earlier batch has already committed: only their changing columns
+   * need writing. An order not listed is written whole (inserted, or updated if it is there).
+   */
+  readonly storedOrders?: ReadonlySet<number>;
   readonly trades: TradeRecord[];
   readonly positions: PositionRow[];
   readonly portfolios: { id: number; cash: bigint; startingCash: bigint; feesPaid: bigint }[];

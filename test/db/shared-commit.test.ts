@@ -5,6 +5,7 @@ import { createPrismaClient, type PrismaClient } from '../../src/db/prisma-clien
 import { PrismaOmsStore } from '../../src/db/oms-store.js';
 import { WriterRole } from '../../src/db/writer-role.js';
 import { SharedCommit } from '../../src/db/shared-commit.js';
+import { batchStatement } from '../../src/db/batch-statement.js';
 import { DeskRepository } from '../../src/db/desk.repository.js';
 import { seedInstruments } from '../../src/db/seed.js';
 import { reconcile } from '../../src/db/reconciliation.js';
@@ -20,6 +21,7 @@ let pool: pg.Pool;
 let statements = 0;
 /** Runs once, as the next batch statement is sent: whatever it does happens while that statement is in flight. */
 let onNextStatement: (() => void) | null = null;
+let shared: SharedCommit;
 let main: Oms;
 let blue: Oms;
 const ACTOR = { keyId: null, name: 'test' };
@@ -69,7 +71,7 @@ beforeAll(async () => {
     return query(...args);
   };
   const writer = new WriterRole(prisma);
-  const shared = new SharedCommit(pool, writer);
+  shared = new SharedCommit(pool, writer);
   const blueDesk = (await new DeskRepository(prisma).create('Blue'))!;
   main = await Oms.open(new PrismaOmsStore(prisma, pool, 1, writer, shared));
   blue = await Oms.open(new PrismaOmsStore(prisma, pool, blueDesk.id, writer, shared), blueMonitor, {}, blueDesk);
@@ -173,5 +175,44 @@ describe('a shared group commit', () => {
     } finally {
       await client.end();
     }
+  });
+  it('writes an order an earlier batch committed by its changing columns, and leaves it alone when none changed', async () => {
+    await Promise.all([main.drain(), blue.drain()]);
+    const { order: placed } = await main.placeOrder(order('Main', { limitPrice: 400_000, quantity: 2, clientOrderId: 'narrow-1', origin: { channel: 'C1' } }), ACTOR);
+    const row = () => prisma.$queryRawUnsafe<{ xmin: string; quantity: bigint; limit_price: string; status: string; client_order_id: string; origin: unknown; created_at: Date; updated_at: Date }[]>(
+      `SELECT xmin::text, quantity, limit_price::text, status::text, client_order_id, origin, created_at, updated_at FROM orders WHERE id = $1::bigint`,
+      String(placed.id),
+    ).then((r) => r[0]);
+    const first = await row();
+    // Its first batch has committed: the modification rides the narrow update.
+    const { order: modified } = await main.modifyOrder(placed.id, { limitPrice: 410_000, quantity: 3 }, ACTOR);
+    const after = await row();
+    expect(after).toMatchObject({ quantity: 3n, limit_price: '41.0000', status: 'NEW', client_order_id: 'narrow-1', origin: { channel: 'C1' }, created_at: first.created_at });
+    expect(after.updated_at.getTime()).toBe(modified.updatedAt.getTime());
+    expect(after.xmin).not.toBe(first.xmin);
+    // A stored order handed over again exactly as it is: no new row version.
+    const { reservedCash: _c, reservedQty: _q, ...asStored } = modified;
+    const empty = { trades: [], positions: [], portfolios: [], instruments: [], audits: [], portfolioEvents: [] };
+    await shared.submit(1, () => ({ ...empty, orders: [asStored], storedOrders: new Set([placed.id]) }));
+    expect((await row()).xmin).toBe(after.xmin);
+    const canceled = await main.cancelOrder(placed.id, ACTOR);
+    expect(await row()).toMatchObject({ status: 'CANCELED', quantity: 3n, limit_price: '41.0000' });
+    expect(canceled.status).toBe('CANCELED');
+    expect(await reconcile(prisma)).toMatchObject({ ok: true, problems: [] });
+  });
+  it('looks stored orders up by their key even while the orders table is small enough to scan', async () => {
+    await Promise.all([main.drain(), blue.drain()]);
+    const { order: placed } = await main.placeOrder(order('Main', { limitPrice: 420_000 }), ACTOR);
+    const { reservedCash: _c, reservedQty: _q, ...asStored } = placed;
+    const empty = { trades: [], positions: [], portfolios: [], instruments: [], audits: [], portfolioEvents: [] };
+    // A re-quote's worth of rows against a table of a few pages: scanning it whole looks cheaper,
+    // and a connection that cached that plan would keep scanning it as it grows. Planned on a
+    // connection of the commit's pool, as the statement is.
+    const orders = Array.from({ length: 400 }, () => asStored);
+    const statement = batchStatement([{ deskId: 1, rows: { ...empty, orders, storedOrders: new Set([placed.id]) } }], 0);
+    const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${statement.text}`, statement.values);
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toContain('Index Scan using orders_pkey on orders o');
+    expect(plan).not.toMatch(/Seq Scan on orders/);
   });
 });
