@@ -20,7 +20,7 @@ import { Desks, type DeskInfo } from './oms/desks.js';
 import { feeScheduleOf } from './oms/fees.js';
 import { DeskRepository } from './db/desk.repository.js';
 import { WriterRole } from './db/writer-role.js';
-import { SharedCommit } from './db/shared-commit.js';
+import { COMMIT_POOL_OPTIONS, SharedCommit } from './db/shared-commit.js';
 import { MAIN_DESK_ID } from './db/desks.js';
 import { createApp } from './api/app.js';
 import { answerClientError } from './api/client-error.js';
@@ -95,7 +95,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     const prisma = createPrismaClient(databaseUrl, { max: 10 });
     cleanup.unshift(() => prisma.$disconnect());
     // The group commit's own connection: one statement per batch, never queued behind reads.
-    const commitPool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    const commitPool = new pg.Pool({ connectionString: databaseUrl, max: 2, ...COMMIT_POOL_OPTIONS });
     // An idle connection dropped by the server (restart, shutdown) must not crash the process;
     // the next commit gets a fresh one, and a failed commit is handled by the OMS.
     commitPool.on('error', (err) => logger.warn({ err }, 'commit connection lost'));

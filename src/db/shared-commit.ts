@@ -3,6 +3,14 @@ import { WriterReplacedError, type BatchRows } from '../oms/ports.js';
 import { batchStatement, type DeskBatch } from './batch-statement.js';
 import type { CommitFence } from './writer-role.js';
 
+/**
+ * The group commit's connections (node-postgres Pool options). Every join of the statement looks rows
+ * up by their key, and each connection keeps the plan it made once, on the tables as they were then:
+ * one made on a nearly empty orders table (a hash join over a scan of all of it) would stay as the
+ * table grows. Index lookups, at any size; set at connection start, so no query waits on it.
+ */
+export const COMMIT_POOL_OPTIONS = { options: '-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off' } as const;
+
 /** A desk asking for a commit; its batch closes when the statement that writes it starts. */
 interface Request {
   readonly deskId: number;
@@ -32,14 +40,7 @@ export class SharedCommit {
   constructor(
     private readonly pool: pg.Pool,
     private readonly writer: CommitFence,
-  ) {
-    // Every join of the statement looks rows up by their key, and each connection keeps the plan it
-    // made once, on the tables as they were then: one made on a nearly empty orders table (a hash
-    // join over a scan of all of it) would stay as the table grows. Index lookups, at any size.
-    pool.on('connect', (client) => {
-      client.query('SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off').catch(() => undefined);
-    });
-  }
+  ) {}
 
   /** Resolves once the batch `close` hands over is committed; `epoch`: the desk's lease epoch, in a cluster. */
   submit(deskId: number, close: () => BatchRows, epoch?: number): Promise<void> {

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createPrismaClient, type PrismaClient } from '../../src/db/prisma-client.js';
 import { PrismaOmsStore } from '../../src/db/oms-store.js';
 import { WriterRole } from '../../src/db/writer-role.js';
-import { SharedCommit } from '../../src/db/shared-commit.js';
+import { COMMIT_POOL_OPTIONS, SharedCommit } from '../../src/db/shared-commit.js';
 import { batchStatement } from '../../src/db/batch-statement.js';
 import { DeskRepository } from '../../src/db/desk.repository.js';
 import { seedInstruments } from '../../src/db/seed.js';
@@ -55,7 +55,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   prisma = createPrismaClient(db.url, { max: 4 });
   await seedInstruments(prisma);
-  pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  pool = new pg.Pool({ connectionString: db.url, max: 2, ...COMMIT_POOL_OPTIONS });
   // pool.end() resolves before its connections have closed, so dropping the database right after can
   // still terminate one of them: that is the end of the file, not an error of the group commit.
   pool.on('error', () => undefined);
