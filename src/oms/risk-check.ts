@@ -129,9 +129,12 @@ export function checkRiskPolicy(state: DeskState, portfolio: PortfolioState, ins
   if (risk.state === 'HALTED') {
     throw rejected('PORTFOLIO_HALTED', `portfolio ${portfolio.name} is halted: no new orders until it is resumed (cancels still go through)`, 'portfolio_name');
   }
-  const sameSide = sameSideOpen(state, portfolio, instrument.symbol, intent);
+  const reducing = state.deskRisk === 'REDUCING' || risk.state === 'REDUCING';
+  // Counting the live orders on the order's side walks the desk's orders: only when a rule needs it.
+  if (!reducing && risk.maxOrderNotional === null && risk.maxPosition === null && risk.maxGrossExposure === null) return;
+  const sameSide = !reducing && risk.maxPosition === null && risk.maxGrossExposure === null ? 0 : sameSideOpen(state, portfolio, instrument.symbol, intent);
   const position = positionOf(portfolio, instrument.symbol).quantity;
-  if (state.deskRisk === 'REDUCING' || risk.state === 'REDUCING') {
+  if (reducing) {
     const scope = risk.state === 'REDUCING' ? `portfolio ${portfolio.name} is` : 'the desk is';
     const shrinkable = intent.side === 'SELL' ? Math.max(position, 0) : Math.max(-position, 0);
     if (sameSide + intent.quantity > shrinkable) {
