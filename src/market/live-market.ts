@@ -92,6 +92,10 @@ export class LiveMarket implements MarketDataSink {
       this.symbols.set(symbol, { bid: null, ask: null, pending: null, applying: false, lastMessageAt: at, status: 'live' });
       this.mark(symbol, 'live');
     }
+    // A desk that arrives later (made, or taken over from another process) shows the feed's status too.
+    this.desks.onAdded(async (desk) => {
+      for (const [symbol, s] of this.symbols) if (desk.marketOf(symbol).status !== 'closed') desk.setMarket(symbol, { source: this.source.name, status: s.status });
+    });
     this.running = true;
     this.staleTimer = setInterval(() => this.checkStale(), Math.max(50, Math.floor(this.options.staleMs / 4)));
     this.staleTimer.unref();
@@ -245,6 +249,8 @@ export class LiveMarket implements MarketDataSink {
 
   /** Sets the price in every desk with the house's re-quote (an instrument added at its first print is quoted already). */
   private async apply(symbol: string, price: number): Promise<void> {
+    // A process of a cluster that serves no desk right now has nothing to price.
+    if (this.desks.all().length === 0) return;
     const main = this.desks.main;
     let instrument = main.instrument(symbol);
     if (!instrument) {
