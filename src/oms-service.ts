@@ -33,7 +33,7 @@ import { BarRepository } from './db/bars.repository.js';
 import { followedSymbols, marketDataSourceFromEnv, marketDataSourceResumedAt } from './market/sources/from-env.js';
 import { DayEndScheduler, lastDayEnd } from './oms/day-end-scheduler.js';
 import { SessionSchedule } from './market/session-schedule.js';
-import { marketClockOf } from './market/market-clock.js';
+import { marketClockOf, wallClock } from './market/market-clock.js';
 import { attachFeed, type Feed } from './feed/feed-server.js';
 import { EquityRepository } from './db/equity.repository.js';
 import { EquitySnapshots } from './oms/equity-snapshots.js';
@@ -259,7 +259,7 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       await cluster!.runMarketData((publish, heartbeatMs) => runPublishedSource(marketDataSourceResumedAt(env, logger, relayed.lastHeard)!, followed, publish, sourceLog, heartbeatMs));
     }
     // Sessions run on the market's clock: a replay's is the replayed day's (in a cluster, the holder's, relayed).
-    const sessions = new SessionSchedule(desks, relayed ?? marketClockOf(source), logger.child({ name: 'sessions' }), {
+    const sessions = new SessionSchedule(desks, relayed && marketClockOf(provider) !== wallClock ? relayed : marketClockOf(source), logger.child({ name: 'sessions' }), {
       statusAtOpen: (symbol) => live?.statusOf(symbol) ?? 'live',
       afterClose: () => void snapshots.take(),
     });

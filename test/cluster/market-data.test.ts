@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { FeedTestClient, type Frame } from '../feed/feed-client.js';
 import { call, CLUSTER_ADMIN_KEY, startOmsProcess, until, type OmsProcess } from './support/oms-process.js';
 
 /**
@@ -83,6 +84,17 @@ describe('market data once in a cluster', () => {
       const i = await aapl(base, key);
       return priceCents(i) > cents(0) && i.source === 'replay' && i.market_status === 'live' ? i : undefined;
     });
+    // And its feed's ticker moves with them.
+    const feed = await FeedTestClient.connect(base);
+    try {
+      expect((await feed.auth(key)).type).toBe('authenticated');
+      await feed.subscribe('ticker');
+      const aaplOf = (f: Frame) => (f.data?.instruments as { symbol: string; reference_price: string; market_status: string }[] | undefined)?.find((i) => i.symbol === 'AAPL');
+      const tick = await feed.next((f) => f.type === 'update' && f.channel === 'ticker' && Math.round(Number(aaplOf(f)?.reference_price ?? 0) * 100) > priceCents(first), 5000, 'a ticker update with a newer replayed price');
+      expect(aaplOf(tick)!.market_status).toBe('live');
+    } finally {
+      await feed.close();
+    }
     const moved = await until('the price moving on', async () => {
       const i = await aapl(base, key);
       return priceCents(i) > priceCents(first) ? i : undefined;
