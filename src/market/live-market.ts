@@ -257,7 +257,15 @@ export class LiveMarket implements MarketDataSink {
       // Followed but not in the catalogue (BTC-USD): added at its first print, priced by it.
       const tick = this.options.newInstrumentTick ?? 100;
       const rounded = Math.max(tick, Math.round(price / tick) * tick);
-      instrument = await this.desks.addInstrument({ symbol, name: symbol, tickSize: tick, lotSize: 1, referencePrice: rounded, lastPrice: null }, ACTOR, main);
+      const row = { symbol, name: symbol, tickSize: tick, lotSize: 1, referencePrice: rounded, lastPrice: null };
+      try {
+        await this.desks.addInstrument(row, ACTOR, main);
+      } catch (error) {
+        // In a cluster every process hears the same first print: one adds the instrument to the
+        // deployment's catalogue, the others' inserts fail on its symbol and they take it in as is.
+        this.logger.info({ symbol, reason: error instanceof Error ? error.message.slice(0, 200) : String(error) }, 'instrument added by another OMS process: taking it in');
+        for (const desk of this.desks.all()) await desk.adoptInstrument(row);
+      }
       this.mark(symbol, this.symbols.get(symbol)!.status);
       return;
     }

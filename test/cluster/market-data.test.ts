@@ -21,7 +21,13 @@ const START = Date.parse('2024-06-14T13:30:00Z');
 const cents = (i: number) => 20_000 + i;
 writeFileSync(
   file,
-  ['time,symbol,price,size', ...Array.from({ length: 1200 }, (_, i) => `${new Date(START + i * 1000).toISOString()},AAPL,${(cents(i) / 100).toFixed(2)},10`), ''].join('\n'),
+  [
+    'time,symbol,price,size',
+    // ZZZ, a symbol the catalogue lacks, from eight seconds in (both processes serve desks by then,
+    // and both hear its first print): added at its first print, once for the deployment.
+    ...Array.from({ length: 1200 }, (_, i) => [`${new Date(START + i * 1000).toISOString()},AAPL,${(cents(i) / 100).toFixed(2)},10`, ...(i >= 160 ? [`${new Date(START + i * 1000).toISOString()},ZZZ,12.34,5`] : [])]).flat(),
+    '',
+  ].join('\n'),
 );
 
 let db: TestDatabase;
@@ -33,11 +39,12 @@ interface Instrument {
   source: string;
   market_status: string;
 }
-const aapl = async (base: string, key: string): Promise<Instrument> => {
+const instrument = async (base: string, key: string, symbol: string): Promise<Instrument | undefined> => {
   const res = await call(base, 'GET', '/instruments', key);
   if (res.status !== 200) throw new Error(`GET /instruments: ${res.status}`);
-  return (res.body as { data: (Instrument & { symbol: string })[] }).data.find((i) => i.symbol === 'AAPL')!;
+  return (res.body as { data: (Instrument & { symbol: string })[] }).data.find((i) => i.symbol === symbol);
 };
+const aapl = async (base: string, key: string): Promise<Instrument> => (await instrument(base, key, 'AAPL'))!;
 const priceCents = (i: Instrument) => Math.round(Number(i.reference_price) * 100);
 const marketHolder = async (): Promise<{ owner: string; epoch: number } | undefined> => {
   const { rows } = await pool.query<{ owner: string; epoch: string }>(`SELECT owner, epoch::text FROM desk_leases WHERE desk_id = 0 AND owner IS NOT NULL AND expires_at > now()`);
@@ -47,7 +54,7 @@ const marketHolder = async (): Promise<{ owner: string; epoch: number } | undefi
 beforeAll(async () => {
   db = await createTestDatabase();
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  const env = { MARKET_DATA: 'replay', REPLAY_FILE: file, REPLAY_SPEED: '20', MARKET_DATA_SYMBOLS: 'AAPL', MARKET_DATA_STALE_MS: '5000' };
+  const env = { MARKET_DATA: 'replay', REPLAY_FILE: file, REPLAY_SPEED: '20', MARKET_DATA_SYMBOLS: 'AAPL,ZZZ', MARKET_DATA_STALE_MS: '5000' };
   for (const name of NAMES) procs.set(name, await startOmsProcess(name, db.url, { ...env, CLUSTER_MEMBER_ID: name }));
 }, 60_000);
 
@@ -64,20 +71,21 @@ describe('market data once in a cluster', () => {
     const holder = await until('a market lease holder', marketHolder);
     const other = NAMES.find((n) => n !== holder.owner)!;
     const base = procs.get(other)!.baseUrl;
-    // A desk the other process owns: made until placement gives it one.
-    const key = await until(
-      `a desk owned by ${other}`,
+    // Desks made until each process owns one.
+    const keys = new Map<number, string>([[1, CLUSTER_ADMIN_KEY]]);
+    const spread = await until(
+      'a desk on each process',
       async () => {
         const c = (await call(base, 'GET', '/cluster', CLUSTER_ADMIN_KEY)).body as { desks: { id: number; owner: string | null }[] };
-        const owned = c.desks.find((d) => d.owner === other);
-        if (owned?.id === 1) return CLUSTER_ADMIN_KEY;
+        if (NAMES.every((n) => c.desks.some((d) => d.owner === n))) return c.desks;
         const made = await call(base, 'POST', '/desks', CLUSTER_ADMIN_KEY, { name: `Desk ${c.desks.length}` });
-        if (made.status !== 201) return undefined;
-        const placed = ((await call(base, 'GET', '/cluster', CLUSTER_ADMIN_KEY)).body as { desks: { id: number; owner: string | null }[] }).desks.find((d) => d.id === made.body.desk.id);
-        return placed?.owner === other ? (made.body.admin_key as string) : undefined;
+        if (made.status === 201) keys.set(made.body.desk.id, made.body.admin_key);
+        return undefined;
       },
       30_000,
     );
+    const keyOn = (name: string) => keys.get(spread.find((d) => d.owner === name)!.id)!;
+    const key = keyOn(other);
 
     // The replay's prices reach it, with the feed's source and status, and the relay's link state.
     const first = await until('a replayed price on the other process', async () => {
@@ -99,6 +107,12 @@ describe('market data once in a cluster', () => {
       const i = await aapl(base, key);
       return priceCents(i) > priceCents(first) ? i : undefined;
     });
+    // The symbol the catalogue lacked reached the desks of both processes (desk main's and the other's), once in the catalogue.
+    for (const name of NAMES) {
+      const zzz = await until(`ZZZ on a desk of ${name}`, () => instrument(procs.get(name)!.baseUrl, keyOn(name), 'ZZZ'));
+      expect(zzz).toMatchObject({ reference_price: '12.34', source: 'replay' });
+    }
+    expect((await pool.query(`SELECT symbol FROM instruments WHERE symbol = 'ZZZ'`)).rowCount).toBe(1);
     const health = (await fetch(`${base}/health`).then((r) => r.json())) as { market_data?: string };
     expect(health.market_data).toBe('ok');
 
