@@ -30,16 +30,17 @@ import { RandomWalkSource } from './market/price-source.js';
 import { LiveMarket } from './market/live-market.js';
 import { BarBuilder } from './market/bar-builder.js';
 import { BarRepository } from './db/bars.repository.js';
-import { followedSymbols, marketDataSourceFromEnv } from './market/sources/from-env.js';
+import { followedSymbols, marketDataSourceFromEnv, marketDataSourceResumedAt } from './market/sources/from-env.js';
 import { DayEndScheduler, lastDayEnd } from './oms/day-end-scheduler.js';
 import { SessionSchedule } from './market/session-schedule.js';
-import { marketClockOf } from './market/market-clock.js';
+import { marketClockOf, wallClock } from './market/market-clock.js';
 import { attachFeed, type Feed } from './feed/feed-server.js';
 import { EquityRepository } from './db/equity.repository.js';
 import { EquitySnapshots } from './oms/equity-snapshots.js';
 import { startCluster, type Cluster } from './cluster/start-cluster.js';
 import { LeaseFence, type DeskLease } from './cluster/desk-lease.js';
 import { attachFeedRelay } from './cluster/feed-relay.js';
+import { RelayedMarketSource, runPublishedSource } from './market/market-relay.js';
 
 /** How long a shutdown waits for requests in flight before it cuts their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -221,9 +222,15 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
 
     // Reference prices: the simulator by default, or a market data source (MARKET_DATA) that every
     // desk follows; the house re-quotes around them each interval either way.
-    const source = marketDataSourceFromEnv(env, logger);
+    const provider = marketDataSourceFromEnv(env, logger);
+    // In a cluster, the provider runs in the market lease holder only; every process takes its
+    // prices from the relay (see MarketLease), each for its own desks.
+    const relayed = provider && cluster ? new RelayedMarketSource(provider.name, (deliver) => cluster!.listenMarket(deliver), marketClockOf(provider)) : null;
+    const source = relayed ?? provider;
+    const catalogue = desks.all().length > 0 ? desks.main.listInstruments().map((i) => i.symbol) : (await prisma.instrument.findMany({ select: { symbol: true } })).map((i) => i.symbol);
+    const followed = followedSymbols(env, catalogue);
     live = source
-      ? new LiveMarket(source, desks, followedSymbols(env, desks.main.listInstruments().map((i) => i.symbol)), logger.child({ name: 'market-data' }), {
+      ? new LiveMarket(source, desks, followed, logger.child({ name: 'market-data' }), {
           staleMs: env.MARKET_DATA_STALE_MS,
           bars,
           // Bound late: the paper market below holds the houses.
@@ -243,11 +250,16 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     );
     bars.start();
     await market.start();
-    cluster?.followPrices(env.SIMULATOR_INTERVAL_MS);
+    if (!source) cluster?.followPrices(env.SIMULATOR_INTERVAL_MS);
     // A provider that does not answer does not hold the start: its symbols go stale until it does.
     await live?.start();
-    // Sessions run on the market's clock: a replay's is the replayed day's.
-    const sessions = new SessionSchedule(desks, marketClockOf(source), logger.child({ name: 'sessions' }), {
+    // A replay taken over resumes at the market time this process last heard from the old holder.
+    if (relayed) {
+      const sourceLog = logger.child({ name: 'market-source' });
+      await cluster!.runMarketData((publish, heartbeatMs) => runPublishedSource(marketDataSourceResumedAt(env, logger, relayed.lastHeard)!, followed, publish, sourceLog, heartbeatMs));
+    }
+    // Sessions run on the market's clock: a replay's is the replayed day's (in a cluster, the holder's, relayed).
+    const sessions = new SessionSchedule(desks, relayed && marketClockOf(provider) !== wallClock ? relayed : marketClockOf(source), logger.child({ name: 'sessions' }), {
       statusAtOpen: (symbol) => live?.statusOf(symbol) ?? 'live',
       afterClose: () => void snapshots.take(),
     });

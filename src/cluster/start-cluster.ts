@@ -11,6 +11,8 @@ import { ClusterStore } from './cluster-store.js';
 import { Forwarder, FORWARDED_HEADER } from './forwarder.js';
 import { PriceFollower } from './price-follower.js';
 import type { DeskLease } from './desk-lease.js';
+import { MarketLease, type MarketLeaseOptions } from './market-lease.js';
+import { listenMarket } from './market-channel.js';
 
 /** How long a new desk's creation waits for its owner to serve it. */
 const PLACED_WITHIN_MS = 10_000;
@@ -23,6 +25,10 @@ export interface Cluster {
   /** Resolves once some process serves the desk (a desk just made). */
   placed(deskId: number): Promise<void>;
   followPrices(intervalMs: number): void;
+  /** Runs a live market data source in whichever process holds the market lease (see MarketLease). */
+  runMarketData(run: MarketLeaseOptions['run']): Promise<void>;
+  /** Hears what the market lease holder publishes; answers how to stop. */
+  listenMarket(deliver: (payload: string) => void): Promise<() => Promise<void>>;
   /** SIGTERM: desks handed over, membership left. */
   stop(): Promise<void>;
   close(): Promise<void>;
@@ -60,6 +66,10 @@ export async function startCluster(deps: ClusterDeps): Promise<Cluster> {
   const node = new ClusterNode({ store, desks, internalUrl, id: env.CLUSTER_MEMBER_ID, leaseMs: env.CLUSTER_LEASE_MS, openDesk: deps.openDesk, logger });
   const forwarder = new Forwarder(node.id);
   let follower: PriceFollower | null = null;
+  let market: MarketLease | null = null;
+  // The market lease holder's prices go out on a connection of their own.
+  const publishPool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 1 });
+  publishPool.on('error', (err) => logger.warn({ err }, 'market data publishing connection lost'));
   await node.start();
   logger.info({ member: node.id, internalUrl, desks: node.owned }, 'cluster member started');
 
@@ -105,12 +115,21 @@ export async function startCluster(deps: ClusterDeps): Promise<Cluster> {
       follower = new PriceFollower(deps.pool, desks, deps.move, intervalMs, logger);
       follower.start();
     },
+    async runMarketData(run) {
+      market = new MarketLease({ store, pool: publishPool, member: node.id, leaseMs: env.CLUSTER_LEASE_MS, run, logger: logger.child({ name: 'market-lease' }) });
+      await market.start();
+    },
+    listenMarket(deliver) {
+      return listenMarket(env.DATABASE_URL!, deliver, logger.child({ name: 'market-relay' }));
+    },
     async stop() {
+      await market?.stop();
       await follower?.stop();
       await node.stop();
     },
     async close() {
       forwarder.close();
+      await publishPool.end();
       await pool.end();
     },
   };

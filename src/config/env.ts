@@ -78,7 +78,6 @@ function checkTogether(env: Env): string[] {
     problems.push('APCA_API_KEY_ID, APCA_API_SECRET_KEY: required when MARKET_DATA=alpaca (your Alpaca key pair)');
   }
   if (env.CLUSTER_MODE && !env.DATABASE_URL) problems.push('DATABASE_URL: required when CLUSTER_MODE=on (the processes of a cluster share one PostgreSQL)');
-  if (env.CLUSTER_MODE && env.MARKET_DATA !== 'simulator') problems.push('MARKET_DATA: only the simulator runs in a cluster (CLUSTER_MODE=on) for now');
   return problems;
 }
 

@@ -92,6 +92,10 @@ export class LiveMarket implements MarketDataSink {
       this.symbols.set(symbol, { bid: null, ask: null, pending: null, applying: false, lastMessageAt: at, status: 'live' });
       this.mark(symbol, 'live');
     }
+    // A desk that arrives later (made, or taken over from another process) shows the feed's status too.
+    this.desks.onAdded(async (desk) => {
+      for (const [symbol, s] of this.symbols) if (desk.marketOf(symbol).status !== 'closed') desk.setMarket(symbol, { source: this.source.name, status: s.status });
+    });
     this.running = true;
     this.staleTimer = setInterval(() => this.checkStale(), Math.max(50, Math.floor(this.options.staleMs / 4)));
     this.staleTimer.unref();
@@ -245,13 +249,23 @@ export class LiveMarket implements MarketDataSink {
 
   /** Sets the price in every desk with the house's re-quote (an instrument added at its first print is quoted already). */
   private async apply(symbol: string, price: number): Promise<void> {
+    // A process of a cluster that serves no desk right now has nothing to price.
+    if (this.desks.all().length === 0) return;
     const main = this.desks.main;
     let instrument = main.instrument(symbol);
     if (!instrument) {
       // Followed but not in the catalogue (BTC-USD): added at its first print, priced by it.
       const tick = this.options.newInstrumentTick ?? 100;
       const rounded = Math.max(tick, Math.round(price / tick) * tick);
-      instrument = await this.desks.addInstrument({ symbol, name: symbol, tickSize: tick, lotSize: 1, referencePrice: rounded, lastPrice: null }, ACTOR, main);
+      const row = { symbol, name: symbol, tickSize: tick, lotSize: 1, referencePrice: rounded, lastPrice: null };
+      try {
+        await this.desks.addInstrument(row, ACTOR, main);
+      } catch (error) {
+        // In a cluster every process hears the same first print: one adds the instrument to the
+        // deployment's catalogue, the others' inserts fail on its symbol and they take it in as is.
+        this.logger.info({ symbol, reason: error instanceof Error ? error.message.slice(0, 200) : String(error) }, 'instrument added by another OMS process: taking it in');
+        for (const desk of this.desks.all()) await desk.adoptInstrument(row);
+      }
       this.mark(symbol, this.symbols.get(symbol)!.status);
       return;
     }

@@ -29,6 +29,16 @@ export function marketDataSourceFromEnv(env: Env, logger: Logger): MarketDataSou
   }
 }
 
+/**
+ * The source MARKET_DATA names for a process that takes the market over in a cluster: a replay
+ * resumes at `at` (the market time last relayed by the previous holder: the last print of each symbol
+ * before it first, then the file from there), else at REPLAY_START; a live provider simply connects.
+ */
+export function marketDataSourceResumedAt(env: Env, logger: Logger, at: Date | null): MarketDataSource | null {
+  if (env.MARKET_DATA !== 'replay' || at === null) return marketDataSourceFromEnv(env, logger);
+  return new ReplaySource({ ...replayOptionsFromEnv({ REPLAY_FILE: env.REPLAY_FILE, REPLAY_SPEED: String(env.REPLAY_SPEED) }), start: at });
+}
+
 /** The symbols that follow the source: MARKET_DATA_SYMBOLS, else the provider's usual ones, else the catalogue's. */
 export function followedSymbols(env: Env, catalogue: readonly string[]): string[] {
   const listed = env.MARKET_DATA_SYMBOLS?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
