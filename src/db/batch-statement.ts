@@ -20,6 +20,12 @@ export interface DeskBatch {
   readonly rows: BatchRows;
   /** The desk's lease epoch, in a cluster. */
   readonly epoch?: number;
+  /**
+   * Below the ids of the batch's trades (numbered when it closed, see TradeNumbering) and at or above
+   * those of every trade the desk numbered before: the place of an event that follows none of the
+   * batch's trades. Needed only when the batch carries portfolio events.
+   */
+  readonly tradeIdBefore?: bigint;
 }
 
 export interface BatchStatement {
@@ -27,8 +33,6 @@ export interface BatchStatement {
   readonly name: string;
   readonly text: string;
   readonly values: unknown[];
-  /** Where each batch's trades start among the statement's: their ids are the reserved first id plus it. */
-  readonly tradeOffsets: number[];
 }
 
 /** Orders: inserted when new, otherwise their changing columns updated. */
@@ -69,8 +73,9 @@ WHERE o.id = u.id::bigint AND (o.quantity, o.filled_quantity, o.filled_notional,
 /**
  * One statement, one round trip, one fsync for the batches of every desk that closed meanwhile:
  * every table's rows go in as arrays (unnest) through data-modifying CTEs, which PostgreSQL applies
- * atomically. Trade ids are reserved in the same statement, so the global trade sequence follows
- * commit order. Every part is always there (with empty arrays it touches no row), so the text never
+ * atomically. Trades come numbered from their desk's block of ids (TradeNumbering), so the statement
+ * touches no row shared by every desk and the desks of several processes commit side by side; within
+ * a desk the ids still follow commit order. Every part is always there (with empty arrays it touches no row), so the text never
  * changes and each connection parses and plans it once, as a named prepared statement.
  */
 export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence): BatchStatement {
@@ -80,29 +85,22 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
     return `$${params.length}::text[]`;
   };
   const all = <T>(pick: (rows: BatchRows) => readonly T[]): T[] => batches.flatMap((b) => pick(b.rows));
-  const tradeOffsets: number[] = [];
-  let offset = 0;
-  for (const b of batches) {
-    tradeOffsets.push(offset);
-    offset += b.rows.trades.length;
-  }
   const parts: string[] = [];
   const t = all((r) => r.trades);
   if (typeof writer === 'number') {
-    params.push(t.length, writer);
+    params.push(writer);
     // Locked by the UPDATE until this statement commits; empty once another OMS has taken over, and
     // then every part below joins nothing and writes nothing.
-    parts.push(`w AS (UPDATE id_sequences SET next = next WHERE name = 'writer' AND next = $2::bigint RETURNING next AS writer)`);
+    parts.push(`w AS (UPDATE id_sequences SET next = next WHERE name = 'writer' AND next = $1::bigint RETURNING next AS writer)`);
   } else {
-    params.push(t.length, writer.desks.map(String), writer.epochs.map(String), writer.desks.length);
+    params.push(writer.desks.map(String), writer.epochs.map(String), writer.desks.length);
     // In a cluster, each desk's lease row at the epoch its batch was made under, locked until this
     // statement commits (a takeover waits for it); one row only when every desk's matches, otherwise
     // nothing below is written. A lease past its time fences too, even before anyone takes it.
     parts.push(`w AS (SELECT 1 AS writer FROM (SELECT l.desk_id FROM desk_leases l
-        JOIN unnest($2::text[], $3::text[]) AS f(desk, epoch) ON l.desk_id = f.desk::int AND l.epoch = f.epoch::bigint
-        WHERE l.expires_at > now() FOR KEY SHARE OF l) held HAVING count(*) = $4::int)`);
+        JOIN unnest($1::text[], $2::text[]) AS f(desk, epoch) ON l.desk_id = f.desk::int AND l.epoch = f.epoch::bigint
+        WHERE l.expires_at > now() FOR KEY SHARE OF l) held HAVING count(*) = $3::int)`);
   }
-  parts.push(`seq AS (UPDATE id_sequences SET next = next + $1::bigint FROM w WHERE name = 'trade' RETURNING id_sequences.next - $1::bigint AS first)`);
   // Orders before trades: pg_stat_activity shows a statement's first kilobyte only, and a commit
   // waiting on the orders table should be recognisable there by orders_up.
   const stored = (b: DeskBatch, id: number): boolean => b.rows.storedOrders?.has(id) ?? false;
@@ -126,14 +124,14 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
   ])})`);
   parts.push(`trades_in AS (INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id,
       sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, client_order_id, created_at, buy_fee, sell_fee)
-      SELECT seq.first + u.ord - 1, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
+      SELECT u.id::bigint, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
         u.sid::bigint, u.bpid::int, u.spid::int, u.kind, u.cid, u.at::timestamptz, u.bfee::numeric, u.sfee::numeric
-      FROM seq, unnest(${arg(texts(t.map((r) => r.symbol), WIDTH.symbol))}, ${arg(t.map((r) => formatUnits(r.price)))}, ${arg(t.map((r) => String(r.quantity)))},
+      FROM w, unnest(${arg(t.map((r) => String(r.id)))}, ${arg(texts(t.map((r) => r.symbol), WIDTH.symbol))}, ${arg(t.map((r) => formatUnits(r.price)))}, ${arg(t.map((r) => String(r.quantity)))},
         ${arg(t.map((r) => formatUnits(r.gmv)))}, ${arg(t.map((r) => r.aggressorSide))}, ${arg(t.map((r) => str(r.buyOrderId)))},
         ${arg(t.map((r) => str(r.sellOrderId)))}, ${arg(t.map((r) => String(r.buyPortfolioId)))}, ${arg(t.map((r) => String(r.sellPortfolioId)))},
         ${arg(texts(t.map((r) => r.kind), WIDTH.kind))}, ${arg(texts(t.map((r) => r.clientOrderId), WIDTH.clientOrderId))}, ${arg(t.map((r) => r.createdAt.toISOString()))},
         ${arg(t.map((r) => formatUnits(r.buyFee)))}, ${arg(t.map((r) => formatUnits(r.sellFee)))})
-        WITH ORDINALITY AS u(sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, cid, at, bfee, sfee, ord))`);
+        AS u(id, sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, cid, at, bfee, sfee))`);
   const p = all((r) => r.positions);
   parts.push(`positions_up AS (INSERT INTO positions (portfolio_id, symbol, quantity, cost_basis, realized_pnl, updated_at)
       SELECT u.pid::int, u.sym, u.qty::bigint, u.cost::numeric, u.pnl::numeric, now()
@@ -146,16 +144,22 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
       FROM w, unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}, ${arg(c.map((r) => formatUnits(r.startingCash)))},
         ${arg(c.map((r) => formatUnits(r.feesPaid)))})
         AS u(id, cash, start, fees) WHERE p.id = u.id::int)`);
-  // Each event follows the last trade applied before it: one of this statement (their ids are
-  // seq.first onwards, in order) or, with none before it, the last of an earlier statement. Events
+  // Each event follows the last trade its desk applied before it: one of its batch or, with none
+  // before it, one of an earlier statement (at most tradeIdBefore). A portfolio trades on its desk
+  // only, whose ids follow commit order, so that is its place among the portfolio's trades. Events
   // keep their order in their ids, for two that follow the same trade.
-  const e = batches.flatMap((b, n) => b.rows.portfolioEvents.map((ev) => ({ ...ev, tradesBefore: tradeOffsets[n] + ev.tradesBefore })));
+  const afterTrade = (b: DeskBatch, before: number): string => {
+    if (before > 0) return String(b.rows.trades[before - 1].id);
+    if (b.tradeIdBefore === undefined) throw new Error(`desk ${b.deskId}: a batch with portfolio events needs tradeIdBefore`);
+    return String(b.tradeIdBefore);
+  };
+  const e = batches.flatMap((b) => b.rows.portfolioEvents.map((ev) => ({ ...ev, after: afterTrade(b, ev.tradesBefore) })));
   parts.push(`events_in AS (INSERT INTO portfolio_events (portfolio_id, kind, amount, reason, after_trade_id, key_id, at)
-      SELECT u.pid::int, u.kind::"PortfolioEventKind", u.amount::numeric, u.reason, seq.first + u.before::bigint - 1, u.kid::int, u.at::timestamptz
-      FROM seq, unnest(${arg(e.map((r) => String(r.portfolioId)))}, ${arg(e.map((r) => r.kind))}, ${arg(e.map((r) => formatUnits(r.amount)))},
-        ${arg(texts(e.map((r) => r.reason), WIDTH.eventReason))}, ${arg(e.map((r) => String(r.tradesBefore)))}, ${arg(e.map((r) => str(r.keyId)))},
+      SELECT u.pid::int, u.kind::"PortfolioEventKind", u.amount::numeric, u.reason, u.after::bigint, u.kid::int, u.at::timestamptz
+      FROM w, unnest(${arg(e.map((r) => String(r.portfolioId)))}, ${arg(e.map((r) => r.kind))}, ${arg(e.map((r) => formatUnits(r.amount)))},
+        ${arg(texts(e.map((r) => r.reason), WIDTH.eventReason))}, ${arg(e.map((r) => r.after))}, ${arg(e.map((r) => str(r.keyId)))},
         ${arg(e.map((r) => r.at.toISOString()))})
-        WITH ORDINALITY AS u(pid, kind, amount, reason, before, kid, at, ord)
+        WITH ORDINALITY AS u(pid, kind, amount, reason, after, kid, at, ord)
       ORDER BY u.ord)`);
   // Reference prices are the deployment's (every desk writes the same); the instruments row keeps
   // desk main's last trade price, the one anonymous readers see. One row per symbol: an UPDATE
@@ -183,8 +187,7 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
         AS u(at, desk, kid, actor, action, target, outcome, details))`);
   return {
     name: typeof writer === 'number' ? 'oms-commit-batch' : 'oms-commit-batch-leased',
-    text: `WITH ${parts.join(',\n')} SELECT (SELECT first FROM seq) AS first, (SELECT count(*)::int FROM w) AS writer`,
+    text: `WITH ${parts.join(',\n')} SELECT (SELECT count(*)::int FROM w) AS writer`,
     values: params,
-    tradeOffsets,
   };
 }

@@ -120,6 +120,8 @@ export class PrismaOmsStore implements OmsStore {
   /** Takes the writer role (once per process), then reads this desk's state. */
   async loadState(): Promise<LoadedState> {
     await this.writer.ensureClaimed();
+    // What loads may have been written by another process, or past a refused batch of this one.
+    this.shared.restartTradeIds(this.deskId);
     const [instruments, portfolios, positions, openOrders] = await Promise.all([
       this.prisma.instrument.findMany({ orderBy: { symbol: 'asc' } }),
       this.prisma.portfolio.findMany({ where: { deskId: this.deskId }, orderBy: { id: 'asc' } }),
@@ -167,7 +169,7 @@ export class PrismaOmsStore implements OmsStore {
     return this.shared.submit(this.deskId, close, this.writer.epoch);
   }
 
-  async reserveIds(sequence: 'order' | 'trade', count: number): Promise<number> {
+  async reserveIds(sequence: 'order', count: number): Promise<number> {
     return this.reserve(this.prisma, sequence, count);
   }
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { WriterReplacedError, type BatchRows } from '../oms/ports.js';
 import { batchStatement, type DeskBatch } from './batch-statement.js';
+import { TradeNumbering } from './trade-numbering.js';
 import type { CommitFence } from './writer-role.js';
 
 /**
@@ -36,11 +37,19 @@ export class SharedCommit {
   private queue: Request[] = [];
   private writing = false;
   private scheduled = false;
+  private readonly trades: TradeNumbering;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly writer: CommitFence,
-  ) {}
+  ) {
+    this.trades = new TradeNumbering(pool);
+  }
+
+  /** The desk (re)loads: its trades are numbered from a fresh block, above every id given before. */
+  restartTradeIds(deskId: number): void {
+    this.trades.restart(deskId);
+  }
 
   /** Resolves once the batch `close` hands over is committed; `epoch`: the desk's lease epoch, in a cluster. */
   submit(deskId: number, close: () => BatchRows, epoch?: number): Promise<void> {
@@ -66,16 +75,26 @@ export class SharedCommit {
       while (this.queue.length > 0) {
         const taken = this.queue;
         this.queue = [];
-        const batches: Closed[] = [];
+        const closed: Omit<Closed, 'tradeIdBefore'>[] = [];
         for (const request of taken) {
           try {
-            batches.push({ deskId: request.deskId, epoch: request.epoch, rows: request.close(), request });
+            closed.push({ deskId: request.deskId, epoch: request.epoch, rows: request.close(), request });
           } catch (error) {
             request.reject(error);
           }
         }
-        if (batches.length === 0) continue;
-        const refused = await this.run(batches);
+        const refused = new Map<number, unknown>();
+        const batches: Closed[] = [];
+        // Numbered once every batch has closed, so no desk waits for another's block to close its own.
+        for (const b of closed) {
+          try {
+            batches.push({ ...b, tradeIdBefore: await this.trades.number(b.deskId, b.rows) });
+          } catch (error) {
+            refused.set(b.deskId, error);
+            b.request.reject(error);
+          }
+        }
+        if (batches.length > 0) for (const [desk, error] of await this.run(batches)) refused.set(desk, error);
         // A desk whose batch was refused may have asked again while it was written: that batch
         // builds on the refused one and is refused with it, unwritten.
         if (refused.size > 0) {
@@ -123,14 +142,7 @@ export class SharedCommit {
   private async write(batches: readonly DeskBatch[]): Promise<void> {
     const statement = batchStatement(batches, this.writer.fenceOf(batches));
     // Straight to node-postgres: the batch statement needs none of Prisma's query building.
-    const { rows } = await this.pool.query<{ first: string | null; writer: number }>({ name: statement.name, text: statement.text, values: statement.values });
+    const { rows } = await this.pool.query<{ writer: number }>({ name: statement.name, text: statement.text, values: statement.values });
     if (rows[0].writer === 0) throw this.writer.refused(batches);
-    if (rows[0].first === null) throw new Error('id sequence trade missing');
-    const first = Number(rows[0].first);
-    batches.forEach((b, n) => {
-      b.rows.trades.forEach((trade, k) => {
-        trade.id = BigInt(first + statement.tradeOffsets[n] + k);
-      });
-    });
   }
 }

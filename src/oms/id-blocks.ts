@@ -19,6 +19,12 @@ export class IdBlocks {
     while (!this.available()) await this.fetch();
   }
 
+  /** The id next() gives next; call ready() first. */
+  peek(): number {
+    if (!this.available()) throw new Error('id block exhausted: call ready() first');
+    return this.nextId;
+  }
+
   next(): number {
     if (!this.available()) throw new Error('id block exhausted: call ready() first');
     const id = this.nextId++;

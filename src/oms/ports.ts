@@ -99,7 +99,9 @@ export interface OmsStore {
   /** Takes over writing the database (a previous writer is fenced off), then reads its state. */
   loadState(): Promise<LoadedState>;
   /**
-   * Writes a batch in one transaction; assigns trade ids (global sequence) in batch order. `close`
+   * Writes a batch in one transaction; assigns the trades their ids as the batch closes, in the order
+   * they happened, each above every id the desk gave before (ids of a refused batch are never given
+   * again; they need not be consecutive). `close`
    * is called once, when the transaction starts, and hands over the rows marked until then: the
    * store chooses when a batch closes, so what piles up while it writes goes into the next one.
    * Rejects with what `close` throws.

@@ -200,6 +200,66 @@ describe('a shared group commit', () => {
     expect(canceled.status).toBe('CANCELED');
     expect(await reconcile(prisma)).toMatchObject({ ok: true, problems: [] });
   });
+  it("numbers each desk's trades from its own block: no statement writes the shared trade sequence, and a desk's ids grow in commit order, past a reload too", async () => {
+    await Promise.all([main.drain(), blue.drain()]);
+    for (const desk of [main, blue]) {
+      await desk.createPortfolio({ name: 'Other', startingCash: 10n ** 12n, allowShort: true }, ACTOR);
+      await desk.placeOrder(order('Main', { quantity: 100 }), ACTOR);
+    }
+    const sell = (desk: Oms, extra: Partial<PlaceOrderInput> = {}) => desk.placeOrder(order('Other', { side: 'SELL', ...extra }), ACTOR);
+    const lastTradeOf = async (desk: Oms): Promise<bigint> => {
+      const rows = await prisma.$queryRawUnsafe<{ id: bigint }[]>(
+        `SELECT max(t.id) AS id FROM trades t JOIN portfolios p ON p.id = t.sell_portfolio_id WHERE p.desk_id = $1::int`,
+        desk.desk.id,
+      );
+      return rows[0].id;
+    };
+    const sequence = () => prisma.$queryRawUnsafe<{ next: string; xmin: string }[]>(`SELECT next::text, xmin::text FROM id_sequences WHERE name = 'trade'`).then((r) => r[0]);
+    // Each desk's first trade reserves its block.
+    await Promise.all([sell(main), sell(blue)]);
+    const reserved = await sequence();
+    const before = statements;
+    const ids = new Map<Oms, bigint[]>([[main, [await lastTradeOf(main)]], [blue, [await lastTradeOf(blue)]]]);
+    for (let n = 0; n < 6; n++) {
+      const fills = await Promise.all([sell(main), sell(blue)]);
+      expect(fills.map((f) => f.order.status)).toEqual(['FILLED', 'FILLED']);
+      for (const desk of [main, blue]) ids.get(desk)!.push(await lastTradeOf(desk));
+    }
+    expect(statements - before).toBeGreaterThanOrEqual(6);
+    // Six statements and more, two desks' trades in each: the shared row was not written once.
+    expect(await sequence()).toEqual(reserved);
+    expect(batchStatement([], 0).text).not.toContain("'trade'");
+    for (const desk of [main, blue]) {
+      const own = ids.get(desk)!;
+      expect(own.every((id, k) => k === 0 || id > own[k - 1])).toBe(true);
+    }
+    // Blue's batch refused with a trade in it: that trade's id is burnt, and blue reloads.
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query(`CREATE FUNCTION refuse_poisoned_sell() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.user_id = 'poisoned sell' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
+      await client.query('CREATE TRIGGER refuse_poisoned_sell BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse_poisoned_sell()');
+      const reloaded = nextBlueReload();
+      await expect(sell(blue, { userId: 'poisoned sell' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await client.query('DROP TRIGGER refuse_poisoned_sell ON orders');
+      await reloaded;
+    } finally {
+      await client.end();
+    }
+    const beforeReload = ids.get(blue)!.at(-1)!;
+    expect(await lastTradeOf(blue)).toBe(beforeReload);
+    // Every id reserved so far, the refused trade's among them, is below the sequence's next.
+    const reservedBeforeReload = BigInt((await sequence()).next);
+    expect((await sell(blue)).order.status).toBe('FILLED');
+    const afterReload = await lastTradeOf(blue);
+    expect(afterReload).toBeGreaterThanOrEqual(reservedBeforeReload);
+    expect(afterReload).toBeGreaterThan(await lastTradeOf(main));
+    // And on from there, in commit order.
+    await sell(blue);
+    expect(await lastTradeOf(blue)).toBeGreaterThan(afterReload);
+    expect(await reconcile(prisma)).toMatchObject({ ok: true, problems: [] });
+  });
   it('looks stored orders up by their key even while the orders table is small enough to scan', async () => {
     await Promise.all([main.drain(), blue.drain()]);
     const { order: placed } = await main.placeOrder(order('Main', { limitPrice: 420_000 }), ACTOR);
