@@ -163,7 +163,9 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
       ORDER BY u.ord)`);
   // Reference prices are the deployment's (every desk writes the same); the instruments row keeps
   // desk main's last trade price, the one anonymous readers see. One row per symbol: an UPDATE
-  // takes only one of several rows that match.
+  // takes only one of several rows that match. A row whose values are already there is left alone:
+  // every desk's trades mark their instruments, and otherwise the statements of every process
+  // would queue on these few rows' locks as they once did on a shared trade sequence.
   const prices = new Map<string, { ref: number; last: number | null; main: boolean }>();
   for (const b of batches) {
     const main = b.deskId === MAIN_DESK_ID;
@@ -176,7 +178,8 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
   parts.push(`prices_up AS (UPDATE instruments i SET reference_price = u.ref::numeric,
         last_price = CASE WHEN u.main::boolean THEN u.last::numeric ELSE i.last_price END, updated_at = now()
       FROM w, unnest(${arg(texts(i.map(([s]) => s), WIDTH.symbol))}, ${arg(i.map(([, r]) => formatUnits(r.ref)))}, ${arg(i.map(([, r]) => money(r.last)))},
-        ${arg(i.map(([, r]) => String(r.main)))}) AS u(sym, ref, last, main) WHERE i.symbol = u.sym)`);
+        ${arg(i.map(([, r]) => String(r.main)))}) AS u(sym, ref, last, main) WHERE i.symbol = u.sym
+        AND (i.reference_price, i.last_price) IS DISTINCT FROM (u.ref::numeric, CASE WHEN u.main::boolean THEN u.last::numeric ELSE i.last_price END))`);
   // A request without a valid key concerns no desk; every other row is its desk's.
   const a = batches.flatMap((b) => b.rows.audits.map((r) => ({ ...r, desk: r.action === 'auth.failure' ? null : String(b.deskId) })));
   parts.push(`audit_in AS (INSERT INTO audit_events (at, desk_id, key_id, actor, action, target, outcome, details)

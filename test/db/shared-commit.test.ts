@@ -255,9 +255,15 @@ describe('a shared group commit', () => {
     const afterReload = await lastTradeOf(blue);
     expect(afterReload).toBeGreaterThanOrEqual(reservedBeforeReload);
     expect(afterReload).toBeGreaterThan(await lastTradeOf(main));
-    // And on from there, in commit order.
-    await sell(blue);
+    // And on from there, in commit order. Blue's trade marks AAPL, whose stored reference price is
+    // already the one blue has (and whose last price is main's): its row is not written either.
+    const aapl = () => prisma.$queryRawUnsafe<{ xmin: string }[]>(`SELECT xmin::text FROM instruments WHERE symbol = 'AAPL'`).then((r) => r[0].xmin);
+    const aaplBefore = await aapl();
+    const statementsBefore = statements;
+    expect((await sell(blue)).order.status).toBe('FILLED');
+    expect(statements).toBeGreaterThan(statementsBefore);
     expect(await lastTradeOf(blue)).toBeGreaterThan(afterReload);
+    expect(await aapl()).toBe(aaplBefore);
     expect(await reconcile(prisma)).toMatchObject({ ok: true, problems: [] });
   });
   it('looks stored orders up by their key even while the orders table is small enough to scan', async () => {
