@@ -1,8 +1,8 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { caseHint } from '../oms/name-hint.js';
 import { rejected } from '../oms/errors.js';
 import { hasScope } from '../oms/access.js';
-import { scopeRefusal, type DeskMembers } from '../oms/members.js';
+import { scopeRefusal, type ChannelGrants, type DeskMembers } from '../oms/members.js';
 import { actorOf, keyOf, requireScope } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { deskOf } from './desk-of.js';
@@ -86,42 +86,27 @@ export function membersRoutes({ members }: ApiDeps): Router {
     res.json({ data: desk.channels().map(channelJson), trading_channels: [...desk.tradingChannels] });
   });
 
-  r.put('/channels/:channel/portfolios/:portfolio', requireScope('admin'), async (req, res) => {
-    const { channel, portfolio } = parse(channelPortfolioParams, req.params);
-    parseQuery(noQuery, req);
-    assertDeskWide(res);
-    assertPortfolioExists(res, portfolio, 'portfolio');
-    const now = await (await membersOf(res)).grant(channel, portfolio);
-    deskOf(res).audit(actorOf(res), 'channel.grant', channel, 'ok', { portfolio });
-    res.json(channelJson(now));
-  });
+  /**
+   * A change of a channel (a portfolio granted or taken back, a trading channel listed or not): by a
+   * desk-wide admin, stored, audited as `action`, answered with the channel as it is now.
+   */
+  const channelChange =
+    (action: string, change: (desk: DeskMembers, channel: string, portfolio: string | undefined) => Promise<ChannelGrants>, grants = false) =>
+    async (req: Request, res: Response): Promise<void> => {
+      const { channel, portfolio } = req.params.portfolio === undefined ? { ...parse(channelParams, req.params), portfolio: undefined } : parse(channelPortfolioParams, req.params);
+      parseQuery(noQuery, req);
+      assertDeskWide(res);
+      // Only a grant must name a portfolio that exists: one taken back may have been removed since.
+      if (grants) assertPortfolioExists(res, portfolio!, 'portfolio');
+      const now = await change(await membersOf(res), channel, portfolio);
+      deskOf(res).audit(actorOf(res), action, channel, 'ok', portfolio === undefined ? {} : { portfolio });
+      res.json(channelJson(now));
+    };
 
-  r.delete('/channels/:channel/portfolios/:portfolio', requireScope('admin'), async (req, res) => {
-    const { channel, portfolio } = parse(channelPortfolioParams, req.params);
-    parseQuery(noQuery, req);
-    assertDeskWide(res);
-    const now = await (await membersOf(res)).revoke(channel, portfolio);
-    deskOf(res).audit(actorOf(res), 'channel.revoke', channel, 'ok', { portfolio });
-    res.json(channelJson(now));
-  });
-
-  r.put('/channels/:channel/trading', requireScope('admin'), async (req, res) => {
-    const { channel } = parse(channelParams, req.params);
-    parseQuery(noQuery, req);
-    assertDeskWide(res);
-    const now = await (await membersOf(res)).allow(channel);
-    deskOf(res).audit(actorOf(res), 'channel.allow', channel, 'ok', {});
-    res.json(channelJson(now));
-  });
-
-  r.delete('/channels/:channel/trading', requireScope('admin'), async (req, res) => {
-    const { channel } = parse(channelParams, req.params);
-    parseQuery(noQuery, req);
-    assertDeskWide(res);
-    const now = await (await membersOf(res)).deny(channel);
-    deskOf(res).audit(actorOf(res), 'channel.deny', channel, 'ok', {});
-    res.json(channelJson(now));
-  });
+  r.put('/channels/:channel/portfolios/:portfolio', requireScope('admin'), channelChange('channel.grant', (d, c, p) => d.grant(c, p!), true));
+  r.delete('/channels/:channel/portfolios/:portfolio', requireScope('admin'), channelChange('channel.revoke', (d, c, p) => d.revoke(c, p!)));
+  r.put('/channels/:channel/trading', requireScope('admin'), channelChange('channel.allow', (d, c) => d.allow(c)));
+  r.delete('/channels/:channel/trading', requireScope('admin'), channelChange('channel.deny', (d, c) => d.deny(c)));
 
   r.use(undecodableParams(r));
   return r;
