@@ -46,7 +46,7 @@ describe('the architecture', () => {
   const table = parts();
 
   it('names every part of src/ that holds code', () => {
-    expect(table.map((p) => p.name).sort()).toEqual(['api', 'cluster', 'db', 'engine', 'feed', 'market', 'oms', 'slack', 'wire']);
+    expect(table.map((p) => p.name).sort()).toEqual(['api', 'cluster', 'db', 'engine', 'feed', 'market', 'oms', 'slack', 'timing', 'wire']);
     for (const p of table) expect(statSync(join(root, p.folder)).isDirectory()).toBe(true);
   });
 

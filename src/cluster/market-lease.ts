@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ClusterStore } from './cluster-store.js';
 import { fencedMarketPublish } from './market-channel.js';
+import { RecurringJob } from '../timing/recurring-job.js';
 
 /**
  * The market lease's row in desk_leases: no desk has id 0 (desk ids start at 1), so the market
@@ -30,14 +31,14 @@ export interface MarketLeaseOptions {
  * its source before the lease can run out; when it dies, another takes the lease once it expires.
  */
 export class MarketLease {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly job: RecurringJob<void>;
   private held: { epoch: number; running: { stop(): Promise<void> }; validUntil: number } | null = null;
   private stopped = false;
   private readonly renewMs: number;
 
   constructor(private readonly options: MarketLeaseOptions) {
     this.renewMs = Math.max(100, Math.floor(options.leaseMs / 4));
+    this.job = new RecurringJob(() => this.round(), this.renewMs);
   }
 
   /** The epoch this process holds the market lease at; null when another process runs the source. */
@@ -46,18 +47,13 @@ export class MarketLease {
   }
 
   async start(): Promise<void> {
-    await this.round();
-    this.timer = setInterval(() => {
-      this.running ??= this.round().finally(() => {
-        this.running = null;
-      });
-    }, this.renewMs);
+    await this.job.run();
+    this.job.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.job.stop();
     const held = this.held;
     if (!held) return;
     await this.giveUp('stopping: the market data source goes to another OMS process');

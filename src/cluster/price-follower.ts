@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Desks } from '../oms/desks.js';
 import { decimalToUnits } from '../oms/units.js';
+import { RecurringJob } from '../timing/recurring-job.js';
 
 /**
  * Market data once for the whole cluster: the process holding desk main (under its lease) draws
@@ -10,8 +11,7 @@ import { decimalToUnits } from '../oms/units.js';
  * main moves, so does the drawing, from the last price written.
  */
 export class PriceFollower {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly job: RecurringJob<void>;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -19,20 +19,16 @@ export class PriceFollower {
     private readonly move: (symbol: string, price: number) => Promise<void>,
     private readonly intervalMs: number,
     private readonly logger: Logger,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.follow().finally(() => {
-        this.running = null;
-      });
-    }, this.intervalMs);
-    this.timer.unref();
+  ) {
+    this.job = new RecurringJob(() => this.follow(), intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+  start(): void {
+    this.job.start();
+  }
+
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   private async follow(): Promise<void> {

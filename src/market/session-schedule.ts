@@ -3,6 +3,7 @@ import type { Desks } from '../oms/desks.js';
 import type { MarketStatus, TradingSession } from '../oms/model.js';
 import type { MarketClock } from './market-clock.js';
 import { usEquitiesLastClose, usEquitiesOpenAt } from './us-equities-calendar.js';
+import { RecurringJob } from '../timing/recurring-job.js';
 
 /** True while a session is open at `at`. */
 export function sessionOpenAt(session: TradingSession, at: Date): boolean {
@@ -38,35 +39,30 @@ interface Checked {
  */
 export class SessionSchedule {
   private readonly checked = new Map<string, Checked>();
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly job: RecurringJob<void>;
 
   constructor(
     private readonly desks: Desks,
     private readonly clock: MarketClock,
     private readonly logger: Logger,
     private readonly options: SessionScheduleOptions = {},
-  ) {}
+  ) {
+    this.job = new RecurringJob(() => this.checkAll(), options.checkMs ?? 1000);
+  }
 
   /** Applies the current state at once, then checks every `checkMs`. */
   async start(): Promise<void> {
     await this.check();
-    this.timer = setInterval(() => void this.check(), this.options.checkMs ?? 1000);
-    this.timer.unref();
+    this.job.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   /** One check of every instrument against the clock (never two at once). */
   check(): Promise<void> {
-    this.running ??= this.checkAll().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.job.run();
   }
 
   private async checkAll(): Promise<void> {

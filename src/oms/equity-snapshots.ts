@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Desks } from './desks.js';
 import { equityOf, type EquitySnapshotRow, type EquityStore } from './equity.js';
+import { RecurringJob } from '../timing/recurring-job.js';
 
 export interface EquitySnapshotsOptions {
   /** How often every portfolio's equity is written. */
@@ -15,8 +16,7 @@ export interface EquitySnapshotsOptions {
  * write is logged and the next one goes on: the desks never wait on it.
  */
 export class EquitySnapshots {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private readonly job: RecurringJob<number>;
   readonly counts = { taken: 0, written: 0, failed: 0 };
 
   constructor(
@@ -24,18 +24,16 @@ export class EquitySnapshots {
     private readonly store: EquityStore,
     private readonly logger: Logger,
     private readonly options: EquitySnapshotsOptions,
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.take(), this.options.intervalMs);
-    this.timer.unref();
+  ) {
+    this.job = new RecurringJob(() => this.takeAll(), options.intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  start(): void {
+    this.job.start();
+  }
+
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   /**
@@ -43,10 +41,7 @@ export class EquitySnapshots {
    * symbols at one instant make one snapshot). Resolves with the rows written (0 when it failed).
    */
   take(): Promise<number> {
-    this.running ??= this.takeAll().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.job.run();
   }
 
   private async takeAll(): Promise<number> {

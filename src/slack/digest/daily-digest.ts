@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { buildLeaderboard } from '../blocks/leaderboard.js';
 import type { OmsClient } from '../oms-client.js';
 import { claimDigest, dueDigests, releaseDigest } from '../store/digests.js';
+import { RecurringJob } from '../../timing/recurring-job.js';
 
 export interface DailyDigestOptions {
   readonly oms: Pick<OmsClient, 'leaderboard'>;
@@ -29,33 +30,26 @@ export interface DailyDigestOptions {
  * the claim and the post loses that one day's digest rather than doubling it.
  */
 export class DailyDigest {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private readonly job: RecurringJob<number, Date>;
   private readonly now: () => Date;
 
   constructor(private readonly options: DailyDigestOptions) {
     this.now = options.now ?? (() => new Date());
+    this.job = new RecurringJob((at) => this.postDue(at ?? this.now()), options.checkMs ?? 20_000);
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.check(), this.options.checkMs ?? 20_000);
-    this.timer.unref();
+    this.job.start();
     void this.check();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Posts the digests due at `at` (default now); one check at a time. Resolves with how many it posted. */
   check(at?: Date): Promise<number> {
-    this.running ??= this.postDue(at ?? this.now()).finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.job.run(at);
   }
 
   private async postDue(now: Date): Promise<number> {
