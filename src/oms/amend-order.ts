@@ -4,7 +4,7 @@ import { formatUnits } from './units.js';
 import { codeOfEngineRefusal } from './error-catalogue.js';
 import { OPEN_STATUSES, type Fill, type OrderRecord, type PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
-import { checkRisk, checkRiskPolicy, estimateStopBuy } from './risk-check.js';
+import { checkRisk, checkRiskPolicy, orderNotional } from './risk-check.js';
 import { closePending } from './approvals.js';
 import { checkTickAndLot } from './order-checks.js';
 import { applyEngineEvents } from './apply-events.js';
@@ -124,12 +124,11 @@ function applyModify(desk: DeskCore, order: OrderRecord, portfolio: PortfolioSta
   }
   checkTickAndLot(instrument, input.quantity, input.limitPrice, input.stopPrice);
   const quantity = input.quantity ?? order.quantity;
-  const price = input.limitPrice ?? order.limitPrice ?? input.stopPrice ?? order.stopPrice ?? 0;
   // Only a smaller quantity is not a new risk: a halt lets that through, and the limits need not see it.
   const grows = quantity > order.quantity || input.limitPrice !== undefined || input.stopPrice !== undefined;
-  // A STOP BUY moved to a stop the last price already reached buys at the market at once: priced so.
-  const worth = (q: number): bigint =>
-    order.side === 'BUY' && order.type === 'STOP' ? estimateStopBuy(instrument, price, q, desk.options.marketCollarBps) : BigInt(price) * BigInt(q);
+  // At its new prices (a STOP BUY moved to a stop the last price already reached is priced at the market).
+  const priced = { side: order.side, type: order.type, limitPrice: input.limitPrice ?? order.limitPrice, stopPrice: input.stopPrice ?? order.stopPrice };
+  const worth = (q: number): bigint => orderNotional(instrument, priced, q, desk.options.marketCollarBps);
   if (grows) {
     const notional = worth(quantity);
     checkRiskPolicy(desk.state, portfolio, instrument, { side: order.side, quantity: quantity - order.filled, notional, orderId: id });

@@ -4,7 +4,7 @@ import { positionOf } from './portfolio-ledger.js';
 import { ChangeSet } from './oms-events.js';
 import { applyEngineEvents } from './apply-events.js';
 import { bookEntry } from './book-entry.js';
-import { checkRiskPolicy, checkRisk, estimateMarketBuy, estimateMarketSell, estimateStopBuy } from './risk-check.js';
+import { checkRiskPolicy, checkRisk, orderNotional } from './risk-check.js';
 import { checkMarketOpen } from './market-open.js';
 import { actorIdentity, describeError, type Actor, type DeskCore } from './desk-core.js';
 import type { DeskState } from './desk-state.js';
@@ -34,11 +34,7 @@ function hold(portfolio: PortfolioState, order: OrderRecord, cash: bigint, qty: 
 /** What a pending BUY holds: its price x quantity, or for a market order the estimate of its check. */
 export function pendingCash(desk: DeskCore, order: OrderRecord): bigint {
   if (order.side === 'SELL') return 0n;
-  const instrument = desk.state.instruments.get(order.symbol)!;
-  if (order.limitPrice === null && order.stopPrice !== null) return estimateStopBuy(instrument, order.stopPrice, order.quantity - order.filled, desk.options.marketCollarBps);
-  const price = order.limitPrice ?? order.stopPrice;
-  if (price !== null) return BigInt(price) * BigInt(order.quantity - order.filled);
-  return estimateMarketBuy(instrument, order.quantity - order.filled, desk.options.marketCollarBps);
+  return orderNotional(desk.state.instruments.get(order.symbol)!, order, order.quantity - order.filled, desk.options.marketCollarBps);
 }
 
 /** Restores the orders that awaited approval at the last commit: held again, and their expiry timed again. */
@@ -146,7 +142,7 @@ export async function approveOrder(desk: DeskCore, id: number, actor: Actor): Pr
   try {
     checkMarketOpen(desk, instrument, order);
     const cash = pendingCash(desk, order);
-    const notional = order.side === 'BUY' ? cash : (order.limitPrice ?? order.stopPrice) === null ? estimateMarketSell(instrument, order.quantity) : BigInt(order.limitPrice ?? order.stopPrice!) * BigInt(order.quantity);
+    const notional = order.side === 'BUY' ? cash : orderNotional(instrument, order, order.quantity - order.filled, desk.options.marketCollarBps);
     checkRiskPolicy(state, portfolio, instrument, { side: order.side, quantity: order.quantity - order.filled, notional, orderId: order.id });
     // A market (or stop) BUY's price is estimated again: the book may have moved since it was placed.
     if (order.side === 'BUY' && order.limitPrice === null) {

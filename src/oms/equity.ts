@@ -1,5 +1,6 @@
 import { divRound } from './units.js';
 import type { PortfolioState } from './model.js';
+import { valuePosition } from './portfolio-ledger.js';
 
 /**
  * Equity and returns: a portfolio's equity is its cash plus its positions marked at the reference
@@ -35,7 +36,7 @@ export function periodStart(period: EquityPeriod, now: Date): Date | null {
 export function equityOf(portfolio: PortfolioState, referencePrice: (symbol: string) => number | undefined): bigint {
   let equity = portfolio.cash;
   for (const position of portfolio.positions.values()) {
-    if (position.quantity !== 0) equity += BigInt(position.quantity) * BigInt(referencePrice(position.symbol) ?? 0);
+    if (position.quantity !== 0) equity += valuePosition(position, referencePrice(position.symbol) ?? 0).marketValue;
   }
   return equity;
 }

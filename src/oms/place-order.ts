@@ -1,7 +1,7 @@
 import { conflict, type OmsError } from './errors.js';
 import type { Fill, InstrumentState, OrderRecord, PortfolioState } from './model.js';
 import { ChangeSet } from './oms-events.js';
-import { checkRisk, checkRiskPolicy, estimateMarketBuy, estimateMarketSell, estimateStopBuy, type Exposure } from './risk-check.js';
+import { checkRisk, checkRiskPolicy, orderNotional, type Exposure } from './risk-check.js';
 import { checkMarketOpen } from './market-open.js';
 import { holdPending, scheduleExpiry } from './approvals.js';
 import { worstCaseFee } from './fees.js';
@@ -108,7 +108,7 @@ async function placeNew({ desk, state, instrument, portfolio, input, actor }: Pl
   try {
     checkOrderShape(instrument, input);
     checkMarketOpen(desk, instrument, input);
-    const notional = notionalOfNew(desk, instrument, input);
+    const notional = orderNotional(instrument, input, input.quantity, desk.options.marketCollarBps);
     checkRiskPolicy(state, portfolio, instrument, { side: input.side, quantity: input.quantity, notional });
     checkRisk(portfolio, instrument, exposureOfNew(desk, input, notional));
     order = newOrder(state, portfolio, instrument, input, actor);
@@ -172,17 +172,6 @@ function newOrder(state: DeskState, portfolio: PortfolioState, instrument: Instr
     reservedCash: 0n,
     reservedQty: 0,
   };
-}
-
-/**
- * What the order is worth, as its limits and approval threshold read it: price x quantity, a market
- * BUY priced as its buying-power check prices it, a market SELL at the bids it would hit.
- */
-function notionalOfNew(desk: DeskCore, instrument: InstrumentState, input: PlaceOrderInput): bigint {
-  if (input.type === 'STOP' && input.side === 'BUY') return estimateStopBuy(instrument, input.stopPrice!, input.quantity, desk.options.marketCollarBps);
-  const price = input.type === 'MARKET' ? null : input.type === 'STOP' ? input.stopPrice : input.limitPrice;
-  if (price !== null) return BigInt(price) * BigInt(input.quantity);
-  return input.side === 'BUY' ? estimateMarketBuy(instrument, input.quantity, desk.options.marketCollarBps) : estimateMarketSell(instrument, input.quantity);
 }
 
 function exposureOfNew(desk: DeskCore, input: PlaceOrderInput, notional: bigint): Exposure {

@@ -4,7 +4,7 @@ import { positionOf } from './portfolio-ledger.js';
 import { isLive, type InstrumentState, type PortfolioState } from './model.js';
 import type { DeskState } from './desk-state.js';
 import type { PortfolioRisk } from './risk-model.js';
-import type { Side } from '../engine/index.js';
+import type { OrderType, Side } from '../engine/index.js';
 
 /** What an order would add to its portfolio's commitments if accepted (or changed). */
 export interface Exposure {
@@ -99,6 +99,26 @@ export function estimateMarketSell(instrument: InstrumentState, quantity: number
     if (left === 0) return proceeds;
   }
   return proceeds + BigInt(left) * BigInt(instrument.referencePrice);
+}
+
+/** The prices that say what an order is worth: a new order's, a stored one's, or one being modified. */
+export interface PricedOrder {
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly limitPrice: number | null;
+  readonly stopPrice: number | null;
+}
+
+/**
+ * What `quantity` of an order is worth, as buying power, the limits and the approval threshold read
+ * it: price x quantity; a STOP BUY as estimateStopBuy; a market BUY as its buying-power check prices
+ * it (collar included), a market SELL at the bids it would hit.
+ */
+export function orderNotional(instrument: InstrumentState, order: PricedOrder, quantity: number, collarBps: number): bigint {
+  if (order.side === 'BUY' && order.type === 'STOP') return estimateStopBuy(instrument, order.stopPrice!, quantity, collarBps);
+  const price = order.type === 'MARKET' ? null : order.type === 'STOP' ? order.stopPrice : order.limitPrice;
+  if (price !== null) return BigInt(price) * BigInt(quantity);
+  return order.side === 'BUY' ? estimateMarketBuy(instrument, quantity, collarBps) : estimateMarketSell(instrument, quantity);
 }
 
 /** An order (or the growth of one) as the desk's risk policy sees it. */
