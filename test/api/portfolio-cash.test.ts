@@ -3,7 +3,7 @@ import type { TestOms } from '../support/oms.js';
 import { reconcile } from '../../src/db/reconciliation.js';
 import { parseUnits } from '../../src/oms/units.js';
 import { FeedTestClient, isUpdate } from '../feed/feed-client.js';
-import { anyIso, expectError, expectNoServerErrors, startApi, type ApiClient, type ApiResponse } from './support/client.js';
+import { expectError, flatSummary, expectNoServerErrors, startApi, type ApiClient, type ApiResponse } from './support/client.js';
 import { expectDocumentedAnswers } from './support/contract.js';
 
 /**
@@ -30,19 +30,7 @@ afterAll(async () => {
 const cash = (name: string, body: unknown) => api.post(`/portfolios/${encodeURIComponent(name)}/cash`, body);
 const reset = (name: string, body?: unknown) => api.post(`/portfolios/${encodeURIComponent(name)}/reset`, body);
 
-const summary = (fields: Record<string, unknown>) => ({
-  market_value: '0.00',
-  gmv: '0.00',
-  unrealized_pnl: '0.00',
-  realized_pnl: '0.00',
-  fees_paid: '0.00',
-  total_pnl: '0.00',
-  allow_short: false,
-  open_orders: 0,
-  positions: [],
-  as_of: anyIso(),
-  ...fields,
-});
+const summary = flatSummary;
 
 async function expectReconciled(): Promise<void> {
   await oms.service.oms.drain();

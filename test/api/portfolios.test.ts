@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestOms } from '../support/oms.js';
-import { anyIso, expectError, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
+import { anyIso, expectError, flatSummary, expectNoServerErrors, startApi, type ApiClient } from './support/client.js';
 import { expectDocumentedAnswers } from './support/contract.js';
 
 /** GET/POST /portfolios and the summary of GET /portfolio/{name}, with exact average-cost P&L. */
@@ -15,22 +15,8 @@ afterAll(async () => {
   await oms?.stop();
 });
 
-const emptySummary = (name: string, cash: string, allowShort: boolean) => ({
-  name,
-  cash,
-  starting_cash: cash,
-  equity: cash,
-  market_value: '0.00',
-  gmv: '0.00',
-  unrealized_pnl: '0.00',
-  realized_pnl: '0.00',
-  fees_paid: '0.00',
-  total_pnl: '0.00',
-  allow_short: allowShort,
-  open_orders: 0,
-  positions: [],
-  as_of: anyIso(),
-});
+const emptySummary = (name: string, cash: string, allowShort: boolean) =>
+  flatSummary({ name, cash, starting_cash: cash, equity: cash, allow_short: allowShort });
 
 describe('POST /portfolios and GET /portfolios', () => {
   it('creates a portfolio: 201 with its summary; starting cash defaults to 1,000,000.00', async () => {

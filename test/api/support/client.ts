@@ -147,6 +147,23 @@ export async function startApi(
 export const anyId = () => expect.stringMatching(/^\d+$/);
 export const anyIso = () => expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
+/** A portfolio's summary with no positions, P&L or fees (GET /portfolios/{name}); `fields` fill in or override. */
+export function flatSummary(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    market_value: '0.00',
+    gmv: '0.00',
+    unrealized_pnl: '0.00',
+    realized_pnl: '0.00',
+    fees_paid: '0.00',
+    total_pnl: '0.00',
+    allow_short: false,
+    open_orders: 0,
+    positions: [],
+    as_of: anyIso(),
+    ...fields,
+  };
+}
+
 /** The error body of docs/api.md, whole. */
 export function errorBody(code: string, message: string | ReturnType<typeof expect.any>, details: { path: string; message: string }[] = []) {
   return { error: { code, message, details } };

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { createSlackBot, type SlackBot } from '../../../src/slack/app.js';
 import { parseSlackConfig } from '../../../src/slack/config.js';
 import { SIGNING_SECRET } from './bot-harness.js';
-import { type SentResponse, send, signature, slashCommand } from './signed-request.js';
+import { eventCallback, type SentResponse, send, slashCommand } from './signed-request.js';
 import type { SlackStandIn } from './slack-stand-in.js';
 
 export const CLIENT_ID = '1111.2222';
@@ -74,20 +74,7 @@ export class OAuthBot {
 
   /** An Events API callback from a workspace (app_uninstalled, tokens_revoked). */
   event(team: string, event: Record<string, unknown>): Promise<SentResponse> {
-    const body = JSON.stringify({
-      token: 'deprecated-verification-token',
-      team_id: team,
-      api_app_id: 'A1',
-      type: 'event_callback',
-      event_id: `Ev${randomUUID().slice(0, 8)}`,
-      event_time: Math.floor(Date.now() / 1000),
-      event,
-    });
-    const timestamp = Math.floor(Date.now() / 1000);
-    return send(`${this.baseUrl}/slack/events`, {
-      body,
-      headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature(SIGNING_SECRET, timestamp, body) },
-    });
+    return send(`${this.baseUrl}/slack/events`, eventCallback(SIGNING_SECRET, event, { team }));
   }
 
   async stop(): Promise<void> {

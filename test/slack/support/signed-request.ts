@@ -147,15 +147,17 @@ export function viewSubmission(secret: string, submission: ViewSubmission, opts:
   );
 }
 
-export function eventCallback(secret: string, event: Record<string, unknown>, opts: SignOptions = {}): SignedRequest {
+/** An Events API callback; from workspace `opts.team` (default TEAM). */
+export function eventCallback(secret: string, event: Record<string, unknown>, opts: SignOptions & { readonly team?: string } = {}): SignedRequest {
+  const team = opts.team ?? TEAM;
   const body = JSON.stringify({
     token: 'deprecated-verification-token',
-    team_id: TEAM,
+    team_id: team,
     api_app_id: 'A1',
     type: 'event_callback',
     event_id: `Ev${randomUUID().slice(0, 8)}`,
     event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ team_id: TEAM, user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+    authorizations: [{ team_id: team, user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
     event,
   });
   return signed(secret, body, 'application/json', opts);
