@@ -233,6 +233,8 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
       ? new LiveMarket(source, desks, followed, logger.child({ name: 'market-data' }), {
           staleMs: env.MARKET_DATA_STALE_MS,
           bars,
+          // Each commit statement carries every symbol's latest price (see LiveMarket.flush).
+          beforeNextStatement: (fn) => shared.beforeNextStatement(fn),
           // Bound late: the paper market below holds the houses.
           moveAndQuote: (symbol, price) => market.moveAndQuote(symbol, price),
         })

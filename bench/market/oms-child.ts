@@ -81,16 +81,20 @@ omsProto.setReferencePrice = function (this: Oms, symbol: string, price: number,
   return setReferencePrice.call(this, symbol, price, actor);
 };
 
-// requote() is private: one pass over the symbol's levels, which quote() runs (again, if asked meanwhile).
-type Requote = (this: MarketMaker, instrument: InstrumentState) => Promise<void>;
+// requote() is private: one pass over the symbol's levels, applied at once, each change committed later.
+type Requote = (this: MarketMaker, instrument: InstrumentState) => { placing: boolean; all: Promise<unknown>[] };
 const makerProto = MarketMaker.prototype as unknown as { requote: Requote };
 const requote = makerProto.requote;
-makerProto.requote = async function (this: MarketMaker, instrument: InstrumentState) {
+makerProto.requote = function (this: MarketMaker, instrument: InstrumentState) {
   const started = tracker.quoting(instrument.symbol, performance.now());
+  const done = () => tracker.quoted(instrument.symbol, started, performance.now());
   try {
-    await requote.call(this, instrument);
-  } finally {
-    tracker.quoted(instrument.symbol, started, performance.now());
+    const changes = requote.call(this, instrument);
+    void Promise.allSettled(changes.all).then(done);
+    return changes;
+  } catch (error) {
+    done();
+    throw error;
   }
 };
 

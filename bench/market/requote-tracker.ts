@@ -17,6 +17,8 @@ interface Sample {
   statementsBefore: number;
   appliedAt: number;
   quotingAt: number;
+  /** When the first modified order of its re-quote was committed (NaN until then). */
+  committedAt: number;
 }
 
 interface Track {
@@ -24,7 +26,6 @@ interface Track {
   applied: Sample[];
   /** Samples of the re-quote in flight, until its first commit. */
   firstPending: Sample[];
-  committedSince: boolean;
 }
 
 /** Where a sample's delay went: waiting for the flush, from the price in the desk to its re-quote's start, and that re-quote's commit. */
@@ -48,14 +49,14 @@ export class RequoteTracker {
   sampled = 0;
 
   constructor(symbols: readonly string[]) {
-    for (const s of symbols) this.tracks.set(s, { waiting: [], applied: [], firstPending: [], committedSince: false });
+    for (const s of symbols) this.tracks.set(s, { waiting: [], applied: [], firstPending: [] });
   }
 
   delivered(symbol: string, at: number): void {
     if (!this.sampling) return;
     const t = this.tracks.get(symbol);
     if (!t) return;
-    t.waiting.push({ at, statementsBefore: this.statementsDone, appliedAt: NaN, quotingAt: NaN });
+    t.waiting.push({ at, statementsBefore: this.statementsDone, appliedAt: NaN, quotingAt: NaN, committedAt: NaN });
     this.sampled++;
   }
 
@@ -75,15 +76,14 @@ export class RequoteTracker {
     for (const s of batch) s.quotingAt = at;
     t.applied = [];
     t.firstPending.push(...batch);
-    t.committedSince = false;
     return batch;
   }
 
   committed(symbol: string, at: number): void {
     const t = this.tracks.get(symbol);
     if (!t) return;
-    t.committedSince = true;
     for (const s of t.firstPending) {
+      s.committedAt = at;
       this.first.push(at - s.at);
       this.phases.toApplied.push(s.appliedAt - s.at);
       this.phases.toQuoting.push(s.quotingAt - s.appliedAt);
@@ -96,7 +96,9 @@ export class RequoteTracker {
   quoted(symbol: string, batch: Sample[], at: number): void {
     const t = this.tracks.get(symbol);
     if (!t) return;
-    if (t.committedSince) {
+    // Re-quotes overlap (the next may start before this one's last change is heard): a sample is
+    // done when its own re-quote committed something, whatever came since.
+    if (batch.length > 0 && batch.every((s) => !Number.isNaN(s.committedAt))) {
       for (const s of batch) this.done.push(at - s.at);
     } else {
       this.unchanged += batch.length;

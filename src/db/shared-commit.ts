@@ -35,6 +35,8 @@ interface Closed extends DeskBatch {
  */
 export class SharedCommit {
   private queue: Request[] = [];
+  /** Work to put into the desks just before the next statement takes their batches (see beforeNextStatement). */
+  private beforeNext: (() => void)[] = [];
   private writing = false;
   private scheduled = false;
   private readonly trades: TradeNumbering;
@@ -59,6 +61,17 @@ export class SharedCommit {
     });
   }
 
+  /**
+   * Runs `fn` once, just before the next statement closes the desks' batches: what it changes in a
+   * desk (synchronously) rides that statement. A market price applied here waits for the statement
+   * in flight and its own, never for one more: applied at once it would land in a batch closing
+   * later, and applied after its previous price committed, in the batch after that.
+   */
+  beforeNextStatement(fn: () => void): void {
+    this.beforeNext.push(fn);
+    this.schedule();
+  }
+
   private schedule(): void {
     if (this.writing || this.scheduled) return;
     this.scheduled = true;
@@ -72,7 +85,16 @@ export class SharedCommit {
   private async drainQueue(): Promise<void> {
     this.writing = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.beforeNext.length > 0) {
+        const before = this.beforeNext;
+        this.beforeNext = [];
+        for (const fn of before) {
+          try {
+            fn();
+          } catch {
+            // Its owner reports its own trouble; the desks' batches are written regardless.
+          }
+        }
         const taken = this.queue;
         this.queue = [];
         const closed: Omit<Closed, 'tradeIdBefore'>[] = [];

@@ -28,7 +28,8 @@ interface Dirty {
 export class BarBuilder implements BarChanges {
   private readonly current = new Map<string, MinuteBar>();
   /** Bars changed since the last write, by symbol and minute: the latest state of each. */
-  private dirty = new Map<string, Dirty>();
+  /** By symbol, then minute start (no string key to build at every print). */
+  private dirty = new Map<string, Map<number, Dirty>>();
   private readonly listeners: Listener[] = [];
   /** Per symbol, the end of the latest bar a source gave: its trades up to then are in that bar already. */
   private readonly givenUntil = new Map<string, number>();
@@ -109,7 +110,7 @@ export class BarBuilder implements BarChanges {
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
     if (this.dirty.size === 0) return;
-    const taken = this.dirty;
+    const taken = [...this.dirty.values()].flatMap((minutes) => [...minutes.values()]);
     this.dirty = new Map();
     this.flushing = this.write(taken).finally(() => {
       this.flushing = null;
@@ -118,17 +119,21 @@ export class BarBuilder implements BarChanges {
   }
 
   private changed(bar: MinuteBar, replace: boolean): void {
-    const key = `${bar.symbol}@${bar.start}`;
-    const before = this.dirty.get(key);
+    let minutes = this.dirty.get(bar.symbol);
+    if (!minutes) this.dirty.set(bar.symbol, (minutes = new Map()));
+    const before = minutes.get(bar.start);
     // A given bar not yet written stays a replacement when prints then extend it.
-    this.dirty.set(key, { bar, replace: replace || (before?.replace ?? false) });
+    if (before) {
+      before.bar = bar;
+      before.replace ||= replace;
+    } else minutes.set(bar.start, { bar, replace });
     for (const listener of this.listeners) listener(bar);
   }
 
-  private async write(taken: Map<string, Dirty>): Promise<void> {
+  private async write(taken: Dirty[]): Promise<void> {
     const batch = this.options.batchSize ?? 500;
     for (const replace of [true, false]) {
-      const bars = [...taken.values()].filter((d) => d.replace === replace).map((d) => d.bar);
+      const bars = taken.filter((d) => d.replace === replace).map((d) => d.bar);
       for (let i = 0; i < bars.length; i += batch) {
         const chunk = bars.slice(i, i + batch);
         try {
@@ -139,8 +144,9 @@ export class BarBuilder implements BarChanges {
           this.logger.warn({ err: error, bars: chunk.length }, 'could not write bars: retrying at the next flush');
           // Written again next time, unless a newer state of the same bar is waiting already.
           for (const bar of chunk) {
-            const key = `${bar.symbol}@${bar.start}`;
-            if (!this.dirty.has(key)) this.dirty.set(key, { bar, replace });
+            let minutes = this.dirty.get(bar.symbol);
+            if (!minutes) this.dirty.set(bar.symbol, (minutes = new Map()));
+            if (!minutes.has(bar.start)) minutes.set(bar.start, { bar, replace });
           }
         }
       }

@@ -8,10 +8,11 @@ export interface LiveMarketOptions {
   /** A symbol with no message for this long is `stale`. */
   readonly staleMs: number;
   /**
-   * The shortest time between two passes that apply new prices (default 0: as soon as the previous
-   * price of a symbol is committed). Prints meanwhile are conflated to the latest either way.
+   * Runs `fn` just before the desks' next commit statement takes their batches (the group commit's
+   * SharedCommit.beforeNextStatement), so the prices it applies ride that statement. Default: the
+   * next turn of the event loop.
    */
-  readonly flushMs?: number;
+  readonly beforeNextStatement?: (fn: () => void) => void;
   /** A print further than this outside the current quote (basis points) is a bad tick, ignored. */
   readonly badTickBps?: number;
   /** Tick size of an instrument the source follows but the catalogue lacks (added at its first print). */
@@ -31,8 +32,8 @@ interface SymbolState {
   ask: number | null;
   /** The latest accepted print not yet applied to the desks. */
   pending: number | null;
-  /** A price of the symbol is being applied (until its commit): the next one waits, conflating. */
-  applying: boolean;
+  /** The instrument is being added to the catalogue (its first print): later prints wait, conflating. */
+  adding: boolean;
   lastMessageAt: number;
   status: MarketStatus;
 }
@@ -42,20 +43,21 @@ const ACTOR = { keyId: null, name: 'market data', audited: false };
 /**
  * The desks' side of a market data source: takes its trades, quotes and bars, keeps each symbol's
  * top of book and status, and applies the latest trade as the reference price of every desk (the
- * house re-quotes around it in the same commit, and stops trigger on it). A symbol's price is applied
- * as soon as its previous one is committed, and prints meanwhile are conflated to the latest: however
- * many messages a second the source sends, the desks commit its prices back to back, each commit
- * carrying every symbol that moved meanwhile, and a price waits at most for the commit in flight.
+ * house re-quotes around it in the same commit, and stops trigger on it). Prints are conflated to
+ * the latest of each symbol and applied just before the desks' next commit statement closes their
+ * batches: however many messages a second the source sends, each statement carries one price (and
+ * one re-quote) per symbol that moved, and a print waits for the statement in flight and its own.
  */
 export class LiveMarket implements MarketDataSink {
   private readonly symbols = new Map<string, SymbolState>();
   private feedState: FeedState = 'connecting';
   private staleTimer: NodeJS.Timeout | null = null;
-  /** A pass is due (setImmediate or, within flushMs of the last, a timer). */
-  private flushDue: NodeJS.Immediate | NodeJS.Timeout | null = null;
-  private lastFlushAt = -Infinity;
+  /** A pass is due before the next statement. */
+  private flushDue = false;
+  /** Symbols with a print not yet applied. */
+  private readonly dirty = new Set<string>();
   private running = false;
-  /** Prices being applied, for stop() to wait for. */
+  /** Prices applied and not yet committed, for stop() to wait for. */
   private readonly applying = new Set<Promise<void>>();
   private readonly now: () => number;
   readonly counts = { trades: 0, quotes: 0, bars: 0, badTicks: 0, skipped: 0 };
@@ -89,7 +91,7 @@ export class LiveMarket implements MarketDataSink {
   async start(): Promise<void> {
     const at = this.now();
     for (const symbol of this.followed) {
-      this.symbols.set(symbol, { bid: null, ask: null, pending: null, applying: false, lastMessageAt: at, status: 'live' });
+      this.symbols.set(symbol, { bid: null, ask: null, pending: null, adding: false, lastMessageAt: at, status: 'live' });
       this.mark(symbol, 'live');
     }
     // A desk that arrives later (made, or taken over from another process) shows the feed's status too.
@@ -106,7 +108,6 @@ export class LiveMarket implements MarketDataSink {
     this.running = false;
     if (this.staleTimer) clearInterval(this.staleTimer);
     await this.source.stop();
-    this.cancelFlush();
     await Promise.all(this.applying);
   }
 
@@ -121,7 +122,7 @@ export class LiveMarket implements MarketDataSink {
       return;
     }
     s.pending = print.price;
-    this.wake(s);
+    this.wake(print.symbol);
     this.options.bars?.print(print.symbol, print.price, print.size, print.time);
   }
 
@@ -139,7 +140,7 @@ export class LiveMarket implements MarketDataSink {
     this.counts.bars++;
     if (this.badTick(s, bar.close)) return;
     s.pending = bar.close;
-    this.wake(s);
+    this.wake(bar.symbol);
     this.options.bars?.bar(bar);
   }
 
@@ -201,54 +202,38 @@ export class LiveMarket implements MarketDataSink {
     }
   }
 
-  /** A symbol has a new price: a pass to apply it is due, unless its previous price is still being applied. */
-  private wake(s: SymbolState): void {
-    if (s.applying || this.flushDue || !this.running) return;
-    const wait = this.lastFlushAt + (this.options.flushMs ?? 0) - performance.now();
-    this.flushDue = wait > 0 ? setTimeout(() => this.flush(), wait) : setImmediate(() => this.flush());
-  }
-
-  private cancelFlush(): void {
-    if (!this.flushDue) return;
-    clearTimeout(this.flushDue as NodeJS.Timeout);
-    clearImmediate(this.flushDue as NodeJS.Immediate);
-    this.flushDue = null;
+  /** A symbol has a new price: a pass applies it before the next statement. */
+  private wake(symbol: string): void {
+    this.dirty.add(symbol);
+    if (this.flushDue || !this.running) return;
+    this.flushDue = true;
+    (this.options.beforeNextStatement ?? setImmediate)(() => this.flush());
   }
 
   /**
-   * Applies the latest print of each symbol whose previous price is committed, all at once (each
-   * desk commits them together, with the house's re-quotes). A symbol whose price is still in flight
-   * is not waited for: its prints conflate meanwhile and it goes again as soon as that one is
-   * committed. The pass is scheduled rather than run at each print, so that every print delivered
-   * in one go lands before it; under load, commits set the pace and each carries many prints.
+   * Applies the latest print of each symbol that moved since the last pass, all at once: the prices
+   * and the house's re-quotes go into the desks now, synchronously, and each desk commits them with
+   * the statement about to start. Nothing waits for a previous price's commit.
    */
   private flush(): void {
-    this.flushDue = null;
+    this.flushDue = false;
     if (!this.running) return;
-    this.lastFlushAt = performance.now();
-    for (const [symbol, s] of this.symbols) if (s.pending !== null && !s.applying) this.applyPending(symbol, s);
-  }
-
-  private applyPending(symbol: string, s: SymbolState): void {
-    const price = s.pending!;
-    s.pending = null;
-    s.applying = true;
-    const applied: Promise<void> = this.apply(symbol, price)
-      .catch((error: unknown) => this.logger.warn({ err: error, symbol }, 'could not apply a market data price'))
-      .finally(() => {
-        s.applying = false;
-        this.applying.delete(applied);
-        if (s.pending === null || !this.running) return;
-        // Right away, in the step its commit is heard: the desk's next batch closes in the next
-        // turn of the event loop, and this price rides it instead of waiting for the one after.
-        if (performance.now() >= this.lastFlushAt + (this.options.flushMs ?? 0)) this.applyPending(symbol, s);
-        else this.wake(s);
-      });
-    this.applying.add(applied);
+    for (const symbol of this.dirty) {
+      const s = this.symbols.get(symbol)!;
+      // Its first print is still adding the instrument: the latest print goes once it is in.
+      if (s.adding || s.pending === null) continue;
+      this.dirty.delete(symbol);
+      const price = s.pending;
+      s.pending = null;
+      const applied: Promise<void> = this.apply(symbol, s, price)
+        .catch((error: unknown) => this.logger.warn({ err: error, symbol }, 'could not apply a market data price'))
+        .finally(() => this.applying.delete(applied));
+      this.applying.add(applied);
+    }
   }
 
   /** Sets the price in every desk with the house's re-quote (an instrument added at its first print is quoted already). */
-  private async apply(symbol: string, price: number): Promise<void> {
+  private async apply(symbol: string, s: SymbolState, price: number): Promise<void> {
     // A process of a cluster that serves no desk right now has nothing to price.
     if (this.desks.all().length === 0) return;
     const main = this.desks.main;
@@ -258,6 +243,7 @@ export class LiveMarket implements MarketDataSink {
       const tick = this.options.newInstrumentTick ?? 100;
       const rounded = Math.max(tick, Math.round(price / tick) * tick);
       const row = { symbol, name: symbol, tickSize: tick, lotSize: 1, referencePrice: rounded, lastPrice: null };
+      s.adding = true;
       try {
         await this.desks.addInstrument(row, ACTOR, main);
       } catch (error) {
@@ -265,8 +251,12 @@ export class LiveMarket implements MarketDataSink {
         // deployment's catalogue, the others' inserts fail on its symbol and they take it in as is.
         this.logger.info({ symbol, reason: error instanceof Error ? error.message.slice(0, 200) : String(error) }, 'instrument added by another OMS process: taking it in');
         for (const desk of this.desks.all()) await desk.adoptInstrument(row);
+      } finally {
+        s.adding = false;
+        // Prints that came meanwhile move it from its first price.
+        if (s.pending !== null) this.wake(symbol);
       }
-      this.mark(symbol, this.symbols.get(symbol)!.status);
+      this.mark(symbol, s.status);
       return;
     }
     const rounded = Math.max(instrument.tickSize, Math.round(price / instrument.tickSize) * instrument.tickSize);

@@ -39,6 +39,8 @@ export class MarketMaker {
   private readonly runs = new Map<string, Run>();
   /** When each symbol was last asked for a re-quote by quote() (performance.now()): a new price, a new instrument. */
   private readonly asked = new Map<string, number>();
+  /** Re-quotes applied and not yet committed, for settled(). */
+  private readonly committing = new Set<Promise<void>>();
 
   constructor(
     private readonly oms: Oms,
@@ -77,17 +79,24 @@ export class MarketMaker {
     const symbol = instrument.symbol;
     const run = this.runs.get(symbol);
     if (run) return (run.again ??= deferred()).promise;
+    const pass = this.pass(instrument);
+    // Modifies and cancels are in the desk as soon as asked: a next re-quote reads them, so it may
+    // start at once (with the next price, into the batch about to close). A new order is in the desk
+    // only after its id is assigned, so a re-quote that places waits for it, lest it place twice.
+    if (!pass.placing) return pass.committed;
     const fresh: Run = { again: null, finished: deferred() };
     this.runs.set(symbol, fresh);
-    const first = this.pass(instrument);
     // Registered before the caller's: the symbol is free (or re-quoted again) by the time it hears.
-    void first.then(() => this.next(symbol, fresh));
-    return first;
+    void pass.committed.then(() => this.next(symbol, fresh));
+    return pass.committed;
   }
 
   /** Resolves once no re-quote is in flight (at a stop). */
   async settled(): Promise<void> {
-    while (this.runs.size > 0) await Promise.all([...this.runs.values()].map((r) => r.finished.promise));
+    while (this.runs.size > 0 || this.committing.size > 0) {
+      await Promise.all([...this.runs.values()].map((r) => r.finished.promise));
+      await Promise.all(this.committing);
+    }
   }
 
   private next(symbol: string, run: Run): void {
@@ -100,23 +109,38 @@ export class MarketMaker {
     run.again = null;
     // The instrument as the desk holds it now (a reload replaces it).
     const current = this.oms.instrument(symbol);
-    void (current ? this.pass(current) : Promise.resolve()).then(() => {
+    void (current ? this.pass(current).committed : Promise.resolve()).then(() => {
       again.resolve();
       this.next(symbol, run);
     });
   }
 
-  private async pass(instrument: InstrumentState): Promise<void> {
+  /** One re-quote: applied now (but for new orders), committed later; a failure is logged, never thrown. */
+  private pass(instrument: InstrumentState): { committed: Promise<void>; placing: boolean } {
+    let changes: { placing: boolean; all: Promise<unknown>[] };
     try {
-      await this.requote(instrument);
+      changes = this.requote(instrument);
     } catch (error) {
-      this.logger.warn({ err: error, symbol: instrument.symbol }, 'house re-quote failed');
+      this.failed(error, instrument);
+      return { committed: Promise.resolve(), placing: false };
     }
+    const committed: Promise<void> = Promise.allSettled(changes.all).then((results) => {
+      this.committing.delete(committed);
+      const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (refused) this.failed(refused.reason, instrument);
+    });
+    this.committing.add(committed);
+    return { committed, placing: changes.placing };
   }
 
-  private async requote(instrument: InstrumentState): Promise<void> {
+  private failed(error: unknown, instrument: InstrumentState): void {
+    this.logger.warn({ err: error, symbol: instrument.symbol }, 'house re-quote failed');
+  }
+
+  /** Asks the desk for every change of the re-quote, in order, and returns them unawaited. */
+  private requote(instrument: InstrumentState): { placing: boolean; all: Promise<unknown>[] } {
     const house = this.oms.portfolio(HOUSE);
-    if (!house) return;
+    if (!house) return { placing: false, all: [] };
     const mine = this.oms.openOrdersOf(house.id).filter((o) => o.symbol === instrument.symbol);
     // No trusted price (the source went quiet, or the market is closed): the house pulls its quotes.
     const quoting = this.oms.marketOf(instrument.symbol).status === 'live';
@@ -132,25 +156,26 @@ export class MarketMaker {
     const sides = targets.BUY.length > 0 && targets.BUY[0] > bestBid ? (['SELL', 'BUY'] as const) : (['BUY', 'SELL'] as const);
     // Every change is applied now, in order, and all ride the same group commit: a re-quote costs
     // one commit, not one per level.
-    const changes: Promise<unknown>[] = [];
+    const all: Promise<unknown>[] = [];
+    let placing = false;
     for (const side of sides) {
       for (let i = 0; i < targets[side].length; i++) {
         const price = targets[side][i];
         const o = standing[side][i];
         if (o && OPEN_STATUSES.has(o.status)) {
           if (o.limitPrice !== price || o.quantity - o.filled !== this.config.size) {
-            changes.push(this.oms.modifyOrder(o.id, { limitPrice: price, quantity: o.filled + this.config.size }, ACTOR));
+            all.push(this.oms.modifyOrder(o.id, { limitPrice: price, quantity: o.filled + this.config.size }, ACTOR));
           }
         } else {
-          changes.push(this.oms.placeOrder(this.order(instrument, side, price), ACTOR));
+          placing = true;
+          all.push(this.oms.placeOrder(this.order(instrument, side, price), ACTOR));
         }
       }
       for (const extra of standing[side].slice(targets[side].length)) {
-        if (OPEN_STATUSES.has(extra.status)) changes.push(this.oms.cancelOrder(extra.id, ACTOR));
+        if (OPEN_STATUSES.has(extra.status)) all.push(this.oms.cancelOrder(extra.id, ACTOR));
       }
     }
-    const refused = (await Promise.allSettled(changes)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (refused) throw refused.reason;
+    return { placing, all };
   }
 
   /** Quote prices, nearest first, rounded away from the reference onto the tick grid. */

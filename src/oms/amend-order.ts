@@ -21,15 +21,18 @@ export interface ModifyOrderInput {
 /**
  * The prologue cancel and modify share: the order must be open and the caller allowed on its
  * portfolio. Access is checked before anything is said about the order, so a caller cannot learn
- * of another's orders from the refusal.
+ * of another's orders from the refusal. Synchronous for an open order, so a command is applied at
+ * the moment it is called (the house re-quotes into the batch about to close); only the refusal of
+ * an order that is not open reads the database.
  */
-async function openOrderFor(desk: DeskCore, id: number, actor: Actor, action: string): Promise<{ order: OrderRecord; portfolio: PortfolioState }> {
+function openOrderFor(desk: DeskCore, id: number, actor: Actor, action: string): { order: OrderRecord; portfolio: PortfolioState } | Promise<never> {
   desk.assertHealthy();
   const order = desk.state.orders.get(id);
   if (!order || !OPEN_STATUSES.has(order.status)) {
-    const error = await notOpen(desk, id, actor);
-    desk.audit(actor, action, String(id), 'rejected', { error: describeError(error) });
-    throw error;
+    return notOpen(desk, id, actor).then((error) => {
+      desk.audit(actor, action, String(id), 'rejected', { error: describeError(error) });
+      throw error;
+    });
   }
   const portfolio = desk.state.portfolios.get(order.portfolioId)!;
   assertMayUse(desk, actor, portfolio, id);
@@ -40,6 +43,15 @@ async function openOrderFor(desk: DeskCore, id: number, actor: Actor, action: st
     throw refusal;
   }
   return { order, portfolio };
+}
+
+/** Runs a command's synchronous step now; a throw there is the command's rejection, as from an async function. */
+function now<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return step();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 async function notOpen(desk: DeskCore, id: number, actor: Actor): Promise<Error> {
@@ -63,16 +75,20 @@ function assertMayUse(desk: DeskCore, actor: Actor, portfolio: PortfolioState, i
   throw notFound('ORDER_NOT_FOUND', `no order ${id}`);
 }
 
-export async function cancelOrder(desk: DeskCore, id: number, actor: Actor): Promise<OrderRecord> {
-  const pending = desk.state.orders.get(id);
-  if (pending?.status === 'PENDING_APPROVAL') return cancelPending(desk, pending, actor);
-  const { order } = await openOrderFor(desk, id, actor, 'order.cancel');
-  const instrument = desk.state.instruments.get(order.symbol)!;
-  const changes = new ChangeSet();
-  const code = instrument.book.submit({ type: 'CANCEL', id });
-  applyEngineEvents(desk.state, instrument, changes);
-  desk.audit(actor, 'order.cancel', String(id), code === 'OK' ? 'ok' : 'rejected', null);
-  return desk.committedState(order, changes);
+export function cancelOrder(desk: DeskCore, id: number, actor: Actor): Promise<OrderRecord> {
+  return now(() => {
+    const pending = desk.state.orders.get(id);
+    if (pending?.status === 'PENDING_APPROVAL') return cancelPending(desk, pending, actor);
+    const open = openOrderFor(desk, id, actor, 'order.cancel');
+    if (open instanceof Promise) return open;
+    const { order } = open;
+    const instrument = desk.state.instruments.get(order.symbol)!;
+    const changes = new ChangeSet();
+    const code = instrument.book.submit({ type: 'CANCEL', id });
+    applyEngineEvents(desk.state, instrument, changes);
+    desk.audit(actor, 'order.cancel', String(id), code === 'OK' ? 'ok' : 'rejected', null);
+    return desk.committedState(order, changes);
+  });
 }
 
 /** An order awaiting approval is canceled without its book (it is not in it): its hold released. */
@@ -91,22 +107,26 @@ async function cancelPending(desk: DeskCore, order: OrderRecord, actor: Actor): 
   return desk.committedState(order, changes);
 }
 
-export async function modifyOrder(
+export function modifyOrder(
   desk: DeskCore,
   id: number,
   input: ModifyOrderInput,
   actor: Actor,
 ): Promise<{ order: OrderRecord; fills: Fill[] }> {
-  const { order, portfolio } = await openOrderFor(desk, id, actor, 'order.modify');
-  let step: { changes: ChangeSet; fills: Fill[] };
-  try {
-    step = applyModify(desk, order, portfolio, input);
-  } catch (error) {
-    desk.audit(actor, 'order.modify', String(id), 'rejected', { error: describeError(error) });
-    throw error;
-  }
-  desk.audit(actor, 'order.modify', String(id), 'ok', null);
-  return { order: await desk.committedState(order, step.changes), fills: step.fills };
+  return now(() => {
+    const open = openOrderFor(desk, id, actor, 'order.modify');
+    if (open instanceof Promise) return open;
+    const { order, portfolio } = open;
+    let step: { changes: ChangeSet; fills: Fill[] };
+    try {
+      step = applyModify(desk, order, portfolio, input);
+    } catch (error) {
+      desk.audit(actor, 'order.modify', String(id), 'rejected', { error: describeError(error) });
+      throw error;
+    }
+    desk.audit(actor, 'order.modify', String(id), 'ok', null);
+    return desk.committedState(order, step.changes).then((committed) => ({ order: committed, fills: step.fills }));
+  });
 }
 
 /** The checks and the engine step of a modify (synchronous: nothing interleaves); a throw changed nothing. */

@@ -1,5 +1,5 @@
 import type { AuditRecord, OrderRecord, PortfolioState, TradeRecord } from './model.js';
-import type { BatchRows, OmsStore, PortfolioEventRow } from './ports.js';
+import type { BatchRows, OmsStore, OrderRow, PortfolioEventRow } from './ports.js';
 import type { InstrumentState } from './model.js';
 
 type AfterCommit = () => void;
@@ -175,7 +175,7 @@ export class CommitBatcher {
 
   /** Snapshots the marked state synchronously, so later commands cannot leak into this batch. */
   private takeRows(): BatchRows {
-    const orders = [...this.orders.values()].map(({ reservedCash: _c, reservedQty: _q, ...row }) => row);
+    const orders = [...this.orders.values()].map(orderRow);
     const storedOrders = new Set<number>();
     for (const o of this.orders.values()) if (this.stored.has(o)) storedOrders.add(o.id);
     const positions = [...this.positions.values()].map(({ portfolio, symbol }) => {
@@ -211,4 +211,31 @@ export class CommitBatcher {
     this.portfolioEvents = [];
     return rows;
   }
+}
+
+/** The order as its row (a copy: the order changes on after the batch closes); field by field, the hot path of every commit. */
+function orderRow(o: OrderRecord): OrderRow {
+  return {
+    id: o.id,
+    clientOrderId: o.clientOrderId,
+    portfolioId: o.portfolioId,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    tif: o.tif,
+    quantity: o.quantity,
+    filled: o.filled,
+    filledNotional: o.filledNotional,
+    limitPrice: o.limitPrice,
+    stopPrice: o.stopPrice,
+    status: o.status,
+    reason: o.reason,
+    waiting: o.waiting,
+    priority: o.priority,
+    userId: o.userId,
+    origin: o.origin,
+    placedBy: o.placedBy,
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt,
+  };
 }

@@ -121,6 +121,38 @@ describe('a shared group commit', () => {
     expect(statements - before).toBe(2);
   });
 
+  it('runs work asked for before the next statement just before it takes the batches: a price set then rides it, not the one after', async () => {
+    await Promise.all([main.drain(), blue.drain()]);
+    const before = statements;
+    let moved: Promise<unknown> | null = null;
+    let heldFirst: Promise<unknown> | null = null;
+    onNextStatement = () => {
+      // A statement is in flight: the price is asked for now and set only when the next one starts.
+      shared.beforeNextStatement(() => {
+        expect(statements - before).toBe(1);
+        moved = blue.setReferencePrice('AAPL', 1_870_000, null);
+      });
+      expect(blue.instrument('AAPL')!.referencePrice).not.toBe(1_870_000);
+    };
+    heldFirst = main.placeOrder(order('Main', { limitPrice: 950_000 }), ACTOR);
+    await heldFirst;
+    const deadline = Date.now() + 5_000;
+    while (!moved && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    await moved;
+    // The order's statement, then the price's: two statements, the price in the second.
+    expect(statements - before).toBe(2);
+    const { rows } = await pool.query<{ reference_price: string }>(`SELECT reference_price FROM instruments WHERE symbol = 'AAPL'`);
+    expect(rows[0].reference_price).toBe('187.0000');
+  });
+
+  it('starts a statement for work asked for before the next one while none is in flight', async () => {
+    await Promise.all([main.drain(), blue.drain()]);
+    const before = statements;
+    const moved = await new Promise<Promise<unknown>>((resolve) => shared.beforeNextStatement(() => resolve(main.setReferencePrice('AAPL', 1_880_000, null))));
+    await moved;
+    expect(statements - before).toBe(1);
+  });
+
   it('refuses unwritten the batch a desk asked for while its previous batch was being refused', async () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

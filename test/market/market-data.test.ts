@@ -12,7 +12,28 @@ describe('priceUnits', () => {
   });
 
   it('refuses what is not a positive decimal', () => {
-    for (const bad of ['', '-1', '1e5', 'abc', '0', '0.00004', '1.2.3', 'NaN', '9999999999999999']) expect(priceUnits(bad)).toBeNull();
+    for (const bad of ['', '-1', '1e5', 'abc', '0', '0.00004', '1.2.3', 'NaN', '9999999999999999', '12.', '.5', ' ', '+1', '1 2', '1.2a']) expect(priceUnits(bad)).toBeNull();
+  });
+
+  it('agrees with the decimal grammar, read by a regular expression, on many generated texts', () => {
+    // The grammar as a pattern: the reference the character-by-character reader must match exactly.
+    const reference = (input: string): number | null => {
+      const m = /^(\d{1,15})(?:\.(\d+))?$/.exec(input.trim());
+      if (!m) return null;
+      const frac = m[2] ?? '';
+      let units = Number(m[1]) * 10_000 + Number(frac.slice(0, 4).padEnd(4, '0'));
+      if (frac.length > 4 && frac.charCodeAt(4) >= 53) units += 1;
+      return units > 0 && Number.isSafeInteger(units) ? units : null;
+    };
+    const alphabet = ['0', '1', '5', '9', '.', ' ', '-', 'e', '4'];
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let n = 0; n < 20_000; n++) {
+      const length = 1 + Math.floor(rnd() * 20);
+      let text = '';
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(rnd() * alphabet.length)];
+      expect([text, priceUnits(text)]).toEqual([text, reference(text)]);
+    }
   });
 });
 

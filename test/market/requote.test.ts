@@ -170,7 +170,7 @@ class HandSource implements MarketDataSource {
 }
 
 describe('a market data feed', () => {
-  it('applies a price as soon as the previous one is committed, in the next commit, conflating the prints between', async () => {
+  it('applies the latest of the prints that arrive while a price is in flight in the next commit, conflating the prints between', async () => {
     const desks = new Desks(desk.desk.id);
     await desks.add(desk);
     const market = new PaperMarket(desks, null, CONFIG, 60_000, logger);
@@ -189,6 +189,53 @@ describe('a market data feed', () => {
     const deadline = Date.now() + 10_000;
     while (store.instruments.get('ACME')!.referencePrice !== 104 * U && Date.now() < deadline) await new Promise((r) => setImmediate(r));
     // The latest print rode the commit right after the one in flight, with its re-quote; 102.00 was never applied.
+    expect(store.prices.slice(commitsBefore)).toEqual([101 * U, 104 * U]);
+    const { bid, ask } = committedQuotes();
+    expect(bid).toBeLessThan(104 * U);
+    expect(ask).toBeGreaterThan(104 * U);
+    await live.stop();
+    await market.stop();
+  });
+
+  it('puts the latest print and its re-quote into the desk just before the next statement, without waiting for the previous price to commit', async () => {
+    const desks = new Desks(desk.desk.id);
+    await desks.add(desk);
+    const market = new PaperMarket(desks, null, CONFIG, 60_000, logger);
+    await market.start();
+    const source = new HandSource();
+    // The group commit's hook, run by hand: "the next statement starts now".
+    const beforeNext: (() => void)[] = [];
+    const nextStatement = () => beforeNext.splice(0).forEach((fn) => fn());
+    const live = new LiveMarket(source, desks, ['ACME'], logger, {
+      staleMs: 60_000,
+      moveAndQuote: (symbol, price) => market.moveAndQuote(symbol, price),
+      beforeNextStatement: (fn) => beforeNext.push(fn),
+    });
+    await live.start();
+    const commitsBefore = store.commits;
+    const house = desk.portfolio('HOUSE')!.id;
+    const quotedAround = (price: number) => {
+      const open = desk.openOrdersOf(house);
+      return Math.max(...open.filter((o) => o.side === 'BUY').map((o) => o.limitPrice!)) < price && Math.min(...open.filter((o) => o.side === 'SELL').map((o) => o.limitPrice!)) > price;
+    };
+    store.hold();
+    source.print(101 * U);
+    // Taken, not yet applied: it waits for the next statement.
+    expect(desk.instrument('ACME')!.referencePrice).toBe(100 * U);
+    nextStatement();
+    expect(desk.instrument('ACME')!.referencePrice).toBe(101 * U);
+    await store.held();
+    // 101.00 and its re-quote are in flight (held); two prints arrive meanwhile.
+    source.print(102 * U);
+    source.print(104 * U);
+    expect(desk.instrument('ACME')!.referencePrice).toBe(101 * U);
+    nextStatement();
+    // In the desk at once, price and quotes, while 101.00 is still being committed.
+    expect(desk.instrument('ACME')!.referencePrice).toBe(104 * U);
+    expect(quotedAround(104 * U)).toBe(true);
+    store.release();
+    const deadline = Date.now() + 10_000;
+    while (store.instruments.get('ACME')!.referencePrice !== 104 * U && Date.now() < deadline) await new Promise((r) => setImmediate(r));
     expect(store.prices.slice(commitsBefore)).toEqual([101 * U, 104 * U]);
     const { bid, ask } = committedQuotes();
     expect(bid).toBeLessThan(104 * U);

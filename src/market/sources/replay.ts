@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { MarketDataSink, MarketDataSource, Quote, TradePrint } from '../market-data.js';
+import { LineReader } from './line-reader.js';
 import { EXPECTED_HEADERS, isoTime, readHeader, readRow, type CsvLayout, type ReplayRow } from './replay-csv.js';
 
 export interface ReplayOptions {
@@ -33,7 +33,7 @@ const SPEED = /^\d{1,9}(?:\.\d{1,9})?$/;
  * (and the re-quotes after them), the API and the feed are then served every few ms instead of
  * after each chunk of the file, whose lines would otherwise be delivered in one unbroken run.
  */
-const FULL_SPEED_SLICE_MS = 4;
+const FULL_SPEED_SLICE_MS = 2;
 
 /** Options from `REPLAY_FILE`, `REPLAY_SPEED` and `REPLAY_START`; throws naming the variable that is wrong. */
 export function replayOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): ReplayOptions {
@@ -99,19 +99,15 @@ export class ReplaySource implements MarketDataSource {
     if (this.run || this.abort.signal.aborted) throw new Error('a replay source starts once');
     const handle = await open(this.options.file, 'r');
     const input = handle.createReadStream({ encoding: 'utf8' });
-    // readline's iterator pauses the stream while its lines wait, so a large file stays on disk.
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    this.close = () => {
-      lines.close();
-      input.destroy();
-    };
-    const reader = lines[Symbol.asyncIterator]();
+    this.close = () => input.destroy();
+    // The stream's iterator reads a chunk when asked, so a large file stays on disk.
+    const reader = new LineReader(input[Symbol.asyncIterator]());
     let lineNo = 0;
     let layout: CsvLayout | null = null;
-    for (let next = await reader.next(); !next.done; next = await reader.next()) {
+    for (let line = await reader.next(); line !== undefined; line = await reader.next()) {
       lineNo++;
-      if (isNote(next.value)) continue;
-      layout = readHeader(next.value);
+      if (isNote(line)) continue;
+      layout = readHeader(line);
       if (!layout) {
         this.close();
         throw new Error(`${this.options.file}: line ${lineNo} is not a known header (expected ${EXPECTED_HEADERS})`);
@@ -142,7 +138,7 @@ export class ReplaySource implements MarketDataSource {
   }
 
   private async replay(
-    reader: AsyncIterator<string>,
+    reader: LineReader,
     headerLine: number,
     layout: CsvLayout,
     symbols: ReadonlySet<string>,
@@ -166,15 +162,27 @@ export class ReplaySource implements MarketDataSource {
         if (state?.print) sink.trade(state.print);
         if (state?.quote) sink.quote(state.quote);
       }
-      positioned();
       return { file: forkAt, wall: this.clock() };
+    };
+    // start() resolves once positioned; the starter hears it before the next row is delivered.
+    let isPositioned = false;
+    const position = (): Promise<void> | null => {
+      if (isPositioned) return null;
+      isPositioned = true;
+      positioned();
+      return new Promise((resolve) => setImmediate(resolve));
     };
 
     try {
-      for (let next = await reader.next(); !next.done && !this.abort.signal.aborted; next = await reader.next()) {
+      // Lines already read are taken without an await; one per chunk, and the pace's own when it waits.
+      for (let line = reader.take(); !this.abort.signal.aborted; line = reader.take()) {
+        if (line === undefined) {
+          if (!(await reader.more())) break;
+          continue;
+        }
         lineNo++;
-        if (isNote(next.value)) continue;
-        const row = readRow(layout, next.value, this.barMs);
+        if (isNote(line)) continue;
+        const row = readRow(layout, line, this.barMs);
         if (typeof row === 'string') {
           sink.skipped(`line ${lineNo}: ${row}`);
           continue;
@@ -194,12 +202,17 @@ export class ReplaySource implements MarketDataSource {
           }
           origin = deliverFork(this.startAt, fork);
           fork = null;
+          const told = position();
+          if (told) await told;
         }
-        if (origin) await this.pace(origin, row.at);
-        else origin = { file: row.at, wall: this.clock() };
+        if (origin) {
+          const wait = this.pace(origin, row.at);
+          if (wait) await wait;
+        } else origin = { file: row.at, wall: this.clock() };
         if (this.abort.signal.aborted) break;
         this.deliver(row, sink);
-        positioned();
+        const told = position();
+        if (told) await told;
       }
       if (this.abort.signal.aborted) return;
       // A fork after the file's last row still opens on the day's final prices.
@@ -213,16 +226,16 @@ export class ReplaySource implements MarketDataSource {
     }
   }
 
-  private async pace(origin: { file: number; wall: number }, at: number): Promise<void> {
+  /** The wait before a row is due, or null when it is due now (most rows at full speed: no await for them). */
+  private pace(origin: { file: number; wall: number }, at: number): Promise<unknown> | null {
     if (this.speed === 0) {
       const now = this.clock();
-      if (now - this.sliceStart < FULL_SPEED_SLICE_MS) return;
+      if (now - this.sliceStart < FULL_SPEED_SLICE_MS) return null;
       this.sliceStart = now;
-      await new Promise((resolve) => setImmediate(resolve));
-      return;
+      return new Promise((resolve) => setImmediate(resolve));
     }
     const wait = origin.wall + (at - origin.file) / this.speed - this.clock();
-    if (wait > 0) await Promise.race([this.sleep(wait, this.abort.signal), this.stopped]);
+    return wait > 0 ? Promise.race([this.sleep(wait, this.abort.signal), this.stopped]) : null;
   }
 
   /** The clock moves first, so whatever the sink does with a row already sees the row's time as now(). */

@@ -348,6 +348,17 @@ describe('replay times', () => {
     }
   });
 
+  it('reads a run of times in one minute, then across minutes, days and offsets, as Date.parse does', () => {
+    const texts = ['2026-03-03T14:45:00.000Z', '2026-03-03T14:45:00.010Z', '2026-03-03T14:45:59.999Z', '2026-03-03T14:46:00.000Z', '2026-03-03T14:45:30.500Z'];
+    texts.push('2026-03-03T14:45:30.500+01:00', '2026-03-03T14:45:31.000Z', '2026-03-04T14:45:31.000Z', '2026-03-03T14:45:31.250Z', '2026-12-31T23:59:59.999Z', '2027-01-01T00:00:00.001Z');
+    for (const text of texts) expect([text, isoTime(text)]).toEqual([text, Date.parse(text)]);
+    // Lines of the last minute read that do not fit its shape are still refused.
+    for (const text of ['2026-03-03T14:45:60.000Z', '2026-03-03T14:45:3a.000Z', '2026-03-03T14:45:30,000Z', '2026-03-03T14:45:30.000X']) {
+      expect(isoTime('2026-03-03T14:45:00.000Z')).toBe(Date.parse('2026-03-03T14:45:00.000Z'));
+      expect([text, isoTime(text)]).toEqual([text, null]);
+    }
+  });
+
   it('refuses a time without an offset, a day or hour that does not exist, and other shapes', () => {
     for (const text of ['2024-06-14T09:30:00', '2024-06-14 09:30:00Z', '2023-02-29T10:00:00Z', '2100-02-29T00:00:00Z', '2024-04-31T10:00:00Z', '2024-06-14T24:00:00Z', '2024-06-14T09:30:00+0400', '1718371800000', '']) {
       expect([text, isoTime(text)]).toEqual([text, null]);
