@@ -8,9 +8,12 @@ import type { CommitFence } from './writer-role.js';
  * The group commit's connections (node-postgres Pool options). Every join of the statement looks rows
  * up by their key, and each connection keeps the plan it made once, on the tables as they were then:
  * one made on a nearly empty orders table (a hash join over a scan of all of it) would stay as the
- * table grows. Index lookups, at any size; set at connection start, so no query waits on it.
+ * table grows. Index lookups, at any size; and always the prepared statement's one generic plan:
+ * planning the statement afresh for its parameters (PostgreSQL's choice for a statement's first
+ * runs, and whenever it guesses that a custom plan pays) costs more than writing a dozen orders.
+ * Set at connection start, so no query waits on it.
  */
-export const COMMIT_POOL_OPTIONS = { options: '-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off' } as const;
+export const COMMIT_POOL_OPTIONS = { options: '-c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off -c plan_cache_mode=force_generic_plan' } as const;
 
 /** A desk asking for a commit; its batch closes when the statement that writes it starts. */
 interface Request {

@@ -53,15 +53,15 @@ describe('a failed commit', () => {
   });
 
   it('says degraded on /health and refuses work until a reload succeeds, retrying by itself', async () => {
-    // With a table gone, the next commit fails and so does every reload, until it is back.
-    await db.query('ALTER TABLE positions RENAME TO positions_away');
+    // With the orders table gone, the next commit fails and so does every reload, until it is back.
+    await db.query('ALTER TABLE orders RENAME TO orders_away');
     try {
       expectError(await api.post('/orders', order('99.00')), 503, 'UNAVAILABLE', 'the order could not be made durable; it was not applied');
       const health = await api.as(null).get('~/health');
       expect({ status: health.status, state: health.body.status }).toEqual({ status: 503, state: 'degraded' });
       expectError(await api.post('/orders', order('98.00')), 503, 'UNAVAILABLE', 'a commit failed and the OMS is reloading its state; nothing was done: retry in a moment');
     } finally {
-      await db.query('ALTER TABLE positions_away RENAME TO positions');
+      await db.query('ALTER TABLE orders_away RENAME TO orders');
     }
     await waitUntil(async () => (await api.as(null).get('~/health')).status === 200, 15_000);
     expect((await api.post('/orders', order('98.00'))).status).toBe(201);

@@ -62,7 +62,7 @@ beforeAll(async () => {
   // Counted at the pool, as PostgreSQL receives them.
   const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
   (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args: unknown[]) => {
-    if ((args[0] as { name?: string })?.name === 'oms-commit-batch') {
+    if ((args[0] as { name?: string })?.name?.startsWith('oms-commit-batch')) {
       statements++;
       const during = onNextStatement;
       onNextStatement = null;
@@ -298,6 +298,23 @@ describe('a shared group commit', () => {
     expect(await aapl()).toBe(aaplBefore);
     expect(await reconcile(prisma)).toMatchObject({ ok: true, problems: [] });
   });
+  it('leaves out the parts a batch has no rows for, and names its prepared statement by the parts it has', async () => {
+    await Promise.all([main.drain(), blue.drain()]);
+    const { order: placed } = await main.placeOrder(order('Main', { limitPrice: 430_000 }), ACTOR);
+    const { reservedCash: _c, reservedQty: _q, ...asStored } = placed;
+    const empty = { trades: [], positions: [], portfolios: [], instruments: [], audits: [], portfolioEvents: [] };
+    const update = batchStatement([{ deskId: 1, rows: { ...empty, orders: [asStored], storedOrders: new Set([placed.id]) } }], 0);
+    expect(update.name).toBe('oms-commit-batch:s');
+    expect(update.text).toContain('UPDATE orders o SET');
+    expect(update.text).not.toMatch(/INSERT INTO (orders|trades|positions|audit_events)|UPDATE portfolios/);
+    const insert = batchStatement([{ deskId: 1, rows: { ...empty, orders: [asStored], audits: [{ at: new Date(), keyId: null, actor: 'test', action: 'order.place', target: '1', outcome: 'ok', details: null }] } }], { desks: [1], epochs: [1] });
+    expect(insert.name).toBe('oms-commit-batch-leased:oa');
+    expect(batchStatement([], 0).name).toBe('oms-commit-batch:');
+    // The fence alone is a valid statement too (a writer that holds nothing writes nothing).
+    const fenceOnly = batchStatement([], -1);
+    expect((await pool.query({ text: fenceOnly.text, values: fenceOnly.values })).rows).toEqual([{ writer: 0 }]);
+  });
+
   it('looks stored orders up by their key even while the orders table is small enough to scan', async () => {
     await Promise.all([main.drain(), blue.drain()]);
     const { order: placed } = await main.placeOrder(order('Main', { limitPrice: 420_000 }), ACTOR);
