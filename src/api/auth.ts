@@ -102,6 +102,35 @@ export function requireScope(scope: Scope): RequestHandler {
   };
 }
 
+/**
+ * 403 for a key limited to some portfolios (acting as itself): `what` reaches every portfolio of the
+ * desk (its fees, its keys, a halt of the whole desk), so it needs a key limited to none.
+ */
+export function requireWholeDesk(what: string): RequestHandler {
+  return (_req, res, next) => next(wholeDeskRefusal(keyOf(res), what) ?? undefined);
+}
+
+/** The refusal of requireWholeDesk, for a handler that decides later; a member acting through the bot is bounded by its role instead. */
+export function wholeDeskRefusal(key: ApiKeyRecord, what: string): HttpError | null {
+  return key.member || key.portfolios.length === 0 ? null : new HttpError('FORBIDDEN', `this API key is limited to some portfolios: it may not change ${what}`);
+}
+
+/**
+ * 403 without the operator scope: instruments and their prices and sessions are the deployment's,
+ * shared by every desk, so one desk's admin may not move another desk's market.
+ */
+export function requireOperator(what: string): RequestHandler {
+  return (_req, res, next) => {
+    if (hasScope(keyOf(res), 'operator')) next();
+    else next(new HttpError('FORBIDDEN', `${what} are the deployment's, shared by every desk: only an operator key may change them`));
+  };
+}
+
+/** Whether a key limited to `own` portfolios may see or revoke `target` (one limited within them); a key limited to none may. */
+export function keyWithin(own: readonly string[], target: { readonly portfolios: readonly string[] }): boolean {
+  return own.length === 0 || (target.portfolios.length > 0 && target.portfolios.every((p) => own.includes(p)));
+}
+
 /** assertPortfolio, and for a desk member also their grant to trade it from the request's channel. */
 export function assertTradePortfolio(key: ApiKeyRecord, portfolioName: string, field = 'portfolio_name'): void {
   assertPortfolio(key, portfolioName, field);

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { actorOf, requireScope } from './auth.js';
+import { actorOf, requireOperator, requireScope } from './auth.js';
 import { deskOf } from './desk-of.js';
 import { parse, parseQuery } from './validate.js';
 import { undecodableParams } from './path-params.js';
@@ -25,7 +25,7 @@ export function instrumentsRoutes({ history, desks }: ApiDeps): Router {
     res.json({ data: oms.listInstruments().map((i) => instrumentJson(i, oms.marketOf(i.symbol))) });
   });
 
-  r.post('/instruments', requireScope('admin'), async (req, res) => {
+  r.post('/instruments', requireOperator('Instruments'), async (req, res) => {
     const oms = deskOf(res);
     parseQuery(noQuery, req);
     const body = parse(createInstrumentBody, req.body);
@@ -42,7 +42,7 @@ export function instrumentsRoutes({ history, desks }: ApiDeps): Router {
     res.status(201).json(instrumentJson(i, oms.marketOf(i.symbol)));
   });
 
-  r.put('/instruments/:symbol/price', requireScope('admin'), async (req, res) => {
+  r.put('/instruments/:symbol/price', requireOperator('Instruments'), async (req, res) => {
     const oms = deskOf(res);
     const i = requireInstrument(oms, parse(symbolParams, req.params).symbol);
     parseQuery(noQuery, req);
@@ -51,7 +51,7 @@ export function instrumentsRoutes({ history, desks }: ApiDeps): Router {
     res.json(instrumentJson(i, oms.marketOf(i.symbol)));
   });
 
-  r.patch('/instruments/:symbol', requireScope('admin'), async (req, res) => {
+  r.patch('/instruments/:symbol', requireOperator('Instruments'), async (req, res) => {
     const oms = deskOf(res);
     const i = requireInstrument(oms, parse(symbolParams, req.params).symbol);
     parseQuery(noQuery, req);

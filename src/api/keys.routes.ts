@@ -1,6 +1,6 @@
 import { caseHint } from '../oms/name-hint.js';
 import { Router } from 'express';
-import { actorOf, keyOf, requireScope } from './auth.js';
+import { actorOf, keyOf, keyWithin, requireScope } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { deskOf } from './desk-of.js';
 import { parse, parseQuery } from './validate.js';
@@ -21,7 +21,9 @@ export function keysRoutes({ keys: keyCache, keyAdmin }: ApiDeps): Router {
   r.get('/keys', requireScope('admin'), async (req, res) => {
     const oms = deskOf(res);
     parseQuery(noQuery, req);
-    res.json({ data: (await keyAdmin.list(oms.desk.id)).map(keyJson) });
+    // A key limited to some portfolios sees the keys limited within them, not those that reach further.
+    const own = keyOf(res).portfolios;
+    res.json({ data: (await keyAdmin.list(oms.desk.id)).filter((k) => keyWithin(own, k)).map(keyJson) });
   });
 
   r.post('/keys', requireScope('admin'), async (req, res) => {
@@ -35,7 +37,7 @@ export function keysRoutes({ keys: keyCache, keyAdmin }: ApiDeps): Router {
     });
     // A key limited to some portfolios would otherwise mint one reaching every portfolio.
     const own = keyOf(res).portfolios;
-    if (own.length > 0 && (body.portfolios.length === 0 || body.portfolios.some((p) => !own.includes(p)))) {
+    if (!keyWithin(own, body)) {
       throw new HttpError('FORBIDDEN', 'this API key is limited to some portfolios: a key it creates must be limited to them too', [{ path: 'portfolios', message: `allowed: ${own.join(', ')}` }]);
     }
     // Operator is the deployment's scope: only an operator hands it on.
@@ -56,7 +58,8 @@ export function keysRoutes({ keys: keyCache, keyAdmin }: ApiDeps): Router {
     const id = Number(parse(idParams, req.params).id);
     parseQuery(noQuery, req);
     const keys = await keyAdmin.list(oms.desk.id);
-    const target = keys.find((k) => k.id === id);
+    // One it may not see answers as one that does not exist.
+    const target = keys.find((k) => k.id === id && keyWithin(keyOf(res).portfolios, k));
     if (!target) throw notFound('KEY_NOT_FOUND', `no API key ${id}`);
     if (target.revokedAt !== null) throw conflict('KEY_REVOKED', `API key ${id} is already revoked`);
     const admins = keys.filter((k) => k.revokedAt === null && k.scopes.includes('admin'));

@@ -3,7 +3,7 @@ import { caseHint } from '../oms/name-hint.js';
 import { rejected } from '../oms/errors.js';
 import { hasScope } from '../oms/access.js';
 import { scopeRefusal, type ChannelGrants, type DeskMembers } from '../oms/members.js';
-import { actorOf, keyOf, requireScope } from './auth.js';
+import { actorOf, keyOf, requireScope, wholeDeskRefusal } from './auth.js';
 import { HttpError } from './http-errors.js';
 import { deskOf } from './desk-of.js';
 import { parse, parseQuery } from './validate.js';
@@ -26,10 +26,8 @@ export function membersRoutes({ members }: ApiDeps): Router {
    * (acting as itself) may not hand them out. A member acting through the bot is bounded by its key.
    */
   const assertDeskWide = (res: Response): void => {
-    const key = keyOf(res);
-    if (!key.member && key.portfolios.length > 0) {
-      throw new HttpError('FORBIDDEN', "this API key is limited to some portfolios: it may not change the desk's members, grants or trading channels");
-    }
+    const refusal = wholeDeskRefusal(keyOf(res), "the desk's members, grants or trading channels");
+    if (refusal) throw refusal;
   };
 
   const assertPortfolioExists = (res: Response, name: string, path: string): void => {

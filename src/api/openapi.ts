@@ -192,12 +192,12 @@ export function openApiDocument(): Record<string, unknown> {
       '/book/{symbol}': { get: { summary: 'Order book snapshot and recent trades', parameters: [pathParam('symbol', symbolParams), ...queryParams(bookQuery)], responses: { '200': ok('book levels, best first, and recent trades', ANSWERS['GET /book/{symbol}']), ...errors } } },
       '/instruments': {
         get: { summary: 'List instruments', responses: { '200': ok('instruments', ANSWERS['GET /instruments']), ...errors } },
-        post: { summary: 'Add an instrument (admin)', requestBody: body(createInstrumentBody), responses: { '201': ok('instrument', ANSWERS['POST /instruments']), ...errors } },
+        post: { summary: 'Add an instrument to every desk (operator)', requestBody: body(createInstrumentBody), responses: { '201': ok('instrument', ANSWERS['POST /instruments']), ...errors } },
       },
-      '/instruments/{symbol}': { patch: { summary: "Set an instrument's trading session (admin; every desk)", parameters: [pathParam('symbol', symbolParams)], requestBody: body(patchInstrumentBody), responses: { '200': ok('instrument', ANSWERS['PATCH /instruments/{symbol}']), ...errors } } },
-      '/instruments/{symbol}/price': { put: { summary: 'Set the reference price (admin)', parameters: [pathParam('symbol', symbolParams)], requestBody: body(setPriceBody), responses: { '200': ok('instrument', ANSWERS['PUT /instruments/{symbol}/price']), ...errors } } },
+      '/instruments/{symbol}': { patch: { summary: "Set an instrument's trading session (operator; every desk)", parameters: [pathParam('symbol', symbolParams)], requestBody: body(patchInstrumentBody), responses: { '200': ok('instrument', ANSWERS['PATCH /instruments/{symbol}']), ...errors } } },
+      '/instruments/{symbol}/price': { put: { summary: 'Set the reference price in every desk (operator)', parameters: [pathParam('symbol', symbolParams)], requestBody: body(setPriceBody), responses: { '200': ok('instrument', ANSWERS['PUT /instruments/{symbol}/price']), ...errors } } },
       '/keys': {
-        get: { summary: 'List API keys (admin; never the keys themselves)', responses: { '200': ok('keys', ANSWERS['GET /keys']), ...errors } },
+        get: { summary: 'List API keys (admin; never the keys themselves; a key limited to some portfolios sees those limited within them)', responses: { '200': ok('keys', ANSWERS['GET /keys']), ...errors } },
         post: { summary: 'Create an API key (admin); the answer shows the key once', requestBody: body(createKeyBody), responses: { '201': ok('the key record and the key', ANSWERS['POST /keys']), ...errors } },
       },
       '/keys/{id}': { delete: { summary: 'Revoke an API key (admin)', parameters: [pathParam('id', idParams)], responses: { '200': ok('the revoked key record', ANSWERS['DELETE /keys/{id}']), ...errors } } },
@@ -208,7 +208,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/bars/{symbol}': { get: { summary: 'Bars (candles) of an instrument, oldest first: from `from` on, or the latest before `to` (default now)', parameters: [pathParam('symbol', symbolParams), ...queryParams(barsQuery)], responses: { '200': ok('the bars, oldest first', ANSWERS['GET /bars/{symbol}']), ...errors } } },
       '/fees': {
         get: { summary: "The desk's fee schedule, charged on each fill of a client order", responses: { '200': ok('the fee schedule', ANSWERS['GET /fees']), ...errors } },
-        put: { summary: "Set the desk's fee schedule (admin); charged from the next fill on", requestBody: body(deskFeesBody), responses: { '200': ok('the fee schedule now', ANSWERS['PUT /fees']), ...errors } },
+        put: { summary: "Set the desk's fee schedule (admin, limited to no portfolio); charged from the next fill on", requestBody: body(deskFeesBody), responses: { '200': ok('the fee schedule now', ANSWERS['PUT /fees']), ...errors } },
       },
       '/leaderboard': { get: { summary: "The desk's portfolios (those the key may read) ranked by return over the period: from the equity it started at (the first snapshot of the period, else the last before it, else the starting cash) to the equity now", parameters: queryParams(equityPeriodQuery), responses: { '200': ok('the ranking, best return first', ANSWERS['GET /leaderboard']), ...errors } } },
       '/portfolios/{name}/equity': { get: { summary: "A portfolio's equity curve over the period: its start, the snapshots since (at most about 500, evenly thinned) and the equity now", parameters: [pathParam('name', nameParams), ...queryParams(equityPeriodQuery)], responses: { '200': ok('the curve, oldest first', ANSWERS['GET /portfolios/{name}/equity']), ...errors } } },

@@ -74,9 +74,16 @@ describe('403 FORBIDDEN outside the scopes', () => {
     expect((await trader.get(`/orders/${placed.id}`)).body.status).toBe('NEW');
   });
 
-  it('admin operations need the admin scope', async () => {
-    expectError(await trader.put('/instruments/AAPL/price', { price: '180.00' }), 403, 'FORBIDDEN', 'this API key lacks the admin scope');
-    expectError(await trader.post('/instruments', { symbol: 'NEW', reference_price: '1.00' }), 403, 'FORBIDDEN', 'this API key lacks the admin scope');
+  it("instruments are the deployment's: adding, pricing or scheduling one needs the operator scope, not a desk's admin", async () => {
+    const operatorOnly = "Instruments are the deployment's, shared by every desk: only an operator key may change them";
+    const { key } = (await admin.post('/keys', { name: 'desk admin', scopes: ['admin'] })).body;
+    const deskAdmin = admin.as(key);
+    for (const caller of [trader, deskAdmin]) {
+      expectError(await caller.put('/instruments/AAPL/price', { price: '180.00' }), 403, 'FORBIDDEN', operatorOnly);
+      expectError(await caller.post('/instruments', { symbol: 'NEW', reference_price: '1.00' }), 403, 'FORBIDDEN', operatorOnly);
+      expectError(await caller.patch('/instruments/AAPL', { session: 'us-equities' }), 403, 'FORBIDDEN', operatorOnly);
+    }
+    expect((await admin.get('/instruments')).body.data.find((i: { symbol: string }) => i.symbol === 'AAPL')).toMatchObject({ session: '24/7' });
     expect((await admin.put('/instruments/AAPL/price', { price: '180.00' })).status).toBe(200);
   });
 });

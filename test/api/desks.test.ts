@@ -139,9 +139,13 @@ describe('two desks', () => {
     expectError(await blue.delete(`/keys/${mainKeys[0]}`), 404, 'KEY_NOT_FOUND', `no API key ${mainKeys[0]}`);
   });
 
-  it('share instruments and reference prices: one added or priced by either is the same in both', async () => {
-    expect((await blue.post('/instruments', { symbol: 'BLUECO', name: 'Blue Co', reference_price: '12.00' })).status).toBe(201);
-    expect((await main.get('/instruments')).body.data.find((i: { symbol: string }) => i.symbol === 'BLUECO')).toMatchObject({ reference_price: '12.00' });
+  it("share instruments and reference prices, which only the deployment's operator changes: one desk's admin cannot move another desk's market", async () => {
+    const operatorOnly = "Instruments are the deployment's, shared by every desk: only an operator key may change them";
+    expectError(await blue.post('/instruments', { symbol: 'BLUECO', name: 'Blue Co', reference_price: '12.00' }), 403, 'FORBIDDEN', operatorOnly);
+    expectError(await blue.put('/instruments/AAPL/price', { price: '1.00' }), 403, 'FORBIDDEN', operatorOnly);
+    expectError(await blue.patch('/instruments/AAPL', { session: 'us-equities' }), 403, 'FORBIDDEN', operatorOnly);
+    expect((await main.post('/instruments', { symbol: 'BLUECO', name: 'Blue Co', reference_price: '12.00' })).status).toBe(201);
+    expect((await blue.get('/instruments')).body.data.find((i: { symbol: string }) => i.symbol === 'BLUECO')).toMatchObject({ reference_price: '12.00' });
     expect((await main.put('/instruments/BLUECO/price', { price: '13.00' })).status).toBe(200);
     expect((await blue.get('/instruments')).body.data.find((i: { symbol: string }) => i.symbol === 'BLUECO')).toMatchObject({ reference_price: '13.00' });
     expectError(await main.post('/instruments', { symbol: 'BLUECO', reference_price: '1.00' }), 409, 'INSTRUMENT_EXISTS', 'BLUECO already exists');

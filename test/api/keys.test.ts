@@ -61,6 +61,29 @@ describe('API keys', () => {
     expect((await admin.delete(`/keys/${limitedKey.id}`)).status).toBe(200);
   });
 
+  it("a key limited to some portfolios lists and revokes only keys within them, and may not set the desk's fees (403)", async () => {
+    await admin.createPortfolio('Charlie', '100000.00');
+    const limitedKey = (await admin.post('/keys', { name: 'charlie admin', scopes: ['admin'], portfolios: ['Charlie'] })).body;
+    const limited = admin.as(limitedKey.key);
+    const everywhere = (await admin.post('/keys', { name: 'everywhere', scopes: ['read'] })).body;
+    const elsewhere = (await admin.post('/keys', { name: 'alpha only', scopes: ['read'], portfolios: ['Alpha'] })).body;
+    const within = (await limited.post('/keys', { name: 'charlie reader', scopes: ['read'], portfolios: ['Charlie'] })).body;
+    const listed = (await limited.get('/keys')).body.data.map((k: { name: string }) => k.name);
+    expect(listed).toEqual(expect.arrayContaining(['charlie admin', 'charlie reader']));
+    expect(listed).not.toContain('everywhere');
+    expect(listed).not.toContain('alpha only');
+    expect(listed).not.toContain('bootstrap admin (OMS_API_KEY)');
+    // Keys it may not see answer as unknown ones, and keep working.
+    for (const other of [everywhere, elsewhere]) {
+      expectError(await limited.delete(`/keys/${other.id}`), 404, 'KEY_NOT_FOUND', `no API key ${other.id}`);
+      expect((await admin.as(other.key).get('/instruments')).status).toBe(200);
+    }
+    expect((await limited.delete(`/keys/${within.id}`)).status).toBe(200);
+    expectError(await limited.put('/fees', { per_share: '0.01', bps: '0', min_per_order: '0' }), 403, 'FORBIDDEN', "this API key is limited to some portfolios: it may not change the desk's fees");
+    expect((await admin.get('/fees')).body).toMatchObject({ per_share: '0.00' });
+    expect((await admin.delete(`/keys/${limitedKey.id}`)).status).toBe(200);
+  });
+
   it('refuses bad input, naming the field', async () => {
     expectError(await admin.post('/keys', { name: '' }), 400, 'VALIDATION_ERROR', expect.any(String), [{ path: 'name', message: 'name is required' }]);
     const badScope = await admin.post('/keys', { name: 'x', scopes: ['root'] });

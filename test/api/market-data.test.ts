@@ -151,9 +151,9 @@ describe('PATCH /instruments/{symbol}', () => {
     await waitUntil(async () => (await statusOf()) === 'live', `${symbol} to open`);
   });
 
-  it('refuses a non-admin key (403), an unknown symbol (422), an unknown session or field (400)', async () => {
+  it('refuses a key without the operator scope (403), an unknown symbol (422), an unknown session or field (400)', async () => {
     const { key } = (await api.post('/keys', { name: 'session trader', scopes: ['read', 'trade'] })).body;
-    expectError(await api.as(key).patch('/instruments/AAPL', { session: 'us-equities' }), 403, 'FORBIDDEN', 'this API key lacks the admin scope');
+    expectError(await api.as(key).patch('/instruments/AAPL', { session: 'us-equities' }), 403, 'FORBIDDEN', "Instruments are the deployment's, shared by every desk: only an operator key may change them");
     expectError(await api.patch('/instruments/ZZZZ', { session: '24/7' }), 422, 'UNKNOWN_SYMBOL', 'unknown symbol ZZZZ', [{ path: 'symbol', message: 'unknown symbol ZZZZ' }]);
     expectError(await api.patch('/instruments/AAPL', { session: 'lse' }), 400, 'VALIDATION_ERROR', 'session: must be one of 24/7, us-equities', [
       { path: 'session', message: 'must be one of 24/7, us-equities' },
