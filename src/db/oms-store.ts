@@ -145,6 +145,7 @@ export class PrismaOmsStore implements OmsStore {
         costBasis: decimalToUnits(pos.costBasis),
         realizedPnl: decimalToUnits(pos.realizedPnl),
         reservedSell: 0,
+        openBuy: 0,
       });
     }
     return {

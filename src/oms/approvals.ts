@@ -21,14 +21,18 @@ export const HALTED = 'HALTED';
  * quantity, a market BUY what its buying-power check estimated; a SELL its shares.
  */
 export function holdPending(portfolio: PortfolioState, order: OrderRecord, cash: bigint): void {
-  hold(portfolio, order, order.side === 'BUY' && !portfolio.isHouse ? cash : 0n, order.side === 'SELL' ? order.quantity - order.filled : 0);
+  const open = order.quantity - order.filled;
+  hold(portfolio, order, order.side === 'BUY' && !portfolio.isHouse ? cash : 0n, order.side === 'SELL' ? open : 0, order.side === 'BUY' ? open : 0);
 }
 
-function hold(portfolio: PortfolioState, order: OrderRecord, cash: bigint, qty: number): void {
+function hold(portfolio: PortfolioState, order: OrderRecord, cash: bigint, sell: number, buy: number): void {
   portfolio.reservedCash += cash - order.reservedCash;
   order.reservedCash = cash;
-  positionOf(portfolio, order.symbol).reservedSell += qty - order.reservedQty;
-  order.reservedQty = qty;
+  const position = positionOf(portfolio, order.symbol);
+  position.reservedSell += sell - order.reservedQty;
+  order.reservedQty = sell;
+  position.openBuy += buy - order.countedBuy;
+  order.countedBuy = buy;
 }
 
 /** What a pending BUY holds: its price x quantity, or for a market order the estimate of its check. */
@@ -41,7 +45,7 @@ export function pendingCash(desk: DeskCore, order: OrderRecord): bigint {
 export function restorePending(desk: DeskCore, rows: OrderRow[]): void {
   const state = desk.state;
   for (const row of rows) {
-    const order: OrderRecord = { ...row, reservedCash: 0n, reservedQty: 0 };
+    const order: OrderRecord = { ...row, reservedCash: 0n, reservedQty: 0, countedBuy: 0 };
     const portfolio = state.portfolios.get(order.portfolioId)!;
     state.orders.set(order.id, order);
     portfolio.openOrders++;
@@ -80,7 +84,7 @@ export function closePending(state: DeskState, order: OrderRecord, status: 'REJE
   order.status = status;
   order.reason = reason;
   order.updatedAt = new Date();
-  hold(portfolio, order, 0n, 0);
+  hold(portfolio, order, 0n, 0, 0);
   state.orders.delete(order.id);
   portfolio.openOrders--;
   state.batch.order(order);

@@ -107,7 +107,7 @@ export class DeskState {
 
   /** Restores a book from its open orders in their stored priority, and their reservations. */
   rebuildBook(instrument: InstrumentState, rows: OrderRow[]): void {
-    const records = rows.map((r) => ({ ...r, reservedCash: 0n, reservedQty: 0 }));
+    const records = rows.map((r) => ({ ...r, reservedCash: 0n, reservedQty: 0, countedBuy: 0 }));
     const book = OrderBook.restore({
       // Allocated for up front: a start with a deep book does not leave the collector to copy it.
       config: { ...instrument.book.config, capacity: Math.max(DEFAULT_BOOK_CAPACITY, rows.length) },
@@ -142,11 +142,16 @@ export class DeskState {
     const holdPrice = o.limitPrice ?? o.stopPrice ?? 0;
     const cash = o.side === 'BUY' && !p.isHouse ? BigInt(holdPrice) * BigInt(open) : 0n;
     const qty = o.side === 'SELL' ? open : 0;
+    const buy = o.side === 'BUY' ? open : 0;
     p.reservedCash += cash - o.reservedCash;
     o.reservedCash = cash;
     if (qty !== o.reservedQty) {
       positionOf(p, o.symbol).reservedSell += qty - o.reservedQty;
       o.reservedQty = qty;
+    }
+    if (buy !== o.countedBuy) {
+      positionOf(p, o.symbol).openBuy += buy - o.countedBuy;
+      o.countedBuy = buy;
     }
   }
 }

@@ -61,6 +61,8 @@ export interface PositionState {
   realizedPnl: bigint;
   /** Open quantity of this portfolio's SELL orders, held against the position when shorting is off. */
   reservedSell: number;
+  /** Open quantity of this portfolio's live BUY orders (awaiting approval too), for the position and exposure limits. */
+  openBuy: number;
 }
 
 export interface PortfolioState {
@@ -110,6 +112,8 @@ export interface OrderRecord {
   /** Cash (BUY) or quantity (SELL) this order holds in its portfolio right now. */
   reservedCash: bigint;
   reservedQty: number;
+  /** A live BUY's open quantity as counted in its position's openBuy (0 for a SELL, or once closed). */
+  countedBuy: number;
 }
 
 export interface TradeRecord {

@@ -117,7 +117,7 @@ export class Oms implements DeskCore {
     if (missedExpiry.length > 0) {
       const now = new Date();
       for (const row of missedExpiry) {
-        state.batch.order({ ...row, status: 'EXPIRED', reason: 'END_OF_DAY', updatedAt: now, reservedCash: 0n, reservedQty: 0 });
+        state.batch.order({ ...row, status: 'EXPIRED', reason: 'END_OF_DAY', updatedAt: now, reservedCash: 0n, reservedQty: 0, countedBuy: 0 });
       }
       this.audit(null, 'order.expire', 'day end', 'ok', { missed: missedExpiry.length, day_end: lastDayEnd!.toISOString() });
       await this.durable();

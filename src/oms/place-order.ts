@@ -30,7 +30,7 @@ export async function findClientIdUse(desk: DeskCore, portfolioId: number, clien
     desk.store.findOrderByClientId(portfolioId, clientOrderId),
     desk.store.findBookedTrade(portfolioId, clientOrderId),
   ]);
-  if (row) return { order: desk.state.orders.get(row.id) ?? { ...row, reservedCash: 0n, reservedQty: 0 } };
+  if (row) return { order: desk.state.orders.get(row.id) ?? { ...row, reservedCash: 0n, reservedQty: 0, countedBuy: 0 } };
   return booking && { booking };
 }
 
@@ -93,7 +93,7 @@ async function placeOnce(placement: Placement): Promise<OrderResult> {
   const live = desk.state.orders.get(order.id);
   if (live) return { order: await desk.committedState(live, new ChangeSet()), fills, created };
   const stored = await desk.store.findOrder(order.id);
-  return { order: stored ? { ...stored, reservedCash: 0n, reservedQty: 0 } : order, fills, created };
+  return { order: stored ? { ...stored, reservedCash: 0n, reservedQty: 0, countedBuy: 0 } : order, fills, created };
 }
 
 /** Validates, risk-checks and executes a new order; resolves once its effects are durable. */
@@ -171,6 +171,7 @@ function newOrder(state: DeskState, portfolio: PortfolioState, instrument: Instr
     updatedAt: now,
     reservedCash: 0n,
     reservedQty: 0,
+    countedBuy: 0,
   };
 }
 

@@ -22,7 +22,7 @@ export function applyFill(
 export function positionOf(portfolio: PortfolioState, symbol: string): PositionState {
   let p = portfolio.positions.get(symbol);
   if (!p) {
-    p = { symbol, quantity: 0, costBasis: 0n, realizedPnl: 0n, reservedSell: 0 };
+    p = { symbol, quantity: 0, costBasis: 0n, realizedPnl: 0n, reservedSell: 0, openBuy: 0 };
     portfolio.positions.set(symbol, p);
   }
   return p;

@@ -35,7 +35,7 @@ export interface PortfolioEventRow {
   readonly at: Date;
 }
 
-export type OrderRow = Omit<OrderRecord, 'reservedCash' | 'reservedQty'>;
+export type OrderRow = Omit<OrderRecord, 'reservedCash' | 'reservedQty' | 'countedBuy'>;
 
 export interface PositionRow {
   readonly portfolioId: number;

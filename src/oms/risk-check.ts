@@ -1,7 +1,7 @@
 import { OmsError, rejected } from './errors.js';
 import { formatUnits } from './units.js';
 import { positionOf } from './portfolio-ledger.js';
-import { isLive, type InstrumentState, type PortfolioState } from './model.js';
+import { type InstrumentState, type PortfolioState } from './model.js';
 import type { DeskState } from './desk-state.js';
 import type { PortfolioRisk } from './risk-model.js';
 import type { OrderType, Side } from '../engine/index.js';
@@ -196,15 +196,9 @@ function checkLimits(state: DeskState, portfolio: PortfolioState, instrument: In
 
 /** Shares the portfolio's live orders (open or awaiting approval) on the intent's side may still trade in the symbol. */
 function sameSideOpen(state: DeskState, portfolio: PortfolioState, symbol: string, intent: OrderIntent): number {
-  let sum = 0;
-  if (intent.side === 'SELL') {
-    // Every live SELL holds its open quantity against the position (see DeskState.reserve).
-    sum = positionOf(portfolio, symbol).reservedSell;
-    const self = intent.orderId === undefined ? undefined : state.orders.get(intent.orderId);
-    return self ? sum - self.reservedQty : sum;
-  }
-  for (const o of state.orders.values()) {
-    if (o.portfolioId === portfolio.id && o.symbol === symbol && o.side === 'BUY' && o.id !== intent.orderId && isLive(o.status)) sum += o.quantity - o.filled;
-  }
-  return sum;
+  // Every live order counts its open quantity in its position (DeskState.reserve, approvals' hold):
+  // no walk over the desk's orders. An order being changed counts without itself.
+  const position = positionOf(portfolio, symbol);
+  const self = intent.orderId === undefined ? undefined : state.orders.get(intent.orderId);
+  return intent.side === 'SELL' ? position.reservedSell - (self?.reservedQty ?? 0) : position.openBuy - (self?.countedBuy ?? 0);
 }

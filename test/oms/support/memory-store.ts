@@ -46,7 +46,7 @@ export class MemoryStore implements OmsStore {
   async loadState(): Promise<LoadedState> {
     const portfolios: PortfolioState[] = [...this.portfolios.values()].map((p) => portfolioState(p));
     for (const pos of this.positions.values()) {
-      portfolios.find((p) => p.id === pos.portfolioId)!.positions.set(pos.symbol, { ...pos, reservedSell: 0 });
+      portfolios.find((p) => p.id === pos.portfolioId)!.positions.set(pos.symbol, { ...pos, reservedSell: 0, openBuy: 0 });
     }
     const open = [...this.orders.values()]
       .filter((o) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED' || o.status === 'PENDING_APPROVAL')
