@@ -169,15 +169,37 @@ class HandSource implements MarketDataSource {
   }
 }
 
+/** The desk fed by a hand-driven source through the paper market's house, as the service wires it. */
+async function startFeed(beforeNextStatement?: (fn: () => void) => void): Promise<{ source: HandSource; stop: () => Promise<void> }> {
+  const desks = new Desks(desk.desk.id);
+  await desks.add(desk);
+  const market = new PaperMarket(desks, null, CONFIG, 60_000, logger);
+  await market.start();
+  const source = new HandSource();
+  const live = new LiveMarket(source, desks, ['ACME'], logger, { staleMs: 60_000, moveAndQuote: (symbol, price) => market.moveAndQuote(symbol, price), beforeNextStatement });
+  await live.start();
+  return {
+    source,
+    stop: async () => {
+      await live.stop();
+      await market.stop();
+    },
+  };
+}
+
+/** Once 104.00 is committed: the commits since `commitsBefore` wrote 101.00 then 104.00 (102.00 never), the house quoting around it. */
+async function expectCommitted101Then104(commitsBefore: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (store.instruments.get('ACME')!.referencePrice !== 104 * U && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+  expect(store.prices.slice(commitsBefore)).toEqual([101 * U, 104 * U]);
+  const { bid, ask } = committedQuotes();
+  expect(bid).toBeLessThan(104 * U);
+  expect(ask).toBeGreaterThan(104 * U);
+}
+
 describe('a market data feed', () => {
   it('applies the latest of the prints that arrive while a price is in flight in the next commit, conflating the prints between', async () => {
-    const desks = new Desks(desk.desk.id);
-    await desks.add(desk);
-    const market = new PaperMarket(desks, null, CONFIG, 60_000, logger);
-    await market.start();
-    const source = new HandSource();
-    const live = new LiveMarket(source, desks, ['ACME'], logger, { staleMs: 60_000, moveAndQuote: (symbol, price) => market.moveAndQuote(symbol, price) });
-    await live.start();
+    const { source, stop } = await startFeed();
     const commitsBefore = store.commits;
     store.hold();
     source.print(101 * U);
@@ -186,32 +208,16 @@ describe('a market data feed', () => {
     source.print(102 * U);
     source.print(104 * U);
     store.release();
-    const deadline = Date.now() + 10_000;
-    while (store.instruments.get('ACME')!.referencePrice !== 104 * U && Date.now() < deadline) await new Promise((r) => setImmediate(r));
-    // The latest print rode the commit right after the one in flight, with its re-quote; 102.00 was never applied.
-    expect(store.prices.slice(commitsBefore)).toEqual([101 * U, 104 * U]);
-    const { bid, ask } = committedQuotes();
-    expect(bid).toBeLessThan(104 * U);
-    expect(ask).toBeGreaterThan(104 * U);
-    await live.stop();
-    await market.stop();
+    // The latest print rode the commit right after the one in flight, with its re-quote.
+    await expectCommitted101Then104(commitsBefore);
+    await stop();
   });
 
   it('puts the latest print and its re-quote into the desk just before the next statement, without waiting for the previous price to commit', async () => {
-    const desks = new Desks(desk.desk.id);
-    await desks.add(desk);
-    const market = new PaperMarket(desks, null, CONFIG, 60_000, logger);
-    await market.start();
-    const source = new HandSource();
     // The group commit's hook, run by hand: "the next statement starts now".
     const beforeNext: (() => void)[] = [];
     const nextStatement = () => beforeNext.splice(0).forEach((fn) => fn());
-    const live = new LiveMarket(source, desks, ['ACME'], logger, {
-      staleMs: 60_000,
-      moveAndQuote: (symbol, price) => market.moveAndQuote(symbol, price),
-      beforeNextStatement: (fn) => beforeNext.push(fn),
-    });
-    await live.start();
+    const { source, stop } = await startFeed((fn) => beforeNext.push(fn));
     const commitsBefore = store.commits;
     const house = desk.portfolio('HOUSE')!.id;
     const quotedAround = (price: number) => {
@@ -234,13 +240,7 @@ describe('a market data feed', () => {
     expect(desk.instrument('ACME')!.referencePrice).toBe(104 * U);
     expect(quotedAround(104 * U)).toBe(true);
     store.release();
-    const deadline = Date.now() + 10_000;
-    while (store.instruments.get('ACME')!.referencePrice !== 104 * U && Date.now() < deadline) await new Promise((r) => setImmediate(r));
-    expect(store.prices.slice(commitsBefore)).toEqual([101 * U, 104 * U]);
-    const { bid, ask } = committedQuotes();
-    expect(bid).toBeLessThan(104 * U);
-    expect(ask).toBeGreaterThan(104 * U);
-    await live.stop();
-    await market.stop();
+    await expectCommitted101Then104(commitsBefore);
+    await stop();
   });
 });
