@@ -252,7 +252,9 @@ export async function startOmsService(env: Env, options: OmsServiceOptions = {})
     );
     bars.start();
     await market.start();
-    if (!source) cluster?.followPrices(env.SIMULATOR_INTERVAL_MS);
+    // Every process follows the catalogue an operator changes through desk main's owner; with the
+    // simulator, the prices desk main's owner draws too.
+    cluster?.followCatalogue(source ? 1000 : env.SIMULATOR_INTERVAL_MS, !source);
     // A provider that does not answer does not hold the start: its symbols go stale until it does.
     await live?.start();
     // A replay taken over resumes at the market time this process last heard from the old holder.

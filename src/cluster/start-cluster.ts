@@ -9,7 +9,7 @@ import type { ClusterOut } from '../wire/response-schemas.js';
 import { ClusterNode } from './cluster-node.js';
 import { ClusterStore } from './cluster-store.js';
 import { Forwarder, FORWARDED_HEADER } from './forwarder.js';
-import { PriceFollower } from './price-follower.js';
+import { CatalogueFollower } from './catalogue-follower.js';
 import type { DeskLease } from './desk-lease.js';
 import { MarketLease, type MarketLeaseOptions } from './market-lease.js';
 import { listenMarket } from './market-channel.js';
@@ -24,7 +24,8 @@ export interface Cluster {
   status(): Promise<ClusterOut>;
   /** Resolves once some process serves the desk (a desk just made). */
   placed(deskId: number): Promise<void>;
-  followPrices(intervalMs: number): void;
+  /** Keeps this process's desks on the deployment's catalogue (new instruments, sessions) and, with `prices`, on its prices. */
+  followCatalogue(intervalMs: number, prices: boolean): void;
   /** Runs a live market data source in whichever process holds the market lease (see MarketLease). */
   runMarketData(run: MarketLeaseOptions['run']): Promise<void>;
   /** Hears what the market lease holder publishes; answers how to stop. */
@@ -65,7 +66,7 @@ export async function startCluster(deps: ClusterDeps): Promise<Cluster> {
   const internalUrl = internalUrlOf(env, deps.port);
   const node = new ClusterNode({ store, desks, internalUrl, id: env.CLUSTER_MEMBER_ID, leaseMs: env.CLUSTER_LEASE_MS, openDesk: deps.openDesk, logger });
   const forwarder = new Forwarder(node.id);
-  let follower: PriceFollower | null = null;
+  let follower: CatalogueFollower | null = null;
   let market: MarketLease | null = null;
   // The market lease holder's prices go out on a connection of their own.
   const publishPool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 1 });
@@ -111,8 +112,8 @@ export async function startCluster(deps: ClusterDeps): Promise<Cluster> {
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    followPrices(intervalMs) {
-      follower = new PriceFollower(deps.pool, desks, deps.move, intervalMs, logger);
+    followCatalogue(intervalMs, prices) {
+      follower = new CatalogueFollower(deps.pool, desks, prices ? deps.move : null, intervalMs, logger);
       follower.start();
     },
     async runMarketData(run) {

@@ -180,6 +180,30 @@ describe('three OMS processes on one PostgreSQL', () => {
     }
   });
 
+  it('an instrument the operator adds, or schedules, through desk main’s owner reaches the desks every other process owns', async () => {
+    const c = await settled(NAMES);
+    const mainOwner = c.desks.find((d) => d.id === 1)!.owner!;
+    const elsewhere = [...deskKeys.entries()].filter(([d]) => c.desks.find((x) => x.id === d)!.owner !== mainOwner);
+    expect(elsewhere.length).toBeGreaterThan(0);
+    const added = await retrying(() => proc(NAMES[1]).baseUrl, 'POST', '/instruments', CLUSTER_ADMIN_KEY, { symbol: 'CLUS', name: 'Cluster Co', reference_price: '25.00' });
+    expect(added.status).toBe(201);
+    for (const [deskId, key] of elsewhere) {
+      // Tradable there: an order on it rests, and the desk's own house quotes it.
+      const placed = await until(`CLUS on desk ${deskId}`, async () => {
+        const res = await call(proc(NAMES[deskId % 3]).baseUrl, 'POST', '/orders', key, { symbol: 'CLUS', side: 'BUY', type: 'LIMIT', quantity: 1, limit_price: '20.00', portfolio_name: 'P' });
+        return res.status === 201 ? res.body : undefined;
+      });
+      expect(placed).toMatchObject({ symbol: 'CLUS', status: 'NEW' });
+    }
+    expect((await retrying(() => proc(NAMES[2]).baseUrl, 'PATCH', '/instruments/CLUS', CLUSTER_ADMIN_KEY, { session: 'us-equities' })).status).toBe(200);
+    for (const [deskId, key] of elsewhere) {
+      await until(`CLUS us-equities on desk ${deskId}`, async () => {
+        const res = await call(proc(NAMES[0]).baseUrl, 'GET', '/instruments', key);
+        return res.body.data?.find((i: { symbol: string }) => i.symbol === 'CLUS')?.session === 'us-equities' ? true : undefined;
+      });
+    }
+  });
+
   it('kill -9 of a desk’s owner while clients trade on it: another serves it within seconds, nothing acknowledged is lost', async () => {
     const c = await cluster();
     const desk = c.desks.find((d) => d.owner === 'oms-c' && d.id !== 1)!.id;
