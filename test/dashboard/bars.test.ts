@@ -16,6 +16,8 @@ interface BarsModule {
   mergeBars(bars: unknown[], incoming: unknown[], max?: number): Bar[];
   toChartBar(bar: unknown): { time: number; open: number; high: number; low: number; close: number; volume: number } | null;
   priceDecimals(bars: unknown[]): number;
+  markerBarTime(trade: unknown, bars: unknown[]): number | null;
+  tradeMarker(trade: unknown, time: number): { time: number; position: string; shape: string; text: string };
 }
 const BARS_MODULE_PATH: string = '../../src/dashboard/public/bars.js';
 let bars: BarsModule;
@@ -63,5 +65,30 @@ describe('dashboard bars', () => {
     expect(bars.priceDecimals([bar(30, '212.125')])).toBe(3);
     expect(bars.priceDecimals([bar(30, '0.1234'), bar(31, '1.5')])).toBe(4);
     expect(bars.priceDecimals([])).toBe(2);
+  });
+});
+
+describe('the desk trades marked on the candles', () => {
+  const minute = (m: number) => Date.UTC(2024, 5, 14, 13, m) / 1000;
+  const trade = (at: string | undefined, side = 'BUY') => ({ trade_id: '7', price: '212.40', quantity: 10, aggressor_side: side, executed_at: at });
+  const drawn = [bar(30, '212.00'), bar(31, '212.30'), bar(33, '212.50')];
+
+  it('go on the bar of their minute, or on the latest bar when newer than the chart (a replay trades on the wall clock)', () => {
+    expect(bars.markerBarTime(trade('2024-06-14T13:31:45.500Z'), drawn)).toBe(minute(31));
+    expect(bars.markerBarTime(trade('2024-06-14T13:33:00.000Z'), drawn)).toBe(minute(33));
+    // A minute the chart has no bar for, inside it or after it, and a time that is not one: the latest bar.
+    expect(bars.markerBarTime(trade('2024-06-14T13:32:10Z'), drawn)).toBe(minute(33));
+    expect(bars.markerBarTime(trade('2026-12-07T16:39:24Z'), drawn)).toBe(minute(33));
+    expect(bars.markerBarTime(trade(undefined), drawn)).toBe(minute(33));
+  });
+
+  it('are left off when older than the first bar, or when there is no bar', () => {
+    expect(bars.markerBarTime(trade('2024-06-14T13:29:59Z'), drawn)).toBeNull();
+    expect(bars.markerBarTime(trade('2024-06-14T13:31:00Z'), [])).toBeNull();
+  });
+
+  it('point up under the bar for a buyer lifting the offer, down above it for a seller, with the feed`s own decimals', () => {
+    expect(bars.tradeMarker(trade('2024-06-14T13:31:00Z'), minute(31))).toMatchObject({ time: minute(31), position: 'belowBar', shape: 'arrowUp', text: 'B 10 @ 212.40' });
+    expect(bars.tradeMarker(trade('2024-06-14T13:31:00Z', 'SELL'), minute(31))).toMatchObject({ position: 'aboveBar', shape: 'arrowDown', text: 'S 10 @ 212.40' });
   });
 });

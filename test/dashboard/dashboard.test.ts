@@ -573,4 +573,33 @@ describe('dashboard candles (bars:SYMBOL)', () => {
     expect(await lib.text()).toContain('Lightweight Charts');
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it("marks the desk's own trades on the candles: one made now, during the replayed day, on its latest bar", async () => {
+    const { baseUrl, adminKey } = replay!;
+    const headers = { 'X-API-Key': adminKey, 'Content-Type': 'application/json' };
+    for (const name of ['Marks', 'Street']) {
+      await fetch(`${baseUrl}/api/v1/portfolios`, { method: 'POST', headers, body: JSON.stringify({ name, starting_cash: '100000.00', allow_short: true }) });
+    }
+    // The replay is over and the house may have pulled its quotes as the data went quiet: Street
+    // offers far above the market, and Marks' BUY up to that price takes the best offer there is
+    // (the house's, if it still quotes, else Street's). One trade of 3 either way.
+    const limit = (portfolio: string, side: string) => ({ symbol: 'AAPL', side, type: 'LIMIT', quantity: 3, limit_price: '400.00', portfolio_name: portfolio });
+    expect((await fetch(`${baseUrl}/api/v1/orders`, { method: 'POST', headers, body: JSON.stringify(limit('Street', 'SELL')) })).status).toBe(201);
+    const placed = await fetch(`${baseUrl}/api/v1/orders`, { method: 'POST', headers, body: JSON.stringify(limit('Marks', 'BUY')) });
+    const order = (await placed.json()) as { status: string; fills: { price: string }[] };
+    expect(order.status).toBe('FILLED');
+    const marked = await chartPage.waitForFunction(
+      () => {
+        // One trade, so one marker.
+        const box = document.querySelector<HTMLElement>('#candle-chart');
+        return box?.dataset.markers === '1' ? box.dataset.lastMarker : undefined;
+      },
+      null,
+      { timeout: WAIT_MS, polling: 100 },
+    );
+    const text = await marked.jsonValue();
+    // On 13:32, the replay's last minute (the trade itself is stamped with today's wall clock).
+    expect(text).toBe(`B 3 @ ${order.fills[0].price} on 2024-06-14T13:32:00.000Z`);
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

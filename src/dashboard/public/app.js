@@ -177,6 +177,7 @@ import('./candles.js')
   .then(({ CandleChart }) => {
     candles = new CandleChart(ui.candleBox, { maxBars: MAX_BARS });
     candles.set(state.bars);
+    candles.markTrades(state.trades);
     renderChartMode();
   })
   .catch((err) => showError(`candles unavailable (${err?.message ?? err}): showing the line chart`, 'info'));
@@ -476,6 +477,7 @@ function onTradesSnapshot(data) {
   state.trades = trades.slice(0, MAX_TAPE_ROWS);
   state.tradeIds = new Set(state.trades.map((t) => String(t.trade_id)));
   renderTape();
+  candles?.markTrades(state.trades);
   const now = Date.now();
   chart.set(
     'last',
@@ -498,6 +500,7 @@ function onTradesUpdate(data) {
     const p = fmt.toNumber(t.price);
     if (p !== null) chart.add('last', Math.min(now, fmt.epochMs(t.executed_at, now)), p, fmt.price(t.price));
   }
+  candles?.markTrades(trades);
   while (state.trades.length > MAX_TAPE_ROWS) {
     const dropped = state.trades.pop();
     state.tradeIds.delete(String(dropped.trade_id));
@@ -514,6 +517,8 @@ function onBars(data, isSnapshot) {
   state.bars = mergeBars(isSnapshot ? [] : state.bars, bars, MAX_BARS);
   if (isSnapshot) candles?.set(state.bars);
   else candles?.update(bars);
+  // Trades heard before the bars are marked once there is a bar to mark them on.
+  candles?.markTrades(state.trades);
   renderChartMode();
 }
 

@@ -34,3 +34,32 @@ export function priceDecimals(bars) {
   }
   return Math.min(4, decimals);
 }
+
+/**
+ * The bar (its epoch seconds, as the chart has it) a desk trade is marked on: the bar of the trade's
+ * minute when the chart has it, else the latest bar, for a trade newer than the chart (a replay's
+ * bars run on the file's clock while the desk trades now, on the wall clock). Null for a trade older
+ * than the chart's first bar, or with no bars.
+ */
+export function markerBarTime(trade, bars) {
+  const drawn = bars.map(toChartBar).filter(Boolean);
+  if (drawn.length === 0) return null;
+  const at = Date.parse(trade?.executed_at);
+  if (!Number.isFinite(at)) return drawn[drawn.length - 1].time;
+  const minute = Math.floor(at / 60_000) * 60;
+  if (minute < drawn[0].time) return null;
+  const same = drawn.find((b) => b.time === minute);
+  return same ? same.time : drawn[drawn.length - 1].time;
+}
+
+/** A desk trade as a chart marker on `time`: an arrow on the aggressor's side, its quantity and price as the feed sent them. */
+export function tradeMarker(trade, time) {
+  const buy = trade.aggressor_side === 'BUY';
+  return {
+    time,
+    position: buy ? 'belowBar' : 'aboveBar',
+    shape: buy ? 'arrowUp' : 'arrowDown',
+    color: buy ? '#26a69a' : '#ef5350',
+    text: `${buy ? 'B' : 'S'} ${trade.quantity} @ ${trade.price}`,
+  };
+}

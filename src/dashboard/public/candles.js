@@ -1,9 +1,10 @@
-// CandleChart: one-minute candles with a volume histogram under them, drawn by lightweight-charts
-// (served from its package at /vendor/lightweight-charts/). The container's data attributes say
-// what is drawn (bar count, last close as the feed sent it), for people and tests alike.
+// CandleChart: one-minute candles with a volume histogram under them, and the desk's own trades
+// marked on them, drawn by lightweight-charts (served from its package at /vendor/lightweight-charts/).
+// The container's data attributes say what is drawn (bar count, last close as the feed sent it, the
+// trades marked), for people and tests alike.
 
-import { createChart, CandlestickSeries, HistogramSeries, ColorType } from '/vendor/lightweight-charts/lightweight-charts.standalone.production.mjs';
-import { mergeBars, priceDecimals, toChartBar } from './bars.js';
+import { createChart, createSeriesMarkers, CandlestickSeries, HistogramSeries, ColorType } from '/vendor/lightweight-charts/lightweight-charts.standalone.production.mjs';
+import { markerBarTime, mergeBars, priceDecimals, toChartBar, tradeMarker } from './bars.js';
 
 const UP = '#26a69a';
 const DOWN = '#ef5350';
@@ -32,7 +33,35 @@ export class CandleChart {
     // Volume on its own overlay scale, in the bottom fifth.
     this.volume = this.chart.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceScaleId: '', lastValueVisible: false, priceLineVisible: false });
     this.volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+    // The desk's trades: each keeps the bar it was first marked on (by trade id), so a replay's
+    // trades do not all move onto each newer bar.
+    this.markers = createSeriesMarkers(this.candles, []);
+    this.marked = new Map();
+    this.maxMarkers = 200;
     this.describe();
+  }
+
+  /** Marks the desk's trades (newest or oldest first, any order) on the bars drawn now. */
+  markTrades(trades) {
+    for (const t of trades) {
+      const id = String(t?.trade_id ?? '');
+      if (!id || this.marked.has(id)) continue;
+      const time = markerBarTime(t, this.bars);
+      if (time === null) continue;
+      this.marked.set(id, tradeMarker(t, time));
+    }
+    // The newest kept: ids are numbered in commit order within a desk.
+    const kept = [...this.marked.entries()].sort((a, b) => Number(a[0]) - Number(b[0])).slice(-this.maxMarkers);
+    this.marked = new Map(kept);
+    this.drawMarkers();
+  }
+
+  drawMarkers() {
+    const list = [...this.marked.values()].sort((a, b) => a.time - b.time);
+    this.markers.setMarkers(list);
+    const last = [...this.marked.values()].pop();
+    this.container.dataset.markers = String(list.length);
+    this.container.dataset.lastMarker = last ? `${last.text} on ${new Date(last.time * 1000).toISOString()}` : '';
   }
 
   /** Replace every bar (a snapshot). */
@@ -61,6 +90,8 @@ export class CandleChart {
 
   clear() {
     this.bars = [];
+    this.marked.clear();
+    this.drawMarkers();
     this.redraw();
   }
 
