@@ -20,7 +20,8 @@ export class CandleChart {
       autoSize: true,
       layout: { background: { type: ColorType.Solid, color: 'transparent' }, textColor: '#8a94a3', fontSize: 11 },
       grid: { vertLines: { color: '#1b222c' }, horzLines: { color: '#1b222c' } },
-      timeScale: { timeVisible: true, secondsVisible: false, borderColor: '#2a3340' },
+      // Room right of the last bar, where the latest trades' marks and their labels go.
+      timeScale: { timeVisible: true, secondsVisible: false, borderColor: '#2a3340', rightOffset: 12 },
       rightPriceScale: { borderColor: '#2a3340', scaleMargins: { top: 0.08, bottom: 0.28 } },
     });
     this.candles = this.chart.addSeries(CandlestickSeries, {
