@@ -289,4 +289,39 @@ describe('a market data feed', () => {
     expect(ask).toBeGreaterThan(102 * U);
     await stop();
   });
+
+  it('brings a desk back from its reload to the price the other desks took meanwhile, though desk main has it already', async () => {
+    const blueStore = new HeldStore([{ symbol: 'ACME', name: 'Acme', tickSize: 100, lotSize: 1, referencePrice: 100 * U, lastPrice: null }]);
+    const blue = await Oms.open(blueStore, undefined, {}, { id: 2, name: 'blue', createdAt: new Date() });
+    const desks = new Desks(desk.desk.id);
+    await desks.add(desk);
+    await desks.add(blue);
+    const market = new PaperMarket(desks, null, CONFIG, 60_000, logger);
+    await market.start();
+    const source = new HandSource();
+    const live = new LiveMarket(source, desks, ['ACME'], logger, { staleMs: 400, moveAndQuote: (symbol, price) => market.moveAndQuote(symbol, price) });
+    await live.start();
+    const until = async (done: () => boolean) => {
+      const deadline = Date.now() + 5_000;
+      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    };
+    blueStore.failNextCommit();
+    blueStore.holdLoads();
+    source.print(101 * U);
+    await until(() => blue.health === 'degraded');
+    expect(blue.health).toBe('degraded');
+    source.print(102 * U);
+    // Desk main takes 102.00; blue, reloading, passes it by.
+    await until(() => store.instruments.get('ACME')!.referencePrice === 102 * U);
+    expect(desk.instrument('ACME')!.referencePrice).toBe(102 * U);
+    blueStore.releaseLoads();
+    await until(() => blue.healthy);
+    expect(blue.instrument('ACME')!.referencePrice).toBe(100 * U);
+    await until(() => blue.instrument('ACME')!.referencePrice === 102 * U);
+    expect(blue.instrument('ACME')!.referencePrice).toBe(102 * U);
+    await until(() => blueStore.instruments.get('ACME')!.referencePrice === 102 * U);
+    expect(blueStore.instruments.get('ACME')!.referencePrice).toBe(102 * U);
+    await live.stop();
+    await market.stop();
+  });
 });
