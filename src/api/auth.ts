@@ -103,16 +103,23 @@ export function requireScope(scope: Scope): RequestHandler {
 }
 
 /**
- * 403 for a key limited to some portfolios (acting as itself): `what` reaches every portfolio of the
- * desk (its fees, its keys, a halt of the whole desk), so it needs a key limited to none.
+ * 403 for a key limited to some portfolios, acting as itself or for a desk member: `what` reaches
+ * every portfolio of the desk (its fees), so it needs a key limited to none.
  */
 export function requireWholeDesk(what: string): RequestHandler {
-  return (_req, res, next) => next(wholeDeskRefusal(keyOf(res), what) ?? undefined);
+  return (_req, res, next) => next(keyOf(res).portfolios.length > 0 ? limitedKeyRefusal(what) : undefined);
 }
 
-/** The refusal of requireWholeDesk, for a handler that decides later; a member acting through the bot is bounded by its role instead. */
+/**
+ * For what a member acting through the bot gives within the key's reach (a role, a channel grant):
+ * refused to a key limited to some portfolios acting as itself; a member is bounded by its role instead.
+ */
 export function wholeDeskRefusal(key: ApiKeyRecord, what: string): HttpError | null {
-  return key.member || key.portfolios.length === 0 ? null : new HttpError('FORBIDDEN', `this API key is limited to some portfolios: it may not change ${what}`);
+  return key.member || key.portfolios.length === 0 ? null : limitedKeyRefusal(what);
+}
+
+function limitedKeyRefusal(what: string): HttpError {
+  return new HttpError('FORBIDDEN', `this API key is limited to some portfolios: it may not change ${what}`);
 }
 
 /**

@@ -56,6 +56,12 @@ export class LiveMarket implements MarketDataSink {
   private flushDue = false;
   /** Symbols with a print not yet applied. */
   private readonly dirty = new Set<string>();
+  /**
+   * The latest price of each symbol applied while a desk was reloading after a failed commit: that
+   * desk passed it by and comes back on the last price committed, so it goes again once every desk
+   * is back (a quiet symbol would otherwise stay on the old price until its next print).
+   */
+  private readonly missed = new Map<string, number>();
   private running = false;
   /** Prices applied and not yet committed, for stop() to wait for. */
   private readonly applying = new Set<Promise<void>>();
@@ -184,6 +190,14 @@ export class LiveMarket implements MarketDataSink {
   }
 
   private checkStale(): void {
+    if (this.missed.size > 0 && this.desks.degraded().length === 0) {
+      for (const [symbol, price] of this.missed) {
+        const s = this.symbols.get(symbol)!;
+        s.pending ??= price;
+        this.wake(symbol);
+      }
+      this.missed.clear();
+    }
     const limit = this.now() - this.options.staleMs;
     for (const [symbol, s] of this.symbols) {
       if (s.status === 'live' && s.lastMessageAt < limit) {
@@ -237,6 +251,10 @@ export class LiveMarket implements MarketDataSink {
     // A process of a cluster that serves no desk right now has nothing to price.
     if (this.desks.all().length === 0) return;
     const main = this.desks.main;
+    if (this.desks.degraded().length > 0) this.missed.set(symbol, price);
+    else this.missed.delete(symbol);
+    // Reloading, main's catalogue is empty until loaded: the symbol is not new, its price waits.
+    if (main.health === 'degraded') return;
     let instrument = main.instrument(symbol);
     if (!instrument) {
       // Followed but not in the catalogue (BTC-USD): added at its first print, priced by it.
@@ -260,7 +278,8 @@ export class LiveMarket implements MarketDataSink {
       return;
     }
     const rounded = Math.max(instrument.tickSize, Math.round(price / instrument.tickSize) * instrument.tickSize);
-    if (rounded === instrument.referencePrice) return;
+    // Every desk's: one back from a reload may lag the others.
+    if (this.desks.all().every((d) => (d.instrument(symbol)?.referencePrice ?? rounded) === rounded)) return;
     if (this.options.moveAndQuote) await this.options.moveAndQuote(symbol, rounded);
     else await this.desks.setReferencePrice(symbol, rounded, null, main);
   }

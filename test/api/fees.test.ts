@@ -62,6 +62,14 @@ describe('the fee schedule over REST', () => {
     expect((await api.get('/fees')).body).toEqual(SCHEDULE);
   });
 
+  it('a key limited to some portfolios may not set them (403), not even acting for a desk member: every portfolio pays them', async () => {
+    const limited = api.as((await api.post('/keys', { name: 'taker bot', scopes: ['admin', 'act_as'], portfolios: ['Taker'] })).body.key);
+    const message = "this API key is limited to some portfolios: it may not change the desk's fees";
+    expectError(await limited.put('/fees', { per_share: '0', bps: '0', min_per_order: '0' }), 403, 'FORBIDDEN', message);
+    expectError(await limited.put('/fees', { per_share: '0', bps: '0', min_per_order: '0' }, { headers: { 'On-Behalf-Of': 'slack:TFEES:UADMIN' } }), 403, 'FORBIDDEN', message);
+    expect((await api.get('/fees')).body).toEqual(SCHEDULE);
+  });
+
   it('refuses a negative, malformed, missing or unknown part with 400 naming it', async () => {
     expectError(await api.put('/fees', { per_share: '-0.01', bps: '0', min_per_order: '0' }), 400, 'VALIDATION_ERROR', expect.any(String), [
       { path: 'per_share', message: 'per_share must not be negative' },

@@ -67,6 +67,10 @@ describe('halt and resume', () => {
     expectError(await limited.put('/desk/risk-state', { state: 'HALTED' }), 403, 'FORBIDDEN', 'this API key is limited to some portfolios: it may not change the whole desk');
     expectError(await limited.put('/portfolios/Alpha/risk-state', { state: 'HALTED' }), 404, 'PORTFOLIO_NOT_FOUND', 'no portfolio Alpha');
     expect((await limited.put('/portfolios/Beta/risk-state', { state: 'ACTIVE' })).status).toBe(200);
+    // Acting for a desk member (On-Behalf-Of) does not take the key past its portfolios either.
+    const limitedBot = api.as((await api.post('/keys', { name: 'beta bot', scopes: ['read', 'approve', 'act_as'], portfolios: ['Beta'] })).body.key);
+    const asMember = { headers: { 'On-Behalf-Of': 'slack:TRISK:UAPPROVER' } };
+    expectError(await limitedBot.put('/desk/risk-state', { state: 'HALTED', cancel_open_orders: true }, asMember), 403, 'FORBIDDEN', 'this API key is limited to some portfolios: it may not change the whole desk');
     expect((await api.get('/desk/risk-state')).body.state).toBe('ACTIVE');
   });
 

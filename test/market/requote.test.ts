@@ -39,6 +39,24 @@ class HeldStore extends MemoryStore {
     return new Promise((resolve) => this.arrived.push(resolve));
   }
 
+  private loadGate: Promise<void> | null = null;
+  private openLoads: () => void = () => undefined;
+
+  /** Reloads wait (a desk reloading after a failed commit stays degraded) until releaseLoads(). */
+  holdLoads(): void {
+    this.loadGate = new Promise((resolve) => (this.openLoads = resolve));
+  }
+
+  releaseLoads(): void {
+    this.loadGate = null;
+    this.openLoads();
+  }
+
+  override async loadState(): ReturnType<MemoryStore['loadState']> {
+    if (this.loadGate) await this.loadGate;
+    return super.loadState();
+  }
+
   /** One statement at a time, as the database store writes them: the next closes once this one is done. */
   private statement: Promise<void> = Promise.resolve();
 
@@ -170,13 +188,13 @@ class HandSource implements MarketDataSource {
 }
 
 /** The desk fed by a hand-driven source through the paper market's house, as the service wires it. */
-async function startFeed(beforeNextStatement?: (fn: () => void) => void): Promise<{ source: HandSource; stop: () => Promise<void> }> {
+async function startFeed(beforeNextStatement?: (fn: () => void) => void, staleMs = 60_000): Promise<{ source: HandSource; stop: () => Promise<void> }> {
   const desks = new Desks(desk.desk.id);
   await desks.add(desk);
   const market = new PaperMarket(desks, null, CONFIG, 60_000, logger);
   await market.start();
   const source = new HandSource();
-  const live = new LiveMarket(source, desks, ['ACME'], logger, { staleMs: 60_000, moveAndQuote: (symbol, price) => market.moveAndQuote(symbol, price), beforeNextStatement });
+  const live = new LiveMarket(source, desks, ['ACME'], logger, { staleMs, moveAndQuote: (symbol, price) => market.moveAndQuote(symbol, price), beforeNextStatement });
   await live.start();
   return {
     source,
@@ -242,5 +260,68 @@ describe('a market data feed', () => {
     store.release();
     await expectCommitted101Then104(commitsBefore);
     await stop();
+  });
+
+  it('applies a print heard while the desk reloads after a failed commit once the desk is back, without waiting for another print', async () => {
+    const { source, stop } = await startFeed(undefined, 400);
+    const until = async (done: () => boolean) => {
+      const deadline = Date.now() + 5_000;
+      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    };
+    store.failNextCommit();
+    store.holdLoads();
+    source.print(101 * U);
+    // 101.00's commit is refused: the desk reloads what was committed (held here, so it stays degraded).
+    await until(() => desk.health === 'degraded');
+    expect(desk.health).toBe('degraded');
+    source.print(102 * U);
+    // The print's pass has run (it is scheduled on the next turn of the event loop) while the desk reloads.
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    store.releaseLoads();
+    await until(() => desk.healthy);
+    expect(desk.instrument('ACME')!.referencePrice).toBe(100 * U);
+    // Back on the committed 100.00: the print heard meanwhile is the market's price, and goes in by itself.
+    await until(() => store.instruments.get('ACME')!.referencePrice === 102 * U);
+    expect(desk.instrument('ACME')!.referencePrice).toBe(102 * U);
+    expect(store.instruments.get('ACME')!.referencePrice).toBe(102 * U);
+    const { bid, ask } = committedQuotes();
+    expect(bid).toBeLessThan(102 * U);
+    expect(ask).toBeGreaterThan(102 * U);
+    await stop();
+  });
+
+  it('brings a desk back from its reload to the price the other desks took meanwhile, though desk main has it already', async () => {
+    const blueStore = new HeldStore([{ symbol: 'ACME', name: 'Acme', tickSize: 100, lotSize: 1, referencePrice: 100 * U, lastPrice: null }]);
+    const blue = await Oms.open(blueStore, undefined, {}, { id: 2, name: 'blue', createdAt: new Date() });
+    const desks = new Desks(desk.desk.id);
+    await desks.add(desk);
+    await desks.add(blue);
+    const market = new PaperMarket(desks, null, CONFIG, 60_000, logger);
+    await market.start();
+    const source = new HandSource();
+    const live = new LiveMarket(source, desks, ['ACME'], logger, { staleMs: 400, moveAndQuote: (symbol, price) => market.moveAndQuote(symbol, price) });
+    await live.start();
+    const until = async (done: () => boolean) => {
+      const deadline = Date.now() + 5_000;
+      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    };
+    blueStore.failNextCommit();
+    blueStore.holdLoads();
+    source.print(101 * U);
+    await until(() => blue.health === 'degraded');
+    expect(blue.health).toBe('degraded');
+    source.print(102 * U);
+    // Desk main takes 102.00; blue, reloading, passes it by.
+    await until(() => store.instruments.get('ACME')!.referencePrice === 102 * U);
+    expect(desk.instrument('ACME')!.referencePrice).toBe(102 * U);
+    blueStore.releaseLoads();
+    await until(() => blue.healthy);
+    expect(blue.instrument('ACME')!.referencePrice).toBe(100 * U);
+    await until(() => blue.instrument('ACME')!.referencePrice === 102 * U);
+    expect(blue.instrument('ACME')!.referencePrice).toBe(102 * U);
+    await until(() => blueStore.instruments.get('ACME')!.referencePrice === 102 * U);
+    expect(blueStore.instruments.get('ACME')!.referencePrice).toBe(102 * U);
+    await live.stop();
+    await market.stop();
   });
 });

@@ -32,9 +32,16 @@ export class LineReader {
       this.rest = '';
       return this.lines.length > 0;
     }
-    const parts = (this.rest + next.value).split('\n');
-    this.rest = parts.pop()!;
-    this.lines = parts;
+    // Only the new chunk is searched: a long line's start is not read again at every chunk.
+    const parts = next.value.split('\n');
+    if (parts.length === 1) {
+      this.rest += parts[0];
+      this.lines = [];
+    } else {
+      parts[0] = this.rest + parts[0];
+      this.rest = parts.pop()!;
+      this.lines = parts;
+    }
     this.index = 0;
     return true;
   }
