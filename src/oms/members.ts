@@ -123,15 +123,16 @@ export class DeskMembers {
   }
 
   /**
-   * What a request acting for `id` may do. Until the desk has a member, the key's own scopes (less
-   * act_as) apply, as before roles existed; then a member's role, and no role at all for a stranger.
+   * What a request acting for `id` may do. Until the desk has a member, the key's own scopes apply,
+   * as before roles existed, less the deployment's (act_as, operator: no member holds them); then a
+   * member's role, and no role at all for a stranger.
    */
   async accessFor(id: string, channel: string | null, key: Access): Promise<Access> {
     await this.adoptPresetAdmin(id);
     const member = this.members.get(id);
     const base = { id, channel, tradingChannels: this.tradingChannels, admins: this.adminList, deskHasMembers: this.hasMembers };
     if (!this.hasMembers) {
-      return { scopes: key.scopes.filter((s) => s !== 'act_as'), portfolios: key.portfolios, member: { ...base, role: null, tradePortfolios: null } };
+      return { scopes: key.scopes.filter((s) => s !== 'act_as' && s !== 'operator'), portfolios: key.portfolios, member: { ...base, role: null, tradePortfolios: null } };
     }
     if (!member) return { scopes: [], portfolios: key.portfolios, member: { ...base, role: null, tradePortfolios: [] } };
     const tradePortfolios =

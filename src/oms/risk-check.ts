@@ -150,7 +150,7 @@ export function checkRiskPolicy(state: DeskState, portfolio: PortfolioState, ins
     throw rejected('PORTFOLIO_HALTED', `portfolio ${portfolio.name} is halted: no new orders until it is resumed (cancels still go through)`, 'portfolio_name');
   }
   const reducing = state.deskRisk === 'REDUCING' || risk.state === 'REDUCING';
-  // Counting the live orders on the order's side walks the desk's orders: only when a rule needs it.
+  // The live orders on the order's side: counted only when a rule needs them.
   if (!reducing && risk.maxOrderNotional === null && risk.maxPosition === null && risk.maxGrossExposure === null) return;
   const sameSide = !reducing && risk.maxPosition === null && risk.maxGrossExposure === null ? 0 : sameSideOpen(state, portfolio, instrument.symbol, intent);
   const position = positionOf(portfolio, instrument.symbol).quantity;

@@ -66,6 +66,15 @@ describe('a desk without members', () => {
     });
   });
 
+  it("never hands a member the deployment's operator scope, even through an operator key", async () => {
+    // The bootstrap key is admin and operator (so it may act for members): acting for one, it is an admin at most.
+    const headers = { 'On-Behalf-Of': STRANGER };
+    for (const res of [await admin.get('/desks', { headers }), await admin.post('/instruments', { symbol: 'MEMBR', reference_price: '1.00' }, { headers })]) {
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 403, code: 'FORBIDDEN' });
+    }
+    expect((await admin.get('/desks')).status).toBe(200);
+  });
+
   it('the first member may name only themselves, and only admin: the desk then has its admin', async () => {
     expect(summary(await asMember(ADMIN).put(`/members/${ADMIN}`, { role: 'trader' }))).toEqual({ status: 403, code: 'ROLE_REQUIRED' });
     const res = await asMember(ADMIN).put(`/members/${ADMIN}`, { role: 'admin' });
