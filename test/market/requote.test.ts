@@ -187,6 +187,12 @@ class HandSource implements MarketDataSource {
   }
 }
 
+/** Waits (up to 5 s) until `done()`; the assertions after it say what was expected. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+}
+
 /** The desk fed by a hand-driven source through the paper market's house, as the service wires it. */
 async function startFeed(beforeNextStatement?: (fn: () => void) => void, staleMs = 60_000): Promise<{ source: HandSource; stop: () => Promise<void> }> {
   const desks = new Desks(desk.desk.id);
@@ -264,10 +270,6 @@ describe('a market data feed', () => {
 
   it('applies a print heard while the desk reloads after a failed commit once the desk is back, without waiting for another print', async () => {
     const { source, stop } = await startFeed(undefined, 400);
-    const until = async (done: () => boolean) => {
-      const deadline = Date.now() + 5_000;
-      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    };
     store.failNextCommit();
     store.holdLoads();
     source.print(101 * U);
@@ -301,10 +303,6 @@ describe('a market data feed', () => {
     const source = new HandSource();
     const live = new LiveMarket(source, desks, ['ACME'], logger, { staleMs: 400, moveAndQuote: (symbol, price) => market.moveAndQuote(symbol, price) });
     await live.start();
-    const until = async (done: () => boolean) => {
-      const deadline = Date.now() + 5_000;
-      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    };
     blueStore.failNextCommit();
     blueStore.holdLoads();
     source.print(101 * U);
