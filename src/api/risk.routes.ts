@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { actorOf, canUsePortfolio, keyOf, requireScope } from './auth.js';
+import { actorOf, canUsePortfolio, keyOf, requireScope, requireWholeDesk } from './auth.js';
 import { deskOf } from './desk-of.js';
 import { parse, parseQuery } from './validate.js';
 import { undecodableParams } from './path-params.js';
@@ -36,12 +36,11 @@ export function riskRoutes(_deps: ApiDeps): Router {
     res.json({ desk: oms.desk.name, state: oms.deskRisk });
   });
 
-  r.put('/desk/risk-state', requireScope('approve'), async (req, res) => {
+  // The whole desk is every portfolio: a key limited to some may not halt the others, nor may a
+  // member acting through it (a halt cancels orders of portfolios the key never reaches).
+  r.put('/desk/risk-state', requireScope('approve'), requireWholeDesk('the whole desk'), async (req, res) => {
     parseQuery(noQuery, req);
     const body = parse(riskStateBody, req.body);
-    // The whole desk is every portfolio: a key limited to some may not halt the others, nor may a
-    // member acting through it (a halt cancels orders of portfolios the key never reaches).
-    if (keyOf(res).portfolios.length > 0) throw new HttpError('FORBIDDEN', 'this API key is limited to some portfolios: it may not change the whole desk');
     const oms = deskOf(res);
     const { canceled } = await oms.setRiskState(null, { state: body.state, cancelOpenOrders: body.cancel_open_orders }, actorOf(res));
     res.json({ desk: oms.desk.name, state: oms.deskRisk, canceled_orders: canceled });

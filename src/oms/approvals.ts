@@ -1,13 +1,12 @@
 import { conflict, notFound, rejected } from './errors.js';
 import { canUsePortfolio, hasScope } from './access.js';
-import { positionOf } from './portfolio-ledger.js';
 import { ChangeSet } from './oms-events.js';
 import { applyEngineEvents } from './apply-events.js';
 import { bookEntry } from './book-entry.js';
 import { checkRiskPolicy, checkRisk, orderNotional } from './risk-check.js';
 import { checkMarketOpen } from './market-open.js';
 import { actorIdentity, describeError, type Actor, type DeskCore } from './desk-core.js';
-import type { DeskState } from './desk-state.js';
+import { hold, type DeskState } from './desk-state.js';
 import type { Fill, OrderRecord, PortfolioState } from './model.js';
 import type { OrderRow } from './ports.js';
 
@@ -21,18 +20,7 @@ export const HALTED = 'HALTED';
  * quantity, a market BUY what its buying-power check estimated; a SELL its shares.
  */
 export function holdPending(portfolio: PortfolioState, order: OrderRecord, cash: bigint): void {
-  const open = order.quantity - order.filled;
-  hold(portfolio, order, order.side === 'BUY' && !portfolio.isHouse ? cash : 0n, order.side === 'SELL' ? open : 0, order.side === 'BUY' ? open : 0);
-}
-
-function hold(portfolio: PortfolioState, order: OrderRecord, cash: bigint, sell: number, buy: number): void {
-  portfolio.reservedCash += cash - order.reservedCash;
-  order.reservedCash = cash;
-  const position = positionOf(portfolio, order.symbol);
-  position.reservedSell += sell - order.reservedQty;
-  order.reservedQty = sell;
-  position.openBuy += buy - order.countedBuy;
-  order.countedBuy = buy;
+  hold(portfolio, order, cash, order.quantity - order.filled);
 }
 
 /** What a pending BUY holds: its price x quantity, or for a market order the estimate of its check. */
@@ -84,7 +72,7 @@ export function closePending(state: DeskState, order: OrderRecord, status: 'REJE
   order.status = status;
   order.reason = reason;
   order.updatedAt = new Date();
-  hold(portfolio, order, 0n, 0, 0);
+  hold(portfolio, order, 0n, 0);
   state.orders.delete(order.id);
   portfolio.openOrders--;
   state.batch.order(order);

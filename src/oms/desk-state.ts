@@ -140,18 +140,27 @@ export class DeskState {
   reserve(p: PortfolioState, o: OrderRecord): void {
     const open = OPEN_STATUSES.has(o.status) ? o.quantity - o.filled : 0;
     const holdPrice = o.limitPrice ?? o.stopPrice ?? 0;
-    const cash = o.side === 'BUY' && !p.isHouse ? BigInt(holdPrice) * BigInt(open) : 0n;
-    const qty = o.side === 'SELL' ? open : 0;
-    const buy = o.side === 'BUY' ? open : 0;
-    p.reservedCash += cash - o.reservedCash;
-    o.reservedCash = cash;
-    if (qty !== o.reservedQty) {
-      positionOf(p, o.symbol).reservedSell += qty - o.reservedQty;
-      o.reservedQty = qty;
-    }
-    if (buy !== o.countedBuy) {
-      positionOf(p, o.symbol).openBuy += buy - o.countedBuy;
-      o.countedBuy = buy;
-    }
+    hold(p, o, BigInt(holdPrice) * BigInt(open), open);
+  }
+}
+
+/**
+ * What an order holds in its portfolio: a BUY `cash` (none for the house, whose cash is unlimited)
+ * and its `open` quantity in its position's live BUY count, a SELL its `open` shares against the
+ * position. Resting orders (reserve) and orders awaiting approval hold the same way.
+ */
+export function hold(p: PortfolioState, o: OrderRecord, cash: bigint, open: number): void {
+  const held = o.side === 'BUY' && !p.isHouse ? cash : 0n;
+  const sell = o.side === 'SELL' ? open : 0;
+  const buy = o.side === 'BUY' ? open : 0;
+  p.reservedCash += held - o.reservedCash;
+  o.reservedCash = held;
+  if (sell !== o.reservedQty) {
+    positionOf(p, o.symbol).reservedSell += sell - o.reservedQty;
+    o.reservedQty = sell;
+  }
+  if (buy !== o.countedBuy) {
+    positionOf(p, o.symbol).openBuy += buy - o.countedBuy;
+    o.countedBuy = buy;
   }
 }
