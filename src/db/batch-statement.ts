@@ -70,18 +70,6 @@ WHERE o.id = u.id::bigint AND (o.quantity, o.filled_quantity, o.filled_notional,
   u.lp::numeric, u.sp::numeric, u.status::"OrderStatus", u.reason, u.waiting::boolean, u.priority::bigint, u.updated::timestamptz)`;
 }
 
-/** A batch statement's parts after the fence, a letter each in its prepared statement's name. */
-const PART_LETTER: Record<string, string> = {
-  orders_up: 'o',
-  orders_set: 's',
-  trades_in: 't',
-  positions_up: 'p',
-  cash_up: 'c',
-  events_in: 'e',
-  prices_up: 'i',
-  audit_in: 'a',
-};
-
 /**
  * One statement, one round trip, one fsync for the batches of every desk that closed meanwhile:
  * every table's rows go in as arrays (unnest) through data-modifying CTEs, which PostgreSQL applies
@@ -100,6 +88,13 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
   };
   const all = <T>(pick: (rows: BatchRows) => readonly T[]): T[] => batches.flatMap((b) => pick(b.rows));
   const parts: string[] = [];
+  // The parts after the fence, a letter each: the prepared statement's name (a name is cut at 63
+  // bytes), so each connection prepares each kind of batch once.
+  let kinds = '';
+  const part = (letter: string, sql: string): void => {
+    parts.push(sql);
+    kinds += letter;
+  };
   const t = all((r) => r.trades);
   if (typeof writer === 'number') {
     params.push(writer);
@@ -119,7 +114,7 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
   // waiting on the orders table should be recognisable there by orders_up.
   const stored = (b: DeskBatch, id: number): boolean => b.rows.storedOrders?.has(id) ?? false;
   const o = batches.flatMap((b) => b.rows.orders.filter((r) => !stored(b, r.id)));
-  if (o.length > 0) parts.push(`orders_up AS (${orderUpsert([
+  if (o.length > 0) part('o', `orders_up AS (${orderUpsert([
     arg(o.map((r) => String(r.id))), arg(texts(o.map((r) => r.clientOrderId), WIDTH.clientOrderId)), arg(o.map((r) => String(r.portfolioId))),
     arg(texts(o.map((r) => r.symbol), WIDTH.symbol)), arg(o.map((r) => r.side)), arg(o.map((r) => r.type)), arg(o.map((r) => r.tif)),
     arg(o.map((r) => String(r.quantity))), arg(o.map((r) => String(r.filled))), arg(o.map((r) => formatUnits(r.filledNotional))),
@@ -130,13 +125,13 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
     arg(texts(o.map((r) => r.placedBy ?? null), WIDTH.actor)),
   ])})`);
   const k = batches.flatMap((b) => b.rows.orders.filter((r) => stored(b, r.id)));
-  if (k.length > 0) parts.push(`orders_set AS (${orderUpdate([
+  if (k.length > 0) part('s', `orders_set AS (${orderUpdate([
     arg(k.map((r) => String(r.id))), arg(k.map((r) => String(r.quantity))), arg(k.map((r) => String(r.filled))),
     arg(k.map((r) => formatUnits(r.filledNotional))), arg(k.map((r) => money(r.limitPrice))), arg(k.map((r) => money(r.stopPrice))),
     arg(k.map((r) => r.status)), arg(texts(k.map((r) => r.reason), WIDTH.reason)), arg(k.map((r) => String(r.waiting))),
     arg(k.map((r) => str(r.priority))), arg(k.map((r) => r.updatedAt.toISOString())),
   ])})`);
-  if (t.length > 0) parts.push(`trades_in AS (INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id,
+  if (t.length > 0) part('t', `trades_in AS (INSERT INTO trades (id, symbol, price, quantity, gmv, aggressor_side, buy_order_id,
       sell_order_id, buy_portfolio_id, sell_portfolio_id, kind, client_order_id, created_at, buy_fee, sell_fee)
       SELECT u.id::bigint, u.sym, u.price::numeric, u.qty::bigint, u.gmv::numeric, u.side::"Side", u.bid::bigint,
         u.sid::bigint, u.bpid::int, u.spid::int, u.kind, u.cid, u.at::timestamptz, u.bfee::numeric, u.sfee::numeric
@@ -147,14 +142,14 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
         ${arg(t.map((r) => formatUnits(r.buyFee)))}, ${arg(t.map((r) => formatUnits(r.sellFee)))})
         AS u(id, sym, price, qty, gmv, side, bid, sid, bpid, spid, kind, cid, at, bfee, sfee))`);
   const p = all((r) => r.positions);
-  if (p.length > 0) parts.push(`positions_up AS (INSERT INTO positions (portfolio_id, symbol, quantity, cost_basis, realized_pnl, updated_at)
+  if (p.length > 0) part('p', `positions_up AS (INSERT INTO positions (portfolio_id, symbol, quantity, cost_basis, realized_pnl, updated_at)
       SELECT u.pid::int, u.sym, u.qty::bigint, u.cost::numeric, u.pnl::numeric, now()
       FROM w, unnest(${arg(p.map((r) => String(r.portfolioId)))}, ${arg(texts(p.map((r) => r.symbol), WIDTH.symbol))}, ${arg(p.map((r) => String(r.quantity)))},
         ${arg(p.map((r) => formatUnits(r.costBasis)))}, ${arg(p.map((r) => formatUnits(r.realizedPnl)))}) AS u(pid, sym, qty, cost, pnl)
       ON CONFLICT (portfolio_id, symbol) DO UPDATE SET quantity = EXCLUDED.quantity,
         cost_basis = EXCLUDED.cost_basis, realized_pnl = EXCLUDED.realized_pnl, updated_at = now())`);
   const c = all((r) => r.portfolios);
-  if (c.length > 0) parts.push(`cash_up AS (UPDATE portfolios p SET cash = u.cash::numeric, starting_cash = u.start::numeric, fees_paid = u.fees::numeric, updated_at = now()
+  if (c.length > 0) part('c', `cash_up AS (UPDATE portfolios p SET cash = u.cash::numeric, starting_cash = u.start::numeric, fees_paid = u.fees::numeric, updated_at = now()
       FROM w, unnest(${arg(c.map((r) => String(r.id)))}, ${arg(c.map((r) => formatUnits(r.cash)))}, ${arg(c.map((r) => formatUnits(r.startingCash)))},
         ${arg(c.map((r) => formatUnits(r.feesPaid)))})
         AS u(id, cash, start, fees) WHERE p.id = u.id::int)`);
@@ -168,7 +163,7 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
     return String(b.tradeIdBefore);
   };
   const e = batches.flatMap((b) => b.rows.portfolioEvents.map((ev) => ({ ...ev, after: afterTrade(b, ev.tradesBefore) })));
-  if (e.length > 0) parts.push(`events_in AS (INSERT INTO portfolio_events (portfolio_id, kind, amount, reason, after_trade_id, key_id, at)
+  if (e.length > 0) part('e', `events_in AS (INSERT INTO portfolio_events (portfolio_id, kind, amount, reason, after_trade_id, key_id, at)
       SELECT u.pid::int, u.kind::"PortfolioEventKind", u.amount::numeric, u.reason, u.after::bigint, u.kid::int, u.at::timestamptz
       FROM w, unnest(${arg(e.map((r) => String(r.portfolioId)))}, ${arg(e.map((r) => r.kind))}, ${arg(e.map((r) => formatUnits(r.amount)))},
         ${arg(texts(e.map((r) => r.reason), WIDTH.eventReason))}, ${arg(e.map((r) => r.after))}, ${arg(e.map((r) => str(r.keyId)))},
@@ -189,22 +184,19 @@ export function batchStatement(batches: readonly DeskBatch[], writer: BatchFence
     }
   }
   const i = [...prices.entries()];
-  if (i.length > 0) parts.push(`prices_up AS (UPDATE instruments i SET reference_price = u.ref::numeric,
+  if (i.length > 0) part('i', `prices_up AS (UPDATE instruments i SET reference_price = u.ref::numeric,
         last_price = CASE WHEN u.main::boolean THEN u.last::numeric ELSE i.last_price END, updated_at = now()
       FROM w, unnest(${arg(texts(i.map(([s]) => s), WIDTH.symbol))}, ${arg(i.map(([, r]) => formatUnits(r.ref)))}, ${arg(i.map(([, r]) => money(r.last)))},
         ${arg(i.map(([, r]) => String(r.main)))}) AS u(sym, ref, last, main) WHERE i.symbol = u.sym
         AND (i.reference_price, i.last_price) IS DISTINCT FROM (u.ref::numeric, CASE WHEN u.main::boolean THEN u.last::numeric ELSE i.last_price END))`);
   // A request without a valid key concerns no desk; every other row is its desk's.
   const a = batches.flatMap((b) => b.rows.audits.map((r) => ({ ...r, desk: r.action === 'auth.failure' ? null : String(b.deskId) })));
-  if (a.length > 0) parts.push(`audit_in AS (INSERT INTO audit_events (at, desk_id, key_id, actor, action, target, outcome, details)
+  if (a.length > 0) part('a', `audit_in AS (INSERT INTO audit_events (at, desk_id, key_id, actor, action, target, outcome, details)
       SELECT u.at::timestamptz, u.desk::int, u.kid::int, u.actor, u.action, u.target, u.outcome, u.details::jsonb
       FROM w, unnest(${arg(a.map((r) => r.at.toISOString()))}, ${arg(a.map((r) => r.desk))}, ${arg(a.map((r) => str(r.keyId)))}, ${arg(texts(a.map((r) => r.actor), WIDTH.actor))},
         ${arg(texts(a.map((r) => r.action), WIDTH.action))}, ${arg(texts(a.map((r) => r.target), WIDTH.target))},
         ${arg(texts(a.map((r) => r.outcome), WIDTH.outcome))}, ${arg(a.map((r) => storableJson(r.details)))})
         AS u(at, desk, kid, actor, action, target, outcome, details))`);
-  // Named by the parts it has (a letter each, after the fence; a name is cut at 63 bytes): each
-  // connection prepares each kind of batch once.
-  const kinds = parts.slice(1).map((part) => PART_LETTER[part.slice(0, part.indexOf(' AS ('))]).join('');
   return {
     name: `${typeof writer === 'number' ? 'oms-commit-batch' : 'oms-commit-batch-leased'}:${kinds}`,
     text: `WITH ${parts.join(',\n')} SELECT (SELECT count(*)::int FROM w) AS writer`,

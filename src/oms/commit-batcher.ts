@@ -151,7 +151,7 @@ export class CommitBatcher {
     // A commit refused meanwhile: what is marked builds on it and must never be written.
     if (this.failure) throw this.failure.error;
     const orders = [...this.orders.values()];
-    const rows = this.takeRows();
+    const rows = this.takeRows(orders);
     const waiters = this.waiters;
     const after = [...this.closers.map((close) => close()), ...this.afterCommit];
     this.waiters = [];
@@ -174,10 +174,10 @@ export class CommitBatcher {
   }
 
   /** Snapshots the marked state synchronously, so later commands cannot leak into this batch. */
-  private takeRows(): BatchRows {
-    const orders = [...this.orders.values()].map(orderRow);
+  private takeRows(records: readonly OrderRecord[]): BatchRows {
+    const orders = records.map(orderRow);
     const storedOrders = new Set<number>();
-    for (const o of this.orders.values()) if (this.stored.has(o)) storedOrders.add(o.id);
+    for (const o of records) if (this.stored.has(o)) storedOrders.add(o.id);
     const positions = [...this.positions.values()].map(({ portfolio, symbol }) => {
       const p = portfolio.positions.get(symbol)!;
       return {

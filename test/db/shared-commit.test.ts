@@ -86,6 +86,28 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/**
+ * PostgreSQL refuses every order row of `userId` (a trigger) until lift(), which may be called more
+ * than once: the database's own refusal of one batch, whatever the OMS checked before.
+ */
+async function refuseOrdersOf(userId: string): Promise<{ lift(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  const name = `refuse_${userId.replace(/\W/g, '_')}`;
+  await client.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.user_id = '${userId}' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
+  await client.query(`CREATE TRIGGER ${name} BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+  let lifted = false;
+  return {
+    async lift() {
+      if (lifted) return;
+      lifted = true;
+      await client.query(`DROP TRIGGER ${name} ON orders`);
+      await client.end();
+    },
+  };
+}
+
 describe('a shared group commit', () => {
   it('writes the batches of desks that close together in one statement', async () => {
     await Promise.all([main.drain(), blue.drain()]);
@@ -154,12 +176,8 @@ describe('a shared group commit', () => {
   });
 
   it('refuses unwritten the batch a desk asked for while its previous batch was being refused', async () => {
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
+    const refusal = await refuseOrdersOf('poisoned');
     try {
-      await client.query(`CREATE FUNCTION refuse_poisoned() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN IF NEW.user_id = 'poisoned' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
-      await client.query('CREATE TRIGGER refuse_poisoned BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse_poisoned()');
       await Promise.all([main.drain(), blue.drain()]);
       const reloaded = nextBlueReload();
       let during: Promise<unknown>[] = [];
@@ -177,35 +195,31 @@ describe('a shared group commit', () => {
       expect(meanwhile.status).toBe('fulfilled');
       expect(await prisma.order.count({ where: { userId: 'after poison' } })).toBe(0);
       expect(await prisma.order.count({ where: { userId: 'main meanwhile' } })).toBe(1);
-      await client.query('DROP TRIGGER refuse_poisoned ON orders');
+      await refusal.lift();
       await reloaded;
       expect(blue.health).toBe('ok');
       expect(await reconcile(prisma)).toMatchObject({ ok: true, problems: [] });
     } finally {
-      await client.end();
+      await refusal.lift();
     }
   });
 
   it('fails only the batch the database refuses: the other desk, in the same statement, commits', async () => {
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
+    const refusal = await refuseOrdersOf('poison');
     try {
-      await client.query(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN IF NEW.user_id = 'poison' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`);
-      await client.query('CREATE TRIGGER refuse_poison BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION refuse_poison()');
       await Promise.all([main.drain(), blue.drain()]);
       const reloaded = nextBlueReload();
       const [good, bad] = await Promise.allSettled([main.placeOrder(order('Main', { limitPrice: 800_000 }), ACTOR), blue.placeOrder(order('Main', { userId: 'poison' }), ACTOR)]);
       expect(good.status).toBe('fulfilled');
       expect(bad.status).toBe('rejected');
       expect(main.health).toBe('ok');
-      await client.query('DROP TRIGGER refuse_poison ON orders');
+      await refusal.lift();
       await reloaded;
       expect(blue.health).toBe('ok');
       expect((await blue.placeOrder(order('Main'), ACTOR)).order.status).toBe('NEW');
       expect(await reconcile(prisma)).toMatchObject({ ok: true, problems: [] });
     } finally {
-      await client.end();
+      await refusal.lift();
     }
   });
   it('writes an order an earlier batch committed by its changing columns, and leaves it alone when none changed', async () => {
