@@ -6,7 +6,7 @@ import { bookEntry } from './book-entry.js';
 import { checkRiskPolicy, checkRisk, orderNotional } from './risk-check.js';
 import { checkMarketOpen } from './market-open.js';
 import { actorIdentity, describeError, type Actor, type DeskCore } from './desk-core.js';
-import { hold, type DeskState } from './desk-state.js';
+import { hold, unheld, type DeskState } from './desk-state.js';
 import type { Fill, OrderRecord, PortfolioState } from './model.js';
 import type { OrderRow } from './ports.js';
 
@@ -33,7 +33,7 @@ export function pendingCash(desk: DeskCore, order: OrderRecord): bigint {
 export function restorePending(desk: DeskCore, rows: OrderRow[]): void {
   const state = desk.state;
   for (const row of rows) {
-    const order: OrderRecord = { ...row, reservedCash: 0n, reservedQty: 0, countedBuy: 0 };
+    const order = unheld(row);
     const portfolio = state.portfolios.get(order.portfolioId)!;
     state.orders.set(order.id, order);
     portfolio.openOrders++;

@@ -107,7 +107,7 @@ export class DeskState {
 
   /** Restores a book from its open orders in their stored priority, and their reservations. */
   rebuildBook(instrument: InstrumentState, rows: OrderRow[]): void {
-    const records = rows.map((r) => ({ ...r, reservedCash: 0n, reservedQty: 0, countedBuy: 0 }));
+    const records = rows.map(unheld);
     const book = OrderBook.restore({
       // Allocated for up front: a start with a deep book does not leave the collector to copy it.
       config: { ...instrument.book.config, capacity: Math.max(DEFAULT_BOOK_CAPACITY, rows.length) },
@@ -142,6 +142,11 @@ export class DeskState {
     const holdPrice = o.limitPrice ?? o.stopPrice ?? 0;
     hold(p, o, BigInt(holdPrice) * BigInt(open), open);
   }
+}
+
+/** An order as stored, holding nothing in its portfolio yet (hold() or reserve() gives it its hold). */
+export function unheld(row: OrderRow): OrderRecord {
+  return { ...row, reservedCash: 0n, reservedQty: 0, countedBuy: 0 };
 }
 
 /**

@@ -2,7 +2,7 @@ import { unavailable } from './errors.js';
 import { type AuditRecord, type Fill, type InstrumentMarket, type InstrumentState, type OrderRecord, type PortfolioState, type TradeRecord, type TradingSession } from './model.js';
 import { ChangeSet, OmsEvents } from './oms-events.js';
 import { WriterReplacedError, type InstrumentRow, type OmsStore, type OrderRow } from './ports.js';
-import { DeskState, HOUSE } from './desk-state.js';
+import { DeskState, HOUSE, unheld } from './desk-state.js';
 import type { Actor, DeskCore, DeskOptions } from './desk-core.js';
 import { placeOrder, type OrderResult, type PlaceOrderInput } from './place-order.js';
 import { cancelOrder, modifyOrder, type ModifyOrderInput } from './amend-order.js';
@@ -117,7 +117,7 @@ export class Oms implements DeskCore {
     if (missedExpiry.length > 0) {
       const now = new Date();
       for (const row of missedExpiry) {
-        state.batch.order({ ...row, status: 'EXPIRED', reason: 'END_OF_DAY', updatedAt: now, reservedCash: 0n, reservedQty: 0, countedBuy: 0 });
+        state.batch.order(unheld({ ...row, status: 'EXPIRED', reason: 'END_OF_DAY', updatedAt: now }));
       }
       this.audit(null, 'order.expire', 'day end', 'ok', { missed: missedExpiry.length, day_end: lastDayEnd!.toISOString() });
       await this.durable();

@@ -8,7 +8,7 @@ import { worstCaseFee } from './fees.js';
 import { checkOrderShape, type PlaceOrderInput } from './order-checks.js';
 import { applyEngineEvents } from './apply-events.js';
 import { bookEntry } from './book-entry.js';
-import type { ClientIdUse, DeskState } from './desk-state.js';
+import { unheld, type ClientIdUse, type DeskState } from './desk-state.js';
 import { actorIdentity, describeError, type Actor, type DeskCore } from './desk-core.js';
 import { tradeRefusal } from './members.js';
 
@@ -30,7 +30,7 @@ export async function findClientIdUse(desk: DeskCore, portfolioId: number, clien
     desk.store.findOrderByClientId(portfolioId, clientOrderId),
     desk.store.findBookedTrade(portfolioId, clientOrderId),
   ]);
-  if (row) return { order: desk.state.orders.get(row.id) ?? { ...row, reservedCash: 0n, reservedQty: 0, countedBuy: 0 } };
+  if (row) return { order: desk.state.orders.get(row.id) ?? unheld(row) };
   return booking && { booking };
 }
 
@@ -93,7 +93,7 @@ async function placeOnce(placement: Placement): Promise<OrderResult> {
   const live = desk.state.orders.get(order.id);
   if (live) return { order: await desk.committedState(live, new ChangeSet()), fills, created };
   const stored = await desk.store.findOrder(order.id);
-  return { order: stored ? { ...stored, reservedCash: 0n, reservedQty: 0, countedBuy: 0 } : order, fills, created };
+  return { order: stored ? unheld(stored) : order, fills, created };
 }
 
 /** Validates, risk-checks and executes a new order; resolves once its effects are durable. */
@@ -119,7 +119,7 @@ async function placeNew({ desk, state, instrument, portfolio, input, actor }: Pl
       order.status = 'PENDING_APPROVAL';
       state.orders.set(order.id, order);
       portfolio.openOrders++;
-      holdPending(portfolio, order, input.side === 'BUY' ? notional : 0n);
+      holdPending(portfolio, order, notional);
       state.batch.order(order);
       changes.order(portfolio, order);
       changes.portfolios.add(portfolio);
